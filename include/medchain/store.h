@@ -1,0 +1,128 @@
+/*
+ * medchain store: the node's LMDB environment (the only module that includes lmdb.h).
+ *
+ * Tables: meta (chain id, genesis, tip, state digest, orderer position), blocks (height ->
+ * block), txidx (tx id -> height, index), state (identities, nonces, validators, ...).
+ * The executor applies exactly one write transaction per block, so a crash leaves either the
+ * whole block applied or none of it.
+ *
+ * Every write to the state table through a write transaction is recorded, so that
+ * mc_store_state_digest() can fold the block's write set into the state digest.
+ *
+ * THREAD SAFETY: an mc_store may be shared by threads. A write transaction belongs to one
+ * thread; LMDB allows one writer at a time (others wait). Read transactions are independent
+ * and may be used from any one thread at a time (the environment is opened with MDB_NOTLS).
+ */
+#ifndef MEDCHAIN_STORE_H
+#define MEDCHAIN_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "medchain/chain.h"
+#include "medchain/util.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mc_store mc_store;
+typedef struct mc_store_txn mc_store_txn;
+
+enum mc_store_table { MC_T_META = 0, MC_T_BLOCKS, MC_T_TXIDX, MC_T_STATE, MC_T_COUNT_ };
+
+typedef struct {
+    uint64_t map_size; /**< bytes of address space to map; 0 means 64 GiB */
+    int read_only;     /**< open without write access (verify, inspection) */
+    int no_sync;       /**< skip fsync at commit: scratch stores only (verify's replay) */
+} mc_store_opts;
+
+/**
+ * Opens (creating if needed, unless read-only) the store in directory @p dir.
+ * @return MC_OK, MC_EIO, MC_ECORRUPT, MC_ENOMEM, MC_ENOTFOUND (read-only and absent).
+ */
+int mc_store_open(mc_store **pp, const char *dir, const mc_store_opts *opts) MC_WARN_UNUSED_RESULT;
+void mc_store_close(mc_store *st);
+
+/** Begins a transaction. @return MC_OK, MC_EIO, MC_EAGAIN (too many readers), MC_ENOMEM. */
+int mc_store_begin(mc_store *st, int write, mc_store_txn **ptxn) MC_WARN_UNUSED_RESULT;
+/** Commits and frees @p txn (also when the commit fails). @return MC_OK, MC_EIO, MC_ETOOBIG (map full). */
+int mc_store_commit(mc_store_txn *txn) MC_WARN_UNUSED_RESULT;
+/** Aborts and frees @p txn. NULL is harmless. */
+void mc_store_abort(mc_store_txn *txn);
+
+/**
+ * Looks up @p key. On MC_OK, @p val points into the map: valid only until the next write in
+ * this transaction or its end. @return MC_OK, MC_ENOTFOUND, MC_ECORRUPT, MC_EINVAL.
+ */
+int mc_store_get(mc_store_txn *txn, int table, const void *key, size_t nkey,
+                 mc_slice *val) MC_WARN_UNUSED_RESULT;
+/** @return MC_OK, MC_EINVAL (read-only txn, bad key), MC_ETOOBIG (map full), MC_EIO, MC_ENOMEM. */
+int mc_store_put(mc_store_txn *txn, int table, const void *key, size_t nkey, const void *val,
+                 size_t nval) MC_WARN_UNUSED_RESULT;
+/** Like mc_store_put, but MC_EEXIST (and nothing written) if the key is present. */
+int mc_store_put_new(mc_store_txn *txn, int table, const void *key, size_t nkey, const void *val,
+                     size_t nval) MC_WARN_UNUSED_RESULT;
+
+/** Iterates a table in key order from the first key >= @p from (NULL: the first key). */
+typedef struct mc_store_iter mc_store_iter;
+int mc_store_iter_new(mc_store_txn *txn, int table, const void *from, size_t nfrom,
+                      mc_store_iter **pit) MC_WARN_UNUSED_RESULT;
+/** @return MC_OK with the next pair (valid as for mc_store_get), MC_ENOTFOUND at the end. */
+int mc_store_iter_next(mc_store_iter *it, mc_slice *key, mc_slice *val) MC_WARN_UNUSED_RESULT;
+void mc_store_iter_free(mc_store_iter *it);
+
+/**
+ * Folds the state writes of this write transaction (sorted by key, last write per key) into
+ * a new digest: tagged hash "medchain/state" of @p prev, @p height and the write set.
+ * Clears the recorded write set. @return MC_OK, MC_ENOMEM.
+ */
+int mc_store_state_digest(mc_store_txn *txn, const mc_hash *prev, uint64_t height,
+                          mc_hash *out) MC_WARN_UNUSED_RESULT;
+
+/* Typed accessors: the layout of each table lives here and nowhere else. */
+
+/** The tip: height and header hash of the last applied block. MC_ENOTFOUND before genesis. */
+int mc_store_get_tip(mc_store_txn *txn, uint64_t *height, mc_hash *hash) MC_WARN_UNUSED_RESULT;
+int mc_store_put_tip(mc_store_txn *txn, uint64_t height, const mc_hash *hash) MC_WARN_UNUSED_RESULT;
+/** Named metadata blobs ("genesis", "opos", "digest"). */
+int mc_store_get_meta(mc_store_txn *txn, const char *name, mc_slice *val) MC_WARN_UNUSED_RESULT;
+int mc_store_put_meta(mc_store_txn *txn, const char *name, const void *val,
+                      size_t n) MC_WARN_UNUSED_RESULT;
+
+int mc_store_get_block(mc_store_txn *txn, uint64_t height, mc_slice *block) MC_WARN_UNUSED_RESULT;
+int mc_store_put_block(mc_store_txn *txn, uint64_t height, const void *block,
+                       size_t n) MC_WARN_UNUSED_RESULT;
+
+/** Where a transaction is: first occurrence wins (a replay never moves it). */
+int mc_store_get_txloc(mc_store_txn *txn, const mc_hash *txid, uint64_t *height,
+                       uint32_t *index) MC_WARN_UNUSED_RESULT;
+/** @return MC_OK, or MC_EEXIST when the id is already indexed (left as it was). */
+int mc_store_put_txloc(mc_store_txn *txn, const mc_hash *txid, uint64_t height,
+                       uint32_t index) MC_WARN_UNUSED_RESULT;
+
+/* State records. Keys: one type byte then the id; see docs/format.md. */
+int mc_store_get_identity(mc_store_txn *txn, const mc_id *id, mc_identity *out) MC_WARN_UNUSED_RESULT;
+int mc_store_put_identity(mc_store_txn *txn, const mc_identity *idn) MC_WARN_UNUSED_RESULT;
+/** The signer's last used nonce (0 if none). */
+int mc_store_get_nonce(mc_store_txn *txn, const mc_id *id, uint64_t *nonce) MC_WARN_UNUSED_RESULT;
+int mc_store_put_nonce(mc_store_txn *txn, const mc_id *id, uint64_t nonce) MC_WARN_UNUSED_RESULT;
+/** Validator membership and each validator's latest signed batch time. */
+int mc_store_get_validator(mc_store_txn *txn, const mc_id *node, uint64_t *last_time_ms) MC_WARN_UNUSED_RESULT;
+int mc_store_put_validator(mc_store_txn *txn, const mc_id *node, uint64_t last_time_ms) MC_WARN_UNUSED_RESULT;
+/** Batches already applied (a batch ordered twice is applied once). */
+int mc_store_get_batch_seen(mc_store_txn *txn, const mc_hash *batch, uint64_t *height) MC_WARN_UNUSED_RESULT;
+int mc_store_put_batch_seen(mc_store_txn *txn, const mc_hash *batch, uint64_t height) MC_WARN_UNUSED_RESULT;
+
+/** State key type bytes (docs/format.md). */
+enum {
+    MC_SK_IDENTITY = 'I',
+    MC_SK_NONCE = 'N',
+    MC_SK_VALIDATOR = 'V',
+    MC_SK_BATCH = 'B',
+};
+
+#ifdef __cplusplus
+}
+#endif
+#endif
