@@ -212,7 +212,7 @@ int mc_body_revoke_decode(mc_body_revoke *b, const uint8_t *p, size_t n) MC_WARN
 /* Genesis (consortium config)                                                                 */
 
 typedef struct {
-    char name[MC_MAX_NAME + 1]; /**< display name of the member (a hospital, not a person) */
+    char name[MC_MAX_ATTR_VAL + 1]; /**< display name of the member (a hospital, not a person) */
     char type[MC_MAX_ATTR_VAL + 1]; /**< hospital, clinic, lab, insurer, regulator, research */
     mc_sign_pk sign_pk;
     mc_box_pk box_pk;

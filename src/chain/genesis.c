@@ -1,6 +1,7 @@
 /* The genesis (consortium) config and the chain id derived from it. */
 #include <string.h>
 
+#include "chain_internal.h"
 #include "medchain/chain.h"
 
 static int mc_genesis_check(const mc_genesis *g)
@@ -11,6 +12,11 @@ static int mc_genesis_check(const mc_genesis *g)
     if (g->name[0] == 0) return MC_EINVAL;
     for (uint32_t i = 0; i < g->nvalidators; i++)
         if (g->validators[i].org >= g->norgs) return MC_EINVAL;
+    for (uint32_t i = 0; i < g->norgs; i++)
+        if (!g->orgs[i].name[0] || !g->orgs[i].type[0] ||
+            !mc_chain_attr_val_ok(g->orgs[i].name, strlen(g->orgs[i].name)) ||
+            !mc_chain_attr_val_ok(g->orgs[i].type, strlen(g->orgs[i].type)))
+            return MC_EINVAL; /* names and types become attribute values */
     /* the same key twice would give two members one id */
     for (uint32_t i = 0; i < g->norgs; i++)
         for (uint32_t j = i + 1; j < g->norgs; j++)
@@ -34,7 +40,7 @@ int mc_genesis_encode(mc_buf *out, const mc_genesis *g)
     mc_enc_u32(&e, g->threshold);
     mc_enc_u32(&e, g->norgs);
     for (uint32_t i = 0; i < g->norgs; i++) {
-        mc_enc_str(&e, g->orgs[i].name, MC_MAX_NAME);
+        mc_enc_str(&e, g->orgs[i].name, MC_MAX_ATTR_VAL);
         mc_enc_str(&e, g->orgs[i].type, MC_MAX_ATTR_VAL);
         mc_enc_fixed(&e, g->orgs[i].sign_pk.b, 32);
         mc_enc_fixed(&e, g->orgs[i].box_pk.b, 32);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain_internal.h"
 #include "medchain/chain.h"
 
 static int mc_attr_key_ok(const char *k, size_t n)
@@ -15,7 +16,7 @@ static int mc_attr_key_ok(const char *k, size_t n)
     return 1;
 }
 
-static int mc_attr_val_ok(const char *v, size_t n)
+int mc_chain_attr_val_ok(const char *v, size_t n)
 {
     if (n > MC_MAX_ATTR_VAL) return 0;
     for (size_t i = 0; i < n; i++)
@@ -39,7 +40,7 @@ int mc_attrs_parse(mc_attrs *out, const char *s)
         if (!eq) return MC_EINVAL;
         size_t kn = (size_t)(eq - s), vn = len - kn - 1;
         if (out->n == MC_MAX_ATTRS) return MC_ETOOBIG;
-        if (!mc_attr_key_ok(s, kn) || !mc_attr_val_ok(eq + 1, vn)) return MC_EINVAL;
+        if (!mc_attr_key_ok(s, kn) || !mc_chain_attr_val_ok(eq + 1, vn)) return MC_EINVAL;
         mc_attr *a = &out->a[out->n++];
         memcpy(a->key, s, kn);
         memcpy(a->val, eq + 1, vn);
@@ -79,7 +80,7 @@ static void mc_attrs_dec(mc_dec *d, mc_attrs *a)
         mc_dec_str(d, a->a[i].val, sizeof a->a[i].val);
         if (d->err) break;
         if (!mc_attr_key_ok(a->a[i].key, strlen(a->a[i].key)) ||
-            !mc_attr_val_ok(a->a[i].val, strlen(a->a[i].val)) ||
+            !mc_chain_attr_val_ok(a->a[i].val, strlen(a->a[i].val)) ||
             (i > 0 && strcmp(a->a[i - 1].key, a->a[i].key) >= 0))
             mc_dec_fail(d, MC_EINVAL);
     }

@@ -1,0 +1,82 @@
+/*
+ * medchain orderer: decides the order of signed batches, nothing else (execute after order).
+ *
+ * A backend takes batches (submit) and hands back every ordered batch, in order, from a
+ * position (next). Positions are opaque bytes the node stores in the same store transaction as
+ * the block made from the batch, so that after a crash it resumes exactly where it stopped.
+ *
+ *   solo  in-process, one node: an append-only, checksummed, fsynced log file.
+ *   etcd  (the consortium backend) the same interface over an etcd v3 cluster.
+ *
+ * Durability contract: when submit returns MC_OK the batch is durably ordered; it will be
+ * delivered by next() after any crash.
+ *
+ * THREAD SAFETY: submit and next may be called from different threads concurrently.
+ */
+#ifndef MEDCHAIN_ORDERER_H
+#define MEDCHAIN_ORDERER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "medchain/util.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MC_ORDERER_POS_MAX 64u
+
+/** A position in the ordered log: opaque bytes, meaningful only to the backend that made them. */
+typedef struct {
+    size_t n;
+    uint8_t b[MC_ORDERER_POS_MAX];
+} mc_orderer_pos;
+
+typedef struct mc_orderer mc_orderer;
+
+/** The operations every backend implements. */
+typedef struct {
+    const char *name;
+    int (*submit)(mc_orderer *o, const uint8_t *batch, size_t n);
+    int (*next)(mc_orderer *o, const mc_orderer_pos *after, mc_buf *batch, mc_orderer_pos *pos,
+                int timeout_ms);
+    void (*close)(mc_orderer *o);
+} mc_orderer_ops;
+
+struct mc_orderer {
+    const mc_orderer_ops *ops;
+};
+
+/**
+ * Opens the solo backend with its log in @p dir (created if needed). A torn record at the end
+ * of the log (a crash mid-append, never acknowledged) is cut off.
+ * @return MC_OK, MC_EIO, MC_ECORRUPT (damage before the end), MC_ENOMEM.
+ */
+int mc_orderer_solo_open(mc_orderer **pp, const char *dir) MC_WARN_UNUSED_RESULT;
+
+/**
+ * Appends a batch to the order. Durable when it returns MC_OK.
+ * @return MC_OK, MC_ETOOBIG, MC_EIO, MC_EUNAVAIL (backend cannot order now), MC_ECLOSED.
+ */
+int mc_orderer_submit(mc_orderer *o, const uint8_t *batch, size_t n) MC_WARN_UNUSED_RESULT;
+
+/**
+ * Waits up to @p timeout_ms for the first batch after @p after (a zero-length position means
+ * the start of the log) and copies it into @p batch, with its position into @p pos.
+ * @return MC_OK, MC_ETIMEDOUT, MC_ECORRUPT, MC_EIO, MC_ECLOSED.
+ */
+int mc_orderer_next(mc_orderer *o, const mc_orderer_pos *after, mc_buf *batch, mc_orderer_pos *pos,
+                    int timeout_ms) MC_WARN_UNUSED_RESULT;
+
+/** Wakes waiters with MC_ECLOSED and frees the backend. NULL is harmless. */
+void mc_orderer_close(mc_orderer *o);
+
+/** Reads one record of a solo log file at @p offset (for verify): the batch and the next offset. */
+int mc_orderer_solo_read(const char *dir, uint64_t offset, mc_buf *batch,
+                         uint64_t *next_offset) MC_WARN_UNUSED_RESULT;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

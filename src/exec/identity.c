@@ -1,0 +1,92 @@
+/*
+ * identity.register, identity.rotate, identity.revoke.
+ *
+ * Orgs enrol their staff, nodes and patients; orgs themselves join only through the genesis
+ * config or governance. A patient's enrolment also carries the patient's own signature.
+ * An identity's keys are rotated, and an identity revoked, by itself or by its org.
+ */
+#include <string.h>
+
+#include "exec_internal.h"
+
+static int mc_signer_may_manage(const mc_identity *signer, const mc_identity *target)
+{
+    if (memcmp(signer->id.b, target->id.b, 32) == 0) return 1;
+    return signer->kind == MC_ID_ORG && memcmp(signer->id.b, target->org.b, 32) == 0;
+}
+
+int mc_exec_identity_register(const mc_exec_ctx *c)
+{
+    mc_body_register b;
+    if (mc_body_register_decode(&b, c->tx->body.p, c->tx->body.n)) return MC_TXR_BAD_BODY;
+    const mc_identity *s = c->signer;
+    if (b.kind == MC_ID_ORG || s->kind != MC_ID_ORG) return MC_TXR_UNAUTHORIZED;
+    if (memcmp(b.org.b, s->id.b, 32) != 0) return MC_TXR_UNAUTHORIZED;
+    const char *type = mc_attrs_get(&s->attrs, "type");
+    if (b.kind == MC_ID_AUDITOR && (!type || strcmp(type, "regulator") != 0)) return MC_TXR_UNAUTHORIZED;
+    if (b.kind == MC_ID_RESEARCHER && (!type || strcmp(type, "research") != 0))
+        return MC_TXR_UNAUTHORIZED;
+    if (b.kind == MC_ID_PATIENT && !b.has_cosig) return MC_TXR_BAD_COSIG;
+    if (b.has_cosig) {
+        mc_hash msg;
+        if (mc_body_register_cosig_msg(&msg, c->chain, &b)) return MC_TXR_BAD_BODY;
+        if (mc_verify(&b.cosig, msg.b, 32, &b.sign_pk)) return MC_TXR_BAD_COSIG;
+    }
+    mc_identity idn;
+    memset(&idn, 0, sizeof idn);
+    mc_id_from_pk(&idn.id, &b.sign_pk);
+    mc_identity existing;
+    int rc = mc_store_get_identity(c->txn, &idn.id, &existing);
+    if (rc == MC_OK) return MC_TXR_EXISTS;
+    if (rc != MC_ENOTFOUND) return -rc;
+    idn.kind = b.kind;
+    idn.status = MC_ID_ACTIVE;
+    idn.org = s->id;
+    idn.sign_pk = b.sign_pk;
+    idn.box_pk = b.box_pk;
+    idn.registered_at = c->height;
+    idn.updated_at = c->height;
+    idn.attrs = b.attrs;
+    rc = mc_store_put_identity(c->txn, &idn);
+    return rc ? -rc : MC_TXR_OK;
+}
+
+/* Loads the target of a rotation or revocation and checks the signer may manage it. */
+static int mc_load_target(const mc_exec_ctx *c, const mc_id *id, mc_identity *t)
+{
+    int rc = mc_store_get_identity(c->txn, id, t);
+    if (rc == MC_ENOTFOUND) return MC_TXR_NOT_FOUND;
+    if (rc) return -rc;
+    if (!mc_signer_may_manage(c->signer, t)) return MC_TXR_UNAUTHORIZED;
+    if (t->status != MC_ID_ACTIVE) return MC_TXR_TARGET_REVOKED;
+    return MC_TXR_OK;
+}
+
+int mc_exec_identity_rotate(const mc_exec_ctx *c)
+{
+    mc_body_rotate b;
+    mc_identity t;
+    if (mc_body_rotate_decode(&b, c->tx->body.p, c->tx->body.n)) return MC_TXR_BAD_BODY;
+    int code = mc_load_target(c, &b.id, &t);
+    if (code != MC_TXR_OK) return code;
+    if (memcmp(t.sign_pk.b, b.sign_pk.b, 32) == 0) return MC_TXR_SAME_KEY;
+    t.sign_pk = b.sign_pk;
+    t.box_pk = b.box_pk;
+    t.updated_at = c->height;
+    int rc = mc_store_put_identity(c->txn, &t);
+    return rc ? -rc : MC_TXR_OK;
+}
+
+int mc_exec_identity_revoke(const mc_exec_ctx *c)
+{
+    mc_body_revoke b;
+    mc_identity t;
+    if (mc_body_revoke_decode(&b, c->tx->body.p, c->tx->body.n)) return MC_TXR_BAD_BODY;
+    int code = mc_load_target(c, &b.id, &t);
+    if (code != MC_TXR_OK) return code;
+    t.status = MC_ID_REVOKED;
+    t.revoke_reason = b.reason;
+    t.updated_at = c->height;
+    int rc = mc_store_put_identity(c->txn, &t);
+    return rc ? -rc : MC_TXR_OK;
+}

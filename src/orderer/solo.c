@@ -1,0 +1,234 @@
+/*
+ * The solo orderer: one node orders its own batches in an append-only log file.
+ *
+ * Record: "MCB1" | u32 length | SHA-256(batch) | batch. A record is acknowledged only after
+ * fdatasync, so a crash can leave at most one torn record at the very end, which open() cuts
+ * off; a bad record with data after it is damage, and open() refuses the log.
+ * Position: u64 count of records up to this one | u64 offset of the next record.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "medchain/chain.h"
+#include "medchain/crypto.h"
+#include "medchain/orderer.h"
+
+#define MC_SOLO_HDR 40u
+
+typedef struct {
+    mc_orderer base;
+    int fd;
+    uint64_t end;   /* offset after the last whole record */
+    uint64_t count; /* records in the log */
+    int closed;
+    pthread_mutex_t lock;
+    pthread_cond_t grew;
+} mc_solo;
+
+static int mc_pread_all(int fd, void *p, size_t n, uint64_t off)
+{
+    uint8_t *b = p;
+    while (n) {
+        ssize_t r = pread(fd, b, n, (off_t)off);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return r == 0 ? MC_ENOTFOUND : MC_EIO;
+        b += r;
+        n -= (size_t)r;
+        off += (uint64_t)r;
+    }
+    return MC_OK;
+}
+
+/* Reads and checks the record at @p off. MC_ENOTFOUND: the file ends inside it (torn). */
+static int mc_solo_record(int fd, uint64_t off, uint64_t fsize, mc_buf *out, uint64_t *next)
+{
+    uint8_t h[MC_SOLO_HDR];
+    if (fsize - off < MC_SOLO_HDR) return MC_ENOTFOUND;
+    int rc = mc_pread_all(fd, h, sizeof h, off);
+    if (rc) return rc;
+    if (memcmp(h, "MCB1", 4) != 0) return MC_ECORRUPT;
+    uint32_t len = mc_get_u32be(h + 4);
+    if (len > MC_MAX_BATCH_BYTES) return MC_ECORRUPT;
+    if (fsize - off - MC_SOLO_HDR < len) return MC_ENOTFOUND;
+    mc_buf_reset(out);
+    if ((rc = mc_buf_reserve(out, len))) return rc;
+    if ((rc = mc_pread_all(fd, out->p, len, off + MC_SOLO_HDR))) return rc;
+    out->n = len;
+    mc_hash sum;
+    mc_sha256(&sum, out->p, len);
+    if (memcmp(sum.b, h + 8, 32) != 0) return MC_ECORRUPT;
+    *next = off + MC_SOLO_HDR + len;
+    return MC_OK;
+}
+
+static void mc_pos_make(mc_orderer_pos *pos, uint64_t seq, uint64_t off)
+{
+    pos->n = 16;
+    mc_put_u64be(pos->b, seq);
+    mc_put_u64be(pos->b + 8, off);
+}
+
+static int mc_solo_submit(mc_orderer *o, const uint8_t *batch, size_t n)
+{
+    mc_solo *s = (mc_solo *)o;
+    if (n > MC_MAX_BATCH_BYTES) return MC_ETOOBIG;
+    uint8_t h[MC_SOLO_HDR];
+    memcpy(h, "MCB1", 4);
+    mc_put_u32be(h + 4, (uint32_t)n);
+    mc_hash sum;
+    mc_sha256(&sum, batch, n);
+    memcpy(h + 8, sum.b, 32);
+    pthread_mutex_lock(&s->lock);
+    int rc = MC_OK;
+    if (s->closed) {
+        rc = MC_ECLOSED;
+        goto out;
+    }
+    struct iovec iov[2] = {{h, sizeof h}, {(void *)batch, n}};
+    size_t want = sizeof h + n;
+    ssize_t w = pwritev(s->fd, iov, 2, (off_t)s->end);
+    /* a short write leaves a torn tail; it is overwritten by the next append at s->end */
+    if (w < 0 || (size_t)w != want || fdatasync(s->fd) != 0) {
+        rc = MC_EIO;
+        goto out;
+    }
+    s->end += want;
+    s->count++;
+    pthread_cond_broadcast(&s->grew);
+out:
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+static int mc_solo_next(mc_orderer *o, const mc_orderer_pos *after, mc_buf *batch, mc_orderer_pos *pos,
+                        int timeout_ms)
+{
+    mc_solo *s = (mc_solo *)o;
+    uint64_t seq = 0, off = 0;
+    if (after && after->n) {
+        if (after->n != 16) return MC_EINVAL;
+        seq = mc_get_u64be(after->b);
+        off = mc_get_u64be(after->b + 8);
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&s->lock);
+    while (!s->closed && off >= s->end) {
+        if (pthread_cond_timedwait(&s->grew, &s->lock, &until) == ETIMEDOUT) break;
+    }
+    int closed = s->closed;
+    uint64_t end = s->end;
+    pthread_mutex_unlock(&s->lock);
+    if (closed) return MC_ECLOSED;
+    if (off > end) return MC_ECORRUPT; /* a position past the log: the log lost records */
+    if (off == end) return MC_ETIMEDOUT;
+    uint64_t next;
+    int rc = mc_solo_record(s->fd, off, end, batch, &next);
+    if (rc == MC_ENOTFOUND) rc = MC_ECORRUPT;
+    if (rc) return rc;
+    mc_pos_make(pos, seq + 1, next);
+    return MC_OK;
+}
+
+static void mc_solo_close(mc_orderer *o)
+{
+    mc_solo *s = (mc_solo *)o;
+    pthread_mutex_lock(&s->lock);
+    s->closed = 1;
+    pthread_cond_broadcast(&s->grew);
+    pthread_mutex_unlock(&s->lock);
+    /* callers stop their next() loop before closing; the fd goes with the object */
+    close(s->fd);
+    pthread_cond_destroy(&s->grew);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+static const mc_orderer_ops mc_solo_ops = {"solo", mc_solo_submit, mc_solo_next, mc_solo_close};
+
+static int mc_solo_path(char *out, size_t n, const char *dir)
+{
+    return snprintf(out, n, "%s/solo.log", dir) < (int)n ? MC_OK : MC_EINVAL;
+}
+
+int mc_orderer_solo_open(mc_orderer **pp, const char *dir)
+{
+    char path[PATH_MAX];
+    *pp = NULL;
+    if (mc_dir_make(dir) || mc_solo_path(path, sizeof path, dir)) return MC_EIO;
+    mc_solo *s = calloc(1, sizeof *s);
+    if (!s) return MC_ENOMEM;
+    s->base.ops = &mc_solo_ops;
+    s->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (s->fd < 0) {
+        free(s);
+        return MC_EIO;
+    }
+    struct stat sb;
+    int rc = fstat(s->fd, &sb) == 0 ? MC_OK : MC_EIO;
+    mc_buf tmp;
+    mc_buf_init(&tmp, MC_MAX_BATCH_BYTES);
+    uint64_t fsize = rc ? 0 : (uint64_t)sb.st_size, off = 0, next;
+    while (!rc && off < fsize) {
+        rc = mc_solo_record(s->fd, off, fsize, &tmp, &next);
+        if (rc == MC_OK) {
+            off = next;
+            s->count++;
+        } else if (rc == MC_ENOTFOUND || (rc == MC_ECORRUPT && off + MC_SOLO_HDR >= fsize)) {
+            rc = MC_OK; /* a torn tail: never acknowledged */
+            break;
+        } else if (rc == MC_ECORRUPT) {
+            /* a bad checksum on the last record is a torn write too; anything after it is not */
+            uint8_t h[8];
+            if (mc_pread_all(s->fd, h, 8, off) == MC_OK && memcmp(h, "MCB1", 4) == 0 &&
+                off + MC_SOLO_HDR + mc_get_u32be(h + 4) >= fsize)
+                rc = MC_OK;
+            break;
+        }
+    }
+    mc_buf_free(&tmp);
+    if (!rc && off < fsize) {
+        mc_log(MC_LOG_WARN, "orderer", "solo log: cutting a torn record of %llu bytes at offset %llu",
+               (unsigned long long)(fsize - off), (unsigned long long)off);
+        if (ftruncate(s->fd, (off_t)off) != 0 || fsync(s->fd) != 0) rc = MC_EIO;
+    }
+    if (rc) {
+        close(s->fd);
+        free(s);
+        return rc;
+    }
+    s->end = off;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->grew, NULL);
+    *pp = &s->base;
+    return MC_OK;
+}
+
+int mc_orderer_solo_read(const char *dir, uint64_t offset, mc_buf *batch, uint64_t *next_offset)
+{
+    char path[PATH_MAX];
+    if (mc_solo_path(path, sizeof path, dir)) return MC_EINVAL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT ? MC_ENOTFOUND : MC_EIO;
+    struct stat sb;
+    int rc = fstat(fd, &sb) == 0 ? MC_OK : MC_EIO;
+    if (!rc) rc = offset >= (uint64_t)sb.st_size ? MC_ENOTFOUND
+                                                   : mc_solo_record(fd, offset, (uint64_t)sb.st_size, batch, next_offset);
+    close(fd);
+    return rc;
+}
