@@ -1,0 +1,109 @@
+/*
+ * medchain api: the node's HTTP API under /v1 (the only module that includes microhttpd.h;
+ * JSON through jansson). Documented in docs/api.md.
+ *
+ * Every /v1 route but /v1/status requires a signed request (DESIGN.md section 6): the X-MC-*
+ * headers carry an Ed25519 signature by a registered, active identity over mc_request_digest().
+ * A request whose time is further than the allowed skew from the node's clock, or whose
+ * (signer, nonce) was seen before, is refused and changes nothing. Bodies and lists are capped.
+ * Errors are JSON: {"error":{"code":"EBADSIG","message":"..."}} with a stable code.
+ *
+ * The api knows nothing of mempools and orderers: the node hands it an mc_api_backend.
+ *
+ * THREAD SAFETY: requests are served on their own threads; backend callbacks must be
+ * thread-safe.
+ */
+#ifndef MEDCHAIN_API_H
+#define MEDCHAIN_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "medchain/chain.h"
+#include "medchain/store.h"
+#include "medchain/util.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** How long POST /v1/tx waits before answering. */
+enum mc_api_wait {
+    MC_WAIT_ORDERED = 0,   /**< until durably ordered: it will be in a block (default) */
+    MC_WAIT_COMMITTED = 1, /**< until applied in a block, with its result */
+};
+
+/** Where one submitted transaction stands. */
+enum mc_api_txstate {
+    MC_TXS_REJECTED = 0,  /**< refused at admission; never ordered (code says why) */
+    MC_TXS_PENDING = 1,   /**< accepted, not yet ordered (the wait timed out) */
+    MC_TXS_ORDERED = 2,   /**< durably ordered */
+    MC_TXS_COMMITTED = 3, /**< applied; code is its result in the block */
+    MC_TXS_FAILED = 4,    /**< the node could not order it (err says why); not acknowledged */
+};
+
+typedef struct {
+    mc_hash id;
+    int state;       /**< enum mc_api_txstate */
+    int code;        /**< enum mc_txr (REJECTED, COMMITTED) */
+    int err;         /**< MC_E* (FAILED), else MC_OK */
+    uint64_t height; /**< COMMITTED */
+    uint32_t index;  /**< COMMITTED */
+} mc_api_txout;
+
+/** A snapshot of the node for /v1/status. */
+typedef struct {
+    const char *chain_name;
+    mc_hash chain;
+    mc_id node_id;
+    const char *orderer;
+    uint64_t height;
+    mc_hash tip;
+    uint64_t time_ms;
+    mc_hash state_digest;
+    uint64_t mempool;
+    int halted;             /**< the node stopped applying (see halt_reason) */
+    const char *halt_reason;
+} mc_api_status;
+
+/** What the node provides to the api. */
+typedef struct {
+    void *ctx;
+    mc_store *store;
+    mc_hash chain;
+    /** Admits, then waits as asked (at most @p timeout_ms) and fills @p out[0..n). */
+    void (*submit)(void *ctx, const mc_slice *txs, size_t n, int wait, int timeout_ms,
+                   mc_api_txout *out);
+    void (*status)(void *ctx, mc_api_status *out);
+    /** Appends the node's own Prometheus metrics. */
+    void (*metrics)(void *ctx, mc_buf *out);
+} mc_api_backend;
+
+typedef struct {
+    const char *bind;        /**< address to listen on, e.g. "127.0.0.1" */
+    uint16_t port;           /**< 0: pick a free port (see mc_api_port) */
+    size_t max_body;         /**< request body cap in bytes */
+    unsigned max_conns;      /**< simultaneous connections */
+    uint64_t skew_ms;        /**< allowed clock difference for signed requests */
+    size_t max_txs;          /**< transactions in one POST /v1/tx */
+    int default_timeout_ms;  /**< wait cap for POST /v1/tx */
+    const char *tls_cert;    /**< PEM file: serve HTTPS (with tls_key) */
+    const char *tls_key;
+} mc_api_opts;
+
+typedef struct mc_api mc_api;
+
+/**
+ * Starts serving. @p backend is copied; its pointers must outlive the api.
+ * @return MC_OK, MC_EIO (cannot listen), MC_ENOMEM, MC_EINVAL.
+ */
+int mc_api_start(mc_api **pp, const mc_api_opts *opts, const mc_api_backend *backend) MC_WARN_UNUSED_RESULT;
+/** The port actually listened on. */
+uint16_t mc_api_port(const mc_api *api);
+/** Stops listening, ends connections and frees. NULL is harmless. */
+void mc_api_stop(mc_api *api);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,34 @@
+/* JSON error responses with stable codes. Messages are fixed text: never request content. */
+#include "api_internal.h"
+
+unsigned mc_http_status_for(int rc)
+{
+    switch (rc) {
+    case MC_OK: return 200;
+    case MC_EINVAL: return 400;
+    case MC_ENOTFOUND: return 404;
+    case MC_EBADSIG:
+    case MC_ESTALE: return 401;
+    case MC_EDENIED: return 403;
+    case MC_EEXIST: return 409;
+    case MC_ETOOBIG: return 413;
+    case MC_EAGAIN: return 503;
+    case MC_EUNAVAIL:
+    case MC_ECLOSED: return 503;
+    case MC_ETIMEDOUT: return 504;
+    default: return 500;
+    }
+}
+
+void mc_resp_error(mc_resp *r, unsigned status, const char *code, const char *message)
+{
+    json_decref(r->json);
+    r->status = status;
+    r->is_text = 0;
+    r->json = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
+}
+
+void mc_resp_err(mc_resp *r, int rc, const char *message)
+{
+    mc_resp_error(r, mc_http_status_for(rc), mc_errname(rc), message ? message : mc_strerror(rc));
+}

@@ -1,0 +1,386 @@
+/* The /v1 routes. Each reads from one store snapshot (read transaction). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_internal.h"
+
+static const char *mc_arg(mc_call *c, const char *name)
+{
+    return MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static int mc_arg_u64(mc_call *c, const char *name, uint64_t def, uint64_t max, uint64_t *out)
+{
+    const char *z = mc_arg(c, name);
+    *out = def;
+    if (!z) return MC_OK;
+    if (mc_parse_u64(z, out) || *out > max) return MC_EINVAL;
+    return MC_OK;
+}
+
+/* Parses a 64-hex-digit id from a path segment. */
+static int mc_path_id(const char *seg, uint8_t out[32])
+{
+    return mc_hex_decode(out, 32, seg, strlen(seg));
+}
+
+static void mc_ok(mc_resp *r, json_t *j)
+{
+    if (!j) {
+        mc_resp_err(r, MC_ENOMEM, NULL);
+        return;
+    }
+    r->status = 200;
+    r->json = j;
+}
+
+static void mc_route_status(mc_call *c, mc_resp *r)
+{
+    mc_api_status s = {0};
+    c->api->be.status(c->api->be.ctx, &s);
+    json_t *j = json_pack("{s:s,s:s,s:o,s:o,s:s,s:I,s:o,s:I,s:o,s:I,s:b}", "version", "medchain/0.1.0",
+                          "chain_name", s.chain_name ? s.chain_name : "", "chain",
+                          mc_json_hex(s.chain.b, 32), "node", mc_json_hex(s.node_id.b, 32), "orderer",
+                          s.orderer ? s.orderer : "", "height", (json_int_t)s.height, "tip",
+                          mc_json_hex(s.tip.b, 32), "time_ms", (json_int_t)s.time_ms, "state_digest",
+                          mc_json_hex(s.state_digest.b, 32), "mempool", (json_int_t)s.mempool,
+                          "halted", s.halted);
+    if (j && s.halted && s.halt_reason) json_object_set_new(j, "halt_reason", json_string(s.halt_reason));
+    mc_ok(r, j);
+}
+
+static void mc_route_metrics(mc_call *c, mc_resp *r)
+{
+    mc_api_metrics(c->api, &r->text);
+    c->api->be.metrics(c->api->be.ctx, &r->text);
+    r->status = 200;
+    r->is_text = 1;
+}
+
+/* Decodes {"tx": hex} or {"txs": [hex, ...]} into one buffer and slices. */
+static int mc_parse_submit(mc_call *c, mc_resp *r, uint8_t **pbuf, mc_slice **pslices, size_t *pn,
+                           int *single)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb((const char *)c->body.p, c->body.n, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *one = root ? json_object_get(root, "tx") : NULL, *many = root ? json_object_get(root, "txs") : NULL;
+    size_t n = 0, total = 0;
+    int rc = MC_EINVAL;
+    if (!root || !json_is_object(root) || (!one) == (!many) || (one && !json_is_string(one)) ||
+        (many && !json_is_array(many))) {
+        mc_resp_error(r, 400, "EINVAL", "body must be {\"tx\": hex} or {\"txs\": [hex, ...]}");
+        goto out;
+    }
+    *single = one != NULL;
+    n = one ? 1 : json_array_size(many);
+    if (n == 0 || n > c->api->opts.max_txs) {
+        mc_resp_error(r, n ? 413 : 400, n ? "ETOOBIG" : "EINVAL",
+                      n ? "too many transactions in one request" : "no transactions");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = one ? one : json_array_get(many, i);
+        if (!json_is_string(s) || json_string_length(s) % 2 || json_string_length(s) > 2 * MC_MAX_TX_BYTES) {
+            mc_resp_error(r, 400, "EINVAL", "each transaction must be an even-length hex string within the size cap");
+            goto out;
+        }
+        total += json_string_length(s) / 2;
+    }
+    *pbuf = malloc(total ? total : 1);
+    *pslices = calloc(n, sizeof **pslices);
+    if (!*pbuf || !*pslices) {
+        mc_resp_err(r, MC_ENOMEM, NULL);
+        rc = MC_ENOMEM;
+        goto out;
+    }
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = one ? one : json_array_get(many, i);
+        size_t len = json_string_length(s) / 2;
+        if (mc_hex_decode(*pbuf + off, len, json_string_value(s), 2 * len)) {
+            mc_resp_error(r, 400, "EINVAL", "transaction is not valid hex");
+            goto out;
+        }
+        (*pslices)[i] = (mc_slice){*pbuf + off, len};
+        off += len;
+    }
+    *pn = n;
+    rc = MC_OK;
+out:
+    json_decref(root);
+    return rc;
+}
+
+static void mc_route_submit(mc_call *c, mc_resp *r)
+{
+    uint8_t *buf = NULL;
+    mc_slice *txs = NULL;
+    mc_api_txout *outs = NULL;
+    size_t n = 0;
+    int single = 0, wait = MC_WAIT_ORDERED;
+    uint64_t timeout;
+    const char *w = mc_arg(c, "wait");
+    if (w && strcmp(w, "committed") == 0)
+        wait = MC_WAIT_COMMITTED;
+    else if (w && strcmp(w, "ordered") != 0) {
+        mc_resp_error(r, 400, "EINVAL", "wait must be ordered or committed");
+        return;
+    }
+    if (mc_arg_u64(c, "timeout_ms", (uint64_t)c->api->opts.default_timeout_ms, 300000, &timeout)) {
+        mc_resp_error(r, 400, "EINVAL", "timeout_ms must be a number up to 300000");
+        return;
+    }
+    if (mc_parse_submit(c, r, &buf, &txs, &n, &single)) goto out;
+    if (!(outs = calloc(n, sizeof *outs))) {
+        mc_resp_err(r, MC_ENOMEM, NULL);
+        goto out;
+    }
+    atomic_fetch_add(&c->api->txs_submitted, n);
+    c->api->be.submit(c->api->be.ctx, txs, n, wait, (int)timeout, outs);
+    if (single) {
+        json_t *j = json_pack("{s:o}", "tx", mc_json_txout(&outs[0]));
+        mc_ok(r, j);
+        switch (outs[0].state) {
+        case MC_TXS_REJECTED: r->status = outs[0].code == MC_TXR_BAD_NONCE ? 409 : 400; break;
+        case MC_TXS_FAILED: r->status = mc_http_status_for(outs[0].err); break;
+        case MC_TXS_COMMITTED: r->status = 200; break;
+        default: r->status = 202; break;
+        }
+    } else {
+        json_t *arr = json_array();
+        for (size_t i = 0; arr && i < n; i++) json_array_append_new(arr, mc_json_txout(&outs[i]));
+        mc_ok(r, json_pack("{s:o}", "txs", arr));
+    }
+out:
+    free(buf);
+    free(txs);
+    free(outs);
+}
+
+/* Everything below reads one snapshot. */
+typedef void (*mc_read_route)(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg);
+
+static void mc_with_snapshot(mc_call *c, mc_resp *r, mc_read_route fn, const char *arg)
+{
+    mc_store_txn *txn;
+    int rc = mc_store_begin(c->api->be.store, 0, &txn);
+    if (rc) {
+        mc_resp_err(r, rc, "store unavailable");
+        return;
+    }
+    fn(c, r, txn, arg);
+    mc_store_abort(txn);
+}
+
+static void mc_route_block(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg)
+{
+    uint64_t h, offset, limit;
+    mc_slice raw;
+    mc_block blk;
+    mc_batch b;
+    if (mc_parse_u64(arg, &h)) {
+        mc_resp_error(r, 400, "EINVAL", "height must be a non-negative integer");
+        return;
+    }
+    if (mc_arg_u64(c, "offset", 0, MC_MAX_BATCH_TXS, &offset) || mc_arg_u64(c, "limit", 1000, 1000, &limit)) {
+        mc_resp_error(r, 400, "EINVAL", "offset and limit must be numbers (limit at most 1000)");
+        return;
+    }
+    int rc = mc_store_get_block(txn, h, &raw);
+    if (rc) {
+        mc_resp_err(r, rc, rc == MC_ENOTFOUND ? "no block at that height" : "block unreadable");
+        return;
+    }
+    if (mc_block_decode(&blk, raw.p, raw.n)) {
+        mc_resp_err(r, MC_ECORRUPT, "stored block does not decode");
+        return;
+    }
+    mc_hash hh;
+    mc_header_hash(&hh, &blk.header);
+    json_t *j = json_pack("{s:o}", "header", mc_json_header(&blk.header, &hh));
+    json_t *txs = json_array();
+    if (h > 0 && mc_batch_decode(&b, blk.batch.p, blk.batch.n) == MC_OK) {
+        json_object_set_new(j, "batch", json_pack("{s:o,s:I,s:I,s:b}", "proposer", mc_json_hex(b.proposer.b, 32),
+                                                  "seq", (json_int_t)b.seq, "time_ms", (json_int_t)b.time_ms,
+                                                  "has_certificate", b.has_cert));
+        for (uint64_t i = offset; i < b.ntx && i < offset + limit; i++) {
+            mc_tx tx;
+            json_t *t;
+            if (mc_tx_decode(&tx, b.txs[i].p, b.txs[i].n) == MC_OK)
+                t = mc_json_tx(&tx, 0);
+            else {
+                mc_hash id;
+                mc_hash_tagged(&id, "medchain/tx", b.txs[i].p, b.txs[i].n);
+                t = json_pack("{s:o}", "id", mc_json_hex(id.b, 32));
+            }
+            json_object_set_new(t, "index", json_integer((json_int_t)i));
+            json_object_set_new(t, "result", json_string(mc_txr_name(mc_block_result(&blk, (uint32_t)i))));
+            json_array_append_new(txs, t);
+        }
+        mc_batch_clear(&b);
+    }
+    json_object_set_new(j, "txs", txs);
+    json_object_set_new(j, "offset", json_integer((json_int_t)offset));
+    mc_ok(r, j);
+}
+
+/* Loads the block holding a transaction and the transaction itself. */
+static int mc_locate_tx(mc_store_txn *txn, const char *arg, mc_resp *r, mc_block *blk, mc_batch *b,
+                        uint32_t *index, mc_tx *tx)
+{
+    mc_hash id;
+    uint64_t h;
+    mc_slice raw;
+    memset(b, 0, sizeof *b);
+    if (mc_path_id(arg, id.b)) {
+        mc_resp_error(r, 400, "EINVAL", "transaction id must be 64 hex digits");
+        return 1;
+    }
+    int rc = mc_store_get_txloc(txn, &id, &h, index);
+    if (rc) {
+        mc_resp_err(r, rc, rc == MC_ENOTFOUND ? "no such transaction on the chain" : "index unreadable");
+        return 1;
+    }
+    if (mc_store_get_block(txn, h, &raw) || mc_block_decode(blk, raw.p, raw.n) ||
+        mc_batch_decode(b, blk->batch.p, blk->batch.n) || *index >= b->ntx) {
+        mc_batch_clear(b);
+        mc_resp_err(r, MC_ECORRUPT, "stored block does not decode");
+        return 1;
+    }
+    if (mc_tx_decode(tx, b->txs[*index].p, b->txs[*index].n)) memset(tx, 0, sizeof *tx);
+    tx->id = id;
+    return 0;
+}
+
+static void mc_route_tx(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg)
+{
+    mc_block blk;
+    mc_batch b;
+    mc_tx tx;
+    uint32_t i;
+    if (mc_locate_tx(txn, arg, r, &blk, &b, &i, &tx)) return;
+    uint16_t code = mc_block_result(&blk, i);
+    json_t *j = tx.raw.p ? mc_json_tx(&tx, 1) : json_pack("{s:o}", "id", mc_json_hex(tx.id.b, 32));
+    json_object_set_new(j, "height", json_integer((json_int_t)blk.header.height));
+    json_object_set_new(j, "index", json_integer(i));
+    json_object_set_new(j, "result", json_string(mc_txr_name(code)));
+    if (code != MC_TXR_OK) json_object_set_new(j, "reason", json_string(mc_txr_text(code)));
+    mc_batch_clear(&b);
+    mc_ok(r, j);
+}
+
+static json_t *mc_json_proof(const mc_merkle_proof *p)
+{
+    json_t *path = json_array();
+    for (uint32_t i = 0; i < p->depth; i++) json_array_append_new(path, mc_json_hex(p->path[i].b, 32));
+    return json_pack("{s:I,s:I,s:o}", "index", (json_int_t)p->index, "size", (json_int_t)p->size, "path", path);
+}
+
+static void mc_route_proof(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg)
+{
+    mc_block blk;
+    mc_batch b;
+    mc_tx tx;
+    uint32_t i;
+    if (mc_locate_tx(txn, arg, r, &blk, &b, &i, &tx)) return;
+    mc_hash *leaves = malloc((b.ntx ? b.ntx : 1) * sizeof *leaves);
+    mc_merkle_proof *tp = malloc(sizeof *tp), *rp = malloc(sizeof *rp);
+    uint8_t hdr[MC_HEADER_BYTES + 1];
+    mc_buf hb = {hdr, 0, sizeof hdr, MC_HEADER_BYTES};
+    if (!leaves || !tp || !rp || mc_header_encode(&hb, &blk.header)) {
+        mc_resp_err(r, MC_ENOMEM, NULL);
+        goto out;
+    }
+    for (uint32_t k = 0; k < b.ntx; k++) mc_merkle_leaf_tx(&leaves[k], b.txs[k].p, b.txs[k].n);
+    int rc = mc_merkle_prove(tp, leaves, b.ntx, i);
+    /* the result tree needs every tx id: recompute them as the executor did */
+    for (uint32_t k = 0; k < b.ntx && !rc; k++) {
+        mc_tx t;
+        mc_hash id;
+        if (mc_tx_decode(&t, b.txs[k].p, b.txs[k].n) == MC_OK)
+            id = t.id;
+        else
+            mc_hash_tagged(&id, "medchain/tx", b.txs[k].p, b.txs[k].n);
+        mc_merkle_leaf_result(&leaves[k], &id, mc_block_result(&blk, k));
+    }
+    if (!rc) rc = mc_merkle_prove(rp, leaves, b.ntx, i);
+    if (rc) {
+        mc_resp_err(r, MC_ECORRUPT, "proof could not be built");
+        goto out;
+    }
+    mc_hash hh;
+    mc_header_hash(&hh, &blk.header);
+    mc_ok(r, json_pack("{s:o,s:o,s:I,s:s,s:o,s:o,s:o,s:o}", "id", mc_json_hex(tx.id.b, 32), "tx",
+                       mc_json_hex(b.txs[i].p, b.txs[i].n), "height", (json_int_t)blk.header.height,
+                       "result", mc_txr_name(mc_block_result(&blk, i)), "tx_proof", mc_json_proof(tp),
+                       "result_proof", mc_json_proof(rp), "header", mc_json_hex(hb.p, hb.n),
+                       "header_fields", mc_json_header(&blk.header, &hh)));
+out:
+    mc_batch_clear(&b);
+    free(leaves);
+    free(tp);
+    free(rp);
+}
+
+static void mc_route_identity(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg)
+{
+    mc_id id;
+    mc_identity idn;
+    if (mc_path_id(arg, id.b)) {
+        mc_resp_error(r, 400, "EINVAL", "identity id must be 64 hex digits");
+        return;
+    }
+    int rc = mc_store_get_identity(txn, &id, &idn);
+    if (rc) {
+        mc_resp_err(r, rc, rc == MC_ENOTFOUND ? "no such identity" : "identity unreadable");
+        return;
+    }
+    mc_ok(r, mc_json_identity(&idn));
+}
+
+/* Matches "<prefix><segment>" where the segment has no further '/'. */
+static const char *mc_match(const char *path, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(path, prefix, n) != 0 || !path[n] || strchr(path + n, '/')) return NULL;
+    return path + n;
+}
+
+void mc_api_route(mc_call *c, mc_resp *r)
+{
+    const char *p = c->path, *arg;
+    int get = strcmp(c->method, "GET") == 0, post = strcmp(c->method, "POST") == 0;
+    if (strcmp(p, "/v1/status") == 0 || strcmp(p, "/metrics") == 0) {
+        if (!get) goto bad_method;
+        if (p[1] == 'v')
+            mc_route_status(c, r);
+        else
+            mc_route_metrics(c, r);
+        return;
+    }
+    if (strncmp(p, "/v1/", 4) != 0) goto not_found;
+    if (mc_api_authenticate(c, r)) return;
+    if (strcmp(p, "/v1/tx") == 0) {
+        if (!post) goto bad_method;
+        mc_route_submit(c, r);
+        return;
+    }
+    mc_read_route fn = NULL;
+    if ((arg = mc_match(p, "/v1/blocks/")))
+        fn = mc_route_block;
+    else if ((arg = mc_match(p, "/v1/tx/")))
+        fn = mc_route_tx;
+    else if ((arg = mc_match(p, "/v1/proofs/tx/")))
+        fn = mc_route_proof;
+    else if ((arg = mc_match(p, "/v1/identities/")))
+        fn = mc_route_identity;
+    if (!fn) goto not_found;
+    if (!get) goto bad_method;
+    mc_with_snapshot(c, r, fn, arg);
+    return;
+bad_method:
+    mc_resp_error(r, 405, "EMETHOD", "method not allowed on this route");
+    return;
+not_found:
+    mc_resp_error(r, 404, "ENOTFOUND", "no such route");
+}

@@ -1,0 +1,250 @@
+/*
+ * The mempool: transactions admitted and not yet committed, a FIFO of those not yet taken
+ * into a batch, and the requests waiting on them. One mutex guards it all; waiters share one
+ * condition variable (broadcast once per batch ordered or block applied).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mempool.h"
+
+int mc_mempool_init(mc_mempool *mp, size_t max)
+{
+    memset(mp, 0, sizeof *mp);
+    mp->nbuckets = 1u << 16;
+    mp->buckets = calloc(mp->nbuckets, sizeof *mp->buckets);
+    if (!mp->buckets) return MC_ENOMEM;
+    mp->max = max;
+    pthread_mutex_init(&mp->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&mp->changed, &ca);
+    pthread_cond_init(&mp->work, &ca);
+    pthread_condattr_destroy(&ca);
+    return MC_OK;
+}
+
+static void mc_pending_free(mc_pending *p)
+{
+    while (p->refs) {
+        mc_wref *r = p->refs;
+        p->refs = r->next;
+        free(r);
+    }
+    free(p->tx);
+    free(p);
+}
+
+void mc_mempool_destroy(mc_mempool *mp)
+{
+    if (!mp->buckets) return;
+    for (size_t i = 0; i < mp->nbuckets; i++)
+        while (mp->buckets[i]) {
+            mc_pending *p = mp->buckets[i];
+            mp->buckets[i] = p->hnext;
+            mc_pending_free(p);
+        }
+    free(mp->buckets);
+    pthread_cond_destroy(&mp->changed);
+    pthread_cond_destroy(&mp->work);
+    pthread_mutex_destroy(&mp->lock);
+}
+
+void mc_mempool_lock(mc_mempool *mp) { pthread_mutex_lock(&mp->lock); }
+void mc_mempool_unlock(mc_mempool *mp) { pthread_mutex_unlock(&mp->lock); }
+
+static mc_pending **mc_slot(mc_mempool *mp, const mc_hash *id)
+{
+    uint64_t h;
+    memcpy(&h, id->b, 8);
+    mc_pending **pp = &mp->buckets[h & (mp->nbuckets - 1)];
+    while (*pp && memcmp((*pp)->id.b, id->b, 32) != 0) pp = &(*pp)->hnext;
+    return pp;
+}
+
+/* Marks one waiter slot; returns 1 if the slot is now done for that waiter. */
+static int mc_complete(mc_waiter *w, size_t slot, int state, int code, int err, uint64_t height, uint32_t index)
+{
+    mc_api_txout *o = &w->outs[slot];
+    o->state = state;
+    o->code = code;
+    o->err = err;
+    o->height = height;
+    o->index = index;
+    int done = state != MC_TXS_ORDERED || w->wait == MC_WAIT_ORDERED;
+    if (done) w->remaining--;
+    return done;
+}
+
+int mc_mempool_admit_locked(mc_mempool *mp, const mc_hash *id, const uint8_t *tx, size_t n,
+                            mc_waiter *w, size_t slot)
+{
+    if (mp->closing) return MC_ECLOSED;
+    mc_pending **pp = mc_slot(mp, id), *p = *pp;
+    if (p && p->state == MC_PENDING_ORDERED && w->wait == MC_WAIT_ORDERED) {
+        w->outs[slot].state = MC_TXS_ORDERED; /* a retry of something already ordered */
+        return MC_OK;
+    }
+    if (!p) {
+        if (mp->total >= mp->max) return MC_EAGAIN;
+        p = calloc(1, sizeof *p);
+        if (!p || !(p->tx = malloc(n ? n : 1))) {
+            free(p);
+            return MC_ENOMEM;
+        }
+        p->id = *id;
+        memcpy(p->tx, tx, n);
+        p->n = n;
+        *pp = p;
+        if (mp->qtail)
+            mp->qtail->qnext = p;
+        else
+            mp->qhead = p;
+        mp->qtail = p;
+        mp->queued++;
+        mp->total++;
+        pthread_cond_signal(&mp->work);
+    }
+    mc_wref *r = malloc(sizeof *r);
+    if (!r) return MC_ENOMEM;
+    *r = (mc_wref){w, slot, p->refs};
+    p->refs = r;
+    w->outs[slot].state = p->state == MC_PENDING_ORDERED ? MC_TXS_ORDERED : MC_TXS_PENDING;
+    w->remaining++;
+    return MC_OK;
+}
+
+static void mc_deadline(struct timespec *ts, uint64_t deadline_ms)
+{
+    ts->tv_sec = (time_t)(deadline_ms / 1000);
+    ts->tv_nsec = (long)(deadline_ms % 1000) * 1000000L;
+}
+
+void mc_mempool_wait_locked(mc_mempool *mp, mc_waiter *w, uint64_t deadline)
+{
+    struct timespec ts;
+    mc_deadline(&ts, deadline);
+    while (w->remaining > 0 && !mp->drained) {
+        if (pthread_cond_timedwait(&mp->changed, &mp->lock, &ts) == ETIMEDOUT) break;
+    }
+    if (w->remaining == 0) return;
+    /* detach from everything still pending: the waiter's memory goes away on return */
+    for (size_t i = 0; w->remaining && i < w->n; i++) {
+        mc_api_txout *o = &w->outs[i];
+        if (o->state != MC_TXS_PENDING && !(o->state == MC_TXS_ORDERED && w->wait == MC_WAIT_COMMITTED))
+            continue;
+        mc_pending *p = *mc_slot(mp, &o->id);
+        if (!p) continue;
+        for (mc_wref **rr = &p->refs; *rr;) {
+            if ((*rr)->w == w && (*rr)->slot == i) {
+                mc_wref *dead = *rr;
+                *rr = dead->next;
+                free(dead);
+                w->remaining--;
+            } else {
+                rr = &(*rr)->next;
+            }
+        }
+    }
+}
+
+size_t mc_mempool_take(mc_mempool *mp, mc_pending **out, size_t max, unsigned linger_ms)
+{
+    pthread_mutex_lock(&mp->lock);
+    while (!mp->queued && !mp->closing) pthread_cond_wait(&mp->work, &mp->lock);
+    if (linger_ms && mp->queued && mp->queued < max && !mp->closing) {
+        struct timespec ts;
+        mc_deadline(&ts, mc_time_mono_ms() + linger_ms);
+        while (mp->queued < max && !mp->closing)
+            if (pthread_cond_timedwait(&mp->work, &mp->lock, &ts) == ETIMEDOUT) break;
+    }
+    size_t n = 0;
+    while (n < max && mp->qhead) {
+        mc_pending *p = mp->qhead;
+        mp->qhead = p->qnext;
+        if (!mp->qhead) mp->qtail = NULL;
+        p->qnext = NULL;
+        p->state = MC_PENDING_ORDERING;
+        out[n++] = p;
+        mp->queued--;
+    }
+    pthread_mutex_unlock(&mp->lock);
+    return n;
+}
+
+static void mc_remove(mc_mempool *mp, mc_pending *p)
+{
+    mc_pending **pp = mc_slot(mp, &p->id);
+    if (*pp == p) *pp = p->hnext;
+    mp->total--;
+    mc_pending_free(p);
+}
+
+void mc_mempool_ordered(mc_mempool *mp, mc_pending **taken, size_t n, int rc)
+{
+    pthread_mutex_lock(&mp->lock);
+    for (size_t i = 0; i < n; i++) {
+        mc_pending *p = taken[i];
+        /* the applier may already have committed it and removed it */
+        if (*mc_slot(mp, &p->id) != p) continue;
+        for (mc_wref **rr = &p->refs; *rr;) {
+            mc_wref *r = *rr;
+            int done = rc ? mc_complete(r->w, r->slot, MC_TXS_FAILED, 0, rc, 0, 0)
+                          : mc_complete(r->w, r->slot, MC_TXS_ORDERED, 0, 0, 0, 0);
+            if (done) {
+                *rr = r->next;
+                free(r);
+            } else {
+                rr = &r->next;
+            }
+        }
+        if (rc)
+            mc_remove(mp, p);
+        else
+            p->state = MC_PENDING_ORDERED;
+    }
+    pthread_cond_broadcast(&mp->changed);
+    pthread_mutex_unlock(&mp->lock);
+}
+
+void mc_mempool_committed(mc_mempool *mp, const mc_hash *ids, const uint16_t *results, size_t n,
+                          uint64_t height)
+{
+    pthread_mutex_lock(&mp->lock);
+    for (size_t i = 0; i < n; i++) {
+        mc_pending *p = *mc_slot(mp, &ids[i]);
+        if (!p || p->state == MC_PENDING_QUEUED) continue;
+        for (mc_wref *r = p->refs; r; r = r->next)
+            mc_complete(r->w, r->slot, MC_TXS_COMMITTED, results[i], 0, height, (uint32_t)i);
+        mc_remove(mp, p);
+    }
+    pthread_cond_broadcast(&mp->changed);
+    pthread_mutex_unlock(&mp->lock);
+}
+
+void mc_mempool_close(mc_mempool *mp)
+{
+    pthread_mutex_lock(&mp->lock);
+    mp->closing = 1;
+    pthread_cond_broadcast(&mp->work);
+    pthread_mutex_unlock(&mp->lock);
+}
+
+void mc_mempool_drain(mc_mempool *mp)
+{
+    pthread_mutex_lock(&mp->lock);
+    mp->drained = 1;
+    pthread_cond_broadcast(&mp->changed);
+    pthread_mutex_unlock(&mp->lock);
+}
+
+size_t mc_mempool_size(mc_mempool *mp)
+{
+    pthread_mutex_lock(&mp->lock);
+    size_t n = mp->total;
+    pthread_mutex_unlock(&mp->lock);
+    return n;
+}

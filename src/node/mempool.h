@@ -1,0 +1,78 @@
+/* Internal to the node module: admitted transactions and the requests waiting on them. */
+#ifndef MEDCHAIN_NODE_MEMPOOL_H
+#define MEDCHAIN_NODE_MEMPOOL_H
+
+#include <pthread.h>
+
+#include "medchain/api.h"
+#include "medchain/chain.h"
+
+/* A request waiting on some of its transactions. */
+typedef struct {
+    mc_api_txout *outs;
+    size_t n;         /* slots */
+    size_t remaining; /* slots not yet done */
+    int wait;         /* enum mc_api_wait */
+} mc_waiter;
+
+typedef struct mc_wref {
+    mc_waiter *w;
+    size_t slot;
+    struct mc_wref *next;
+} mc_wref;
+
+enum { MC_PENDING_QUEUED = 0, MC_PENDING_ORDERING, MC_PENDING_ORDERED };
+
+/* A transaction admitted but not yet committed. */
+typedef struct mc_pending {
+    mc_hash id;
+    int state;
+    uint8_t *tx;
+    size_t n;
+    mc_wref *refs;
+    struct mc_pending *hnext; /* hash chain */
+    struct mc_pending *qnext; /* queue (QUEUED) or taken list */
+} mc_pending;
+
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t changed; /* waiters */
+    pthread_cond_t work;    /* the batcher */
+    mc_pending **buckets;
+    size_t nbuckets;
+    mc_pending *qhead, *qtail;
+    size_t queued;          /* QUEUED */
+    size_t total;           /* all pending */
+    size_t max;
+    int closing;            /* no new admissions */
+    int drained;            /* the pipeline has stopped: wake every waiter for good */
+} mc_mempool;
+
+int mc_mempool_init(mc_mempool *mp, size_t max);
+void mc_mempool_destroy(mc_mempool *mp);
+
+/* Admits one transaction for waiter slot (lock held by caller via _lock/_unlock).
+ * Returns MC_OK (slot will be completed later or already is), MC_EAGAIN (full), MC_ECLOSED. */
+void mc_mempool_lock(mc_mempool *mp);
+void mc_mempool_unlock(mc_mempool *mp);
+int mc_mempool_admit_locked(mc_mempool *mp, const mc_hash *id, const uint8_t *tx, size_t n,
+                            mc_waiter *w, size_t slot);
+/* Waits (lock held) until every slot is done, the deadline passes or the pool drains, then
+ * detaches the waiter from whatever it still waits on. */
+void mc_mempool_wait_locked(mc_mempool *mp, mc_waiter *w, uint64_t deadline_mono_ms);
+
+/* Batcher: takes up to @p max queued transactions (blocking until there is one, or the pool
+ * is closing and empty: then returns 0). Lingers up to @p linger_ms for a fuller batch. */
+size_t mc_mempool_take(mc_mempool *mp, mc_pending **out, size_t max, unsigned linger_ms);
+/* Batcher: the taken transactions were ordered (rc == MC_OK) or could not be (rc). */
+void mc_mempool_ordered(mc_mempool *mp, mc_pending **taken, size_t n, int rc);
+/* Applier: a block was applied. */
+void mc_mempool_committed(mc_mempool *mp, const mc_hash *ids, const uint16_t *results, size_t n,
+                          uint64_t height);
+/* Stops admissions; the batcher drains what is queued. */
+void mc_mempool_close(mc_mempool *mp);
+/* The pipeline has stopped: every waiter returns with what it has. */
+void mc_mempool_drain(mc_mempool *mp);
+size_t mc_mempool_size(mc_mempool *mp);
+
+#endif

@@ -1,0 +1,349 @@
+/* A running node: start-up, the batcher and applier threads, status, metrics, stop. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "node_internal.h"
+
+static void mc_errf(char *err, size_t nerr, const char *fmt, ...) MC_PRINTF(3, 4);
+static void mc_errf(char *err, size_t nerr, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, nerr, fmt, ap);
+    va_end(ap);
+}
+
+void mc_node_halt(mc_node *n, const char *reason)
+{
+    if (atomic_exchange(&n->halted, 1)) return;
+    n->halt_reason = reason;
+    mc_log(MC_LOG_ERROR, "node", "HALTED: %s; the node no longer applies blocks or accepts transactions", reason);
+}
+
+static void *mc_batcher_main(void *arg)
+{
+    mc_node *n = arg;
+    size_t max = n->cfg.batch_max_txs;
+    mc_pending **taken = calloc(max, sizeof *taken);
+    mc_slice *slices = calloc(max, sizeof *slices);
+    mc_buf batch;
+    mc_buf_init(&batch, MC_MAX_BATCH_BYTES);
+    mc_id me;
+    memcpy(me.b, n->keys.id.b, 32);
+    while (taken && slices) {
+        size_t k = mc_mempool_take(&n->mp, taken, max, n->cfg.batch_linger_ms);
+        if (k == 0) break; /* closing and drained */
+        for (size_t i = 0; i < k; i++) slices[i] = (mc_slice){taken[i]->tx, taken[i]->n};
+        uint64_t t0 = mc_time_mono_ns();
+        mc_buf_reset(&batch);
+        int rc = atomic_load(&n->halted) ? MC_EUNAVAIL
+                                         : mc_batch_build(&batch, NULL, &n->chain, &me, n->batch_seq++,
+                                                          mc_time_now_ms(), slices, (uint32_t)k, NULL,
+                                                          &n->keys.sign_sk);
+        if (!rc) rc = mc_orderer_submit(n->orderer, batch.p, batch.n);
+        if (rc) mc_log(MC_LOG_ERROR, "node", "batch of %zu transactions not ordered: %s", k, mc_strerror(rc));
+        atomic_fetch_add(&n->submit_us, (mc_time_mono_ns() - t0) / 1000);
+        atomic_fetch_add(&n->batches_submitted, 1);
+        mc_mempool_ordered(&n->mp, taken, k, rc);
+    }
+    mc_buf_free(&batch);
+    free(taken);
+    free(slices);
+    atomic_store(&n->batcher_done, 1);
+    return NULL;
+}
+
+static int mc_load_pos(mc_node *n, mc_orderer_pos *pos)
+{
+    mc_store_txn *txn;
+    mc_slice v;
+    memset(pos, 0, sizeof *pos);
+    int rc = mc_store_begin(n->store, 0, &txn);
+    if (rc) return rc;
+    rc = mc_store_get_meta(txn, "opos", &v);
+    if (rc == MC_OK) {
+        if (v.n > MC_ORDERER_POS_MAX)
+            rc = MC_ECORRUPT;
+        else {
+            memcpy(pos->b, v.p, v.n);
+            pos->n = v.n;
+        }
+    } else if (rc == MC_ENOTFOUND) {
+        rc = MC_OK;
+    }
+    mc_store_abort(txn);
+    return rc;
+}
+
+static void *mc_applier_main(void *arg)
+{
+    mc_node *n = arg;
+    mc_orderer_pos pos, next;
+    mc_buf batch;
+    mc_buf_init(&batch, MC_MAX_BATCH_BYTES);
+    if (mc_load_pos(n, &pos)) {
+        mc_node_halt(n, "stored orderer position unreadable");
+        goto out;
+    }
+    while (!atomic_load(&n->halted)) {
+        int rc = mc_orderer_next(n->orderer, &pos, &batch, &next, 100);
+        if (rc == MC_ETIMEDOUT) {
+            /* stop only once the batcher has handed over everything it took */
+            if (atomic_load(&n->stop_applier) && atomic_load(&n->batcher_done)) break;
+            continue;
+        }
+        if (rc == MC_ECLOSED) break;
+        if (rc) {
+            mc_node_halt(n, "the orderer log is unreadable or damaged");
+            break;
+        }
+        mc_exec_result res;
+        uint64_t t0 = mc_time_mono_ns();
+        rc = mc_exec_apply(n->exec, batch.p, batch.n, next.b, next.n, &res);
+        if (rc) {
+            mc_node_halt(n, "the store refused a block write");
+            break;
+        }
+        atomic_fetch_add(&n->apply_us, (mc_time_mono_ns() - t0) / 1000);
+        pos = next;
+        if (!res.applied) {
+            atomic_fetch_add(&n->batches_skipped, 1);
+            mc_log(MC_LOG_WARN, "node", "ordered batch skipped: %s", mc_strerror(res.skip_reason));
+            continue;
+        }
+        atomic_fetch_add(&n->blocks, 1);
+        atomic_fetch_add(&n->txs_applied, res.ntx);
+        mc_log(MC_LOG_DEBUG, "node", "block %llu applied: %u transactions",
+               (unsigned long long)res.header.height, res.ntx);
+        mc_mempool_committed(&n->mp, res.txids, res.results, res.ntx, res.header.height);
+    }
+out:
+    mc_buf_free(&batch);
+    return NULL;
+}
+
+static void mc_node_status(void *ctx, mc_api_status *s)
+{
+    mc_node *n = ctx;
+    mc_exec_info info;
+    mc_exec_get_info(n->exec, &info);
+    s->chain_name = n->chain_name;
+    s->chain = n->chain;
+    memcpy(s->node_id.b, n->keys.id.b, 32);
+    s->orderer = n->cfg.orderer;
+    s->height = info.height;
+    s->tip = info.tip;
+    s->time_ms = info.time_ms;
+    s->state_digest = info.state_digest;
+    s->mempool = mc_mempool_size(&n->mp);
+    s->halted = atomic_load(&n->halted);
+    s->halt_reason = n->halt_reason;
+}
+
+static void mc_node_metrics(void *ctx, mc_buf *out)
+{
+    mc_node *n = ctx;
+    mc_exec_info info;
+    mc_exec_get_info(n->exec, &info);
+    int rc = mc_buf_printf(
+        out,
+        "# TYPE medchain_height gauge\nmedchain_height %llu\n"
+        "# TYPE medchain_blocks_applied_total counter\nmedchain_blocks_applied_total %llu\n"
+        "# TYPE medchain_txs_applied_total counter\nmedchain_txs_applied_total %llu\n"
+        "# TYPE medchain_batches_skipped_total counter\nmedchain_batches_skipped_total %llu\n"
+        "# TYPE medchain_batches_submitted_total counter\nmedchain_batches_submitted_total %llu\n"
+        "# TYPE medchain_txs_admitted_total counter\nmedchain_txs_admitted_total %llu\n"
+        "# TYPE medchain_txs_rejected_total counter\nmedchain_txs_rejected_total %llu\n"
+        "# TYPE medchain_mempool_size gauge\nmedchain_mempool_size %zu\n"
+        "# TYPE medchain_block_apply_seconds_total counter\nmedchain_block_apply_seconds_total %g\n"
+        "# TYPE medchain_batch_submit_seconds_total counter\nmedchain_batch_submit_seconds_total %g\n"
+        "# HELP medchain_halted 1 when the node stopped applying blocks (see /v1/status).\n"
+        "# TYPE medchain_halted gauge\nmedchain_halted %d\n",
+        (unsigned long long)info.height, (unsigned long long)atomic_load(&n->blocks),
+        (unsigned long long)atomic_load(&n->txs_applied), (unsigned long long)atomic_load(&n->batches_skipped),
+        (unsigned long long)atomic_load(&n->batches_submitted), (unsigned long long)atomic_load(&n->admitted),
+        (unsigned long long)atomic_load(&n->rejected), mc_mempool_size(&n->mp),
+        atomic_load(&n->apply_us) / 1e6, atomic_load(&n->submit_us) / 1e6, atomic_load(&n->halted));
+    (void)rc;
+}
+
+static int mc_read_passphrase(const mc_node_config *cfg, char *out, size_t cap)
+{
+    if (cfg->passphrase_file[0]) {
+        mc_buf b;
+        mc_buf_init(&b, cap - 1);
+        int rc = mc_file_read(cfg->passphrase_file, &b);
+        if (!rc) {
+            while (b.n && (b.p[b.n - 1] == '\n' || b.p[b.n - 1] == '\r')) b.n--;
+            memcpy(out, b.p, b.n);
+            out[b.n] = 0;
+        }
+        mc_buf_free_wipe(&b);
+        return rc;
+    }
+    const char *env = getenv("MEDCHAIN_PASSPHRASE");
+    if (!env || strlen(env) >= cap) return MC_ENOTFOUND;
+    memcpy(out, env, strlen(env) + 1);
+    return MC_OK;
+}
+
+/* Reads the genesis config, applies it on a new store or checks it on an old one. */
+static int mc_node_genesis(mc_node *n, char *err, size_t nerr)
+{
+    mc_buf g;
+    mc_buf_init(&g, 1u << 20);
+    int rc = mc_file_read(n->cfg.genesis, &g);
+    if (rc) {
+        mc_errf(err, nerr, "cannot read genesis file %s: %s", n->cfg.genesis, mc_strerror(rc));
+        goto out;
+    }
+    mc_genesis *gen = malloc(sizeof *gen);
+    if (!gen || mc_genesis_decode(gen, g.p, g.n)) {
+        mc_errf(err, nerr, "%s is not a medchain genesis config", n->cfg.genesis);
+        free(gen);
+        rc = MC_EINVAL;
+        goto out;
+    }
+    snprintf(n->chain_name, sizeof n->chain_name, "%s", gen->name);
+    int is_validator = 0;
+    for (uint32_t i = 0; i < gen->nvalidators; i++) {
+        mc_id v;
+        mc_id_from_pk(&v, &gen->validators[i].sign_pk);
+        if (memcmp(v.b, n->keys.id.b, 32) == 0) is_validator = 1;
+    }
+    free(gen);
+    if (!is_validator) {
+        mc_errf(err, nerr, "the node key is not a validator of this chain");
+        rc = MC_EDENIED;
+        goto out;
+    }
+    mc_genesis_chain_id(&n->chain, g.p, g.n);
+    rc = mc_exec_genesis(n->exec, g.p, g.n);
+    if (rc) mc_errf(err, nerr, rc == MC_EINVAL ? "the data directory holds a different chain" : "applying genesis failed: %s",
+                    mc_strerror(rc));
+out:
+    mc_buf_free(&g);
+    return rc;
+}
+
+static int mc_node_open(mc_node *n, char *err, size_t nerr)
+{
+    char pass[1024], path[1100];
+    int rc = mc_read_passphrase(&n->cfg, pass, sizeof pass);
+    if (rc) {
+        mc_errf(err, nerr, "no passphrase for the node key (set passphrase_file or MEDCHAIN_PASSPHRASE)");
+        return MC_EINVAL;
+    }
+    rc = mc_keyfile_read(n->cfg.node_key, pass, &n->keys);
+    mc_wipe(pass, sizeof pass);
+    if (rc) {
+        mc_errf(err, nerr, "cannot open node key %s: %s", n->cfg.node_key, mc_strerror(rc));
+        return rc;
+    }
+    snprintf(path, sizeof path, "%s/store", n->cfg.data_dir);
+    if ((rc = mc_store_open(&n->store, path, NULL))) {
+        mc_errf(err, nerr, "cannot open store in %s: %s", path, mc_strerror(rc));
+        return rc;
+    }
+    if ((rc = mc_sigcache_new(&n->sigcache, 1u << 20))) return rc;
+    mc_exec_opts xo = {.sigcache = n->sigcache, .verify_threads = n->cfg.verify_threads};
+    if ((rc = mc_exec_open(&n->exec, n->store, &xo))) {
+        mc_errf(err, nerr, "cannot read the chain in %s: %s", path, mc_strerror(rc));
+        return rc;
+    }
+    if ((rc = mc_node_genesis(n, err, nerr))) return rc;
+    snprintf(path, sizeof path, "%s/orderer", n->cfg.data_dir);
+    if ((rc = mc_orderer_solo_open(&n->orderer, path))) {
+        mc_errf(err, nerr, "cannot open the solo orderer log in %s: %s", path, mc_strerror(rc));
+        return rc;
+    }
+    return MC_OK;
+}
+
+static int mc_node_listen(mc_node *n, char *err, size_t nerr)
+{
+    char host[128];
+    snprintf(host, sizeof host, "%s", n->cfg.listen);
+    char *colon = strrchr(host, ':');
+    uint64_t port;
+    if (!colon || mc_parse_u64(colon + 1, &port) || port > 65535) {
+        mc_errf(err, nerr, "listen must be host:port");
+        return MC_EINVAL;
+    }
+    *colon = 0;
+    mc_api_opts ao = {.bind = host, .port = (uint16_t)port, .max_body = n->cfg.max_body_bytes,
+                      .max_conns = n->cfg.max_connections, .skew_ms = n->cfg.clock_skew_ms,
+                      .max_txs = n->cfg.max_txs_per_request, .default_timeout_ms = (int)n->cfg.wait_timeout_ms,
+                      .tls_cert = n->cfg.tls_cert[0] ? n->cfg.tls_cert : NULL,
+                      .tls_key = n->cfg.tls_key[0] ? n->cfg.tls_key : NULL};
+    mc_api_backend be = {.ctx = n, .store = n->store, .chain = n->chain, .submit = mc_node_submit,
+                         .status = mc_node_status, .metrics = mc_node_metrics};
+    int rc = mc_api_start(&n->api, &ao, &be);
+    if (rc) {
+        mc_errf(err, nerr, "cannot listen on %s: %s", n->cfg.listen, mc_strerror(rc));
+        return rc;
+    }
+    if (n->cfg.port_file[0]) {
+        char buf[16];
+        int len = snprintf(buf, sizeof buf, "%u\n", mc_api_port(n->api));
+        if ((rc = mc_file_write_atomic(n->cfg.port_file, buf, (size_t)len, 0644))) {
+            mc_errf(err, nerr, "cannot write port file %s", n->cfg.port_file);
+            return rc;
+        }
+    }
+    return MC_OK;
+}
+
+int mc_node_start(mc_node **pp, const mc_node_config *cfg, char *err, size_t nerr)
+{
+    *pp = NULL;
+    err[0] = 0;
+    mc_node *n = calloc(1, sizeof *n);
+    if (!n) return MC_ENOMEM;
+    n->cfg = *cfg;
+    n->batch_seq = mc_time_mono_ns();
+    int rc = mc_mempool_init(&n->mp, cfg->mempool_max);
+    if (!rc) rc = mc_node_open(n, err, nerr);
+    if (!rc && pthread_create(&n->applier, NULL, mc_applier_main, n) == 0) n->applier_started = 1;
+    if (!rc && pthread_create(&n->batcher, NULL, mc_batcher_main, n) == 0) n->batcher_started = 1;
+    if (!rc && (!n->applier_started || !n->batcher_started)) rc = MC_ENOMEM;
+    if (!rc) rc = mc_node_listen(n, err, nerr);
+    if (rc) {
+        if (!err[0]) mc_errf(err, nerr, "start-up failed: %s", mc_strerror(rc));
+        mc_node_stop(n);
+        return rc;
+    }
+    mc_exec_info info;
+    mc_exec_get_info(n->exec, &info);
+    char chain[17];
+    mc_hex_encode(chain, n->chain.b, 8);
+    mc_log(MC_LOG_INFO, "node", "started: chain %s, height %llu, orderer %s, listening on port %u", chain,
+           (unsigned long long)info.height, cfg->orderer, mc_api_port(n->api));
+    *pp = n;
+    return MC_OK;
+}
+
+uint16_t mc_node_port(const mc_node *n) { return n->api ? mc_api_port(n->api) : 0; }
+
+void mc_node_stop(mc_node *n)
+{
+    if (!n) return;
+    mc_log(MC_LOG_INFO, "node", "stopping: ordering and applying what was admitted");
+    mc_mempool_close(&n->mp);
+    if (n->batcher_started) pthread_join(n->batcher, NULL);
+    atomic_store(&n->batcher_done, 1);
+    atomic_store(&n->stop_applier, 1);
+    if (n->applier_started) pthread_join(n->applier, NULL);
+    mc_mempool_drain(&n->mp);
+    mc_api_stop(n->api);
+    mc_orderer_close(n->orderer);
+    mc_exec_free(n->exec);
+    mc_store_close(n->store);
+    mc_sigcache_free(n->sigcache);
+    mc_mempool_destroy(&n->mp);
+    mc_wipe(&n->keys, sizeof n->keys);
+    mc_log(MC_LOG_INFO, "node", "stopped");
+    free(n);
+}

@@ -1,0 +1,105 @@
+/*
+ * Admission: what POST /v1/tx does before a transaction enters the mempool. Everything that
+ * would make the transaction invalid on its own (bytes, chain, kind, signer, signature, a
+ * nonce already used) is refused here and never ordered; the signature check is remembered
+ * in the signature cache so the executor does not pay for it again.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "node_internal.h"
+
+/* Fills @p o for a transaction already on the chain (a retry after the fact). */
+static int mc_already_committed(mc_store_txn *txn, const mc_hash *id, mc_api_txout *o)
+{
+    uint64_t h;
+    uint32_t i;
+    mc_slice raw;
+    mc_block blk;
+    if (mc_store_get_txloc(txn, id, &h, &i) || mc_store_get_block(txn, h, &raw) ||
+        mc_block_decode(&blk, raw.p, raw.n))
+        return 0;
+    o->state = MC_TXS_COMMITTED;
+    o->code = mc_block_result(&blk, i);
+    o->height = h;
+    o->index = i;
+    return 1;
+}
+
+/* Stateless and read-only checks. Returns MC_TXR_OK or the code to refuse with. */
+static int mc_admit_check(mc_node *n, mc_store_txn *txn, const mc_tx *tx, mc_api_txout *o)
+{
+    if (memcmp(tx->chain.b, n->chain.b, 32) != 0) return MC_TXR_WRONG_CHAIN;
+    if (!mc_tx_kind_name(tx->kind)) return MC_TXR_UNKNOWN_KIND;
+    mc_identity s;
+    int rc = mc_store_get_identity(txn, &tx->signer, &s);
+    if (rc) return MC_TXR_UNKNOWN_SIGNER;
+    if (s.status != MC_ID_ACTIVE) return MC_TXR_SIGNER_REVOKED;
+    uint64_t last;
+    if (mc_store_get_nonce(txn, &tx->signer, &last) == MC_OK && tx->nonce <= last)
+        return mc_already_committed(txn, &tx->id, o) ? -1 : MC_TXR_BAD_NONCE;
+    if (!mc_sigcache_has(n->sigcache, &tx->id, &s.sign_pk)) {
+        if (mc_tx_verify(tx, &s.sign_pk)) return MC_TXR_BAD_SIG;
+        mc_sigcache_add(n->sigcache, &tx->id, &s.sign_pk);
+    }
+    return MC_TXR_OK;
+}
+
+void mc_node_submit(void *ctx, const mc_slice *txs, size_t count, int wait, int timeout_ms, mc_api_txout *out)
+{
+    mc_node *n = ctx;
+    mc_waiter w = {out, count, 0, wait};
+    uint8_t *ok = calloc(count, 1);
+    mc_store_txn *txn = NULL;
+    int rc = ok ? mc_store_begin(n->store, 0, &txn) : MC_ENOMEM;
+    if (!rc && atomic_load(&n->halted)) rc = MC_EUNAVAIL;
+    for (size_t i = 0; i < count; i++) {
+        mc_api_txout *o = &out[i];
+        memset(o, 0, sizeof *o);
+        if (rc) {
+            o->state = MC_TXS_FAILED;
+            o->err = rc;
+            continue;
+        }
+        mc_tx tx;
+        if (mc_tx_decode(&tx, txs[i].p, txs[i].n)) {
+            mc_hash_tagged(&o->id, "medchain/tx", txs[i].p, txs[i].n);
+            o->state = MC_TXS_REJECTED;
+            o->code = MC_TXR_MALFORMED;
+            continue;
+        }
+        o->id = tx.id;
+        int code = mc_admit_check(n, txn, &tx, o);
+        if (code < 0) continue; /* already committed: o says where */
+        if (code != MC_TXR_OK) {
+            o->state = MC_TXS_REJECTED;
+            o->code = code;
+            continue;
+        }
+        ok[i] = 1;
+    }
+    mc_store_abort(txn);
+    size_t admitted = 0, rejected = 0;
+    if (!rc) {
+        uint64_t deadline = mc_time_mono_ms() + (uint64_t)timeout_ms;
+        mc_mempool_lock(&n->mp);
+        for (size_t i = 0; i < count; i++) {
+            if (!ok[i]) {
+                rejected += out[i].state == MC_TXS_REJECTED;
+                continue;
+            }
+            int arc = mc_mempool_admit_locked(&n->mp, &out[i].id, txs[i].p, txs[i].n, &w, i);
+            if (arc) {
+                out[i].state = MC_TXS_FAILED;
+                out[i].err = arc;
+            } else {
+                admitted++;
+            }
+        }
+        mc_mempool_wait_locked(&n->mp, &w, deadline);
+        mc_mempool_unlock(&n->mp);
+    }
+    atomic_fetch_add(&n->admitted, admitted);
+    atomic_fetch_add(&n->rejected, rejected);
+    free(ok);
+}
