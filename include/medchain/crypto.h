@@ -142,6 +142,13 @@ int mc_keyfile_write(const char *path, const mc_keys *keys, const char *passphra
 int mc_keyfile_read(const char *path, const char *passphrase, mc_keys *keys) MC_WARN_UNUSED_RESULT;
 
 /**
+ * Loads a key file's passphrase from @p file (trailing newlines dropped) or, when @p file is
+ * NULL or empty, from the environment variable MEDCHAIN_PASSPHRASE.
+ * @return MC_OK, MC_ENOTFOUND (neither given), MC_EIO, MC_ETOOBIG (longer than cap - 1).
+ */
+int mc_passphrase_load(const char *file, char *out, size_t cap) MC_WARN_UNUSED_RESULT;
+
+/**
  * A cache of signatures already verified (after Bitcoin Core's sigcache): the node verifies a
  * transaction's signature once at admission, and the executor finds it here instead of paying
  * for a second verification. Entries are keyed by (message hash, public key), so a hit is as

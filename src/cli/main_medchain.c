@@ -1,1 +1,53 @@
-int main(void) { return 0; }
+/* medchain: the command-line client. A thin main over the cli module's commands. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *help;
+} commands[] = {
+    {"keygen", mc_cmd_keygen, "make a passphrase-protected key file (and FILE.pub)"},
+    {"init", mc_cmd_init, "write a genesis (consortium) config"},
+    {"dev", mc_cmd_dev, "a fresh single-node chain with a short real scenario"},
+    {"status", mc_cmd_status, "a node's chain, height and health"},
+    {"block", mc_cmd_block, "one block and its transactions"},
+    {"tx", mc_cmd_tx, "one transaction, its block and result"},
+    {"identity", mc_cmd_identity, "register, rotate, revoke or show an identity"},
+    {"verify", mc_cmd_verify, "re-check a node's whole chain from genesis, offline"},
+    {"proof", mc_cmd_proof, "verify a transaction's Merkle inclusion proof"},
+};
+
+static void usage(FILE *f)
+{
+    fputs("usage: medchain COMMAND [options]\n\ncommands:\n", f);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+    fputs("\ncommon options: --node URL (or $MEDCHAIN_NODE), --key FILE, --passphrase-file FILE\n"
+          "(or $MEDCHAIN_PASSPHRASE). See docs/cli.md.\n", f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        puts("medchain 0.1.0");
+        return 0;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    if (mc_crypto_init()) {
+        fputs("medchain: libsodium failed to initialise\n", stderr);
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "medchain: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

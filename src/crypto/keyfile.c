@@ -8,6 +8,7 @@
  * The header is authenticated as associated data, so its KDF costs cannot be lowered.
  */
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "medchain/crypto.h"
@@ -106,4 +107,27 @@ out:
     sodium_memzero(key, sizeof key);
     mc_buf_free_wipe(&f);
     return rc;
+}
+
+int mc_passphrase_load(const char *file, char *out, size_t cap)
+{
+    if (cap == 0) return MC_ETOOBIG;
+    out[0] = 0;
+    if (file && file[0]) {
+        mc_buf b;
+        mc_buf_init(&b, cap - 1);
+        int rc = mc_file_read(file, &b);
+        if (!rc) {
+            while (b.n && (b.p[b.n - 1] == '\n' || b.p[b.n - 1] == '\r')) b.n--;
+            memcpy(out, b.p, b.n);
+            out[b.n] = 0;
+        }
+        mc_buf_free_wipe(&b);
+        return rc;
+    }
+    const char *env = getenv("MEDCHAIN_PASSPHRASE");
+    if (!env) return MC_ENOTFOUND;
+    if (strlen(env) >= cap) return MC_ETOOBIG;
+    memcpy(out, env, strlen(env) + 1);
+    return MC_OK;
 }

@@ -169,26 +169,6 @@ static void mc_node_metrics(void *ctx, mc_buf *out)
     (void)rc;
 }
 
-static int mc_read_passphrase(const mc_node_config *cfg, char *out, size_t cap)
-{
-    if (cfg->passphrase_file[0]) {
-        mc_buf b;
-        mc_buf_init(&b, cap - 1);
-        int rc = mc_file_read(cfg->passphrase_file, &b);
-        if (!rc) {
-            while (b.n && (b.p[b.n - 1] == '\n' || b.p[b.n - 1] == '\r')) b.n--;
-            memcpy(out, b.p, b.n);
-            out[b.n] = 0;
-        }
-        mc_buf_free_wipe(&b);
-        return rc;
-    }
-    const char *env = getenv("MEDCHAIN_PASSPHRASE");
-    if (!env || strlen(env) >= cap) return MC_ENOTFOUND;
-    memcpy(out, env, strlen(env) + 1);
-    return MC_OK;
-}
-
 /* Reads the genesis config, applies it on a new store or checks it on an old one. */
 static int mc_node_genesis(mc_node *n, char *err, size_t nerr)
 {
@@ -231,7 +211,7 @@ out:
 static int mc_node_open(mc_node *n, char *err, size_t nerr)
 {
     char pass[1024], path[1100];
-    int rc = mc_read_passphrase(&n->cfg, pass, sizeof pass);
+    int rc = mc_passphrase_load(n->cfg.passphrase_file, pass, sizeof pass);
     if (rc) {
         mc_errf(err, nerr, "no passphrase for the node key (set passphrase_file or MEDCHAIN_PASSPHRASE)");
         return MC_EINVAL;

@@ -1,0 +1,79 @@
+/* Internal to the cli module: the medchain command's shared pieces. */
+#ifndef MEDCHAIN_CLI_H
+#define MEDCHAIN_CLI_H
+
+#include <jansson.h>
+
+#include "medchain/chain.h"
+#include "medchain/crypto.h"
+#include "medchain/net.h"
+
+/* Options most commands share. */
+typedef struct {
+    const char *node;            /* base URL (--node, $MEDCHAIN_NODE, http://127.0.0.1:7700) */
+    const char *key;             /* --key: key file to sign with */
+    const char *passphrase_file; /* --passphrase-file (else $MEDCHAIN_PASSPHRASE) */
+    int json;                    /* --json: print raw JSON */
+} mc_cli_common;
+
+/* A connection to a node, signing as the loaded key (when there is one). */
+typedef struct {
+    mc_http *http;
+    mc_keys keys;
+    int have_keys;
+    mc_hash chain;
+    char chain_name[MC_MAX_NAME + 1];
+    mc_buf resp;
+} mc_cli_conn;
+
+/* Prints "medchain: <message>" to stderr; returns 1 (the exit code for failures). */
+int mc_cli_fail(const char *fmt, ...) MC_PRINTF(1, 2);
+
+/* Loads a key file with the passphrase from the common options. */
+int mc_cli_load_keys(const char *path, const char *passphrase_file, mc_keys *keys);
+/* Writes a key file and its public companion (path.pub). */
+int mc_cli_write_keys(const char *path, const mc_keys *keys, const char *passphrase, int kdf_level);
+
+/* A public key file ("path.pub" written by keygen). */
+typedef struct {
+    uint8_t kind;
+    mc_id id;
+    mc_sign_pk sign_pk;
+    mc_box_pk box_pk;
+} mc_cli_pub;
+int mc_cli_read_pub(const char *path, mc_cli_pub *pub);
+
+/* Opens a connection: learns the chain id from /v1/status, loads the key if given. */
+int mc_cli_connect(mc_cli_conn *c, const mc_cli_common *o, int need_key);
+void mc_cli_close(mc_cli_conn *c);
+/* A request; on success *out is the parsed JSON body (caller decrefs), *status the HTTP status. */
+int mc_cli_call(mc_cli_conn *c, const char *method, const char *path, const char *body, long *status,
+                json_t **out);
+/* Signs a transaction of @p kind with the connection's key, submits it and waits until it is
+ * committed. Prints one line about the outcome unless quiet. Returns 0 when it was applied OK. */
+int mc_cli_submit(mc_cli_conn *c, uint16_t kind, const mc_buf *body, const char *what, int quiet,
+                  mc_hash *id_out);
+/* The same, signed with @p sk instead of the connection's key (the signer id stays the key's). */
+int mc_cli_submit_as(mc_cli_conn *c, const mc_sign_sk *sk, uint16_t kind, const mc_buf *body, const char *what,
+                     int quiet, mc_hash *id_out);
+/* A nonce for the next transaction of this process: wall-clock microseconds, strictly rising. */
+uint64_t mc_cli_nonce(void);
+/* Parses --node/--key/--passphrase-file/--json at argv[*i]; returns 1 if it consumed it. */
+int mc_cli_common_opt(mc_cli_common *o, int argc, char **argv, int *i);
+/* Prints JSON indented. */
+void mc_cli_print_json(json_t *j);
+/* Parses a 64-hex-digit id. */
+int mc_cli_parse_id(const char *s, uint8_t out[32]);
+
+/* Commands. Each returns the process exit code. */
+int mc_cmd_keygen(int argc, char **argv);
+int mc_cmd_init(int argc, char **argv);
+int mc_cmd_dev(int argc, char **argv);
+int mc_cmd_status(int argc, char **argv);
+int mc_cmd_block(int argc, char **argv);
+int mc_cmd_tx(int argc, char **argv);
+int mc_cmd_identity(int argc, char **argv);
+int mc_cmd_verify(int argc, char **argv);
+int mc_cmd_proof(int argc, char **argv);
+
+#endif

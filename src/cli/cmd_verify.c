@@ -1,0 +1,202 @@
+/* medchain verify (offline, from genesis) and medchain proof verify. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "medchain/exec.h"
+#include "medchain/orderer.h"
+#include "medchain/store.h"
+
+/* Every block's batch must be in the orderer log, in order (skipped batches are passed over). */
+static int mc_check_log(const char *data_dir, mc_store *st, mc_verify_report *r)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/orderer", data_dir);
+    mc_store_txn *txn;
+    uint64_t tip, off = 0, next;
+    mc_hash tiph;
+    mc_buf b;
+    mc_buf_init(&b, MC_MAX_BATCH_BYTES);
+    if (mc_store_begin(st, 0, &txn)) return 1;
+    int rc = mc_store_get_tip(txn, &tip, &tiph);
+    for (uint64_t h = 1; !rc && h <= tip && r->ok; h++) {
+        mc_slice raw;
+        mc_block blk;
+        if (mc_store_get_block(txn, h, &raw) || mc_block_decode(&blk, raw.p, raw.n)) break; /* replay named it */
+        for (;;) {
+            int lrc = mc_orderer_solo_read(dir, off, &b, &next);
+            if (lrc) {
+                r->ok = 0;
+                r->bad_height = h;
+                snprintf(r->what, sizeof r->what,
+                         lrc == MC_ECORRUPT ? "orderer log: record at offset %llu is damaged (checksum)"
+                                            : "orderer log: the batch of block %llu is missing",
+                         lrc == MC_ECORRUPT ? (unsigned long long)off : (unsigned long long)h);
+                break;
+            }
+            off = next;
+            mc_batch bt;
+            int match = mc_batch_decode(&bt, b.p, b.n) == MC_OK && !memcmp(bt.hash.b, blk.header.batch_hash.b, 32);
+            mc_batch_clear(&bt);
+            if (match) break;
+        }
+    }
+    mc_store_abort(txn);
+    mc_buf_free(&b);
+    return 0;
+}
+
+int mc_cmd_verify(int argc, char **argv)
+{
+    const char *dir = NULL;
+    unsigned threads = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--data-dir") && i + 1 < argc) dir = argv[++i];
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = (unsigned)strtoul(argv[++i], NULL, 10);
+        else if (!dir && argv[i][0] != '-') dir = argv[i];
+        else return mc_cli_fail("usage: medchain verify --data-dir DIR [--threads N]");
+    }
+    if (!dir) return mc_cli_fail("usage: medchain verify --data-dir DIR");
+    char path[PATH_MAX], scratch[] = "/tmp/medchain-verify-XXXXXX";
+    snprintf(path, sizeof path, "%s/store", dir);
+    mc_store *st;
+    mc_store_opts so = {.read_only = 1};
+    int rc = mc_store_open(&st, path, &so);
+    if (rc) return mc_cli_fail("cannot open the store in %s: %s", path, mc_strerror(rc));
+    if (!mkdtemp(scratch)) {
+        mc_store_close(st);
+        return mc_cli_fail("cannot make a scratch directory");
+    }
+    uint64_t t0 = mc_time_mono_ns();
+    mc_verify_report r;
+    rc = mc_exec_verify(st, scratch, threads, &r);
+    if (!rc && r.ok) mc_check_log(dir, st, &r);
+    double secs = (mc_time_mono_ns() - t0) / 1e9;
+    mc_store_close(st);
+    snprintf(path, sizeof path, "%s/data.mdb", scratch);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/lock.mdb", scratch);
+    unlink(path);
+    rmdir(scratch);
+    if (rc) return mc_cli_fail("verification could not run: %s", mc_strerror(rc));
+    if (!r.ok) {
+        printf("DAMAGED: %s\n", r.what);
+        return 1;
+    }
+    printf("OK: %llu blocks and %llu transactions verified from genesis in %.2f s (%.0f tx/s)\n",
+           (unsigned long long)r.blocks, (unsigned long long)r.txs, secs, secs > 0 ? r.txs / secs : 0.0);
+    return 0;
+}
+
+static int mc_parse_proof(json_t *j, mc_merkle_proof *p)
+{
+    json_t *path = json_object_get(j, "path");
+    memset(p, 0, sizeof *p);
+    if (!json_is_array(path) || json_array_size(path) > MC_MAX_PROOF_DEPTH) return -1;
+    p->index = (uint64_t)json_integer_value(json_object_get(j, "index"));
+    p->size = (uint64_t)json_integer_value(json_object_get(j, "size"));
+    p->depth = (uint32_t)json_array_size(path);
+    for (uint32_t i = 0; i < p->depth; i++)
+        if (mc_cli_parse_id(json_string_value(json_array_get(path, i)), p->path[i].b)) return -1;
+    return 0;
+}
+
+/* Checks a proof document from GET /v1/proofs/tx/{id}; trusts nothing in it. */
+static int mc_proof_check(json_t *doc, const char *want_id, const char *trusted)
+{
+    const char *txhex = json_string_value(json_object_get(doc, "tx"));
+    const char *hdrhex = json_string_value(json_object_get(doc, "header"));
+    const char *result = json_string_value(json_object_get(doc, "result"));
+    if (!txhex || !hdrhex || !result) return mc_cli_fail("not a proof document");
+    size_t tn = strlen(txhex) / 2;
+    uint8_t *tx = malloc(tn ? tn : 1), hdr[MC_HEADER_BYTES];
+    mc_tx t;
+    mc_header h;
+    mc_merkle_proof tp, rp;
+    int rc = 1;
+    if (!tx || mc_hex_decode(tx, tn, txhex, strlen(txhex)) || mc_tx_decode(&t, tx, tn)) {
+        mc_cli_fail("the proof's transaction does not decode");
+        goto out;
+    }
+    if (mc_hex_decode(hdr, sizeof hdr, hdrhex, strlen(hdrhex)) || mc_header_decode(&h, hdr, sizeof hdr)) {
+        mc_cli_fail("the proof's header does not decode");
+        goto out;
+    }
+    char idhex[65], hh[65];
+    mc_hex_encode(idhex, t.id.b, 32);
+    if (want_id && strcasecmp(want_id, idhex)) {
+        mc_cli_fail("the proof is for transaction %s, not %s", idhex, want_id);
+        goto out;
+    }
+    mc_hash hhash, leaf;
+    mc_header_hash(&hhash, &h);
+    mc_hex_encode(hh, hhash.b, 32);
+    if (trusted && strcasecmp(trusted, hh)) {
+        mc_cli_fail("the proof's header %s is not the trusted header %s", hh, trusted);
+        goto out;
+    }
+    if (mc_parse_proof(json_object_get(doc, "tx_proof"), &tp) || mc_parse_proof(json_object_get(doc, "result_proof"), &rp)) {
+        mc_cli_fail("malformed Merkle path");
+        goto out;
+    }
+    mc_merkle_leaf_tx(&leaf, tx, tn);
+    if (tp.size != h.ntx || mc_merkle_verify(&leaf, &tp, &h.tx_root)) {
+        mc_cli_fail("INVALID: the transaction is not in the block's transaction tree");
+        goto out;
+    }
+    int code = -1;
+    for (int c = 0; c < MC_TXR_COUNT_; c++)
+        if (!strcmp(mc_txr_name(c), result)) code = c;
+    mc_merkle_leaf_result(&leaf, &t.id, (uint16_t)(code < 0 ? 0xffff : code));
+    if (code < 0 || rp.index != tp.index || rp.size != h.ntx || mc_merkle_verify(&leaf, &rp, &h.result_root)) {
+        mc_cli_fail("INVALID: the claimed result %s is not in the block's result tree", result);
+        goto out;
+    }
+    printf("proof OK: transaction %s is number %llu of block %llu (header %s), result %s%s\n", idhex,
+           (unsigned long long)tp.index, (unsigned long long)h.height, hh, result,
+           trusted ? "" : "\n(the header itself is trusted only as far as the node that served it; pass --trusted-header)");
+    rc = 0;
+out:
+    free(tx);
+    return rc;
+}
+
+int mc_cmd_proof(int argc, char **argv)
+{
+    mc_cli_common o = {0};
+    const char *file = NULL, *tx = NULL, *trusted = NULL;
+    if (argc < 2 || strcmp(argv[1], "verify")) return mc_cli_fail("usage: medchain proof verify (--file PROOF.json | --tx ID --key KEY) [--trusted-header HASH]");
+    for (int i = 2; i < argc; i++) {
+        if (mc_cli_common_opt(&o, argc, argv, &i)) continue;
+        if (!strcmp(argv[i], "--file") && i + 1 < argc) file = argv[++i];
+        else if (!strcmp(argv[i], "--tx") && i + 1 < argc) tx = argv[++i];
+        else if (!strcmp(argv[i], "--trusted-header") && i + 1 < argc) trusted = argv[++i];
+        else return mc_cli_fail("unknown option %s", argv[i]);
+    }
+    json_t *doc = NULL;
+    int rc = 1;
+    if (file) {
+        json_error_t e;
+        if (!(doc = json_load_file(file, 0, &e))) return mc_cli_fail("%s is not JSON", file);
+    } else if (tx) {
+        mc_cli_conn c;
+        char path[128];
+        long st;
+        snprintf(path, sizeof path, "/v1/proofs/tx/%.64s", tx);
+        if (mc_cli_connect(&c, &o, 1) == 0 && mc_cli_call(&c, "GET", path, NULL, &st, &doc) == 0 && st != 200) {
+            mc_cli_fail("the node has no proof for %s (HTTP %ld)", tx, st);
+            json_decref(doc);
+            doc = NULL;
+        }
+        mc_cli_close(&c);
+        if (!doc) return 1;
+    } else {
+        return mc_cli_fail("proof verify needs --file or --tx");
+    }
+    rc = mc_proof_check(doc, tx, trusted);
+    json_decref(doc);
+    return rc;
+}
