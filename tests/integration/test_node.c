@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "harness.h"
+#include "testnet.h"
 
 static long it_get(mc_http *h, const char *path, mc_buf *resp)
 {
@@ -24,9 +24,9 @@ static long it_get(mc_http *h, const char *path, mc_buf *resp)
     return rc ? -rc : st;
 }
 
-static uint64_t it_height(it_chain *c)
+static uint64_t it_height(tn_chain *c)
 {
-    mc_http *h = it_client(c, NULL);
+    mc_http *h = tn_client(c, NULL);
     mc_buf r;
     mc_buf_init(&r, 1 << 16);
     assert_int_equal(it_get(h, "/v1/status", &r), 200);
@@ -40,19 +40,19 @@ static uint64_t it_height(it_chain *c)
 
 static void test_submit_query_proof(void **state)
 {
-    it_chain c;
-    it_chain_create(&c, 0);
-    it_node_start(&c, NULL);
-    mc_http *h = it_client(&c, &c.org);
+    tn_chain c;
+    assert_int_equal(tn_create(&c, 0, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH), MC_OK);
+    assert_int_equal(tn_start(&c, NULL), MC_OK);
+    mc_http *h = tn_client(&c, &c.org);
     mc_buf tx, resp;
     mc_hash id;
     mc_buf_init(&tx, MC_MAX_TX_BYTES);
     mc_buf_init(&resp, 4u << 20);
-    it_build_register(&c, &c.org, 1, &tx, &id);
-    assert_int_equal(it_post_txs(h, "committed", &tx, 1, &resp), 200);
+    assert_int_equal(tn_build_register(&c, &c.org, 1, &tx, &id), MC_OK);
+    assert_int_equal(tn_post_txs(h, "committed", &tx, 1, &resp), 200);
     assert_non_null(strstr((char *)resp.p, "\"status\":\"committed\""));
     assert_non_null(strstr((char *)resp.p, "\"result\":\"OK\""));
-    assert_true(it_tx_committed(h, &id));
+    assert_true(tn_tx_committed(h, &id));
 
     char path[160], hex[65];
     mc_hex_encode(hex, id.b, 32);
@@ -76,35 +76,35 @@ static void test_submit_query_proof(void **state)
     char *argv[] = {MEDCHAIN_CLI_PATH, "proof", "verify", "--file", pf, NULL};
     mc_buf out;
     mc_buf_init(&out, 1 << 16);
-    assert_int_equal(it_run(argv, &out), 0);
+    assert_int_equal(tn_run(argv, &out), 0);
     assert_non_null(strstr((char *)out.p, "proof OK"));
     /* a wrong trusted header is refused */
     char *trusted_argv[] = {MEDCHAIN_CLI_PATH, "proof", "verify", "--file", pf, "--trusted-header", hex, NULL};
-    assert_int_not_equal(it_run(trusted_argv, NULL), 0);
+    assert_int_not_equal(tn_run(trusted_argv, NULL), 0);
     /* the raw header's tx root (bytes 149..180) altered: the path no longer reaches it */
     char *hdr = strstr((char *)resp.p, "\"header\":\"");
     assert_non_null(hdr);
     hdr[10 + 2 * 150] = hdr[10 + 2 * 150] == '0' ? '1' : '0';
     assert_int_equal(mc_file_write_atomic(pf, resp.p, resp.n, 0600), MC_OK);
     mc_buf_reset(&out);
-    assert_int_not_equal(it_run(argv, &out), 0);
+    assert_int_not_equal(tn_run(argv, &out), 0);
 
     /* the metrics page carries counters only */
     assert_int_equal(it_get(h, "/metrics", &resp), 200);
     assert_non_null(strstr((char *)resp.p, "medchain_height 1"));
-    assert_int_equal(it_node_kill(&c, SIGTERM), 0);
+    assert_int_equal(tn_kill(&c, SIGTERM), 0);
     mc_buf_reset(&out);
-    assert_int_equal(it_verify(&c, &out), 0);
+    assert_int_equal(tn_verify(&c, &out), 0);
     assert_non_null(strstr((char *)out.p, "OK: 2 blocks"));
     mc_buf_free(&out);
     mc_buf_free(&tx);
     mc_buf_free(&resp);
     mc_http_free(h);
-    it_chain_destroy(&c);
+    tn_destroy(&c);
 }
 
 /* Sends one raw HTTP request with hand-made authentication headers; returns the status. */
-static int it_raw(it_chain *c, const char *method, const char *target, const char *headers, const char *body,
+static int it_raw(tn_chain *c, const char *method, const char *target, const char *headers, const char *body,
                   char *resp, size_t cap)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -125,7 +125,7 @@ static int it_raw(it_chain *c, const char *method, const char *target, const cha
     return status;
 }
 
-static void it_auth_headers(it_chain *c, const mc_keys *k, uint64_t t, const uint8_t nonce[16], const char *method,
+static void it_auth_headers(tn_chain *c, const mc_keys *k, uint64_t t, const uint8_t nonce[16], const char *method,
                             const char *target, const char *body, char *out, size_t cap)
 {
     mc_hash bh, d;
@@ -145,9 +145,9 @@ static void it_auth_headers(it_chain *c, const mc_keys *k, uint64_t t, const uin
 
 static void test_refused_requests_change_nothing(void **state)
 {
-    it_chain c;
-    it_chain_create(&c, 0);
-    it_node_start(&c, NULL);
+    tn_chain c;
+    assert_int_equal(tn_create(&c, 0, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH), MC_OK);
+    assert_int_equal(tn_start(&c, NULL), MC_OK);
     char hdr[1024], resp[65536], hex[65];
     uint8_t nonce[16];
     mc_hex_encode(hex, c.org.id.b, 32);
@@ -185,7 +185,7 @@ static void test_refused_requests_change_nothing(void **state)
     assert_int_equal(it_raw(&c, "POST", "/v1/tx", hdr, "{\"tx\":\"01\"}", resp, sizeof resp), 401);
 
     uint64_t before = it_height(&c);
-    mc_http *h = it_client(&c, &c.org);
+    mc_http *h = tn_client(&c, &c.org);
     mc_buf tx, r;
     mc_hash id;
     mc_buf_init(&tx, MC_MAX_TX_BYTES);
@@ -207,36 +207,36 @@ static void test_refused_requests_change_nothing(void **state)
     assert_int_equal(st, 413);
     free(huge);
     /* a transaction with a bad signature */
-    it_build_register(&c, &c.org, 5, &tx, &id);
+    assert_int_equal(tn_build_register(&c, &c.org, 5, &tx, &id), MC_OK);
     tx.p[tx.n - 1] ^= 1;
-    assert_int_equal(it_post_txs(h, "committed", &tx, 1, &r), 200);
+    assert_int_equal(tn_post_txs(h, "committed", &tx, 1, &r), 200);
     assert_non_null(strstr((char *)r.p, "BAD_SIG"));
     /* a good one, then the same bytes again: acknowledged once, applied once */
     mc_buf_reset(&tx);
-    it_build_register(&c, &c.org, 6, &tx, &id);
-    assert_int_equal(it_post_txs(h, "committed", &tx, 1, &r), 200);
+    assert_int_equal(tn_build_register(&c, &c.org, 6, &tx, &id), MC_OK);
+    assert_int_equal(tn_post_txs(h, "committed", &tx, 1, &r), 200);
     uint64_t after_one = it_height(&c);
     assert_int_equal(after_one, before + 1);
-    assert_int_equal(it_post_txs(h, "committed", &tx, 1, &r), 200);
+    assert_int_equal(tn_post_txs(h, "committed", &tx, 1, &r), 200);
     assert_non_null(strstr((char *)r.p, "\"status\":\"committed\""));
     assert_int_equal(it_height(&c), after_one);
     /* a lower nonce is a replay */
     mc_buf_reset(&tx);
-    it_build_register(&c, &c.org, 3, &tx, &id);
-    assert_int_equal(it_post_txs(h, "committed", &tx, 1, &r), 200);
+    assert_int_equal(tn_build_register(&c, &c.org, 3, &tx, &id), MC_OK);
+    assert_int_equal(tn_post_txs(h, "committed", &tx, 1, &r), 200);
     assert_non_null(strstr((char *)r.p, "BAD_NONCE"));
     assert_int_equal(it_height(&c), after_one);
     mc_buf_free(&tx);
     mc_buf_free(&r);
     mc_http_free(h);
-    assert_int_equal(it_node_kill(&c, SIGTERM), 0);
-    assert_int_equal(it_verify(&c, NULL), 0);
-    it_chain_destroy(&c);
+    assert_int_equal(tn_kill(&c, SIGTERM), 0);
+    assert_int_equal(tn_verify(&c, NULL), 0);
+    tn_destroy(&c);
 }
 
 /* Load: client threads submit batches of registrations and record what was acknowledged. */
 typedef struct {
-    it_chain *c;
+    tn_chain *c;
     const mc_keys *org;
     uint64_t nonce;
     mc_hash *acked;
@@ -247,17 +247,20 @@ typedef struct {
 static void *it_load(void *arg)
 {
     it_loader *l = arg;
-    mc_http *h = it_client(l->c, l->org);
+    mc_http *h = tn_client(l->c, l->org);
     mc_buf txs[25], resp;
+    if (!h) return NULL;
     mc_hash ids[25];
     mc_buf_init(&resp, 1 << 20);
     for (int i = 0; i < 25; i++) mc_buf_init(&txs[i], MC_MAX_TX_BYTES);
     while (!*l->stop && l->nacked + 25 <= l->cap) {
+        int built = 0;
         for (int i = 0; i < 25; i++) {
             mc_buf_reset(&txs[i]);
-            it_build_register(l->c, l->org, ++l->nonce, &txs[i], &ids[i]);
+            built += tn_build_register(l->c, l->org, ++l->nonce, &txs[i], &ids[i]) == MC_OK;
         }
-        long st = it_post_txs(h, "ordered", txs, 25, &resp);
+        if (built != 25) break;
+        long st = tn_post_txs(h, "ordered", txs, 25, &resp);
         if (st != 200) break; /* the node died: nothing in this request was acknowledged */
         /* each transaction acknowledged ordered (or committed) must survive */
         const char *p = (char *)resp.p;
@@ -279,8 +282,8 @@ static void *it_load(void *arg)
 static void test_kill9_under_load_loses_nothing(void **state)
 {
     enum { CLIENTS = 4, CYCLES = 3 };
-    it_chain c;
-    it_chain_create(&c, CLIENTS);
+    tn_chain c;
+    assert_int_equal(tn_create(&c, CLIENTS, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH), MC_OK);
     it_loader l[CLIENTS];
     for (int i = 0; i < CLIENTS; i++) {
         l[i] = (it_loader){&c, &c.clients[i], 0, calloc(200000, sizeof(mc_hash)), 0, 200000, NULL};
@@ -288,26 +291,26 @@ static void test_kill9_under_load_loses_nothing(void **state)
     }
     for (int cycle = 0; cycle < CYCLES; cycle++) {
         volatile int stop = 0;
-        it_node_start(&c, NULL);
+        assert_int_equal(tn_start(&c, NULL), MC_OK);
         pthread_t th[CLIENTS];
         for (int i = 0; i < CLIENTS; i++) {
             l[i].stop = &stop;
             assert_int_equal(pthread_create(&th[i], NULL, it_load, &l[i]), 0);
         }
         usleep(700000 + 200000 * (useconds_t)cycle);
-        it_node_kill(&c, SIGKILL); /* under load */
+        tn_kill(&c, SIGKILL); /* under load */
         stop = 1;
         for (int i = 0; i < CLIENTS; i++) pthread_join(th[i], NULL);
     }
-    it_node_start(&c, NULL);
-    mc_http *h = it_client(&c, &c.org);
+    assert_int_equal(tn_start(&c, NULL), MC_OK);
+    mc_http *h = tn_client(&c, &c.org);
     size_t total = 0;
     /* wait until the node has applied everything in its log */
     for (int i = 0; i < CLIENTS; i++) {
         total += l[i].nacked;
         for (size_t k = 0; k < l[i].nacked; k++) {
             int ok = 0;
-            for (int tries = 0; tries < 100 && !(ok = it_tx_committed(h, &l[i].acked[k])); tries++) usleep(50000);
+            for (int tries = 0; tries < 100 && !(ok = tn_tx_committed(h, &l[i].acked[k])); tries++) usleep(50000);
             if (!ok) {
                 char hex[65];
                 mc_hex_encode(hex, l[i].acked[k].b, 32);
@@ -319,9 +322,9 @@ static void test_kill9_under_load_loses_nothing(void **state)
     print_message("%zu acknowledged transactions over %d kill -9 cycles: all present\n", total, CYCLES);
     assert_true(total > 0);
     mc_http_free(h);
-    assert_int_equal(it_node_kill(&c, SIGTERM), 0);
-    assert_int_equal(it_verify(&c, NULL), 0);
-    it_chain_destroy(&c);
+    assert_int_equal(tn_kill(&c, SIGTERM), 0);
+    assert_int_equal(tn_verify(&c, NULL), 0);
+    tn_destroy(&c);
 }
 
 /* Flips one byte in every occurrence of @p needle in @p path (LMDB keeps stale copies of
@@ -341,21 +344,21 @@ static void it_flip(const char *path, const uint8_t *needle, size_t n)
 
 static void test_tampering_is_named(void **state)
 {
-    it_chain c;
-    it_chain_create(&c, 0);
-    it_node_start(&c, NULL);
-    mc_http *h = it_client(&c, &c.org);
+    tn_chain c;
+    assert_int_equal(tn_create(&c, 0, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH), MC_OK);
+    assert_int_equal(tn_start(&c, NULL), MC_OK);
+    mc_http *h = tn_client(&c, &c.org);
     mc_buf tx[3], r;
     mc_hash id;
     mc_buf_init(&r, 1 << 20);
     for (int i = 0; i < 3; i++) {
         mc_buf_init(&tx[i], MC_MAX_TX_BYTES);
-        it_build_register(&c, &c.org, (uint64_t)i + 1, &tx[i], &id);
-        assert_int_equal(it_post_txs(h, "committed", &tx[i], 1, &r), 200);
+        assert_int_equal(tn_build_register(&c, &c.org, (uint64_t)i + 1, &tx[i], &id), MC_OK);
+        assert_int_equal(tn_post_txs(h, "committed", &tx[i], 1, &r), 200);
     }
     mc_http_free(h);
-    assert_int_equal(it_node_kill(&c, SIGTERM), 0);
-    assert_int_equal(it_verify(&c, NULL), 0);
+    assert_int_equal(tn_kill(&c, SIGTERM), 0);
+    assert_int_equal(tn_verify(&c, NULL), 0);
 
     char store[400], log[400];
     snprintf(store, sizeof store, "%s/store/data.mdb", c.data);
@@ -364,29 +367,29 @@ static void test_tampering_is_named(void **state)
     int fd = mkstemp(backup);
     close(fd);
     char *cp[] = {"cp", store, backup, NULL};
-    assert_int_equal(it_run(cp, NULL), 0);
+    assert_int_equal(tn_run(cp, NULL), 0);
 
     /* the signature of the second transaction, inside its stored block */
     mc_buf out;
     mc_buf_init(&out, 1 << 16);
     it_flip(store, tx[1].p + tx[1].n - 64, 64);
-    assert_int_equal(it_verify(&c, &out), 1);
+    assert_int_equal(tn_verify(&c, &out), 1);
     assert_non_null(strstr((char *)out.p, "DAMAGED"));
     assert_non_null(strstr((char *)out.p, "block 2"));
 
     /* restore, then damage the orderer log instead */
     char *restore[] = {"cp", backup, store, NULL};
-    assert_int_equal(it_run(restore, NULL), 0);
-    assert_int_equal(it_verify(&c, NULL), 0);
+    assert_int_equal(tn_run(restore, NULL), 0);
+    assert_int_equal(tn_verify(&c, NULL), 0);
     it_flip(log, tx[2].p + 40, 32);
     mc_buf_reset(&out);
-    assert_int_equal(it_verify(&c, &out), 1);
+    assert_int_equal(tn_verify(&c, &out), 1);
     assert_non_null(strstr((char *)out.p, "orderer log"));
     unlink(backup);
     for (int i = 0; i < 3; i++) mc_buf_free(&tx[i]);
     mc_buf_free(&r);
     mc_buf_free(&out);
-    it_chain_destroy(&c);
+    tn_destroy(&c);
 }
 
 int main(void)

@@ -1,0 +1,57 @@
+/*
+ * testnet: a temporary single-node medchain for integration tests and benchmarks: keys,
+ * genesis and config in a temporary directory, a real medchaind process, and helpers to build
+ * and post transactions. Plain C (no test framework): every function returns MC_OK or an
+ * MC_E* code, so cmocka tests assert on it and benchmarks report it.
+ */
+#ifndef MEDCHAIN_TESTNET_H
+#define MEDCHAIN_TESTNET_H
+
+#include <sys/types.h>
+
+#include "medchain/chain.h"
+#include "medchain/crypto.h"
+#include "medchain/net.h"
+
+#define TN_MAX_CLIENTS 32
+
+typedef struct {
+    char dir[256];  /* temporary directory holding everything */
+    char data[300]; /* the node's data dir */
+    pid_t pid;      /* the running medchaind, or 0 */
+    unsigned port;
+    char url[64];
+    mc_hash chain;
+    mc_keys org;    /* founding org (signs registrations) */
+    mc_keys node;
+    mc_keys clients[TN_MAX_CLIENTS]; /* extra founding orgs used as independent clients */
+    unsigned nclients;
+    const char *medchaind; /* path of the medchaind binary */
+    const char *medchain;  /* path of the medchain binary */
+} tn_chain;
+
+/* Makes keys, genesis and config in a new temporary directory (nclients extra orgs). */
+int tn_create(tn_chain *c, unsigned nclients, const char *medchaind, const char *medchain);
+/* Starts medchaind (extra "key=value" settings, NULL-terminated) and waits until it listens. */
+int tn_start(tn_chain *c, const char *const *settings);
+/* Sends @p sig to the node and reaps it; returns its exit status (128+signal if killed). */
+int tn_kill(tn_chain *c, int sig);
+/* Kills the node if running and removes the temporary directory. */
+void tn_destroy(tn_chain *c);
+
+/* A client signing requests as @p keys (NULL: unsigned). NULL on failure. */
+mc_http *tn_client(tn_chain *c, const mc_keys *keys);
+/* Appends an identity.register of a fresh provider signed by @p org with @p nonce. */
+int tn_build_register(tn_chain *c, const mc_keys *org, uint64_t nonce, mc_buf *tx, mc_hash *id);
+/* Appends {"txs":["hex",...]} for @p n transactions to @p out. */
+int tn_txs_json(mc_buf *out, const mc_buf *txs, size_t n);
+/* POSTs {"txs":[...]} to /v1/tx?wait=WAIT. Returns the HTTP status, or -MC_E* on failure. */
+long tn_post_txs(mc_http *h, const char *wait, const mc_buf *txs, size_t n, mc_buf *resp);
+/* Runs a command, capturing stdout and stderr into @p out (may be NULL); returns its exit status. */
+int tn_run(char *const argv[], mc_buf *out);
+/* Runs `medchain verify --data-dir` on the node's data; returns its exit status. */
+int tn_verify(tn_chain *c, mc_buf *out);
+/* 1 if transaction @p id is on the chain with result OK. */
+int tn_tx_committed(mc_http *h, const mc_hash *id);
+
+#endif
