@@ -1,0 +1,215 @@
+/*
+ * Benchmarks of the ledger core through the real node and HTTP API.
+ *
+ *   tx_commit         committed transactions per second: C client threads, each an org
+ *                     registering providers, POST batches of B pre-signed transactions with
+ *                     wait=committed over keep-alive connections (signing before the clock)
+ *   tx_commit_p99_ms  99th percentile of submit -> committed, per transaction
+ *   tx_commit_single  the same with one transaction per request
+ *   verify            transactions per second re-verified from genesis (medchain verify's engine)
+ *
+ * One JSON object per line: {"name","value","unit",...}. Median of --runs runs.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "medchain/exec.h"
+#include "medchain/store.h"
+#include "testnet.h"
+
+typedef struct {
+    tn_chain *c;
+    const mc_keys *org;
+    mc_buf *bodies;    /* pre-built request bodies */
+    size_t nbodies;
+    size_t per;        /* transactions per body */
+    double *lat_ms;    /* one latency per body */
+    size_t failed;
+    pthread_barrier_t *start;
+} bench_client;
+
+static void *bench_client_main(void *arg)
+{
+    bench_client *b = arg;
+    mc_http *h = tn_client(b->c, b->org);
+    mc_buf resp;
+    mc_buf_init(&resp, 64u << 20);
+    pthread_barrier_wait(b->start);
+    for (size_t i = 0; h && i < b->nbodies; i++) {
+        long st = 0;
+        uint64_t t0 = mc_time_mono_ns();
+        int rc = mc_http_request(h, "POST", "/v1/tx?wait=committed", b->bodies[i].p, b->bodies[i].n, &st, &resp);
+        b->lat_ms[i] = (mc_time_mono_ns() - t0) / 1e6;
+        /* every transaction must come back committed and OK */
+        if (rc || st != 200 || strstr((char *)resp.p, "\"result\":\"OK\"") == NULL ||
+            strstr((char *)resp.p, "\"status\":\"rejected\"") || strstr((char *)resp.p, "BAD_"))
+            b->failed++;
+    }
+    mc_buf_free(&resp);
+    mc_http_free(h);
+    return NULL;
+}
+
+static int bench_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double bench_pct(double *v, size_t n, double p)
+{
+    qsort(v, n, sizeof *v, bench_cmp);
+    size_t i = (size_t)(p * (double)(n - 1) + 0.5);
+    return n ? v[i] : 0;
+}
+
+/* One measured run: returns tx/s; appends latencies (per request, weighted by txs) to lat. */
+static double bench_run(tn_chain *c, unsigned nclients, size_t per, size_t reqs, uint64_t *nonces,
+                        double *lat, size_t *nlat, size_t *failed)
+{
+    bench_client cl[TN_MAX_CLIENTS];
+    pthread_t th[TN_MAX_CLIENTS];
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, nclients + 1);
+    mc_buf tx[64];
+    for (size_t k = 0; k < per; k++) mc_buf_init(&tx[k], MC_MAX_TX_BYTES);
+    for (unsigned i = 0; i < nclients; i++) { /* all signing happens here, before the clock */
+        cl[i] = (bench_client){c, &c->clients[i], calloc(reqs, sizeof(mc_buf)), reqs, per,
+                               calloc(reqs, sizeof(double)), 0, &start};
+        for (size_t r = 0; r < reqs; r++) {
+            mc_buf_init(&cl[i].bodies[r], 64u << 20);
+            for (size_t k = 0; k < per; k++) {
+                mc_buf_reset(&tx[k]);
+                if (tn_build_register(c, &c->clients[i], ++nonces[i], &tx[k], NULL)) abort();
+            }
+            if (tn_txs_json(&cl[i].bodies[r], tx, per)) abort();
+        }
+    }
+    for (unsigned i = 0; i < nclients; i++) pthread_create(&th[i], NULL, bench_client_main, &cl[i]);
+    pthread_barrier_wait(&start);
+    uint64_t t0 = mc_time_mono_ns();
+    for (unsigned i = 0; i < nclients; i++) pthread_join(th[i], NULL);
+    double secs = (mc_time_mono_ns() - t0) / 1e9;
+    for (unsigned i = 0; i < nclients; i++) {
+        for (size_t r = 0; r < reqs; r++) {
+            lat[(*nlat)++] = cl[i].lat_ms[r];
+            mc_buf_free(&cl[i].bodies[r]);
+        }
+        *failed += cl[i].failed;
+        free(cl[i].bodies);
+        free(cl[i].lat_ms);
+    }
+    for (size_t k = 0; k < per; k++) mc_buf_free(&tx[k]);
+    pthread_barrier_destroy(&start);
+    return (double)(nclients * per * reqs) / secs;
+}
+
+static const char *bench_names[16];
+static int bench_nnames;
+
+/* With no names given every figure is wanted. */
+static int bench_wanted(const char *name)
+{
+    for (int i = 0; i < bench_nnames; i++)
+        if (!strcmp(bench_names[i], name)) return 1;
+    return bench_nnames == 0;
+}
+
+/* tx_commit with @p per transactions per request. */
+static void bench_commit(tn_chain *c, const char *name, unsigned nclients, size_t per, size_t reqs, int runs,
+                         uint64_t *nonces, int report_p99)
+{
+    double rates[16];
+    double *lat = calloc((size_t)runs * nclients * reqs, sizeof *lat);
+    size_t nlat = 0, failed = 0;
+    /* warm-up run, not counted */
+    bench_run(c, nclients, per, reqs / 4 + 1, nonces, lat, &nlat, &failed);
+    nlat = 0;
+    failed = 0;
+    for (int r = 0; r < runs; r++) rates[r] = bench_run(c, nclients, per, reqs, nonces, lat, &nlat, &failed);
+    double med = bench_pct(rates, (size_t)runs, 0.5);
+    double p50 = bench_pct(lat, nlat, 0.50), p99 = bench_pct(lat, nlat, 0.99);
+    printf("{\"name\":\"%s\",\"value\":%.0f,\"unit\":\"tx/s\",\"runs\":%d,\"min\":%.0f,\"max\":%.0f,"
+           "\"clients\":%u,\"txs_per_request\":%zu,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"failed_requests\":%zu}\n",
+           name, med, runs, rates[0] < rates[runs - 1] ? bench_pct(rates, (size_t)runs, 0) : rates[0],
+           bench_pct(rates, (size_t)runs, 1), nclients, per, p50, p99, failed);
+    if (report_p99)
+        printf("{\"name\":\"%s_p99_ms\",\"value\":%.2f,\"unit\":\"ms\",\"p50_ms\":%.2f,\"requests\":%zu}\n", name, p99,
+               p50, nlat);
+    fflush(stdout);
+    free(lat);
+}
+
+static void bench_verify(tn_chain *c, int runs)
+{
+    char path[400], scratch[] = "/tmp/medchain-bench-verify-XXXXXX";
+    snprintf(path, sizeof path, "%s/store", c->data);
+    mc_store *st;
+    mc_store_opts so = {.read_only = 1};
+    if (mc_store_open(&st, path, &so)) return;
+    double rates[16];
+    uint64_t txs = 0, blocks = 0;
+    int ok = 1;
+    for (int r = 0; r < runs; r++) {
+        if (!mkdtemp(scratch)) break;
+        mc_verify_report rep;
+        uint64_t t0 = mc_time_mono_ns();
+        int rc = mc_exec_verify(st, scratch, 0, &rep);
+        double secs = (mc_time_mono_ns() - t0) / 1e9;
+        ok = ok && !rc && rep.ok;
+        rates[r] = rep.txs / secs;
+        txs = rep.txs;
+        blocks = rep.blocks;
+        char *rm[] = {"rm", "-rf", scratch, NULL};
+        tn_run(rm, NULL);
+        memcpy(scratch + strlen(scratch) - 6, "XXXXXX", 6);
+    }
+    mc_store_close(st);
+    printf("{\"name\":\"verify\",\"value\":%.0f,\"unit\":\"tx/s\",\"runs\":%d,\"min\":%.0f,\"max\":%.0f,"
+           "\"txs\":%llu,\"blocks\":%llu,\"ok\":%s}\n",
+           bench_pct(rates, (size_t)runs, 0.5), runs, bench_pct(rates, (size_t)runs, 0), bench_pct(rates, (size_t)runs, 1),
+           (unsigned long long)txs, (unsigned long long)blocks, ok ? "true" : "false");
+    fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+    int runs = 3;
+    unsigned clients = 16;
+    size_t per = 50, reqs = 60;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--runs") && i + 1 < argc) runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--clients") && i + 1 < argc) clients = (unsigned)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--per") && i + 1 < argc) per = (size_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--requests") && i + 1 < argc) reqs = (size_t)atoi(argv[++i]);
+        else if (argv[i][0] != '-' && bench_nnames < 16) bench_names[bench_nnames++] = argv[i];
+        else {
+            fprintf(stderr, "usage: bench_chain [--runs N] [--clients N] [--per N] [--requests N] [NAME ...]\n");
+            return 2;
+        }
+    }
+    if (runs < 1 || runs > 15 || clients < 1 || clients > TN_MAX_CLIENTS || per < 1 || per > 64) {
+        fprintf(stderr, "bench_chain: --runs 1..15, --clients 1..%d, --per 1..64\n", TN_MAX_CLIENTS);
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    tn_chain c;
+    if (tn_create(&c, TN_MAX_CLIENTS, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH) || tn_start(&c, NULL)) {
+        fprintf(stderr, "bench_chain: cannot start a node\n");
+        return 1;
+    }
+    uint64_t nonces[TN_MAX_CLIENTS] = {0};
+    if (bench_wanted("tx_commit") || bench_wanted("tx_commit_p99_ms") ||
+        bench_wanted("verify"))
+        bench_commit(&c, "tx_commit", clients, per, reqs, runs, nonces, 1);
+    if (bench_wanted("tx_commit_single"))
+        bench_commit(&c, "tx_commit_single", 32, 1, 300, runs, nonces, 0);
+    tn_kill(&c, SIGTERM);
+    if (bench_wanted("verify")) bench_verify(&c, runs);
+    tn_destroy(&c);
+    return 0;
+}
