@@ -30,11 +30,13 @@ int mc_sigcache_new(mc_sigcache **pp, size_t slots)
     while (n < slots && n < ((size_t)1 << 26)) n <<= 1;
     mc_sigcache *c = calloc(1, sizeof *c);
     if (!c) return MC_ENOMEM;
-    c->slots = calloc(n, sizeof *c->slots);
+    c->slots = malloc(n * sizeof *c->slots);
     if (!c->slots) {
         free(c);
         return MC_ENOMEM;
     }
+    /* touched now, so page faults do not land on the admission path later */
+    memset(c->slots, 0, n * sizeof *c->slots);
     c->mask = n - 1;
     for (unsigned i = 0; i < MC_SIGCACHE_STRIPES; i++) pthread_mutex_init(&c->locks[i], NULL);
     *pp = c;

@@ -8,7 +8,6 @@
  * only verified (message, key) pairs, so the shortcut can never pass a bad signature.
  */
 #include <pthread.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -27,7 +26,18 @@ typedef struct {
     atomic_uint_fast64_t next;     /* next height for a worker */
     atomic_uint_fast64_t replayed; /* height the replay has reached */
     atomic_int stop;
+    pthread_mutex_t lock;          /* workers ahead of the replay sleep on progress */
+    pthread_cond_t progress;
 } mc_verify_shared;
+
+static void mc_verify_advance(mc_verify_shared *v, uint64_t h, int stop)
+{
+    pthread_mutex_lock(&v->lock);
+    atomic_store(&v->replayed, h);
+    if (stop) atomic_store(&v->stop, 1);
+    pthread_cond_broadcast(&v->progress);
+    pthread_mutex_unlock(&v->lock);
+}
 
 static void mc_warm_block(mc_verify_shared *v, mc_store_txn *txn, uint64_t h)
 {
@@ -54,7 +64,10 @@ static void *mc_verify_worker(void *arg)
     for (;;) {
         uint64_t h = atomic_fetch_add(&v->next, 1);
         if (h > v->tip || atomic_load(&v->stop)) break;
-        while (h > atomic_load(&v->replayed) + MC_VERIFY_AHEAD && !atomic_load(&v->stop)) sched_yield();
+        pthread_mutex_lock(&v->lock);
+        while (h > atomic_load(&v->replayed) + MC_VERIFY_AHEAD && !atomic_load(&v->stop))
+            pthread_cond_wait(&v->progress, &v->lock);
+        pthread_mutex_unlock(&v->lock);
         mc_warm_block(v, txn, h);
     }
     mc_store_abort(txn);
@@ -180,7 +193,7 @@ static int mc_replay(mc_verify_shared *v, mc_store_txn *src, mc_exec *x, mc_stor
     r->blocks = 1;
 
     for (uint64_t h = 1; h <= v->tip; h++) {
-        atomic_store(&v->replayed, h);
+        if (h % 64 == 0) mc_verify_advance(v, h, 0);
         if (mc_store_get_block(src, h, &raw)) {
             mc_report(r, h, "block %llu is missing", (unsigned long long)h);
             break;
@@ -230,8 +243,14 @@ int mc_exec_verify(mc_store *src, const char *scratch_dir, unsigned threads, mc_
     unsigned nth = 0;
     mc_hash tiphash;
     mc_verify_shared v = {.src = src};
+    pthread_mutex_init(&v.lock, NULL);
+    pthread_cond_init(&v.progress, NULL);
     int rc = mc_sigcache_new(&v.cache, 1u << 20);
-    if (rc) return rc;
+    if (rc) {
+        pthread_cond_destroy(&v.progress);
+        pthread_mutex_destroy(&v.lock);
+        return rc;
+    }
     if ((rc = mc_store_begin(src, 0, &stx))) goto out;
     rc = mc_store_get_tip(stx, &v.tip, &tiphash);
     if (rc) {
@@ -255,7 +274,7 @@ int mc_exec_verify(mc_store *src, const char *scratch_dir, unsigned threads, mc_
         if (pthread_create(&th[nth], NULL, mc_verify_worker, &v) == 0) nth++;
 
     rc = mc_replay(&v, stx, x, scratch, r);
-    atomic_store(&v.stop, 1);
+    mc_verify_advance(&v, v.tip, 1);
     for (unsigned i = 0; i < nth; i++) pthread_join(th[i], NULL);
     nth = 0;
     if (rc || !r->ok) goto out;
@@ -275,8 +294,10 @@ int mc_exec_verify(mc_store *src, const char *scratch_dir, unsigned threads, mc_
     for (size_t i = 0; i < MC_ARRAY_LEN(tables) && r->ok && !rc; i++)
         rc = mc_compare_table(stx, sctx, tables[i].table, tables[i].name, r);
 out:
-    atomic_store(&v.stop, 1);
+    mc_verify_advance(&v, v.tip, 1);
     for (unsigned i = 0; i < nth; i++) pthread_join(th[i], NULL);
+    pthread_cond_destroy(&v.progress);
+    pthread_mutex_destroy(&v.lock);
     mc_store_abort(sctx);
     mc_store_abort(stx);
     mc_exec_free(x);

@@ -227,7 +227,7 @@ static int mc_node_open(mc_node *n, char *err, size_t nerr)
         mc_errf(err, nerr, "cannot open store in %s: %s", path, mc_strerror(rc));
         return rc;
     }
-    if ((rc = mc_sigcache_new(&n->sigcache, 1u << 20))) return rc;
+    if ((rc = mc_sigcache_new(&n->sigcache, 1u << 18))) return rc;
     mc_exec_opts xo = {.sigcache = n->sigcache, .verify_threads = n->cfg.verify_threads};
     if ((rc = mc_exec_open(&n->exec, n->store, &xo))) {
         mc_errf(err, nerr, "cannot read the chain in %s: %s", path, mc_strerror(rc));
