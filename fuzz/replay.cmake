@@ -1,0 +1,19 @@
+# Included from tests/unit/CMakeLists.txt (so it is part of every MEDCHAIN_BUILD_TESTS build):
+# each libFuzzer target is also built as <target>_replay, without libFuzzer, with a main()
+# (replay_main.c) that runs every file of the checked-in seed corpus through it once, and
+# registered as the test fuzz_replay_<target>.
+set(MEDCHAIN_FUZZ_DIR ${CMAKE_CURRENT_LIST_DIR})
+set(MEDCHAIN_FUZZ_TARGETS fuzz_tx fuzz_batch fuzz_block)
+
+foreach(t ${MEDCHAIN_FUZZ_TARGETS})
+  add_executable(${t}_replay ${MEDCHAIN_FUZZ_DIR}/${t}.c ${MEDCHAIN_FUZZ_DIR}/fuzz_common.c
+                              ${MEDCHAIN_FUZZ_DIR}/replay_main.c)
+  target_link_libraries(${t}_replay PRIVATE medchain)
+  add_test(NAME fuzz_replay_${t} COMMAND ${t}_replay ${MEDCHAIN_FUZZ_DIR}/corpus/${t})
+  set_tests_properties(fuzz_replay_${t} PROPERTIES TIMEOUT 120 LABELS fuzz)
+endforeach()
+
+# The generator of the seed corpus (run by hand: fuzz_make_corpus <fuzz/corpus>); it shares the
+# unit tests' fixtures, so it is built only here.
+add_executable(fuzz_make_corpus ${MEDCHAIN_FUZZ_DIR}/make_corpus.c)
+target_link_libraries(fuzz_make_corpus PRIVATE medchain_testfixture)
