@@ -179,7 +179,8 @@ static void test_attrs(void **state)
     assert_rc(mc_attrs_parse(&a, NULL), MC_EINVAL);
 
     char many[512] = "";
-    for (int i = 0; i < 16; i++) snprintf(many + strlen(many), sizeof many - strlen(many), "%sk%02d=v", i ? "," : "", i);
+    for (int i = 0; i < 16; i++)
+        snprintf(many + strlen(many), sizeof many - strlen(many), "%sk%02d=v", i ? "," : "", i);
     assert_ok(mc_attrs_parse(&a, many));
     assert_int_equal(a.n, MC_MAX_ATTRS);
     strcat(many, ",k99=v");
@@ -505,8 +506,9 @@ static void test_identity(void **state)
     struct {
         uint8_t kind, status;
         const char *k0, *k1;
-    } bad[] = {{0, MC_ID_ACTIVE, "a", "b"},  {7, MC_ID_ACTIVE, "a", "b"},   {255, MC_ID_ACTIVE, "a", "b"},
-               {MC_ID_ORG, 0, "a", "b"},      {MC_ID_ORG, 3, "a", "b"},      {MC_ID_ORG, MC_ID_ACTIVE, "b", "a"},
+    } bad[] = {{0, MC_ID_ACTIVE, "a", "b"},         {7, MC_ID_ACTIVE, "a", "b"},
+               {255, MC_ID_ACTIVE, "a", "b"},       {MC_ID_ORG, 0, "a", "b"},
+               {MC_ID_ORG, 3, "a", "b"},            {MC_ID_ORG, MC_ID_ACTIVE, "b", "a"},
                {MC_ID_ORG, MC_ID_ACTIVE, "a", "a"}, {MC_ID_ORG, MC_ID_ACTIVE, "A", "b"},
                {MC_ID_ORG, MC_ID_ACTIVE, "", "b"}};
     for (size_t i = 0; i < MC_ARRAY_LEN(bad); i++) {
@@ -667,7 +669,7 @@ static void test_body_register(void **state)
     mc_buf_reset(&b);
     int rc = mc_body_register_encode(&b, &r);
     if (mc_test_known_bugs()) {
-        /* BUG: src/chain/identity.c:69 mc_attrs_enc writes the count a->n but at most
+        /* BUG: src/chain/identity.c:66-67 mc_attrs_enc writes the count a->n but at most
          * MC_MAX_ATTRS entries, and mc_body_register_encode (also mc_identity_encode) returns
          * MC_OK for a list of 17: bytes that no decoder accepts. */
         assert_int_not_equal(rc, MC_OK);
@@ -913,9 +915,9 @@ static void test_genesis_invalid(void **state)
     mc_buf_reset(&b);
     int rc = mc_genesis_encode(&b, &g);
     if (mc_test_known_bugs()) {
-        /* BUG: src/chain/genesis.c:22-29 checks org keys against org keys and validator keys
+        /* BUG: src/chain/genesis.c:20-28 checks org keys against org keys and validator keys
          * against validator keys, but not validators against orgs. The two then have the same
-         * id, and mc_exec_genesis (src/exec/exec.c:110) overwrites the org's identity with the
+         * id, and mc_exec_genesis_identities (src/exec/exec.c:118) overwrites the org's identity with the
          * node's, so that org can never register anyone. */
         assert_rc(rc, MC_EINVAL);
     }

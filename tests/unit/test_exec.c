@@ -756,7 +756,7 @@ static void mc_sim_tx(mc_sim *s)
     mc_test_key k;
     mc_buf_reset(&s->body);
     if (!mc_test_known_bugs()) {
-        /* BUG: src/exec/apply.c:118 and src/exec/verify.c:44 (see
+        /* BUG: src/exec/apply.c:109 and src/exec/verify.c:54 (see
          * test_sigcache_cannot_change_results): two transactions with the same id but different
          * signature bytes get different results on nodes with different signature caches. The
          * broken transactions below would otherwise share ids (an empty body, the same signer
@@ -839,7 +839,8 @@ static void mc_sim_tx(mc_sim *s)
         s->eff[s->txs->n] = none;
         mc_buf_reset(&s->body);
         assert_ok(mc_test_body_revoke(&s->body, &s->a[0].who.id, 0));
-        assert_ok(mc_test_txs_add(s->txs, chain, &ghost.who.id, &k.sk, 1, MC_TX_IDENTITY_REVOKE, &s->body, NULL));
+        assert_ok(mc_test_txs_add(s->txs, chain, &ghost.who.id, &k.sk, 1, MC_TX_IDENTITY_REVOKE, &s->body,
+                                  NULL));
         --sa->who.nonce;
         return;
     } else { /* a body that does not decode for its kind */
@@ -1066,7 +1067,8 @@ static void test_sigcache_cannot_change_results(void **state)
     mc_who_new(&P);
     mc_body_reg(&A, MC_ID_PROVIDER, &H.id, &P.key, "", NULL);
     mc_hash id;
-    assert_ok(mc_test_txs_add(&A.txs, &net.chain, &H.id, &H.key.sk, 1, MC_TX_IDENTITY_REGISTER, &A.body, &id));
+    assert_ok(
+        mc_test_txs_add(&A.txs, &net.chain, &H.id, &H.key.sk, 1, MC_TX_IDENTITY_REGISTER, &A.body, &id));
     mc_slice t0 = mc_test_txs_get(&A.txs, 0);
     mc_buf genuine;
     mc_buf_init(&genuine, MC_MAX_TX_BYTES);
@@ -1082,13 +1084,14 @@ static void test_sigcache_cannot_change_results(void **state)
     mc_hash ha = ra->header_hash;
     const mc_exec_result *rb = mc_tchain_apply(&B, A.batch.p, A.batch.n);
     assert_int_equal(rb->applied, 1);
-    /* BUG: src/exec/apply.c:118 trusts mc_sigcache_has(tx.id, pk), but the cache key is
+    /* BUG: src/exec/apply.c:109 trusts mc_sigcache_has(tx.id, pk), but the cache key is
      * (tx id, key) and the tx id does not cover the signature bytes, so a node that saw the
      * genuine transaction accepts a copy with a broken signature (OK) while a node that did not
      * rejects it (BAD_SIG): the two fork. Checked only with MC_TEST_KNOWN_BUGS=1. */
     int bugs = 0;
     if (rb->results[0] != MC_TXR_BAD_SIG || memcmp(rb->header_hash.b, ha.b, 32) != 0) {
-        if (mc_test_known_bugs()) print_error("with a cache: %s, without: BAD_SIG\n", mc_txr_name(rb->results[0]));
+        if (mc_test_known_bugs())
+            print_error("with a cache: %s, without: BAD_SIG\n", mc_txr_name(rb->results[0]));
         bugs++;
     }
 
@@ -1101,7 +1104,7 @@ static void test_sigcache_cannot_change_results(void **state)
     mc_test_tmpdir(scratch);
     mc_verify_report rep;
     assert_ok(mc_exec_verify(A.st, scratch, 2, &rep));
-    /* BUG: src/exec/verify.c:44 the look-ahead workers add (tx id, key) of the genuine
+    /* BUG: src/exec/verify.c:54 the look-ahead workers add (tx id, key) of the genuine
      * transaction to the cache, and the replay of block 1 then takes the broken copy for
      * verified: verify reports damage in a sound chain (when the workers run ahead). */
     if (!rep.ok) {

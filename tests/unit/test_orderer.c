@@ -55,7 +55,8 @@ static size_t mc_batch_bytes(uint8_t *out, size_t cap, unsigned i)
 static void mc_submit_n(mc_orderer *o, unsigned from, unsigned n)
 {
     uint8_t b[512];
-    for (unsigned i = from; i < from + n; i++) assert_ok(mc_orderer_submit(o, b, mc_batch_bytes(b, sizeof b, i)));
+    for (unsigned i = from; i < from + n; i++)
+        assert_ok(mc_orderer_submit(o, b, mc_batch_bytes(b, sizeof b, i)));
 }
 
 /* Reads the next batch after @p pos (in place) and checks it is batch @p i. */
@@ -309,9 +310,9 @@ static void test_damage(void **state)
     mc_test_file_xor(t.log, off2 + 5, 0x10); /* record 2 now claims ~1 MiB more */
     int rc = mc_orderer_solo_open(&t.o, t.dir);
     if (mc_test_known_bugs()) {
-        /* BUG: src/orderer/solo.c:209 (mc_solo_record returning MC_ENOTFOUND) and :213 treat a
-         * record whose claimed length runs past the end of the file as a torn tail, so one
-         * flipped bit in the length of any record makes open() truncate the log there,
+        /* BUG: src/orderer/solo.c:61 (mc_solo_record: MC_ENOTFOUND) with :192 (and :199)
+         * treat a record whose claimed length runs past the end of the file as a torn tail, so
+         * one flipped bit in the length of any record makes open() truncate the log there,
          * silently dropping every acknowledged batch after it, instead of MC_ECORRUPT. */
         assert_rc(rc, MC_ECORRUPT);
         assert_true(mc_test_file_size(t.log) == size);
@@ -363,7 +364,7 @@ static void test_close_wakes_waiters(void **state)
 {
     (void)state;
     if (!mc_test_known_bugs()) {
-        /* BUG: src/orderer/solo.c:153-163 mc_solo_close broadcasts, then at once closes the fd,
+        /* BUG: src/orderer/solo.c:148-160 mc_solo_close broadcasts, then at once closes the fd,
          * destroys the mutex and condition variable and frees the object, while a waiter woken
          * by the broadcast still has to re-lock that mutex and read s->closed: a use after
          * free. The header promises "wakes waiters with MC_ECLOSED", which cannot be done

@@ -495,7 +495,8 @@ static void test_state_digest(void **state)
     assert_rc(mc_store_put_new(txn, MC_T_STATE, "alpha", 5, "other", 5), MC_EEXIST);
     assert_ok(mc_store_put_new(txn, MC_T_STATE, "new", 3, "n", 1));
     assert_ok(mc_store_state_digest(txn, &prev, 7, &d2));
-    static const mc_kv with_new[] = {{"alpha", "1"}, {"beta", "22"}, {"gamma", "333"}, {"gammaa", ""}, {"new", "n"}};
+    static const mc_kv with_new[] = {{"alpha", "1"}, {"beta", "22"}, {"gamma", "333"}, {"gammaa", ""},
+                                     {"new", "n"}};
     mc_digest_manual(with_new, 5, &prev, 7, &want);
     assert_memory_equal(d2.b, want.b, 32);
     assert_ok(mc_store_state_digest(txn, &d2, 8, &d3)); /* a second block in the same txn */
