@@ -14,6 +14,10 @@ foreach(t ${MEDCHAIN_FUZZ_TARGETS})
 endforeach()
 
 # The generator of the seed corpus (run by hand: fuzz_make_corpus <fuzz/corpus>); it shares the
-# unit tests' fixtures, so it is built only here.
+# unit tests' fixtures, so it is built only here. The corpus must match what it writes.
 add_executable(fuzz_make_corpus ${MEDCHAIN_FUZZ_DIR}/make_corpus.c)
 target_link_libraries(fuzz_make_corpus PRIVATE medchain_testfixture)
+add_test(NAME fuzz_corpus_fresh
+         COMMAND ${CMAKE_COMMAND} -DGEN=$<TARGET_FILE:fuzz_make_corpus> -DCORPUS=${MEDCHAIN_FUZZ_DIR}/corpus
+                 -DOUT=${CMAKE_CURRENT_BINARY_DIR}/corpus_check -P ${MEDCHAIN_FUZZ_DIR}/check_corpus.cmake)
+set_tests_properties(fuzz_corpus_fresh PROPERTIES TIMEOUT 60 LABELS fuzz)

@@ -917,8 +917,8 @@ static void test_genesis_invalid(void **state)
     if (mc_test_known_bugs()) {
         /* BUG: src/chain/genesis.c:20-28 checks org keys against org keys and validator keys
          * against validator keys, but not validators against orgs. The two then have the same
-         * id, and mc_exec_genesis_identities (src/exec/exec.c:118) overwrites the org's identity with the
-         * node's, so that org can never register anyone. */
+         * id, and mc_exec_genesis_identities (src/exec/exec.c:118) overwrites the org's
+         * identity with the node's, so that org can never register anyone. */
         assert_rc(rc, MC_EINVAL);
     }
     (void)rc;
