@@ -151,16 +151,19 @@ int mc_passphrase_load(const char *file, char *out, size_t cap) MC_WARN_UNUSED_R
 /**
  * A cache of signatures already verified (after Bitcoin Core's sigcache): the node verifies a
  * transaction's signature once at admission, and the executor finds it here instead of paying
- * for a second verification. Entries are keyed by (message hash, public key), so a hit is as
- * good as a verification. Fixed size; old entries are overwritten.
+ * for a second verification. An entry is a digest of (message, signature, public key): a hit
+ * vouches for exactly those signature bytes, so a copy of a transaction with altered signature
+ * bytes misses and is verified like any other. Fixed size; old entries are overwritten, and a
+ * miss only costs a verification.
  */
 typedef struct mc_sigcache mc_sigcache;
 /** @return MC_OK or MC_ENOMEM. @p slots is rounded up to a power of two. */
 int mc_sigcache_new(mc_sigcache **pp, size_t slots) MC_WARN_UNUSED_RESULT;
 void mc_sigcache_free(mc_sigcache *c);
-void mc_sigcache_add(mc_sigcache *c, const mc_hash *msg, const mc_sign_pk *pk);
-/** @return 1 if (msg, pk) was added before and not yet overwritten. */
-int mc_sigcache_has(mc_sigcache *c, const mc_hash *msg, const mc_sign_pk *pk);
+/** Records that @p sig verified over @p msg with @p pk. */
+void mc_sigcache_add(mc_sigcache *c, const mc_hash *msg, const mc_sig *sig, const mc_sign_pk *pk);
+/** @return 1 if (msg, sig, pk) was added before and not yet overwritten. */
+int mc_sigcache_has(mc_sigcache *c, const mc_hash *msg, const mc_sig *sig, const mc_sign_pk *pk);
 
 #ifdef __cplusplus
 }

@@ -62,14 +62,16 @@ int mc_orderer_solo_open(mc_orderer **pp, const char *dir) MC_WARN_UNUSED_RESULT
 int mc_orderer_submit(mc_orderer *o, const uint8_t *batch, size_t n) MC_WARN_UNUSED_RESULT;
 
 /**
- * Waits up to @p timeout_ms for the first batch after @p after (a zero-length position means
- * the start of the log) and copies it into @p batch, with its position into @p pos.
- * @return MC_OK, MC_ETIMEDOUT, MC_ECORRUPT, MC_EIO, MC_ECLOSED.
+ * Waits up to @p timeout_ms (>= 0) for the first batch after @p after (a zero-length position
+ * means the start of the log) and copies it into @p batch, with its position into @p pos.
+ * @return MC_OK, MC_ETIMEDOUT, MC_ECORRUPT (damaged log, or a position past its end), MC_EIO,
+ * MC_ECLOSED, MC_EINVAL (a position of another backend, negative timeout), MC_ETOOBIG or
+ * MC_ENOMEM (the batch does not fit @p batch).
  */
 int mc_orderer_next(mc_orderer *o, const mc_orderer_pos *after, mc_buf *batch, mc_orderer_pos *pos,
                     int timeout_ms) MC_WARN_UNUSED_RESULT;
 
-/** Wakes waiters with MC_ECLOSED and frees the backend. NULL is harmless. */
+/** Wakes waiters with MC_ECLOSED, waits until they have left, and frees the backend. NULL is harmless. */
 void mc_orderer_close(mc_orderer *o);
 
 /** Reads one record of a solo log file at @p offset (for verify): the batch and the next offset. */

@@ -94,12 +94,15 @@ int mc_store_get_block(mc_store_txn *txn, uint64_t height, mc_slice *block) MC_W
 int mc_store_put_block(mc_store_txn *txn, uint64_t height, const void *block,
                        size_t n) MC_WARN_UNUSED_RESULT;
 
-/** Where a transaction is: first occurrence wins (a replay never moves it). */
+/** Where a transaction is: its first occurrence, or the one that applied (a replay never moves it). */
 int mc_store_get_txloc(mc_store_txn *txn, const mc_hash *txid, uint64_t *height,
                        uint32_t *index) MC_WARN_UNUSED_RESULT;
 /** @return MC_OK, or MC_EEXIST when the id is already indexed (left as it was). */
 int mc_store_put_txloc(mc_store_txn *txn, const mc_hash *txid, uint64_t height,
                        uint32_t index) MC_WARN_UNUSED_RESULT;
+/** Like mc_store_put_txloc, but replaces an existing entry (the occurrence that applied). */
+int mc_store_put_txloc_over(mc_store_txn *txn, const mc_hash *txid, uint64_t height,
+                            uint32_t index) MC_WARN_UNUSED_RESULT;
 
 /* State records. Keys: one type byte then the id; see docs/format.md. */
 int mc_store_get_identity(mc_store_txn *txn, const mc_id *id, mc_identity *out) MC_WARN_UNUSED_RESULT;

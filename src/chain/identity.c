@@ -29,7 +29,7 @@ static int mc_attr_cmp(const void *a, const void *b)
     return strcmp(((const mc_attr *)a)->key, ((const mc_attr *)b)->key);
 }
 
-int mc_attrs_parse(mc_attrs *out, const char *s)
+static int mc_attrs_parse_into(mc_attrs *out, const char *s)
 {
     memset(out, 0, sizeof *out);
     if (!s) return MC_EINVAL;
@@ -54,6 +54,13 @@ int mc_attrs_parse(mc_attrs *out, const char *s)
     return MC_OK;
 }
 
+int mc_attrs_parse(mc_attrs *out, const char *s)
+{
+    int rc = mc_attrs_parse_into(out, s);
+    if (rc) memset(out, 0, sizeof *out);
+    return rc;
+}
+
 const char *mc_attrs_get(const mc_attrs *a, const char *key)
 {
     for (uint32_t i = 0; i < a->n; i++)
@@ -63,6 +70,10 @@ const char *mc_attrs_get(const mc_attrs *a, const char *key)
 
 static void mc_attrs_enc(mc_enc *e, const mc_attrs *a)
 {
+    if (a->n > MC_MAX_ATTRS) { /* a count no decoder would accept */
+        if (!e->err) e->err = MC_ETOOBIG;
+        return;
+    }
     mc_enc_u32(e, a->n);
     for (uint32_t i = 0; i < a->n && i < MC_MAX_ATTRS; i++) {
         mc_enc_str(e, a->a[i].key, MC_MAX_ATTR_KEY);

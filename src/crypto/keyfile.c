@@ -115,12 +115,16 @@ int mc_passphrase_load(const char *file, char *out, size_t cap)
     out[0] = 0;
     if (file && file[0]) {
         mc_buf b;
-        mc_buf_init(&b, cap - 1);
+        mc_buf_init(&b, cap + 2); /* room for the line ending before it is dropped */
         int rc = mc_file_read(file, &b);
         if (!rc) {
             while (b.n && (b.p[b.n - 1] == '\n' || b.p[b.n - 1] == '\r')) b.n--;
-            memcpy(out, b.p, b.n);
-            out[b.n] = 0;
+            if (b.n >= cap)
+                rc = MC_ETOOBIG;
+            else {
+                if (b.n) memcpy(out, b.p, b.n);
+                out[b.n] = 0;
+            }
         }
         mc_buf_free_wipe(&b);
         return rc;

@@ -1,7 +1,7 @@
 /*
- * Verified-signature cache. A slot holds the full (message hash, public key) pair, so a hit
- * can never be a false positive; a miss only costs a verification. One mutex per 64 slots
- * keeps admission threads and the executor from contending.
+ * Verified-signature cache. A slot holds the digest of (message, signature, public key), so a
+ * hit can never vouch for other signature bytes or another key; a miss only costs a
+ * verification. One mutex per 64 slots keeps admission threads and the executor apart.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -11,15 +11,9 @@
 
 #define MC_SIGCACHE_STRIPES 64u
 
-typedef struct {
-    mc_hash msg;
-    mc_sign_pk pk;
-    uint8_t used;
-} mc_sigcache_slot;
-
 struct mc_sigcache {
     size_t mask;
-    mc_sigcache_slot *slots;
+    mc_hash *slots; /* all-zero: empty */
     pthread_mutex_t locks[MC_SIGCACHE_STRIPES];
 };
 
@@ -51,33 +45,37 @@ void mc_sigcache_free(mc_sigcache *c)
     free(c);
 }
 
-/* The message is already a hash, so its first bytes index the table evenly. */
-static size_t mc_sigcache_index(const mc_sigcache *c, const mc_hash *msg, const mc_sign_pk *pk)
+static size_t mc_sigcache_key(const mc_sigcache *c, const mc_hash *msg, const mc_sig *sig,
+                              const mc_sign_pk *pk, mc_hash *key)
 {
-    uint64_t a, b;
-    memcpy(&a, msg->b, 8);
-    memcpy(&b, pk->b, 8);
-    return (size_t)(a ^ (b * 0x9E3779B97F4A7C15ull)) & c->mask;
+    uint8_t in[32 + 64 + 32];
+    memcpy(in, msg->b, 32);
+    memcpy(in + 32, sig->b, 64);
+    memcpy(in + 96, pk->b, 32);
+    mc_hash_tagged(key, "medchain/sigcache", in, sizeof in);
+    key->b[31] |= 1; /* never all-zero, which marks an empty slot */
+    uint64_t i;
+    memcpy(&i, key->b, 8);
+    return (size_t)i & c->mask;
 }
 
-void mc_sigcache_add(mc_sigcache *c, const mc_hash *msg, const mc_sign_pk *pk)
+void mc_sigcache_add(mc_sigcache *c, const mc_hash *msg, const mc_sig *sig, const mc_sign_pk *pk)
 {
-    size_t i = mc_sigcache_index(c, msg, pk);
+    mc_hash key;
+    size_t i = mc_sigcache_key(c, msg, sig, pk, &key);
     pthread_mutex_t *l = &c->locks[i % MC_SIGCACHE_STRIPES];
     pthread_mutex_lock(l);
-    c->slots[i].msg = *msg;
-    c->slots[i].pk = *pk;
-    c->slots[i].used = 1;
+    c->slots[i] = key;
     pthread_mutex_unlock(l);
 }
 
-int mc_sigcache_has(mc_sigcache *c, const mc_hash *msg, const mc_sign_pk *pk)
+int mc_sigcache_has(mc_sigcache *c, const mc_hash *msg, const mc_sig *sig, const mc_sign_pk *pk)
 {
-    size_t i = mc_sigcache_index(c, msg, pk);
+    mc_hash key;
+    size_t i = mc_sigcache_key(c, msg, sig, pk, &key);
     pthread_mutex_t *l = &c->locks[i % MC_SIGCACHE_STRIPES];
     pthread_mutex_lock(l);
-    const mc_sigcache_slot *s = &c->slots[i];
-    int hit = s->used && memcmp(s->msg.b, msg->b, 32) == 0 && memcmp(s->pk.b, pk->b, 32) == 0;
+    int hit = memcmp(c->slots[i].b, key.b, 32) == 0;
     pthread_mutex_unlock(l);
     return hit;
 }

@@ -106,7 +106,7 @@ static int mc_exec_prepass(mc_exec *x, mc_store_txn *txn, const mc_batch *b, mc_
         }
         w[i].have_pk = 1;
         w[i].pk = s.sign_pk;
-        if (x->opts.sigcache && mc_sigcache_has(x->opts.sigcache, &w[i].tx.id, &s.sign_pk)) {
+        if (x->opts.sigcache && mc_sigcache_has(x->opts.sigcache, &w[i].tx.id, &w[i].tx.sig, &s.sign_pk)) {
             w[i].sig_ok = 1;
             continue;
         }
@@ -216,7 +216,10 @@ int mc_exec_apply(mc_exec *x, const uint8_t *bytes, size_t n, const void *pos, s
             x->txids[i] = w[i].tx.id;
         else /* undecodable bytes still get an id, so the block can name them */
             mc_hash_tagged(&x->txids[i], "medchain/tx", b.txs[i].p, b.txs[i].n);
-        rc = mc_store_put_txloc(txn, &x->txids[i], height, i);
+        /* the index names the first occurrence of an id, unless a later one is the one that
+         * applied (a copy with broken signature bytes must not shadow the real transaction) */
+        rc = code == MC_TXR_OK ? mc_store_put_txloc_over(txn, &x->txids[i], height, i)
+                               : mc_store_put_txloc(txn, &x->txids[i], height, i);
         if (rc && rc != MC_EEXIST) goto out;
         mc_merkle_leaf_tx(&x->leaves[i], b.txs[i].p, b.txs[i].n);
     }

@@ -51,7 +51,7 @@ static void mc_warm_block(mc_verify_shared *v, mc_store_txn *txn, uint64_t h)
         mc_identity s;
         if (mc_tx_decode(&tx, b.txs[i].p, b.txs[i].n)) continue;
         if (mc_store_get_identity(txn, &tx.signer, &s)) continue;
-        if (mc_tx_verify(&tx, &s.sign_pk) == MC_OK) mc_sigcache_add(v->cache, &tx.id, &s.sign_pk);
+        if (mc_tx_verify(&tx, &s.sign_pk) == MC_OK) mc_sigcache_add(v->cache, &tx.id, &tx.sig, &s.sign_pk);
     }
     mc_batch_clear(&b);
 }

@@ -38,9 +38,9 @@ static int mc_admit_check(mc_node *n, mc_store_txn *txn, const mc_tx *tx, mc_api
     uint64_t last;
     if (mc_store_get_nonce(txn, &tx->signer, &last) == MC_OK && tx->nonce <= last)
         return mc_already_committed(txn, &tx->id, o) ? -1 : MC_TXR_BAD_NONCE;
-    if (!mc_sigcache_has(n->sigcache, &tx->id, &s.sign_pk)) {
+    if (!mc_sigcache_has(n->sigcache, &tx->id, &tx->sig, &s.sign_pk)) {
         if (mc_tx_verify(tx, &s.sign_pk)) return MC_TXR_BAD_SIG;
-        mc_sigcache_add(n->sigcache, &tx->id, &s.sign_pk);
+        mc_sigcache_add(n->sigcache, &tx->id, &tx->sig, &s.sign_pk);
     }
     return MC_TXR_OK;
 }

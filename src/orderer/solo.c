@@ -1,9 +1,14 @@
 /*
  * The solo orderer: one node orders its own batches in an append-only log file.
  *
- * Record: "MCB1" | u32 length | SHA-256(batch) | batch. A record is acknowledged only after
- * fdatasync, so a crash can leave at most one torn record at the very end, which open() cuts
- * off; a bad record with data after it is damage, and open() refuses the log.
+ * Record: "MCB2" | u32 length | SHA-256(batch) | u32 header check | batch, where the header
+ * check is the first 4 bytes of SHA-256 of the 40 bytes before it: a damaged length is
+ * recognised as damage, never taken for the end of the log.
+ *
+ * A record is acknowledged only after fdatasync, so a crash can leave at most one torn record,
+ * at the very end: a header cut short, a valid header whose batch runs past the end of the
+ * file, a last record whose batch fails its checksum, or zeroes. open() cuts that off. Anything
+ * else that fails a check is damage, and open() refuses the log rather than drop what follows.
  * Position: u64 count of records up to this one | u64 offset of the next record.
  */
 #include <errno.h>
@@ -22,7 +27,7 @@
 #include "medchain/crypto.h"
 #include "medchain/orderer.h"
 
-#define MC_SOLO_HDR 40u
+#define MC_SOLO_HDR 44u
 
 typedef struct {
     mc_orderer base;
@@ -30,8 +35,10 @@ typedef struct {
     uint64_t end;   /* offset after the last whole record */
     uint64_t count; /* records in the log */
     int closed;
+    int waiters;    /* threads inside next(); close waits for them to leave */
     pthread_mutex_t lock;
     pthread_cond_t grew;
+    pthread_cond_t left;
 } mc_solo;
 
 static int mc_pread_all(int fd, void *p, size_t n, uint64_t off)
@@ -48,14 +55,32 @@ static int mc_pread_all(int fd, void *p, size_t n, uint64_t off)
     return MC_OK;
 }
 
-/* Reads and checks the record at @p off. MC_ENOTFOUND: the file ends inside it (torn). */
-static int mc_solo_record(int fd, uint64_t off, uint64_t fsize, mc_buf *out, uint64_t *next)
+static void mc_solo_header(uint8_t h[MC_SOLO_HDR], const uint8_t *batch, size_t n)
+{
+    mc_hash sum;
+    memcpy(h, "MCB2", 4);
+    mc_put_u32be(h + 4, (uint32_t)n);
+    mc_sha256(&sum, batch, n);
+    memcpy(h + 8, sum.b, 32);
+    mc_sha256(&sum, h, 40);
+    memcpy(h + 40, sum.b, 4);
+}
+
+/*
+ * Reads and checks the record at @p off of a file of @p fsize bytes.
+ * MC_ENOTFOUND: the file ends inside the record (only possible for the last one);
+ * MC_ECORRUPT: a check failed; *payload_bad tells whether only the batch's checksum did.
+ */
+static int mc_solo_record(int fd, uint64_t off, uint64_t fsize, mc_buf *out, uint64_t *next, int *payload_bad)
 {
     uint8_t h[MC_SOLO_HDR];
+    mc_hash sum;
+    *payload_bad = 0;
     if (fsize - off < MC_SOLO_HDR) return MC_ENOTFOUND;
     int rc = mc_pread_all(fd, h, sizeof h, off);
     if (rc) return rc;
-    if (memcmp(h, "MCB1", 4) != 0) return MC_ECORRUPT;
+    mc_sha256(&sum, h, 40);
+    if (memcmp(h, "MCB2", 4) != 0 || memcmp(sum.b, h + 40, 4) != 0) return MC_ECORRUPT;
     uint32_t len = mc_get_u32be(h + 4);
     if (len > MC_MAX_BATCH_BYTES) return MC_ECORRUPT;
     if (fsize - off - MC_SOLO_HDR < len) return MC_ENOTFOUND;
@@ -63,11 +88,27 @@ static int mc_solo_record(int fd, uint64_t off, uint64_t fsize, mc_buf *out, uin
     if ((rc = mc_buf_reserve(out, len))) return rc;
     if ((rc = mc_pread_all(fd, out->p, len, off + MC_SOLO_HDR))) return rc;
     out->n = len;
-    mc_hash sum;
     mc_sha256(&sum, out->p, len);
-    if (memcmp(sum.b, h + 8, 32) != 0) return MC_ECORRUPT;
+    if (memcmp(sum.b, h + 8, 32) != 0) {
+        *payload_bad = 1;
+        return MC_ECORRUPT;
+    }
     *next = off + MC_SOLO_HDR + len;
     return MC_OK;
+}
+
+/* 1 if every byte from @p off to @p fsize is zero (space a crash left unwritten). */
+static int mc_solo_zero_tail(int fd, uint64_t off, uint64_t fsize)
+{
+    uint8_t b[65536];
+    while (off < fsize) {
+        size_t n = fsize - off < sizeof b ? (size_t)(fsize - off) : sizeof b;
+        if (mc_pread_all(fd, b, n, off)) return 0;
+        for (size_t i = 0; i < n; i++)
+            if (b[i]) return 0;
+        off += n;
+    }
+    return 1;
 }
 
 static void mc_pos_make(mc_orderer_pos *pos, uint64_t seq, uint64_t off)
@@ -82,11 +123,7 @@ static int mc_solo_submit(mc_orderer *o, const uint8_t *batch, size_t n)
     mc_solo *s = (mc_solo *)o;
     if (n > MC_MAX_BATCH_BYTES) return MC_ETOOBIG;
     uint8_t h[MC_SOLO_HDR];
-    memcpy(h, "MCB1", 4);
-    mc_put_u32be(h + 4, (uint32_t)n);
-    mc_hash sum;
-    mc_sha256(&sum, batch, n);
-    memcpy(h + 8, sum.b, 32);
+    mc_solo_header(h, batch, n);
     pthread_mutex_lock(&s->lock);
     int rc = MC_OK;
     if (s->closed) {
@@ -114,6 +151,7 @@ static int mc_solo_next(mc_orderer *o, const mc_orderer_pos *after, mc_buf *batc
 {
     mc_solo *s = (mc_solo *)o;
     uint64_t seq = 0, off = 0;
+    if (timeout_ms < 0) return MC_EINVAL;
     if (after && after->n) {
         if (after->n != 16) return MC_EINVAL;
         seq = mc_get_u64be(after->b);
@@ -128,21 +166,34 @@ static int mc_solo_next(mc_orderer *o, const mc_orderer_pos *after, mc_buf *batc
         until.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&s->lock);
+    if (s->closed) {
+        pthread_mutex_unlock(&s->lock);
+        return MC_ECLOSED;
+    }
+    s->waiters++;
     while (!s->closed && off >= s->end) {
         if (pthread_cond_timedwait(&s->grew, &s->lock, &until) == ETIMEDOUT) break;
     }
     int closed = s->closed;
-    uint64_t end = s->end;
+    uint64_t end = s->end, next;
+    int rc = MC_OK, payload_bad;
+    if (closed)
+        rc = MC_ECLOSED;
+    else if (off > end)
+        rc = MC_ECORRUPT; /* a position past the log: the log lost records */
+    else if (off == end)
+        rc = MC_ETIMEDOUT;
+    /* the read happens inside the waiter count, so close() cannot free the fd under it */
     pthread_mutex_unlock(&s->lock);
-    if (closed) return MC_ECLOSED;
-    if (off > end) return MC_ECORRUPT; /* a position past the log: the log lost records */
-    if (off == end) return MC_ETIMEDOUT;
-    uint64_t next;
-    int rc = mc_solo_record(s->fd, off, end, batch, &next);
-    if (rc == MC_ENOTFOUND) rc = MC_ECORRUPT;
-    if (rc) return rc;
-    mc_pos_make(pos, seq + 1, next);
-    return MC_OK;
+    if (!rc) {
+        rc = mc_solo_record(s->fd, off, end, batch, &next, &payload_bad);
+        if (rc == MC_ENOTFOUND) rc = MC_ECORRUPT; /* below end, every record is whole */
+        if (!rc) mc_pos_make(pos, seq + 1, next);
+    }
+    pthread_mutex_lock(&s->lock);
+    if (--s->waiters == 0) pthread_cond_broadcast(&s->left);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
 }
 
 static void mc_solo_close(mc_orderer *o)
@@ -151,9 +202,10 @@ static void mc_solo_close(mc_orderer *o)
     pthread_mutex_lock(&s->lock);
     s->closed = 1;
     pthread_cond_broadcast(&s->grew);
+    while (s->waiters > 0) pthread_cond_wait(&s->left, &s->lock);
     pthread_mutex_unlock(&s->lock);
-    /* callers stop their next() loop before closing; the fd goes with the object */
     close(s->fd);
+    pthread_cond_destroy(&s->left);
     pthread_cond_destroy(&s->grew);
     pthread_mutex_destroy(&s->lock);
     free(s);
@@ -185,21 +237,19 @@ int mc_orderer_solo_open(mc_orderer **pp, const char *dir)
     mc_buf_init(&tmp, MC_MAX_BATCH_BYTES);
     uint64_t fsize = rc ? 0 : (uint64_t)sb.st_size, off = 0, next;
     while (!rc && off < fsize) {
-        rc = mc_solo_record(s->fd, off, fsize, &tmp, &next);
+        int payload_bad;
+        rc = mc_solo_record(s->fd, off, fsize, &tmp, &next, &payload_bad);
         if (rc == MC_OK) {
             off = next;
             s->count++;
-        } else if (rc == MC_ENOTFOUND || (rc == MC_ECORRUPT && off + MC_SOLO_HDR >= fsize)) {
-            rc = MC_OK; /* a torn tail: never acknowledged */
-            break;
-        } else if (rc == MC_ECORRUPT) {
-            /* a bad checksum on the last record is a torn write too; anything after it is not */
-            uint8_t h[8];
-            if (mc_pread_all(s->fd, h, 8, off) == MC_OK && memcmp(h, "MCB1", 4) == 0 &&
-                off + MC_SOLO_HDR + mc_get_u32be(h + 4) >= fsize)
-                rc = MC_OK;
-            break;
+            continue;
         }
+        /* torn: the file ends inside the record, the last record's batch is incomplete, or
+         * the rest is zeroes; anything else is damage */
+        if (rc == MC_ENOTFOUND || (rc == MC_ECORRUPT && payload_bad && off + MC_SOLO_HDR + tmp.n == fsize) ||
+            (rc == MC_ECORRUPT && mc_solo_zero_tail(s->fd, off, fsize)))
+            rc = MC_OK;
+        break;
     }
     mc_buf_free(&tmp);
     if (!rc && off < fsize) {
@@ -215,6 +265,7 @@ int mc_orderer_solo_open(mc_orderer **pp, const char *dir)
     s->end = off;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->grew, NULL);
+    pthread_cond_init(&s->left, NULL);
     *pp = &s->base;
     return MC_OK;
 }
@@ -227,8 +278,11 @@ int mc_orderer_solo_read(const char *dir, uint64_t offset, mc_buf *batch, uint64
     if (fd < 0) return errno == ENOENT ? MC_ENOTFOUND : MC_EIO;
     struct stat sb;
     int rc = fstat(fd, &sb) == 0 ? MC_OK : MC_EIO;
-    if (!rc) rc = offset >= (uint64_t)sb.st_size ? MC_ENOTFOUND
-                                                   : mc_solo_record(fd, offset, (uint64_t)sb.st_size, batch, next_offset);
+    int payload_bad;
+    if (!rc)
+        rc = offset >= (uint64_t)sb.st_size
+                 ? MC_ENOTFOUND
+                 : mc_solo_record(fd, offset, (uint64_t)sb.st_size, batch, next_offset, &payload_bad);
     close(fd);
     return rc;
 }

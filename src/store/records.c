@@ -85,12 +85,24 @@ int mc_store_get_txloc(mc_store_txn *txn, const mc_hash *txid, uint64_t *height,
     return MC_OK;
 }
 
+static void mc_txloc_val(uint8_t b[12], uint64_t height, uint32_t index)
+{
+    mc_put_u64be(b, height);
+    mc_put_u32be(b + 8, index);
+}
+
 int mc_store_put_txloc(mc_store_txn *txn, const mc_hash *txid, uint64_t height, uint32_t index)
 {
     uint8_t b[12];
-    mc_put_u64be(b, height);
-    mc_put_u32be(b + 8, index);
+    mc_txloc_val(b, height, index);
     return mc_store_put_new(txn, MC_T_TXIDX, txid->b, 32, b, sizeof b);
+}
+
+int mc_store_put_txloc_over(mc_store_txn *txn, const mc_hash *txid, uint64_t height, uint32_t index)
+{
+    uint8_t b[12];
+    mc_txloc_val(b, height, index);
+    return mc_store_put(txn, MC_T_TXIDX, txid->b, 32, b, sizeof b);
 }
 
 int mc_store_get_identity(mc_store_txn *txn, const mc_id *id, mc_identity *out)

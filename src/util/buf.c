@@ -42,7 +42,7 @@ int mc_buf_reserve(mc_buf *b, size_t more)
     if (need <= b->cap) return MC_OK;
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need) cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    if (cap > b->max + 1) cap = b->max + 1;
+    if (b->max < SIZE_MAX && cap > b->max + 1) cap = b->max + 1;
     uint8_t *p = realloc(b->p, cap);
     if (!p) return MC_ENOMEM;
     b->p = p;

@@ -755,17 +755,8 @@ static void mc_sim_tx(mc_sim *s)
     mc_hash other;
     mc_test_key k;
     mc_buf_reset(&s->body);
-    if (!mc_test_known_bugs()) {
-        /* BUG: src/exec/apply.c:109 and src/exec/verify.c:54 (see
-         * test_sigcache_cannot_change_results): two transactions with the same id but different
-         * signature bytes get different results on nodes with different signature caches. The
-         * broken transactions below would otherwise share ids (an empty body, the same signer
-         * and nonce), so they get a unique body here; MC_TEST_KNOWN_BUGS=1 keeps the collisions
-         * (e.g. MC_TEST_SEED=8 then fails). */
-        uint8_t salt[8];
-        mc_put_u64be(salt, mc_test_rand(&s->rng));
-        assert_ok(mc_buf_append(&s->body, salt, sizeof salt));
-    }
+    /* broken transactions below may share ids (an empty body, the same signer and nonce) with
+     * different signature bytes: results must not depend on which node cached what */
 
     if (what < 35) { /* register: usually by an org, sometimes a key already in use */
         signer = (int)mc_sim_rand(s, 3);
@@ -907,7 +898,7 @@ static void mc_admit(mc_store *st, mc_sigcache *cache, const uint8_t *batch, siz
         mc_tx tx;
         mc_identity s;
         if (mc_tx_decode(&tx, b.txs[i].p, b.txs[i].n) || mc_store_get_identity(txn, &tx.signer, &s)) continue;
-        if (mc_tx_verify(&tx, &s.sign_pk) == MC_OK) mc_sigcache_add(cache, &tx.id, &s.sign_pk);
+        if (mc_tx_verify(&tx, &s.sign_pk) == MC_OK) mc_sigcache_add(cache, &tx.id, &tx.sig, &s.sign_pk);
     }
     mc_store_abort(txn);
     mc_batch_clear(&b);
@@ -1074,7 +1065,9 @@ static void test_sigcache_cannot_change_results(void **state)
     mc_buf_init(&genuine, MC_MAX_TX_BYTES);
     assert_ok(mc_buf_append(&genuine, t0.p, t0.n));
     /* node B admitted the genuine transaction */
-    mc_sigcache_add(cache, &id, &H.key.pk);
+    mc_tx gtx;
+    assert_ok(mc_tx_decode(&gtx, genuine.p, genuine.n));
+    mc_sigcache_add(cache, &id, &gtx.sig, &H.key.pk);
     /* the proposer alters its signature: same id, signature no longer valid */
     A.txs.all.p[A.txs.all.n - 1] ^= 0x01;
     assert_ok(mc_test_batch(&A.batch, &net, &net.val[0], &A.txs, NULL));
@@ -1084,16 +1077,9 @@ static void test_sigcache_cannot_change_results(void **state)
     mc_hash ha = ra->header_hash;
     const mc_exec_result *rb = mc_tchain_apply(&B, A.batch.p, A.batch.n);
     assert_int_equal(rb->applied, 1);
-    /* BUG: src/exec/apply.c:109 trusts mc_sigcache_has(tx.id, pk), but the cache key is
-     * (tx id, key) and the tx id does not cover the signature bytes, so a node that saw the
-     * genuine transaction accepts a copy with a broken signature (OK) while a node that did not
-     * rejects it (BAD_SIG): the two fork. Checked only with MC_TEST_KNOWN_BUGS=1. */
-    int bugs = 0;
-    if (rb->results[0] != MC_TXR_BAD_SIG || memcmp(rb->header_hash.b, ha.b, 32) != 0) {
-        if (mc_test_known_bugs())
-            print_error("with a cache: %s, without: BAD_SIG\n", mc_txr_name(rb->results[0]));
-        bugs++;
-    }
+    /* the cache vouches only for the exact signature bytes it saw: both nodes say BAD_SIG */
+    assert_int_equal(rb->results[0], MC_TXR_BAD_SIG);
+    assert_memory_equal(rb->header_hash.b, ha.b, 32);
 
     /* the genuine transaction in a later block is fine (its nonce was never used) ... */
     mc_test_txs_reset(&A.txs);
@@ -1104,14 +1090,9 @@ static void test_sigcache_cannot_change_results(void **state)
     mc_test_tmpdir(scratch);
     mc_verify_report rep;
     assert_ok(mc_exec_verify(A.st, scratch, 2, &rep));
-    /* BUG: src/exec/verify.c:54 the look-ahead workers add (tx id, key) of the genuine
-     * transaction to the cache, and the replay of block 1 then takes the broken copy for
-     * verified: verify reports damage in a sound chain (when the workers run ahead). */
-    if (!rep.ok) {
-        if (mc_test_known_bugs()) print_error("verify of a sound chain: %s\n", rep.what);
-        bugs++;
-    }
-    if (mc_test_known_bugs()) assert_int_equal(bugs, 0);
+    /* the look-ahead workers cache the genuine signature; the broken copy must still fail */
+    if (!rep.ok) print_error("verify of a sound chain: %s\n", rep.what);
+    assert_true(rep.ok);
     mc_test_rmtree(scratch);
     mc_buf_free(&genuine);
     mc_tchain_close(&A);

@@ -9,8 +9,9 @@
 #include "medchain/orderer.h"
 #include "testutil.h"
 
-/* The log's record header (src/orderer/solo.c): "MCB1" | u32 length | SHA-256 of the batch. */
-#define MC_REC_HDR 40u
+/* The log's record header (src/orderer/solo.c): "MCB2" | u32 length | SHA-256 of the batch |
+ * the first 4 bytes of SHA-256 of those 40 bytes. */
+#define MC_REC_HDR 44u
 
 typedef struct {
     char dir[PATH_MAX];
@@ -208,11 +209,13 @@ static void mc_expect_log(mc_tsolo *t, unsigned n)
 static size_t mc_record(uint8_t *rec, size_t cap, unsigned i)
 {
     size_t n = mc_batch_bytes(rec + MC_REC_HDR, cap - MC_REC_HDR, i);
-    memcpy(rec, "MCB1", 4);
+    memcpy(rec, "MCB2", 4);
     mc_put_u32be(rec + 4, (uint32_t)n);
     mc_hash sum;
     mc_sha256(&sum, rec + MC_REC_HDR, n);
     memcpy(rec + 8, sum.b, 32);
+    mc_sha256(&sum, rec, 40);
+    memcpy(rec + 40, sum.b, 4);
     return MC_REC_HDR + n;
 }
 
@@ -275,7 +278,7 @@ static void test_damage(void **state)
     static const struct {
         uint64_t at;
         const char *what;
-    } hits[] = {{MC_REC_HDR + 5, "payload"}, {8 + 3, "checksum"}, {1, "magic"}};
+    } hits[] = {{MC_REC_HDR + 5, "payload"}, {8 + 3, "checksum"}, {1, "magic"}, {41, "header check"}};
     for (size_t i = 0; i < MC_ARRAY_LEN(hits); i++) {
         mc_tsolo_open(&t);
         mc_submit_n(t.o, 1, 4);
@@ -308,17 +311,9 @@ static void test_damage(void **state)
     t.o = NULL;
     uint64_t size = mc_test_file_size(t.log);
     mc_test_file_xor(t.log, off2 + 5, 0x10); /* record 2 now claims ~1 MiB more */
-    int rc = mc_orderer_solo_open(&t.o, t.dir);
-    if (mc_test_known_bugs()) {
-        /* BUG: src/orderer/solo.c:61 (mc_solo_record: MC_ENOTFOUND) with :192 (and :199)
-         * treat a record whose claimed length runs past the end of the file as a torn tail, so
-         * one flipped bit in the length of any record makes open() truncate the log there,
-         * silently dropping every acknowledged batch after it, instead of MC_ECORRUPT. */
-        assert_rc(rc, MC_ECORRUPT);
-        assert_true(mc_test_file_size(t.log) == size);
-    }
-    (void)size;
-    (void)rc;
+    /* the header check catches it: nothing after it is dropped */
+    assert_rc(mc_orderer_solo_open(&t.o, t.dir), MC_ECORRUPT);
+    assert_true(mc_test_file_size(t.log) == size);
     mc_tsolo_close(&t);
 }
 
@@ -363,14 +358,7 @@ static void test_next_wakes_on_submit(void **state)
 static void test_close_wakes_waiters(void **state)
 {
     (void)state;
-    if (!mc_test_known_bugs()) {
-        /* BUG: src/orderer/solo.c:148-160 mc_solo_close broadcasts, then at once closes the fd,
-         * destroys the mutex and condition variable and frees the object, while a waiter woken
-         * by the broadcast still has to re-lock that mutex and read s->closed: a use after
-         * free. The header promises "wakes waiters with MC_ECLOSED", which cannot be done
-         * safely. Run with MC_TEST_KNOWN_BUGS=1 (ideally under ASan/TSan) to see it. */
-        skip();
-    }
+    /* close wakes the waiter and waits for it to leave before freeing anything */
     mc_tsolo t;
     mc_tsolo_open(&t);
     mc_waiter w = {t.o, {0}, -1, 0, 10000};

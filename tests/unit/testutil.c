@@ -18,12 +18,6 @@ void mc_test_check_rc(int got, int want, const char *expr, const char *file, int
     _fail(file, line); /* reported at the caller's line */
 }
 
-int mc_test_known_bugs(void)
-{
-    const char *e = getenv("MC_TEST_KNOWN_BUGS");
-    return e && strcmp(e, "1") == 0;
-}
-
 void mc_test_init(void)
 {
     if (mc_crypto_init() != MC_OK) {

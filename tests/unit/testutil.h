@@ -26,13 +26,6 @@
 #define assert_ok(expr) assert_rc((expr), MC_OK)
 void mc_test_check_rc(int got, int want, const char *expr, const char *file, int line);
 
-/**
- * Known bugs in src/ (listed in the commit that adds the test): the check that demonstrates
- * one runs only when the environment has MC_TEST_KNOWN_BUGS=1, so the suite stays green until
- * the fix lands and then the variable can go. @return 1 when those checks should run.
- */
-int mc_test_known_bugs(void);
-
 /** Initialises the crypto module; every suite's main calls it first. */
 void mc_test_init(void);
 
