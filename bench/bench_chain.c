@@ -2,9 +2,11 @@
  * Benchmarks of the ledger core through the real node and HTTP API.
  *
  *   tx_commit         committed transactions per second: C client threads, each an org
- *                     registering providers, POST batches of B pre-signed transactions with
- *                     wait=committed over keep-alive connections (signing before the clock)
+ *                     registering providers, POST batches of B pre-signed transactions
+ *                     (application/octet-stream) with wait=committed over keep-alive
+ *                     connections (all transaction signing before the clock)
  *   tx_commit_p99_ms  99th percentile of submit -> committed, per transaction
+ *   tx_commit_json    the same with the JSON body ({"txs": [hex, ...]}) instead of the binary one
  *   tx_commit_single  the same with one transaction per request
  *   verify            transactions per second re-verified from genesis (medchain verify's engine)
  *
@@ -28,6 +30,7 @@ typedef struct {
     size_t nbodies;
     size_t per;        /* transactions per body */
     double *lat_ms;    /* one latency per body */
+    int binary;        /* bodies are application/octet-stream */
     size_t failed;
     pthread_barrier_t *start;
 } bench_client;
@@ -36,6 +39,7 @@ static void *bench_client_main(void *arg)
 {
     bench_client *b = arg;
     mc_http *h = tn_client(b->c, b->org);
+    if (h && b->binary) mc_http_set_content_type(h, "application/octet-stream");
     mc_buf resp;
     mc_buf_init(&resp, 64u << 20);
     pthread_barrier_wait(b->start);
@@ -68,7 +72,7 @@ static double bench_pct(double *v, size_t n, double p)
 }
 
 /* One measured run: returns tx/s; appends latencies (per request, weighted by txs) to lat. */
-static double bench_run(tn_chain *c, unsigned nclients, size_t per, size_t reqs, uint64_t *nonces,
+static double bench_run(tn_chain *c, unsigned nclients, size_t per, size_t reqs, int binary, uint64_t *nonces,
                         double *lat, size_t *nlat, size_t *failed)
 {
     bench_client cl[TN_MAX_CLIENTS];
@@ -79,14 +83,14 @@ static double bench_run(tn_chain *c, unsigned nclients, size_t per, size_t reqs,
     for (size_t k = 0; k < per; k++) mc_buf_init(&tx[k], MC_MAX_TX_BYTES);
     for (unsigned i = 0; i < nclients; i++) { /* all signing happens here, before the clock */
         cl[i] = (bench_client){c, &c->clients[i], calloc(reqs, sizeof(mc_buf)), reqs, per,
-                               calloc(reqs, sizeof(double)), 0, &start};
+                               calloc(reqs, sizeof(double)), binary, 0, &start};
         for (size_t r = 0; r < reqs; r++) {
             mc_buf_init(&cl[i].bodies[r], 64u << 20);
             for (size_t k = 0; k < per; k++) {
                 mc_buf_reset(&tx[k]);
                 if (tn_build_register(c, &c->clients[i], ++nonces[i], &tx[k], NULL)) abort();
             }
-            if (tn_txs_json(&cl[i].bodies[r], tx, per)) abort();
+            if ((binary ? tn_txs_binary : tn_txs_json)(&cl[i].bodies[r], tx, per)) abort();
         }
     }
     for (unsigned i = 0; i < nclients; i++) pthread_create(&th[i], NULL, bench_client_main, &cl[i]);
@@ -110,6 +114,8 @@ static double bench_run(tn_chain *c, unsigned nclients, size_t per, size_t reqs,
 
 static const char *bench_names[16];
 static int bench_nnames;
+static const char *bench_settings[17]; /* --set key=value, passed to medchaind */
+static int bench_nsettings;
 
 /* With no names given every figure is wanted. */
 static int bench_wanted(const char *name)
@@ -120,23 +126,23 @@ static int bench_wanted(const char *name)
 }
 
 /* tx_commit with @p per transactions per request. */
-static void bench_commit(tn_chain *c, const char *name, unsigned nclients, size_t per, size_t reqs, int runs,
-                         uint64_t *nonces, int report_p99)
+static void bench_commit(tn_chain *c, const char *name, unsigned nclients, size_t per, size_t reqs, int binary,
+                         int runs, uint64_t *nonces, int report_p99)
 {
     double rates[16];
     double *lat = calloc((size_t)runs * nclients * reqs, sizeof *lat);
     size_t nlat = 0, failed = 0;
     /* warm-up run, not counted */
-    bench_run(c, nclients, per, reqs / 4 + 1, nonces, lat, &nlat, &failed);
+    bench_run(c, nclients, per, reqs / 4 + 1, binary, nonces, lat, &nlat, &failed);
     nlat = 0;
     failed = 0;
-    for (int r = 0; r < runs; r++) rates[r] = bench_run(c, nclients, per, reqs, nonces, lat, &nlat, &failed);
+    for (int r = 0; r < runs; r++) rates[r] = bench_run(c, nclients, per, reqs, binary, nonces, lat, &nlat, &failed);
     double med = bench_pct(rates, (size_t)runs, 0.5);
     double p50 = bench_pct(lat, nlat, 0.50), p99 = bench_pct(lat, nlat, 0.99);
     printf("{\"name\":\"%s\",\"value\":%.0f,\"unit\":\"tx/s\",\"runs\":%d,\"min\":%.0f,\"max\":%.0f,"
-           "\"clients\":%u,\"txs_per_request\":%zu,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"failed_requests\":%zu}\n",
+           "\"clients\":%u,\"txs_per_request\":%zu,\"body\":\"%s\",\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"failed_requests\":%zu}\n",
            name, med, runs, rates[0] < rates[runs - 1] ? bench_pct(rates, (size_t)runs, 0) : rates[0],
-           bench_pct(rates, (size_t)runs, 1), nclients, per, p50, p99, failed);
+           bench_pct(rates, (size_t)runs, 1), nclients, per, binary ? "binary" : "json", p50, p99, failed);
     if (report_p99)
         printf("{\"name\":\"%s_p99_ms\",\"value\":%.2f,\"unit\":\"ms\",\"p50_ms\":%.2f,\"requests\":%zu}\n", name, p99,
                p50, nlat);
@@ -186,9 +192,11 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--clients") && i + 1 < argc) clients = (unsigned)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--per") && i + 1 < argc) per = (size_t)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--requests") && i + 1 < argc) reqs = (size_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--set") && i + 1 < argc && bench_nsettings < 16)
+            bench_settings[bench_nsettings++] = argv[++i];
         else if (argv[i][0] != '-' && bench_nnames < 16) bench_names[bench_nnames++] = argv[i];
         else {
-            fprintf(stderr, "usage: bench_chain [--runs N] [--clients N] [--per N] [--requests N] [NAME ...]\n");
+            fprintf(stderr, "usage: bench_chain [--runs N] [--clients N] [--per N] [--requests N] [--set KEY=VALUE] [NAME ...]\n");
             return 2;
         }
     }
@@ -198,16 +206,17 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     tn_chain c;
-    if (tn_create(&c, TN_MAX_CLIENTS, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH) || tn_start(&c, NULL)) {
+    if (tn_create(&c, TN_MAX_CLIENTS, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH) || tn_start(&c, bench_settings)) {
         fprintf(stderr, "bench_chain: cannot start a node\n");
         return 1;
     }
     uint64_t nonces[TN_MAX_CLIENTS] = {0};
     if (bench_wanted("tx_commit") || bench_wanted("tx_commit_p99_ms") ||
         bench_wanted("verify"))
-        bench_commit(&c, "tx_commit", clients, per, reqs, runs, nonces, 1);
+        bench_commit(&c, "tx_commit", clients, per, reqs, 1, runs, nonces, 1);
+    if (bench_wanted("tx_commit_json")) bench_commit(&c, "tx_commit_json", clients, per, reqs, 0, runs, nonces, 0);
     if (bench_wanted("tx_commit_single"))
-        bench_commit(&c, "tx_commit_single", 32, 1, 300, runs, nonces, 0);
+        bench_commit(&c, "tx_commit_single", 32, 1, 300, 1, runs, nonces, 0);
     tn_kill(&c, SIGTERM);
     if (bench_wanted("verify")) bench_verify(&c, runs);
     tn_destroy(&c);

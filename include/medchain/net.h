@@ -43,6 +43,8 @@ int mc_http_new(mc_http **pp, const char *base_url, size_t max_response) MC_WARN
 void mc_http_free(mc_http *h);
 /** Requests from now on are signed as @p s (NULL: unsigned). */
 void mc_http_set_signer(mc_http *h, const mc_http_signer *s);
+/** Content type of request bodies from now on (default "application/json"); the string is borrowed. */
+void mc_http_set_content_type(mc_http *h, const char *ctype);
 /** Total time allowed for one request, in milliseconds (default 60000). */
 void mc_http_set_timeout(mc_http *h, long ms);
 

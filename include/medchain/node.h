@@ -33,6 +33,7 @@ typedef struct {
     char port_file[1024];       /**< if set, the bound port is written here once listening */
     unsigned batch_max_txs;     /**< transactions per batch (block) */
     unsigned batch_linger_ms;   /**< wait for more transactions before cutting a small batch */
+    unsigned batch_max_inflight; /**< own batches ordered but not yet applied before cutting another */
     unsigned mempool_max;       /**< admitted transactions not yet ordered */
     size_t max_body_bytes;      /**< HTTP request body cap */
     unsigned max_connections;

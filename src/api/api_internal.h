@@ -37,8 +37,9 @@ typedef struct {
 typedef struct {
     unsigned status;
     json_t *json;      /* owned; NULL for text */
-    mc_buf text;       /* for /metrics */
+    mc_buf text;       /* the body when is_text */
     int is_text;
+    const char *ctype; /* content type of a text body */
 } mc_resp;
 
 /* The request as the handlers see it. */
@@ -71,7 +72,8 @@ json_t *mc_json_hex(const void *p, size_t n);
 json_t *mc_json_identity(const mc_identity *idn);
 json_t *mc_json_tx(const mc_tx *tx, int with_body);
 json_t *mc_json_header(const mc_header *h, const mc_hash *hash);
-json_t *mc_json_txout(const mc_api_txout *o);
+/* Appends one submission outcome as a JSON object (hand-written: the hot path). */
+int mc_txout_json(mc_buf *out, const mc_api_txout *o);
 
 /* metrics.c */
 void mc_api_observe(mc_api *api, unsigned status, uint64_t elapsed_ns);

@@ -86,23 +86,21 @@ json_t *mc_json_header(const mc_header *h, const mc_hash *hash)
                      mc_json_hex(h->state_digest.b, 32));
 }
 
-json_t *mc_json_txout(const mc_api_txout *o)
+int mc_txout_json(mc_buf *out, const mc_api_txout *o)
 {
     static const char *states[] = {"rejected", "pending", "ordered", "committed", "failed"};
-    json_t *j = json_pack("{s:o,s:s}", "id", mc_json_hex(o->id.b, 32), "status",
-                          o->state >= 0 && o->state <= 4 ? states[o->state] : "unknown");
-    if (!j) return NULL;
-    if (o->state == MC_TXS_REJECTED || o->state == MC_TXS_COMMITTED) {
-        json_object_set_new(j, "result", json_string(mc_txr_name(o->code)));
-        if (o->code != MC_TXR_OK) json_object_set_new(j, "reason", json_string(mc_txr_text(o->code)));
+    char id[65];
+    mc_hex_encode(id, o->id.b, 32);
+    int rc = mc_buf_printf(out, "{\"id\":\"%s\",\"status\":\"%s\"", id,
+                           o->state >= 0 && o->state <= 4 ? states[o->state] : "unknown");
+    if (!rc && (o->state == MC_TXS_REJECTED || o->state == MC_TXS_COMMITTED)) {
+        rc = mc_buf_printf(out, ",\"result\":\"%s\"", mc_txr_name(o->code));
+        if (!rc && o->code != MC_TXR_OK) rc = mc_buf_printf(out, ",\"reason\":\"%s\"", mc_txr_text(o->code));
     }
-    if (o->state == MC_TXS_COMMITTED) {
-        json_object_set_new(j, "height", json_integer((json_int_t)o->height));
-        json_object_set_new(j, "index", json_integer((json_int_t)o->index));
-    }
-    if (o->state == MC_TXS_FAILED) {
-        json_object_set_new(j, "error", json_string(mc_errname(o->err)));
-        json_object_set_new(j, "reason", json_string(mc_strerror(o->err)));
-    }
-    return j;
+    if (!rc && o->state == MC_TXS_COMMITTED)
+        rc = mc_buf_printf(out, ",\"height\":%llu,\"index\":%u", (unsigned long long)o->height, o->index);
+    if (!rc && o->state == MC_TXS_FAILED)
+        rc = mc_buf_printf(out, ",\"error\":\"%s\",\"reason\":\"%s\"", mc_errname(o->err), mc_strerror(o->err));
+    if (!rc) rc = mc_buf_append(out, "}", 1);
+    return rc;
 }

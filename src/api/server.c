@@ -16,7 +16,7 @@ static enum MHD_Result mc_api_send(struct MHD_Connection *conn, mc_resp *r)
     struct MHD_Response *resp;
     if (r->is_text) {
         resp = MHD_create_response_from_buffer(r->text.n, r->text.p, MHD_RESPMEM_MUST_COPY);
-        if (resp) MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4");
+        if (resp) MHD_add_response_header(resp, "Content-Type", r->ctype ? r->ctype : "text/plain; version=0.0.4");
     } else {
         char *s = json_dumps(r->json, JSON_COMPACT);
         if (!s) return MHD_NO;

@@ -11,6 +11,7 @@ struct mc_http {
     char *base;
     size_t max_response;
     long timeout_ms;
+    const char *ctype;
     int have_signer;
     mc_http_signer signer;
     mc_buf *sink;
@@ -35,6 +36,7 @@ int mc_http_new(mc_http **pp, const char *base_url, size_t max_response)
     while (bl > 0 && h->base[bl - 1] == '/') h->base[--bl] = 0;
     h->max_response = max_response ? max_response : (64u << 20);
     h->timeout_ms = 60000;
+    h->ctype = "application/json";
     *pp = h;
     return MC_OK;
 }
@@ -54,6 +56,8 @@ void mc_http_set_signer(mc_http *h, const mc_http_signer *s)
 }
 
 void mc_http_set_timeout(mc_http *h, long ms) { h->timeout_ms = ms; }
+
+void mc_http_set_content_type(mc_http *h, const char *ctype) { h->ctype = ctype; }
 
 static size_t mc_http_write(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -101,7 +105,9 @@ int mc_http_request(mc_http *h, const char *method, const char *path, const void
     char *url = malloc(ul);
     if (!url) return MC_ENOMEM;
     snprintf(url, ul, "%s%s", h->base, path);
-    struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+    char ct[160];
+    snprintf(ct, sizeof ct, "Content-Type: %s", h->ctype);
+    struct curl_slist *hdrs = curl_slist_append(NULL, ct);
     hdrs = curl_slist_append(hdrs, "Expect:"); /* no 100-continue round trip */
     if (h->have_signer) hdrs = mc_http_sign(h, hdrs, method, path, body, n);
     CURL *c = h->curl;

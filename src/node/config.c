@@ -14,6 +14,7 @@ void mc_node_config_defaults(mc_node_config *c)
     snprintf(c->orderer, sizeof c->orderer, "solo");
     c->batch_max_txs = 4096;
     c->batch_linger_ms = 0;
+    c->batch_max_inflight = 2;
     c->mempool_max = 200000;
     c->max_body_bytes = 8u << 20;
     c->max_connections = 512;
@@ -53,6 +54,7 @@ int mc_node_config_set(mc_node_config *c, const char *k, const char *v)
     if (!strcmp(k, "orderer")) return strcmp(v, "solo") ? MC_EINVAL : mc_set_str(c->orderer, sizeof c->orderer, v);
     if (!strcmp(k, "batch_max_txs")) return mc_set_uint(&c->batch_max_txs, v, 1, 8192);
     if (!strcmp(k, "batch_linger_ms")) return mc_set_uint(&c->batch_linger_ms, v, 0, 1000);
+    if (!strcmp(k, "batch_max_inflight")) return mc_set_uint(&c->batch_max_inflight, v, 1, 64);
     if (!strcmp(k, "mempool_max")) return mc_set_uint(&c->mempool_max, v, 1, 10000000);
     if (!strcmp(k, "max_connections")) return mc_set_uint(&c->max_connections, v, 1, 100000);
     if (!strcmp(k, "max_txs_per_request")) return mc_set_uint(&c->max_txs_per_request, v, 1, 8192);

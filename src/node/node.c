@@ -19,7 +19,19 @@ void mc_node_halt(mc_node *n, const char *reason)
 {
     if (atomic_exchange(&n->halted, 1)) return;
     n->halt_reason = reason;
+    pthread_mutex_lock(&n->flight_lock); /* the batcher must not wait for a stopped applier */
+    pthread_cond_broadcast(&n->flight_cond);
+    pthread_mutex_unlock(&n->flight_lock);
     mc_log(MC_LOG_ERROR, "node", "HALTED: %s; the node no longer applies blocks or accepts transactions", reason);
+}
+
+/* One of this node's batches left the pipeline (applied, skipped or never ordered). */
+static void mc_node_flight_done(mc_node *n)
+{
+    pthread_mutex_lock(&n->flight_lock);
+    if (n->inflight) n->inflight--;
+    pthread_cond_broadcast(&n->flight_cond);
+    pthread_mutex_unlock(&n->flight_lock);
 }
 
 static void *mc_batcher_main(void *arg)
@@ -33,6 +45,12 @@ static void *mc_batcher_main(void *arg)
     mc_id me;
     memcpy(me.b, n->keys.id.b, 32);
     while (taken && slices) {
+        /* back-pressure from the applier: while it is behind, transactions gather */
+        pthread_mutex_lock(&n->flight_lock);
+        while (n->inflight >= n->cfg.batch_max_inflight && !atomic_load(&n->halted) &&
+               !atomic_load(&n->stop_applier))
+            pthread_cond_wait(&n->flight_cond, &n->flight_lock);
+        pthread_mutex_unlock(&n->flight_lock);
         size_t k = mc_mempool_take(&n->mp, taken, max, n->cfg.batch_linger_ms);
         if (k == 0) break; /* closing and drained */
         for (size_t i = 0; i < k; i++) slices[i] = (mc_slice){taken[i]->tx, taken[i]->n};
@@ -42,7 +60,13 @@ static void *mc_batcher_main(void *arg)
                                          : mc_batch_build(&batch, NULL, &n->chain, &me, n->batch_seq++,
                                                           mc_time_now_ms(), slices, (uint32_t)k, NULL,
                                                           &n->keys.sign_sk);
-        if (!rc) rc = mc_orderer_submit(n->orderer, batch.p, batch.n);
+        if (!rc) {
+            pthread_mutex_lock(&n->flight_lock);
+            n->inflight++;
+            pthread_mutex_unlock(&n->flight_lock);
+            rc = mc_orderer_submit(n->orderer, batch.p, batch.n);
+            if (rc) mc_node_flight_done(n);
+        }
         if (rc) mc_log(MC_LOG_ERROR, "node", "batch of %zu transactions not ordered: %s", k, mc_strerror(rc));
         atomic_fetch_add(&n->submit_us, (mc_time_mono_ns() - t0) / 1000);
         atomic_fetch_add(&n->batches_submitted, 1);
@@ -108,6 +132,8 @@ static void *mc_applier_main(void *arg)
         }
         atomic_fetch_add(&n->apply_us, (mc_time_mono_ns() - t0) / 1000);
         pos = next;
+        /* our own batch left the pipeline (a skipped one may have been ours too) */
+        if (!res.applied || memcmp(res.header.proposer.b, n->keys.id.b, 32) == 0) mc_node_flight_done(n);
         if (!res.applied) {
             atomic_fetch_add(&n->batches_skipped, 1);
             mc_log(MC_LOG_WARN, "node", "ordered batch skipped: %s", mc_strerror(res.skip_reason));
@@ -284,6 +310,8 @@ int mc_node_start(mc_node **pp, const mc_node_config *cfg, char *err, size_t ner
     if (!n) return MC_ENOMEM;
     n->cfg = *cfg;
     n->batch_seq = mc_time_mono_ns();
+    pthread_mutex_init(&n->flight_lock, NULL);
+    pthread_cond_init(&n->flight_cond, NULL);
     int rc = mc_mempool_init(&n->mp, cfg->mempool_max);
     if (!rc) rc = mc_node_open(n, err, nerr);
     if (!rc && pthread_create(&n->applier, NULL, mc_applier_main, n) == 0) n->applier_started = 1;
@@ -312,6 +340,9 @@ void mc_node_stop(mc_node *n)
     if (!n) return;
     mc_log(MC_LOG_INFO, "node", "stopping: ordering and applying what was admitted");
     mc_mempool_close(&n->mp);
+    pthread_mutex_lock(&n->flight_lock);
+    pthread_cond_broadcast(&n->flight_cond);
+    pthread_mutex_unlock(&n->flight_lock);
     if (n->batcher_started) pthread_join(n->batcher, NULL);
     atomic_store(&n->batcher_done, 1);
     atomic_store(&n->stop_applier, 1);
@@ -324,6 +355,8 @@ void mc_node_stop(mc_node *n)
     mc_sigcache_free(n->sigcache);
     mc_mempool_destroy(&n->mp);
     mc_wipe(&n->keys, sizeof n->keys);
+    pthread_cond_destroy(&n->flight_cond);
+    pthread_mutex_destroy(&n->flight_lock);
     mc_log(MC_LOG_INFO, "node", "stopped");
     free(n);
 }

@@ -30,6 +30,11 @@ struct mc_node {
     atomic_int batcher_done;
     atomic_int stop_applier;
     atomic_int halted;
+    /* group commit: the batcher keeps at most batch_max_inflight of its batches ordered but not
+     * yet applied, so that under load transactions gather into fewer, larger blocks */
+    pthread_mutex_t flight_lock;
+    pthread_cond_t flight_cond;
+    unsigned inflight;
     const char *halt_reason;
     /* metrics */
     atomic_uint_fast64_t blocks, txs_applied, batches_skipped, batches_submitted, admitted, rejected;

@@ -220,6 +220,28 @@ static void test_refused_requests_change_nothing(void **state)
     assert_int_equal(tn_post_txs(h, "committed", &tx, 1, &r), 200);
     assert_non_null(strstr((char *)r.p, "\"status\":\"committed\""));
     assert_int_equal(it_height(&c), after_one);
+    /* the binary body: two transactions, each a u32 length and its bytes */
+    mc_buf two[2], bin;
+    mc_buf_init(&bin, 1 << 20);
+    for (int i = 0; i < 2; i++) {
+        mc_buf_init(&two[i], MC_MAX_TX_BYTES);
+        assert_int_equal(tn_build_register(&c, &c.org, 10 + (uint64_t)i, &two[i], &id), MC_OK);
+    }
+    assert_int_equal(tn_txs_binary(&bin, two, 2), MC_OK);
+    mc_http_set_content_type(h, "application/octet-stream");
+    assert_int_equal(mc_http_request(h, "POST", "/v1/tx?wait=committed", bin.p, bin.n, &st, &r), MC_OK);
+    assert_int_equal(st, 200);
+    assert_non_null(strstr((char *)r.p, "\"status\":\"committed\",\"result\":\"OK\""));
+    assert_true(tn_tx_committed(h, &id));
+    uint64_t after_bin = it_height(&c);
+    bin.n -= 3; /* a length that runs past the body */
+    assert_int_equal(mc_http_request(h, "POST", "/v1/tx?wait=committed", bin.p, bin.n, &st, &r), MC_OK);
+    assert_int_equal(st, 400);
+    assert_int_equal(it_height(&c), after_bin);
+    mc_http_set_content_type(h, "application/json");
+    for (int i = 0; i < 2; i++) mc_buf_free(&two[i]);
+    mc_buf_free(&bin);
+    after_one = after_bin;
     /* a lower nonce is a replay */
     mc_buf_reset(&tx);
     assert_int_equal(tn_build_register(&c, &c.org, 3, &tx, &id), MC_OK);

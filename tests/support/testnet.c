@@ -203,6 +203,17 @@ int tn_txs_json(mc_buf *out, const mc_buf *txs, size_t n)
     return mc_buf_append(out, "]}", 2);
 }
 
+int tn_txs_binary(mc_buf *out, const mc_buf *txs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t len[4];
+        mc_put_u32be(len, (uint32_t)txs[i].n);
+        TN_TRY(mc_buf_append(out, len, 4));
+        TN_TRY(mc_buf_append(out, txs[i].p, txs[i].n));
+    }
+    return MC_OK;
+}
+
 long tn_post_txs(mc_http *h, const char *wait, const mc_buf *txs, size_t n, mc_buf *resp)
 {
     mc_buf req;

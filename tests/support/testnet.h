@@ -45,6 +45,8 @@ mc_http *tn_client(tn_chain *c, const mc_keys *keys);
 int tn_build_register(tn_chain *c, const mc_keys *org, uint64_t nonce, mc_buf *tx, mc_hash *id);
 /* Appends {"txs":["hex",...]} for @p n transactions to @p out. */
 int tn_txs_json(mc_buf *out, const mc_buf *txs, size_t n);
+/* Appends @p n transactions in the binary form (each a u32 length and its bytes). */
+int tn_txs_binary(mc_buf *out, const mc_buf *txs, size_t n);
 /* POSTs {"txs":[...]} to /v1/tx?wait=WAIT. Returns the HTTP status, or -MC_E* on failure. */
 long tn_post_txs(mc_http *h, const char *wait, const mc_buf *txs, size_t n, mc_buf *resp);
 /* Runs a command, capturing stdout and stderr into @p out (may be NULL); returns its exit status. */
