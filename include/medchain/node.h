@@ -41,6 +41,7 @@ typedef struct {
     unsigned clock_skew_ms;     /**< allowed skew for signed requests */
     unsigned wait_timeout_ms;   /**< default wait for POST /v1/tx */
     unsigned verify_threads;    /**< 0: one per CPU */
+    unsigned map_size_mb;       /**< LMDB map size (address space reserved for the store) */
     int log_level;
 } mc_node_config;
 

@@ -32,7 +32,7 @@ typedef struct mc_store_txn mc_store_txn;
 enum mc_store_table { MC_T_META = 0, MC_T_BLOCKS, MC_T_TXIDX, MC_T_STATE, MC_T_COUNT_ };
 
 typedef struct {
-    uint64_t map_size; /**< bytes of address space to map; 0 means 64 GiB */
+    uint64_t map_size; /**< bytes of address space to map; 0: $MEDCHAIN_MAP_SIZE if set, else 64 GiB */
     int read_only;     /**< open without write access (verify, inspection) */
     int no_sync;       /**< skip fsync at commit: scratch stores only (verify's replay) */
 } mc_store_opts;
@@ -43,6 +43,8 @@ typedef struct {
  */
 int mc_store_open(mc_store **pp, const char *dir, const mc_store_opts *opts) MC_WARN_UNUSED_RESULT;
 void mc_store_close(mc_store *st);
+/** Bytes of the map in use (pages up to the highest one written). */
+uint64_t mc_store_used_bytes(mc_store *st);
 
 /** Begins a transaction. @return MC_OK, MC_EIO, MC_EAGAIN (too many readers), MC_ENOMEM. */
 int mc_store_begin(mc_store *st, int write, mc_store_txn **ptxn) MC_WARN_UNUSED_RESULT;

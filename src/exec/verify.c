@@ -258,7 +258,8 @@ int mc_exec_verify(mc_store *src, const char *scratch_dir, unsigned threads, mc_
         rc = MC_OK;
         goto out;
     }
-    mc_store_opts so = {.no_sync = 1};
+    /* the replay writes what the source holds, and a little more (free pages differ) */
+    mc_store_opts so = {.no_sync = 1, .map_size = 2 * mc_store_used_bytes(src) + (256ull << 20)};
     if ((rc = mc_store_open(&scratch, scratch_dir, &so))) goto out;
     mc_exec_opts xo = {.sigcache = v.cache, .verify_threads = 1};
     if ((rc = mc_exec_open(&x, scratch, &xo))) goto out;

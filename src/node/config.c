@@ -22,6 +22,7 @@ void mc_node_config_defaults(mc_node_config *c)
     c->clock_skew_ms = 30000;
     c->wait_timeout_ms = 30000;
     c->log_level = MC_LOG_INFO;
+    c->map_size_mb = 0; /* the store's default (64 GiB) */
 }
 
 static int mc_set_str(char *dst, size_t cap, const char *v)
@@ -61,6 +62,7 @@ int mc_node_config_set(mc_node_config *c, const char *k, const char *v)
     if (!strcmp(k, "clock_skew_ms")) return mc_set_uint(&c->clock_skew_ms, v, 1000, 3600000);
     if (!strcmp(k, "wait_timeout_ms")) return mc_set_uint(&c->wait_timeout_ms, v, 1, 300000);
     if (!strcmp(k, "verify_threads")) return mc_set_uint(&c->verify_threads, v, 0, 64);
+    if (!strcmp(k, "map_size_mb")) return mc_set_uint(&c->map_size_mb, v, 16, 1u << 24);
     if (!strcmp(k, "max_body_bytes")) {
         if ((rc = mc_set_uint(&tmp, v, 1024, 1u << 30))) return rc;
         c->max_body_bytes = tmp;

@@ -249,7 +249,8 @@ static int mc_node_open(mc_node *n, char *err, size_t nerr)
         return rc;
     }
     snprintf(path, sizeof path, "%s/store", n->cfg.data_dir);
-    if ((rc = mc_store_open(&n->store, path, NULL))) {
+    mc_store_opts so = {.map_size = (uint64_t)n->cfg.map_size_mb << 20};
+    if ((rc = mc_store_open(&n->store, path, &so))) {
         mc_errf(err, nerr, "cannot open store in %s: %s", path, mc_strerror(rc));
         return rc;
     }

@@ -47,7 +47,12 @@ int mc_store_open(mc_store **pp, const char *dir, const mc_store_opts *opts)
     if (rc) goto fail;
     mdb_env_set_maxdbs(st->env, MC_T_COUNT_ + 2);
     mdb_env_set_maxreaders(st->env, 1024);
-    uint64_t map = opts->map_size ? opts->map_size : (64ull << 30);
+    /* LMDB only reserves address space; the environment variable exists for tools with a
+     * small address space (valgrind) */
+    uint64_t map = opts->map_size;
+    const char *env = getenv("MEDCHAIN_MAP_SIZE");
+    if (!map && env && mc_parse_u64(env, &map) != MC_OK) map = 0;
+    if (!map) map = 64ull << 30;
     if ((rc = mc_store_xlate(mdb_env_set_mapsize(st->env, (size_t)map)))) goto fail;
     /*
      * NOMETASYNC: the meta page is not synced on its own; an operating-system crash may undo
@@ -83,6 +88,14 @@ fail:
     if (st->env) mdb_env_close(st->env);
     free(st);
     return rc;
+}
+
+uint64_t mc_store_used_bytes(mc_store *st)
+{
+    MDB_envinfo info;
+    MDB_stat stat;
+    if (mdb_env_info(st->env, &info) || mdb_env_stat(st->env, &stat)) return 0;
+    return ((uint64_t)info.me_last_pgno + 1) * stat.ms_psize;
 }
 
 void mc_store_close(mc_store *st)
