@@ -45,6 +45,8 @@ void mc_http_free(mc_http *h);
 void mc_http_set_signer(mc_http *h, const mc_http_signer *s);
 /** Content type of request bodies from now on (default "application/json"); the string is borrowed. */
 void mc_http_set_content_type(mc_http *h, const char *ctype);
+/** Trusts the PEM certificate(s) in @p path for HTTPS (else the system's store); borrowed. */
+void mc_http_set_ca(mc_http *h, const char *path);
 /** Total time allowed for one request, in milliseconds (default 60000). */
 void mc_http_set_timeout(mc_http *h, long ms);
 

@@ -13,6 +13,7 @@ typedef struct {
     const char *node;            /* base URL (--node, $MEDCHAIN_NODE, http://127.0.0.1:7700) */
     const char *key;             /* --key: key file to sign with */
     const char *passphrase_file; /* --passphrase-file (else $MEDCHAIN_PASSPHRASE) */
+    const char *ca;              /* --ca: PEM certificate to trust for https (else $MEDCHAIN_CA) */
     int json;                    /* --json: print raw JSON */
 } mc_cli_common;
 
@@ -58,7 +59,7 @@ int mc_cli_submit_as(mc_cli_conn *c, const mc_sign_sk *sk, uint16_t kind, const 
                      int quiet, mc_hash *id_out);
 /* A nonce for the next transaction of this process: wall-clock microseconds, strictly rising. */
 uint64_t mc_cli_nonce(void);
-/* Parses --node/--key/--passphrase-file/--json at argv[*i]; returns 1 if it consumed it. */
+/* Parses --node/--key/--passphrase-file/--ca/--json at argv[*i]; returns 1 if it consumed it. */
 int mc_cli_common_opt(mc_cli_common *o, int argc, char **argv, int *i);
 /* Prints JSON indented. */
 void mc_cli_print_json(json_t *j);

@@ -25,7 +25,8 @@ int mc_cli_common_opt(mc_cli_common *o, int argc, char **argv, int *i)
     const char **slot = !strcmp(a, "--node") ? &o->node
                         : !strcmp(a, "--key") ? &o->key
                         : !strcmp(a, "--passphrase-file") ? &o->passphrase_file
-                                                           : NULL;
+                        : !strcmp(a, "--ca") ? &o->ca
+                                             : NULL;
     if (!strcmp(a, "--json")) {
         o->json = 1;
         return 1;
@@ -114,6 +115,8 @@ int mc_cli_connect(mc_cli_conn *c, const mc_cli_common *o, int need_key)
     const char *url = o->node ? o->node : getenv("MEDCHAIN_NODE");
     if (!url) url = "http://127.0.0.1:7700";
     if (mc_net_init() || mc_http_new(&c->http, url, 0)) return mc_cli_fail("bad node URL %s", url);
+    const char *ca = o->ca ? o->ca : getenv("MEDCHAIN_CA");
+    if (ca) mc_http_set_ca(c->http, ca);
     if (need_key && !o->key) return mc_cli_fail("this command needs --key FILE");
     if (o->key) {
         if (mc_cli_load_keys(o->key, o->passphrase_file, &c->keys)) return 1;

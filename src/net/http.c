@@ -12,6 +12,7 @@ struct mc_http {
     size_t max_response;
     long timeout_ms;
     const char *ctype;
+    const char *ca;
     int have_signer;
     mc_http_signer signer;
     mc_buf *sink;
@@ -58,6 +59,8 @@ void mc_http_set_signer(mc_http *h, const mc_http_signer *s)
 void mc_http_set_timeout(mc_http *h, long ms) { h->timeout_ms = ms; }
 
 void mc_http_set_content_type(mc_http *h, const char *ctype) { h->ctype = ctype; }
+
+void mc_http_set_ca(mc_http *h, const char *path) { h->ca = path; }
 
 static size_t mc_http_write(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -118,6 +121,7 @@ int mc_http_request(mc_http *h, const char *method, const char *path, const void
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->timeout_ms);
     curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+    if (h->ca) curl_easy_setopt(c, CURLOPT_CAINFO, h->ca);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, mc_http_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
     if (body) {

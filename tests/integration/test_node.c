@@ -417,6 +417,51 @@ static void test_tampering_is_named(void **state)
     tn_destroy(&c);
 }
 
+/* HTTPS: the node serves TLS with the certificate it is given; a client that trusts that
+ * certificate gets through, a plain-HTTP client does not. */
+static void test_tls(void **state)
+{
+    tn_chain c;
+    assert_int_equal(tn_create(&c, 0, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH), MC_OK);
+    char key[400], cert[400], kset[420], cset[420];
+    snprintf(key, sizeof key, "%s/tls.key", c.dir);
+    snprintf(cert, sizeof cert, "%s/tls.crt", c.dir);
+    char *gen[] = {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                   "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                   "-keyout", key, "-out", cert, NULL};
+    assert_int_equal(tn_run(gen, NULL), 0);
+    snprintf(kset, sizeof kset, "tls_key=%s", key);
+    snprintf(cset, sizeof cset, "tls_cert=%s", cert);
+    const char *settings[] = {kset, cset, NULL};
+    assert_int_equal(tn_start(&c, settings), MC_OK);
+    char url[64];
+    snprintf(url, sizeof url, "https://127.0.0.1:%u", c.port);
+    mc_http *h;
+    assert_int_equal(mc_http_new(&h, url, 0), MC_OK);
+    mc_http_set_ca(h, cert);
+    mc_buf r;
+    mc_buf_init(&r, 1 << 16);
+    assert_int_equal(it_get(h, "/v1/status", &r), 200);
+    assert_non_null(strstr((char *)r.p, "\"chain_name\":\"medchain-test\""));
+    /* signed requests work over TLS as well */
+    mc_http_signer sg = {.chain = c.chain, .sk = &c.org.sign_sk};
+    memcpy(sg.id.b, c.org.id.b, 32);
+    mc_http_set_signer(h, &sg);
+    assert_int_equal(it_get(h, "/v1/blocks/0", &r), 200);
+    mc_http_free(h);
+    /* a client that does not trust the certificate is refused by its own TLS check */
+    assert_int_equal(mc_http_new(&h, url, 0), MC_OK);
+    assert_true(it_get(h, "/v1/status", &r) < 0);
+    mc_http_free(h);
+    /* plain HTTP to the TLS port gets no answer */
+    mc_http *plain = tn_client(&c, NULL);
+    assert_true(it_get(plain, "/v1/status", &r) != 200);
+    mc_http_free(plain);
+    mc_buf_free(&r);
+    assert_int_equal(tn_kill(&c, SIGTERM), 0);
+    tn_destroy(&c);
+}
+
 int main(void)
 {
     const char *filter = getenv("MEDCHAIN_TEST_FILTER");
@@ -426,6 +471,7 @@ int main(void)
         cmocka_unit_test(test_refused_requests_change_nothing),
         cmocka_unit_test(test_kill9_under_load_loses_nothing),
         cmocka_unit_test(test_tampering_is_named),
+        cmocka_unit_test(test_tls),
     };
     return cmocka_run_group_tests_name("integration_node", tests, NULL, NULL);
 }
