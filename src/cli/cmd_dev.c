@@ -113,6 +113,16 @@ static int mc_dev_stop(pid_t pid)
 
 static void mc_step(int n, const char *what) { printf("\n[%d] %s\n", n, what); }
 
+/* A registration body for a key of @p pub enrolled by the connection's org. */
+static void mc_dev_reg(mc_body_register *reg, int kind, const mc_cli_conn *org, const mc_cli_pub *pub)
+{
+    memset(reg, 0, sizeof *reg);
+    reg->kind = (uint8_t)kind;
+    memcpy(reg->org.b, org->keys.id.b, 32);
+    reg->sign_pk = pub->sign_pk;
+    reg->box_pk = pub->box_pk;
+}
+
 /* The scenario proper, against a running node. */
 static int mc_dev_scenario(const char *url, const char *dir, const mc_keys *prov, const mc_cli_pub *provpub,
                            const mc_keys *pat, const mc_cli_pub *patpub)
@@ -131,11 +141,7 @@ static int mc_dev_scenario(const char *url, const char *dir, const mc_keys *prov
 
     mc_step(2, "Example General Hospital registers a cardiologist (provider, role=physician)");
     mc_body_register reg;
-    memset(&reg, 0, sizeof reg);
-    reg.kind = MC_ID_PROVIDER;
-    memcpy(reg.org.b, org.keys.id.b, 32);
-    reg.sign_pk = provpub->sign_pk;
-    reg.box_pk = provpub->box_pk;
+    mc_dev_reg(&reg, MC_ID_PROVIDER, &org, provpub);
     mc_buf body;
     mc_buf_init(&body, MC_MAX_BODY_BYTES);
     if (mc_attrs_parse(&reg.attrs, "role=physician,dept=cardiology,emergency=true") ||
@@ -143,11 +149,7 @@ static int mc_dev_scenario(const char *url, const char *dir, const mc_keys *prov
         goto out;
 
     mc_step(3, "the hospital enrols a patient, who co-signs the enrolment with their own key");
-    memset(&reg, 0, sizeof reg);
-    reg.kind = MC_ID_PATIENT;
-    memcpy(reg.org.b, org.keys.id.b, 32);
-    reg.sign_pk = patpub->sign_pk;
-    reg.box_pk = patpub->box_pk;
+    mc_dev_reg(&reg, MC_ID_PATIENT, &org, patpub);
     mc_hash msg;
     if (mc_body_register_cosig_msg(&msg, &org.chain, &reg)) goto out;
     mc_sign(&reg.cosig, msg.b, 32, &pat->sign_sk);

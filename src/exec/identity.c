@@ -2,7 +2,8 @@
  * identity.register, identity.rotate, identity.revoke.
  *
  * Orgs enrol their staff, nodes and patients; orgs themselves join only through the genesis
- * config or governance. A patient's enrolment also carries the patient's own signature.
+ * config or governance. A patient's enrolment also carries the patient's own signature, and no
+ * attributes.
  * An identity's keys are rotated, and an identity revoked, by itself or by its org.
  */
 #include <string.h>
@@ -26,6 +27,9 @@ int mc_exec_identity_register(const mc_exec_ctx *c)
     if (b.kind == MC_ID_AUDITOR && (!type || strcmp(type, "regulator") != 0)) return MC_TXR_UNAUTHORIZED;
     if (b.kind == MC_ID_RESEARCHER && (!type || strcmp(type, "research") != 0))
         return MC_TXR_UNAUTHORIZED;
+    /* a patient's identity carries nothing but keys: no attribute could hold a name or a
+     * record number on the ledger */
+    if (b.kind == MC_ID_PATIENT && b.attrs.n) return MC_TXR_BAD_BODY;
     if (b.kind == MC_ID_PATIENT && !b.has_cosig) return MC_TXR_BAD_COSIG;
     if (b.has_cosig) {
         mc_hash msg;
