@@ -199,3 +199,25 @@ uint64_t mc_test_rand(uint64_t *state)
 }
 
 uint32_t mc_test_rand_below(uint64_t *state, uint32_t n) { return (uint32_t)(mc_test_rand(state) % n); }
+
+void mc_check_exact(mc_decode_fn fn, const uint8_t *p, size_t n)
+{
+    uint8_t *c = malloc(n + 1);
+    assert_non_null(c);
+    memcpy(c, p, n);
+    assert_ok(fn(c, n));
+    c[n] = 0;
+    assert_rc(fn(c, n + 1), MC_EINVAL); /* a trailing byte */
+    c[n] = 0xff;
+    assert_rc(fn(c, n + 1), MC_EINVAL);
+    free(c);
+    for (size_t k = 0; k < n; k++) {
+        uint8_t *t = malloc(k ? k : 1);
+        assert_non_null(t);
+        memcpy(t, p, k);
+        int rc = fn(t, k);
+        if (rc == MC_OK) print_error("a %zu-byte prefix of %zu bytes decoded\n", k, n);
+        assert_true(rc == MC_EINVAL || rc == MC_ETOOBIG);
+        free(t);
+    }
+}

@@ -1,6 +1,7 @@
 /*
  * Helpers shared by the cmocka suites: scratch directories, known-answer vector files, a
- * seeded PRNG, small file surgery for corruption tests. Failures are cmocka assertions.
+ * seeded PRNG, small file surgery for corruption tests, the exact-length sweep for decoders.
+ * Failures are cmocka assertions.
  */
 #ifndef MEDCHAIN_TESTUTIL_H
 #define MEDCHAIN_TESTUTIL_H
@@ -85,5 +86,22 @@ uint64_t mc_test_vec_u64(const mc_test_vec *v, const char *key);
 uint64_t mc_test_rand(uint64_t *state);
 /** A value in [0, n). */
 uint32_t mc_test_rand_below(uint64_t *state, uint32_t n);
+
+/* Decoders behind one signature, for the truncation and trailing-byte sweeps. */
+typedef int (*mc_decode_fn)(const uint8_t *p, size_t n);
+
+/* A decoder that needs nothing freed, behind the common signature. */
+#define MC_DECODER(name, type, decode)                \
+    static int name(const uint8_t *p, size_t n)       \
+    {                                                 \
+        type v;                                       \
+        return decode(&v, p, n);                      \
+    }
+
+/**
+ * @p p (n bytes) decodes with @p fn; every proper prefix of it must not, and neither may it with
+ * one more byte. Each input is copied to a heap block of exactly its size so ASan sees any over-read.
+ */
+void mc_check_exact(mc_decode_fn fn, const uint8_t *p, size_t n);
 
 #endif
