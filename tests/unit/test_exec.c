@@ -180,6 +180,8 @@ static void test_register_results(void **state)
     mc_body_reg(&c, MC_ID_PROVIDER, &H.id, &X.key, "", &P.key);
     mc_add(&c, &H, MC_TX_IDENTITY_REGISTER, MC_TXR_BAD_COSIG);    /* a co-signature, when given, is checked */
     mc_body_reg(&c, MC_ID_PATIENT, &H.id, &PT.key, "lang=en", &PT.key);
+    mc_add(&c, &H, MC_TX_IDENTITY_REGISTER, MC_TXR_BAD_BODY);     /* a patient carries no attributes */
+    mc_body_reg(&c, MC_ID_PATIENT, &H.id, &PT.key, "", &PT.key);
     mc_add(&c, &H, MC_TX_IDENTITY_REGISTER, MC_TXR_OK);
     mc_body_reg(&c, MC_ID_PROVIDER, &R.id, &X.key, "", NULL);
     mc_add(&c, &H, MC_TX_IDENTITY_REGISTER, MC_TXR_UNAUTHORIZED); /* enrolling into another org */
