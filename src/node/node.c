@@ -330,6 +330,7 @@ int mc_node_start(mc_node **pp, const mc_node_config *cfg, char *err, size_t ner
     mc_hex_encode(chain, n->chain.b, 8);
     mc_log(MC_LOG_INFO, "node", "started: chain %s, height %llu, orderer %s, listening on port %u", chain,
            (unsigned long long)info.height, cfg->orderer, mc_api_port(n->api));
+    n->running = 1;
     *pp = n;
     return MC_OK;
 }
@@ -339,7 +340,7 @@ uint16_t mc_node_port(const mc_node *n) { return n->api ? mc_api_port(n->api) : 
 void mc_node_stop(mc_node *n)
 {
     if (!n) return;
-    mc_log(MC_LOG_INFO, "node", "stopping: ordering and applying what was admitted");
+    if (n->running) mc_log(MC_LOG_INFO, "node", "stopping: ordering and applying what was admitted");
     mc_mempool_close(&n->mp);
     pthread_mutex_lock(&n->flight_lock);
     pthread_cond_broadcast(&n->flight_cond);
@@ -358,6 +359,6 @@ void mc_node_stop(mc_node *n)
     mc_wipe(&n->keys, sizeof n->keys);
     pthread_cond_destroy(&n->flight_cond);
     pthread_mutex_destroy(&n->flight_lock);
-    mc_log(MC_LOG_INFO, "node", "stopped");
+    if (n->running) mc_log(MC_LOG_INFO, "node", "stopped");
     free(n);
 }

@@ -27,6 +27,7 @@ struct mc_node {
     uint64_t batch_seq;
     pthread_t batcher, applier;
     int batcher_started, applier_started;
+    int running; /* start-up completed (stop then reports what it does) */
     atomic_int batcher_done;
     atomic_int stop_applier;
     atomic_int halted;
