@@ -34,7 +34,8 @@ typedef struct {
     unsigned batch_max_txs;     /**< transactions per batch (block) */
     unsigned batch_linger_ms;   /**< wait for more transactions before cutting a small batch */
     unsigned batch_max_inflight; /**< own batches ordered but not yet applied before cutting another */
-    unsigned mempool_max;       /**< admitted transactions not yet ordered */
+    unsigned mempool_max;       /**< admitted transactions not yet committed */
+    unsigned mempool_max_mb;    /**< bytes of those transactions, in MiB */
     size_t max_body_bytes;      /**< HTTP request body cap */
     unsigned max_connections;
     unsigned max_txs_per_request;

@@ -4,7 +4,8 @@
  * Orgs enrol their staff, nodes and patients; orgs themselves join only through the genesis
  * config or governance. A patient's enrolment also carries the patient's own signature, and no
  * attributes.
- * An identity's keys are rotated, and an identity revoked, by itself or by its org.
+ * An identity's keys are rotated, and an identity revoked, by itself or by its org; a
+ * validator's only through governance.
  */
 #include <string.h>
 
@@ -63,6 +64,12 @@ static int mc_load_target(const mc_exec_ctx *c, const mc_id *id, mc_identity *t)
     if (rc) return -rc;
     if (!mc_signer_may_manage(c->signer, t)) return MC_TXR_UNAUTHORIZED;
     if (t->status != MC_ID_ACTIVE) return MC_TXR_TARGET_REVOKED;
+    /* a validator's keys change only through governance: revoking or re-keying the only
+     * validator of a chain would stop it for good */
+    uint64_t last;
+    rc = mc_store_get_validator(c->txn, id, &last);
+    if (rc == MC_OK) return MC_TXR_UNAUTHORIZED;
+    if (rc != MC_ENOTFOUND) return -rc;
     return MC_TXR_OK;
 }
 

@@ -16,6 +16,7 @@ void mc_node_config_defaults(mc_node_config *c)
     c->batch_linger_ms = 0;
     c->batch_max_inflight = 2;
     c->mempool_max = 200000;
+    c->mempool_max_mb = 512;
     c->max_body_bytes = 8u << 20;
     c->max_connections = 512;
     c->max_txs_per_request = 4096;
@@ -57,6 +58,7 @@ int mc_node_config_set(mc_node_config *c, const char *k, const char *v)
     if (!strcmp(k, "batch_linger_ms")) return mc_set_uint(&c->batch_linger_ms, v, 0, 1000);
     if (!strcmp(k, "batch_max_inflight")) return mc_set_uint(&c->batch_max_inflight, v, 1, 64);
     if (!strcmp(k, "mempool_max")) return mc_set_uint(&c->mempool_max, v, 1, 10000000);
+    if (!strcmp(k, "mempool_max_mb")) return mc_set_uint(&c->mempool_max_mb, v, 1, 1u << 20);
     if (!strcmp(k, "max_connections")) return mc_set_uint(&c->max_connections, v, 1, 100000);
     if (!strcmp(k, "max_txs_per_request")) return mc_set_uint(&c->max_txs_per_request, v, 1, 8192);
     if (!strcmp(k, "clock_skew_ms")) return mc_set_uint(&c->clock_skew_ms, v, 1000, 3600000);

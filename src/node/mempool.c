@@ -10,13 +10,14 @@
 
 #include "mempool.h"
 
-int mc_mempool_init(mc_mempool *mp, size_t max)
+int mc_mempool_init(mc_mempool *mp, size_t max, size_t max_bytes)
 {
     memset(mp, 0, sizeof *mp);
     mp->nbuckets = 1u << 16;
     mp->buckets = calloc(mp->nbuckets, sizeof *mp->buckets);
     if (!mp->buckets) return MC_ENOMEM;
     mp->max = max;
+    mp->max_bytes = max_bytes;
     pthread_mutex_init(&mp->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -41,6 +42,11 @@ static void mc_pending_free(mc_pending *p)
 void mc_mempool_destroy(mc_mempool *mp)
 {
     if (!mp->buckets) return;
+    /* DEAD entries sit only in the FIFO; the rest are in the hash (the batcher has stopped) */
+    for (mc_pending *p = mp->qhead, *next; p; p = next) {
+        next = p->qnext;
+        if (p->state == MC_PENDING_DEAD) mc_pending_free(p);
+    }
     for (size_t i = 0; i < mp->nbuckets; i++)
         while (mp->buckets[i]) {
             mc_pending *p = mp->buckets[i];
@@ -89,7 +95,7 @@ int mc_mempool_admit_locked(mc_mempool *mp, const mc_hash *id, const uint8_t *tx
         return MC_OK;
     }
     if (!p) {
-        if (mp->total >= mp->max) return MC_EAGAIN;
+        if (mp->total >= mp->max || n > mp->max_bytes - mp->bytes) return MC_EAGAIN;
         p = calloc(1, sizeof *p);
         if (!p || !(p->tx = malloc(n ? n : 1))) {
             free(p);
@@ -106,6 +112,7 @@ int mc_mempool_admit_locked(mc_mempool *mp, const mc_hash *id, const uint8_t *tx
         mp->qtail = p;
         mp->queued++;
         mp->total++;
+        mp->bytes += n;
         pthread_cond_signal(&mp->work);
     }
     mc_wref *r = malloc(sizeof *r);
@@ -151,7 +158,7 @@ void mc_mempool_wait_locked(mc_mempool *mp, mc_waiter *w, uint64_t deadline)
     }
 }
 
-size_t mc_mempool_take(mc_mempool *mp, mc_pending **out, size_t max, unsigned linger_ms)
+size_t mc_mempool_take(mc_mempool *mp, mc_pending **out, size_t max, size_t max_bytes, unsigned linger_ms)
 {
     pthread_mutex_lock(&mp->lock);
     while (!mp->queued && !mp->closing) pthread_cond_wait(&mp->work, &mp->lock);
@@ -161,26 +168,39 @@ size_t mc_mempool_take(mc_mempool *mp, mc_pending **out, size_t max, unsigned li
         while (mp->queued < max && !mp->closing)
             if (pthread_cond_timedwait(&mp->work, &mp->lock, &ts) == ETIMEDOUT) break;
     }
-    size_t n = 0;
+    size_t n = 0, bytes = 0;
     while (n < max && mp->qhead) {
         mc_pending *p = mp->qhead;
+        if (p->state == MC_PENDING_QUEUED && n > 0 && p->n + 4 > max_bytes - bytes) break; /* next batch */
         mp->qhead = p->qnext;
         if (!mp->qhead) mp->qtail = NULL;
         p->qnext = NULL;
-        p->state = MC_PENDING_ORDERING;
-        out[n++] = p;
         mp->queued--;
+        if (p->state == MC_PENDING_DEAD) { /* committed while it waited here */
+            mc_pending_free(p);
+            continue;
+        }
+        p->state = MC_PENDING_ORDERING;
+        bytes += p->n + 4;
+        out[n++] = p;
     }
     pthread_mutex_unlock(&mp->lock);
     return n;
 }
 
-static void mc_remove(mc_mempool *mp, mc_pending *p)
+/* Takes @p p out of the hash (by identity: a newer entry may have the same id). */
+static void mc_unlink(mc_mempool *mp, mc_pending *p)
 {
-    mc_pending **pp = mc_slot(mp, &p->id);
-    if (*pp == p) *pp = p->hnext;
-    mp->total--;
-    mc_pending_free(p);
+    uint64_t h;
+    memcpy(&h, p->id.b, 8);
+    for (mc_pending **pp = &mp->buckets[h & (mp->nbuckets - 1)]; *pp; pp = &(*pp)->hnext)
+        if (*pp == p) {
+            *pp = p->hnext;
+            p->hnext = NULL;
+            mp->total--;
+            mp->bytes -= p->n;
+            return;
+        }
 }
 
 void mc_mempool_ordered(mc_mempool *mp, mc_pending **taken, size_t n, int rc)
@@ -188,8 +208,10 @@ void mc_mempool_ordered(mc_mempool *mp, mc_pending **taken, size_t n, int rc)
     pthread_mutex_lock(&mp->lock);
     for (size_t i = 0; i < n; i++) {
         mc_pending *p = taken[i];
-        /* the applier may already have committed it and removed it */
-        if (*mc_slot(mp, &p->id) != p) continue;
+        if (p->state == MC_PENDING_DONE) { /* the applier answered it already; ours to free */
+            mc_pending_free(p);
+            continue;
+        }
         for (mc_wref **rr = &p->refs; *rr;) {
             mc_wref *r = *rr;
             int done = rc ? mc_complete(r->w, r->slot, MC_TXS_FAILED, 0, rc, 0, 0)
@@ -201,10 +223,12 @@ void mc_mempool_ordered(mc_mempool *mp, mc_pending **taken, size_t n, int rc)
                 rr = &r->next;
             }
         }
-        if (rc)
-            mc_remove(mp, p);
-        else
+        if (rc) {
+            mc_unlink(mp, p);
+            mc_pending_free(p);
+        } else {
             p->state = MC_PENDING_ORDERED;
+        }
     }
     pthread_cond_broadcast(&mp->changed);
     pthread_mutex_unlock(&mp->lock);
@@ -216,10 +240,20 @@ void mc_mempool_committed(mc_mempool *mp, const mc_hash *ids, const uint16_t *re
     pthread_mutex_lock(&mp->lock);
     for (size_t i = 0; i < n; i++) {
         mc_pending *p = *mc_slot(mp, &ids[i]);
-        if (!p || p->state == MC_PENDING_QUEUED) continue;
+        if (!p) continue;
+        /* every waiter learns the real outcome, whichever copy of the id this was */
         for (mc_wref *r = p->refs; r; r = r->next)
             mc_complete(r->w, r->slot, MC_TXS_COMMITTED, results[i], 0, height, (uint32_t)i);
-        mc_remove(mp, p);
+        while (p->refs) {
+            mc_wref *r = p->refs;
+            p->refs = r->next;
+            free(r);
+        }
+        mc_unlink(mp, p);
+        if (p->state == MC_PENDING_ORDERED)
+            mc_pending_free(p);
+        else /* still held by the FIFO or the batcher: it frees it */
+            p->state = p->state == MC_PENDING_QUEUED ? MC_PENDING_DEAD : MC_PENDING_DONE;
     }
     pthread_cond_broadcast(&mp->changed);
     pthread_mutex_unlock(&mp->lock);

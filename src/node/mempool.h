@@ -21,7 +21,14 @@ typedef struct mc_wref {
     struct mc_wref *next;
 } mc_wref;
 
-enum { MC_PENDING_QUEUED = 0, MC_PENDING_ORDERING, MC_PENDING_ORDERED };
+/*
+ * Entry lifecycle. QUEUED (in the FIFO) -> ORDERING (held by the batcher) -> ORDERED -> freed at
+ * commit. An entry committed early (its id was already in an applied batch, e.g. a retry after
+ * a restart) is answered and unlinked at once, but freed only by whoever still holds it:
+ * DONE is freed by the batcher's mc_mempool_ordered(), DEAD is dropped by mc_mempool_take().
+ * Nothing reads an entry it does not hold after the lock is released.
+ */
+enum { MC_PENDING_QUEUED = 0, MC_PENDING_ORDERING, MC_PENDING_ORDERED, MC_PENDING_DONE, MC_PENDING_DEAD };
 
 /* A transaction admitted but not yet committed. */
 typedef struct mc_pending {
@@ -41,14 +48,16 @@ typedef struct {
     mc_pending **buckets;
     size_t nbuckets;
     mc_pending *qhead, *qtail;
-    size_t queued;          /* QUEUED */
-    size_t total;           /* all pending */
+    size_t queued;          /* in the FIFO (QUEUED or DEAD) */
+    size_t total;           /* linked in the hash: admitted and not yet committed */
+    size_t bytes;           /* transaction bytes held */
     size_t max;
+    size_t max_bytes;
     int closing;            /* no new admissions */
     int drained;            /* the pipeline has stopped: wake every waiter for good */
 } mc_mempool;
 
-int mc_mempool_init(mc_mempool *mp, size_t max);
+int mc_mempool_init(mc_mempool *mp, size_t max, size_t max_bytes);
 void mc_mempool_destroy(mc_mempool *mp);
 
 /* Admits one transaction for waiter slot (lock held by caller via _lock/_unlock).
@@ -61,9 +70,10 @@ int mc_mempool_admit_locked(mc_mempool *mp, const mc_hash *id, const uint8_t *tx
  * detaches the waiter from whatever it still waits on. */
 void mc_mempool_wait_locked(mc_mempool *mp, mc_waiter *w, uint64_t deadline_mono_ms);
 
-/* Batcher: takes up to @p max queued transactions (blocking until there is one, or the pool
- * is closing and empty: then returns 0). Lingers up to @p linger_ms for a fuller batch. */
-size_t mc_mempool_take(mc_mempool *mp, mc_pending **out, size_t max, unsigned linger_ms);
+/* Batcher: takes up to @p max queued transactions holding at most @p max_bytes (blocking until
+ * there is one, or the pool is closing and empty: then returns 0). Lingers up to @p linger_ms
+ * for a fuller batch. */
+size_t mc_mempool_take(mc_mempool *mp, mc_pending **out, size_t max, size_t max_bytes, unsigned linger_ms);
 /* Batcher: the taken transactions were ordered (rc == MC_OK) or could not be (rc). */
 void mc_mempool_ordered(mc_mempool *mp, mc_pending **taken, size_t n, int rc);
 /* Applier: a block was applied. */

@@ -51,7 +51,8 @@ static void *mc_batcher_main(void *arg)
                !atomic_load(&n->stop_applier))
             pthread_cond_wait(&n->flight_cond, &n->flight_lock);
         pthread_mutex_unlock(&n->flight_lock);
-        size_t k = mc_mempool_take(&n->mp, taken, max, n->cfg.batch_linger_ms);
+        /* the batch's own fields and signature take well under 4 KiB */
+        size_t k = mc_mempool_take(&n->mp, taken, max, MC_MAX_BATCH_BYTES - 4096, n->cfg.batch_linger_ms);
         if (k == 0) break; /* closing and drained */
         for (size_t i = 0; i < k; i++) slices[i] = (mc_slice){taken[i]->tx, taken[i]->n};
         uint64_t t0 = mc_time_mono_ns();
@@ -68,6 +69,8 @@ static void *mc_batcher_main(void *arg)
             if (rc) mc_node_flight_done(n);
         }
         if (rc) mc_log(MC_LOG_ERROR, "node", "batch of %zu transactions not ordered: %s", k, mc_strerror(rc));
+        /* a log that cannot be written (or synced) cannot be trusted with the next batch */
+        if (rc == MC_EIO) mc_node_halt(n, "the orderer log could not be written");
         atomic_fetch_add(&n->submit_us, (mc_time_mono_ns() - t0) / 1000);
         atomic_fetch_add(&n->batches_submitted, 1);
         mc_mempool_ordered(&n->mp, taken, k, rc);
@@ -313,7 +316,7 @@ int mc_node_start(mc_node **pp, const mc_node_config *cfg, char *err, size_t ner
     n->batch_seq = mc_time_mono_ns();
     pthread_mutex_init(&n->flight_lock, NULL);
     pthread_cond_init(&n->flight_cond, NULL);
-    int rc = mc_mempool_init(&n->mp, cfg->mempool_max);
+    int rc = mc_mempool_init(&n->mp, cfg->mempool_max, (size_t)cfg->mempool_max_mb << 20);
     if (!rc) rc = mc_node_open(n, err, nerr);
     if (!rc && pthread_create(&n->applier, NULL, mc_applier_main, n) == 0) n->applier_started = 1;
     if (!rc && pthread_create(&n->batcher, NULL, mc_batcher_main, n) == 0) n->batcher_started = 1;

@@ -5,10 +5,12 @@
  * check is the first 4 bytes of SHA-256 of the 40 bytes before it: a damaged length is
  * recognised as damage, never taken for the end of the log.
  *
- * A record is acknowledged only after fdatasync, so a crash can leave at most one torn record,
- * at the very end: a header cut short, a valid header whose batch runs past the end of the
- * file, a last record whose batch fails its checksum, or zeroes. open() cuts that off. Anything
- * else that fails a check is damage, and open() refuses the log rather than drop what follows.
+ * A record is acknowledged only after fdatasync, so a crash can leave only unacknowledged bytes
+ * after the last whole record (a header cut short, a batch cut short, pages of it written out
+ * of order). open() cuts those off, unless a valid record header appears further on: then a
+ * record in the middle is damaged, and open() refuses the log rather than drop what follows.
+ * A failed append is cut back at once; after a failed fdatasync the log refuses all appends
+ * (the kernel may have dropped the unwritten pages), and the node halts.
  * Position: u64 count of records up to this one | u64 offset of the next record.
  */
 #include <errno.h>
@@ -35,6 +37,7 @@ typedef struct {
     uint64_t end;   /* offset after the last whole record */
     uint64_t count; /* records in the log */
     int closed;
+    int failed;     /* an fdatasync failed: no more appends */
     int waiters;    /* threads inside next(); close waits for them to leave */
     pthread_mutex_t lock;
     pthread_cond_t grew;
@@ -69,13 +72,12 @@ static void mc_solo_header(uint8_t h[MC_SOLO_HDR], const uint8_t *batch, size_t 
 /*
  * Reads and checks the record at @p off of a file of @p fsize bytes.
  * MC_ENOTFOUND: the file ends inside the record (only possible for the last one);
- * MC_ECORRUPT: a check failed; *payload_bad tells whether only the batch's checksum did.
+ * MC_ECORRUPT: a check failed.
  */
-static int mc_solo_record(int fd, uint64_t off, uint64_t fsize, mc_buf *out, uint64_t *next, int *payload_bad)
+static int mc_solo_record(int fd, uint64_t off, uint64_t fsize, mc_buf *out, uint64_t *next)
 {
     uint8_t h[MC_SOLO_HDR];
     mc_hash sum;
-    *payload_bad = 0;
     if (fsize - off < MC_SOLO_HDR) return MC_ENOTFOUND;
     int rc = mc_pread_all(fd, h, sizeof h, off);
     if (rc) return rc;
@@ -89,26 +91,27 @@ static int mc_solo_record(int fd, uint64_t off, uint64_t fsize, mc_buf *out, uin
     if ((rc = mc_pread_all(fd, out->p, len, off + MC_SOLO_HDR))) return rc;
     out->n = len;
     mc_sha256(&sum, out->p, len);
-    if (memcmp(sum.b, h + 8, 32) != 0) {
-        *payload_bad = 1;
-        return MC_ECORRUPT;
-    }
+    if (memcmp(sum.b, h + 8, 32) != 0) return MC_ECORRUPT;
     *next = off + MC_SOLO_HDR + len;
     return MC_OK;
 }
 
-/* 1 if every byte from @p off to @p fsize is zero (space a crash left unwritten). */
-static int mc_solo_zero_tail(int fd, uint64_t off, uint64_t fsize)
+/* 1 if a valid record header starts anywhere after @p off (then what lies at off is damage,
+ * not the torn end of the log). */
+static int mc_solo_header_after(int fd, uint64_t off, uint64_t fsize)
 {
-    uint8_t b[65536];
-    while (off < fsize) {
-        size_t n = fsize - off < sizeof b ? (size_t)(fsize - off) : sizeof b;
-        if (mc_pread_all(fd, b, n, off)) return 0;
-        for (size_t i = 0; i < n; i++)
-            if (b[i]) return 0;
-        off += n;
+    uint8_t b[65536 + MC_SOLO_HDR];
+    for (uint64_t at = off + 1; at + MC_SOLO_HDR <= fsize; at += 65536) {
+        size_t n = fsize - at < sizeof b ? (size_t)(fsize - at) : sizeof b;
+        if (mc_pread_all(fd, b, n, at)) return 1; /* unreadable: do not cut */
+        for (size_t i = 0; i + MC_SOLO_HDR <= n && i < 65536; i++) {
+            if (memcmp(b + i, "MCB2", 4) != 0) continue;
+            mc_hash sum;
+            mc_sha256(&sum, b + i, 40);
+            if (memcmp(sum.b, b + i + 40, 4) == 0) return 1;
+        }
     }
-    return 1;
+    return 0;
 }
 
 static void mc_pos_make(mc_orderer_pos *pos, uint64_t seq, uint64_t off)
@@ -130,11 +133,21 @@ static int mc_solo_submit(mc_orderer *o, const uint8_t *batch, size_t n)
         rc = MC_ECLOSED;
         goto out;
     }
+    if (s->failed) {
+        rc = MC_EIO;
+        goto out;
+    }
     struct iovec iov[2] = {{h, sizeof h}, {(void *)batch, n}};
     size_t want = sizeof h + n;
     ssize_t w = pwritev(s->fd, iov, 2, (off_t)s->end);
-    /* a short write leaves a torn tail; it is overwritten by the next append at s->end */
-    if (w < 0 || (size_t)w != want || fdatasync(s->fd) != 0) {
+    if (w < 0 || (size_t)w != want) {
+        /* cut the partial record back, so no stray bytes follow the last whole record */
+        if (ftruncate(s->fd, (off_t)s->end) != 0) s->failed = 1;
+        rc = MC_EIO;
+        goto out;
+    }
+    if (fdatasync(s->fd) != 0) {
+        s->failed = 1;
         rc = MC_EIO;
         goto out;
     }
@@ -158,7 +171,7 @@ static int mc_solo_next(mc_orderer *o, const mc_orderer_pos *after, mc_buf *batc
         off = mc_get_u64be(after->b + 8);
     }
     struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
+    clock_gettime(CLOCK_MONOTONIC, &until);
     until.tv_sec += timeout_ms / 1000;
     until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
     if (until.tv_nsec >= 1000000000L) {
@@ -176,7 +189,7 @@ static int mc_solo_next(mc_orderer *o, const mc_orderer_pos *after, mc_buf *batc
     }
     int closed = s->closed;
     uint64_t end = s->end, next;
-    int rc = MC_OK, payload_bad;
+    int rc = MC_OK;
     if (closed)
         rc = MC_ECLOSED;
     else if (off > end)
@@ -186,7 +199,7 @@ static int mc_solo_next(mc_orderer *o, const mc_orderer_pos *after, mc_buf *batc
     /* the read happens inside the waiter count, so close() cannot free the fd under it */
     pthread_mutex_unlock(&s->lock);
     if (!rc) {
-        rc = mc_solo_record(s->fd, off, end, batch, &next, &payload_bad);
+        rc = mc_solo_record(s->fd, off, end, batch, &next);
         if (rc == MC_ENOTFOUND) rc = MC_ECORRUPT; /* below end, every record is whole */
         if (!rc) mc_pos_make(pos, seq + 1, next);
     }
@@ -227,7 +240,9 @@ int mc_orderer_solo_open(mc_orderer **pp, const char *dir)
     if (!s) return MC_ENOMEM;
     s->base.ops = &mc_solo_ops;
     s->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (s->fd < 0) {
+    /* the file's name must be durable before anything in it is acknowledged */
+    if (s->fd < 0 || mc_dir_sync(dir) != MC_OK) {
+        if (s->fd >= 0) close(s->fd);
         free(s);
         return MC_EIO;
     }
@@ -237,18 +252,14 @@ int mc_orderer_solo_open(mc_orderer **pp, const char *dir)
     mc_buf_init(&tmp, MC_MAX_BATCH_BYTES);
     uint64_t fsize = rc ? 0 : (uint64_t)sb.st_size, off = 0, next;
     while (!rc && off < fsize) {
-        int payload_bad;
-        rc = mc_solo_record(s->fd, off, fsize, &tmp, &next, &payload_bad);
+        rc = mc_solo_record(s->fd, off, fsize, &tmp, &next);
         if (rc == MC_OK) {
             off = next;
             s->count++;
             continue;
         }
-        /* torn: the file ends inside the record, the last record's batch is incomplete, or
-         * the rest is zeroes; anything else is damage */
-        if (rc == MC_ENOTFOUND || (rc == MC_ECORRUPT && payload_bad && off + MC_SOLO_HDR + tmp.n == fsize) ||
-            (rc == MC_ECORRUPT && mc_solo_zero_tail(s->fd, off, fsize)))
-            rc = MC_OK;
+        /* torn: nothing valid follows; damage: a valid record header does */
+        if ((rc == MC_ENOTFOUND || rc == MC_ECORRUPT) && !mc_solo_header_after(s->fd, off, fsize)) rc = MC_OK;
         break;
     }
     mc_buf_free(&tmp);
@@ -264,7 +275,11 @@ int mc_orderer_solo_open(mc_orderer **pp, const char *dir)
     }
     s->end = off;
     pthread_mutex_init(&s->lock, NULL);
-    pthread_cond_init(&s->grew, NULL);
+    pthread_condattr_t ca; /* timeouts on the monotonic clock: a wall-clock step cannot stall a wait */
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->grew, &ca);
+    pthread_condattr_destroy(&ca);
     pthread_cond_init(&s->left, NULL);
     *pp = &s->base;
     return MC_OK;
@@ -278,11 +293,9 @@ int mc_orderer_solo_read(const char *dir, uint64_t offset, mc_buf *batch, uint64
     if (fd < 0) return errno == ENOENT ? MC_ENOTFOUND : MC_EIO;
     struct stat sb;
     int rc = fstat(fd, &sb) == 0 ? MC_OK : MC_EIO;
-    int payload_bad;
     if (!rc)
-        rc = offset >= (uint64_t)sb.st_size
-                 ? MC_ENOTFOUND
-                 : mc_solo_record(fd, offset, (uint64_t)sb.st_size, batch, next_offset, &payload_bad);
+        rc = offset >= (uint64_t)sb.st_size ? MC_ENOTFOUND
+                                             : mc_solo_record(fd, offset, (uint64_t)sb.st_size, batch, next_offset);
     close(fd);
     return rc;
 }

@@ -80,6 +80,19 @@ int mc_file_write_atomic(const char *path, const void *p, size_t n, int mode)
     return mc_dir_sync(dir);
 }
 
+/* mkdir, and when it made a new directory, fsync its parent so the new name is durable. */
+static int mc_mkdir_durable(char *p)
+{
+    if (mkdir(p, 0700) != 0) return errno == EEXIST ? MC_OK : MC_EIO;
+    char *slash = strrchr(p, '/');
+    if (!slash) return mc_dir_sync(".");
+    if (slash == p) return mc_dir_sync("/");
+    *slash = 0;
+    int rc = mc_dir_sync(p);
+    *slash = '/';
+    return rc;
+}
+
 int mc_dir_make(const char *path)
 {
     char p[PATH_MAX];
@@ -87,11 +100,11 @@ int mc_dir_make(const char *path)
     for (char *s = p + 1; *s; s++) {
         if (*s != '/') continue;
         *s = 0;
-        if (mkdir(p, 0700) != 0 && errno != EEXIST) return MC_EIO;
+        int rc = mc_mkdir_durable(p);
         *s = '/';
+        if (rc) return rc;
     }
-    if (mkdir(p, 0700) != 0 && errno != EEXIST) return MC_EIO;
-    return MC_OK;
+    return mc_mkdir_durable(p);
 }
 
 int mc_parse_u64(const char *s, uint64_t *out)

@@ -285,6 +285,19 @@ static void test_rotate_revoke_results(void **state)
     mc_add(&c, &H, MC_TX_IDENTITY_REGISTER, MC_TXR_OK);
     mc_commit(&c, 0);
 
+    /* a validator is neither revoked nor re-keyed by a plain transaction, even by its own org
+     * or itself (validator 0 belongs to the hospital); a node that is not one is */
+    mc_who V;
+    mc_test_key vk;
+    mc_who_from(&V, &net.val[0]);
+    mc_test_key_new(&vk);
+    mc_body_rev(&c, &V.id, 1);
+    mc_add(&c, &H, MC_TX_IDENTITY_REVOKE, MC_TXR_UNAUTHORIZED);
+    mc_body_rot(&c, &V.id, &vk);
+    mc_add(&c, &H, MC_TX_IDENTITY_ROTATE, MC_TXR_UNAUTHORIZED);
+    mc_body_rot(&c, &V.id, &vk);
+    mc_add(&c, &V, MC_TX_IDENTITY_ROTATE, MC_TXR_UNAUTHORIZED);
+
     mc_test_key k1 = P.key, k2, k3, k4;
     mc_test_key_new(&k2);
     mc_test_key_new(&k3);

@@ -87,12 +87,22 @@ static void test_skipped_batches(void **state)
     assert_memory_equal(r->header.proposer.b, net.val[1].id.b, 32);
     assert_memory_equal(r->header.prev.b, before.tip.b, 32);
 
-    /* a validator revoked by its org proposes no more */
+    /* a validator is not revoked by a plain transaction, even by its org ... */
     mc_who R;
     mc_who_from(&R, &net.org[MC_TEST_ORG_REGULATOR]); /* validator 1 belongs to org 1 */
     mc_body_rev(&c, &net.val[1].id, 1);
-    mc_add(&c, &R, MC_TX_IDENTITY_REVOKE, MC_TXR_OK);
+    mc_add(&c, &R, MC_TX_IDENTITY_REVOKE, MC_TXR_UNAUTHORIZED);
     mc_commit(&c, 0);
+    /* ... but one revoked (as governance will) proposes no more */
+    {
+        mc_store_txn *txn;
+        mc_identity v;
+        assert_ok(mc_store_begin(c.st, 1, &txn));
+        assert_ok(mc_store_get_identity(txn, &net.val[1].id, &v));
+        v.status = MC_ID_REVOKED;
+        assert_ok(mc_store_put_identity(txn, &v));
+        assert_ok(mc_store_commit(txn));
+    }
     assert_ok(mc_test_batch(&c.batch, &net, &net.val[1], NULL, NULL));
     r = mc_tchain_apply(&c, c.batch.p, c.batch.n);
     assert_int_equal(r->applied, 0);

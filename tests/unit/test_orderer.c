@@ -1,5 +1,7 @@
 /* orderer (solo): submit/next, positions, restart, torn tails, damage, waiting, closing. */
 #include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,12 +425,43 @@ static void test_concurrent_submit(void **state)
     mc_tsolo_close(&t);
 }
 
+/* An append the file system cuts short is cut back: the next append and the next open find a
+ * clean log (no stray bytes left after the last whole record). */
+static void test_failed_append_is_cut_back(void **state)
+{
+    (void)state;
+    mc_tsolo t;
+    mc_tsolo_open(&t);
+    mc_submit_n(t.o, 1, 2);
+    uint64_t size = mc_test_file_size(t.log);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    lim = old;
+    lim.rlim_cur = (rlim_t)size + 100; /* room for part of a record only */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    static uint8_t big[4096];
+    memset(big, 'x', sizeof big);
+    int rc = mc_orderer_submit(t.o, big, sizeof big);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, prev);
+    assert_rc(rc, MC_EIO);
+    assert_true(mc_test_file_size(t.log) == size);
+    mc_submit_n(t.o, 3, 1);
+    mc_orderer_close(t.o);
+    t.o = NULL;
+    assert_ok(mc_orderer_solo_open(&t.o, t.dir));
+    mc_expect_log(&t, 3);
+    mc_tsolo_close(&t);
+}
+
 int main(void)
 {
     mc_test_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_submit_next),         cmocka_unit_test(test_solo_read),
         cmocka_unit_test(test_restart),             cmocka_unit_test(test_torn_tail),
+        cmocka_unit_test(test_failed_append_is_cut_back),
         cmocka_unit_test(test_damage),              cmocka_unit_test(test_next_wakes_on_submit),
         cmocka_unit_test(test_close_wakes_waiters), cmocka_unit_test(test_concurrent_submit),
     };
