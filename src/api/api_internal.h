@@ -16,6 +16,7 @@ struct mc_api {
     mc_api_opts opts;
     mc_api_backend be;
     mc_nonce_cache *nonces;
+    uint64_t started_ms; /* requests signed before this are refused: the nonce memory is new */
     char *tls_cert, *tls_key;
     /* metrics */
     atomic_uint_fast64_t requests, errors4, errors5, auth_refused, txs_submitted, bytes_in;
@@ -27,6 +28,7 @@ struct mc_api {
 typedef struct {
     mc_buf body;
     int started;
+    int answered;      /* a response was queued before the body was read */
     int too_big;
     int target_too_long;
     uint64_t start_ns;
@@ -61,8 +63,14 @@ unsigned mc_http_status_for(int rc);
 /* auth.c */
 int mc_nonce_cache_new(mc_nonce_cache **pp, uint64_t window_ms);
 void mc_nonce_cache_free(mc_nonce_cache *c);
-/* Checks the X-MC-* headers. On failure fills @p r and returns non-zero. */
+/* Checks a signed request (headers, clock, signer, signature, nonce). On failure fills @p r and
+ * returns non-zero. */
 int mc_api_authenticate(mc_call *call, mc_resp *r);
+/* The checks that need no body (headers, clock, signer): run before the body is read, so that
+ * only registered identities can make the node buffer a body. */
+int mc_api_precheck(mc_call *call, mc_resp *r);
+/* 1 for routes that need a signed request. */
+int mc_api_route_signed(const char *path);
 
 /* routes.c */
 void mc_api_route(mc_call *call, mc_resp *r);

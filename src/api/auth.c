@@ -114,38 +114,40 @@ static const char *mc_hdr(mc_call *call, const char *name)
     return MHD_lookup_connection_value(call->conn, MHD_HEADER_KIND, name);
 }
 
-int mc_api_authenticate(mc_call *call, mc_resp *r)
+/* The cheap part: headers well formed, time within the skew (and not before this node started:
+ * its replay memory starts empty), signer an active registered identity. */
+static int mc_api_auth_headers(mc_call *call, mc_resp *r, mc_identity *idn, uint64_t *t, uint8_t *nonce, mc_sig *sig)
 {
     const char *zs = mc_hdr(call, "X-MC-Signer"), *zt = mc_hdr(call, "X-MC-Time"),
                *zn = mc_hdr(call, "X-MC-Nonce"), *zg = mc_hdr(call, "X-MC-Signature");
     mc_api *api = call->api;
-    uint8_t nonce[MC_REQ_NONCE_BYTES];
-    mc_sig sig;
-    uint64_t t;
     int rc;
     if (!zs || !zt || !zn || !zg) {
         mc_resp_error(r, 401, "EAUTH", "signed request required (X-MC-Signer, X-MC-Time, X-MC-Nonce, X-MC-Signature)");
         goto refused;
     }
-    if (mc_hex_decode(call->signer.b, 32, zs, strlen(zs)) || mc_parse_u64(zt, &t) ||
-        mc_hex_decode(nonce, sizeof nonce, zn, strlen(zn)) || mc_hex_decode(sig.b, 64, zg, strlen(zg))) {
+    if (mc_hex_decode(call->signer.b, 32, zs, strlen(zs)) || mc_parse_u64(zt, t) ||
+        mc_hex_decode(nonce, MC_REQ_NONCE_BYTES, zn, strlen(zn)) || mc_hex_decode(sig->b, 64, zg, strlen(zg))) {
         mc_resp_error(r, 401, "EAUTH", "malformed authentication headers");
         goto refused;
     }
     uint64_t now = mc_time_now_ms();
-    if ((t > now ? t - now : now - t) > api->opts.skew_ms) {
+    if ((*t > now ? *t - now : now - *t) > api->opts.skew_ms) {
         mc_resp_error(r, 401, "ESTALE", "request time outside the allowed clock skew");
         goto refused;
     }
-    mc_identity idn;
+    if (*t < api->started_ms) {
+        mc_resp_error(r, 401, "ESTALE", "request signed before this node started; sign it again");
+        goto refused;
+    }
     mc_store_txn *txn;
     if ((rc = mc_store_begin(api->be.store, 0, &txn))) {
         mc_resp_err(r, rc, "store unavailable");
         return 1;
     }
-    rc = mc_store_get_identity(txn, &call->signer, &idn);
+    rc = mc_store_get_identity(txn, &call->signer, idn);
     mc_store_abort(txn);
-    if (rc == MC_ENOTFOUND || (rc == MC_OK && idn.status != MC_ID_ACTIVE)) {
+    if (rc == MC_ENOTFOUND || (rc == MC_OK && idn->status != MC_ID_ACTIVE)) {
         mc_resp_error(r, 401, "EAUTH", "signer is not an active registered identity");
         goto refused;
     }
@@ -153,25 +155,47 @@ int mc_api_authenticate(mc_call *call, mc_resp *r)
         mc_resp_err(r, rc, "identity lookup failed");
         return 1;
     }
+    return 0;
+refused:
+    atomic_fetch_add(&api->auth_refused, 1);
+    return 1;
+}
+
+int mc_api_precheck(mc_call *call, mc_resp *r)
+{
+    mc_identity idn;
+    uint64_t t;
+    uint8_t nonce[MC_REQ_NONCE_BYTES];
+    mc_sig sig;
+    return mc_api_auth_headers(call, r, &idn, &t, nonce, &sig);
+}
+
+int mc_api_authenticate(mc_call *call, mc_resp *r)
+{
+    mc_api *api = call->api;
+    mc_identity idn;
+    uint64_t t;
+    uint8_t nonce[MC_REQ_NONCE_BYTES];
+    mc_sig sig;
+    if (mc_api_auth_headers(call, r, &idn, &t, nonce, &sig)) return 1;
     mc_hash bh, digest;
     mc_sha256(&bh, call->body.p ? (const void *)call->body.p : "", call->body.n);
     mc_request_digest(&digest, &api->be.chain, &call->signer, t, nonce, call->method, call->full, &bh);
     if (mc_verify(&sig, digest.b, 32, &idn.sign_pk)) {
         mc_resp_error(r, 401, "EBADSIG", "request signature does not verify");
-        goto refused;
+        atomic_fetch_add(&api->auth_refused, 1);
+        return 1;
     }
     /* only a verified request may use up a nonce, or anyone could burn others' nonces */
-    rc = mc_nonce_check_and_add(api->nonces, &call->signer, nonce);
+    int rc = mc_nonce_check_and_add(api->nonces, &call->signer, nonce);
     if (rc == MC_ESTALE) {
         mc_resp_error(r, 401, "EREPLAY", "request nonce already used (replay)");
-        goto refused;
+        atomic_fetch_add(&api->auth_refused, 1);
+        return 1;
     }
     if (rc) {
         mc_resp_error(r, 503, "EAGAIN", "too many requests in the replay window");
         return 1;
     }
     return 0;
-refused:
-    atomic_fetch_add(&api->auth_refused, 1);
-    return 1;
 }

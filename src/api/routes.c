@@ -388,6 +388,11 @@ static const char *mc_match(const char *path, const char *prefix)
     return path + n;
 }
 
+int mc_api_route_signed(const char *path)
+{
+    return strncmp(path, "/v1/", 4) == 0 && strcmp(path, "/v1/status") != 0;
+}
+
 void mc_api_route(mc_call *c, mc_resp *r)
 {
     const char *p = c->path, *arg;

@@ -58,8 +58,29 @@ static enum MHD_Result mc_api_handler(void *cls, struct MHD_Connection *conn, co
     mc_api *api = cls;
     mc_req *req = *con_cls;
     if (!req) return MHD_NO;
-    if (!req->started) { /* first call: headers only */
+    if (!req->started) { /* first call: headers only; refuse what can be refused before any body */
         req->started = 1;
+        mc_resp r = {0};
+        mc_buf_init(&r.text, 0);
+        const char *zl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        uint64_t len = 0;
+        mc_call call = {.api = api, .conn = conn, .method = method, .path = url, .full = req->target};
+        if (zl && (mc_parse_u64(zl, &len) || len > api->opts.max_body)) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "request body over the limit of %zu bytes", api->opts.max_body);
+            mc_resp_error(&r, 413, "ETOOBIG", msg);
+        } else if (!req->target_too_long && mc_api_route_signed(url)) {
+            mc_api_precheck(&call, &r);
+        }
+        if (!r.status) return MHD_YES;
+        enum MHD_Result ret = mc_api_send(conn, &r);
+        mc_api_observe(api, r.status, mc_time_mono_ns() - req->start_ns);
+        json_decref(r.json);
+        req->answered = 1;
+        return ret;
+    }
+    if (req->answered) { /* refused early: drop the body */
+        *upload_size = 0;
         return MHD_YES;
     }
     if (*upload_size) {
@@ -135,6 +156,7 @@ int mc_api_start(mc_api **pp, const mc_api_opts *opts, const mc_api_backend *bac
     if (!api->opts.skew_ms) api->opts.skew_ms = 30000;
     if (!api->opts.max_txs) api->opts.max_txs = 4096;
     if (!api->opts.default_timeout_ms) api->opts.default_timeout_ms = 30000;
+    api->started_ms = mc_time_now_ms();
     int rc = mc_nonce_cache_new(&api->nonces, api->opts.skew_ms);
     if (rc) goto fail;
 
