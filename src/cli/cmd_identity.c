@@ -71,7 +71,7 @@ static int mc_identity_rotate(mc_cli_conn *c, const mc_cli_common *o)
 
 static int mc_identity_revoke(mc_cli_conn *c, const char *id, unsigned reason)
 {
-    mc_body_revoke b;
+    mc_body_revoke b = {{{0}}, 0};
     if (mc_cli_parse_id(id, b.id.b)) return mc_cli_fail("--id takes 64 hex digits");
     b.reason = (uint16_t)reason;
     mc_buf body;

@@ -150,7 +150,7 @@ void mc_dec_str(mc_dec *d, char *out, size_t cap)
             return;
         }
     }
-    memcpy(out, s.p, s.n);
+    if (s.n) memcpy(out, s.p, s.n); /* an empty string may come with no pointer */
     out[s.n] = 0;
 }
 

@@ -87,7 +87,7 @@ static int mc_exec_genesis_identities(mc_store_txn *txn, const mc_genesis *g)
 {
     int rc = MC_OK;
     mc_identity idn;
-    mc_id orgs[MC_MAX_ORGS];
+    mc_id orgs[MC_MAX_ORGS] = {{{0}}};
     for (uint32_t i = 0; i < g->norgs && !rc; i++) {
         memset(&idn, 0, sizeof idn);
         mc_id_from_pk(&idn.id, &g->orgs[i].sign_pk);
