@@ -28,11 +28,11 @@
 typedef struct {
     tn_chain *c;
     const mc_keys *org;
-    mc_buf *bodies;    /* pre-built request bodies */
+    mc_buf *bodies; /* pre-built request bodies */
     size_t nbodies;
-    size_t per;        /* transactions per body */
-    double *lat_ms;    /* one latency per body */
-    int binary;        /* bodies are application/octet-stream */
+    size_t per;     /* transactions per body */
+    double *lat_ms; /* one latency per body */
+    int binary;     /* bodies are application/octet-stream */
     size_t failed;
     pthread_barrier_t *start;
 } bench_client;
@@ -48,7 +48,8 @@ static void *bench_client_main(void *arg)
     for (size_t i = 0; h && i < b->nbodies; i++) {
         long st = 0;
         uint64_t t0 = mc_time_mono_ns();
-        int rc = mc_http_request(h, "POST", "/v1/tx?wait=committed", b->bodies[i].p, b->bodies[i].n, &st, &resp);
+        int rc =
+            mc_http_request(h, "POST", "/v1/tx?wait=committed", b->bodies[i].p, b->bodies[i].n, &st, &resp);
         b->lat_ms[i] = (mc_time_mono_ns() - t0) / 1e6;
         /* every transaction must come back committed and OK */
         if (rc || st != 200 || strstr((char *)resp.p, "\"result\":\"OK\"") == NULL ||
@@ -84,8 +85,9 @@ static double bench_run(tn_chain *c, unsigned nclients, size_t per, size_t reqs,
     mc_buf tx[64];
     for (size_t k = 0; k < per; k++) mc_buf_init(&tx[k], MC_MAX_TX_BYTES);
     for (unsigned i = 0; i < nclients; i++) { /* all signing happens here, before the clock */
-        cl[i] = (bench_client){c, &c->clients[i], calloc(reqs, sizeof(mc_buf)), reqs, per,
-                               calloc(reqs, sizeof(double)), binary, 0, &start};
+        cl[i] = (bench_client){
+            c, &c->clients[i], calloc(reqs, sizeof(mc_buf)), reqs, per, calloc(reqs, sizeof(double)), binary,
+            0, &start};
         for (size_t r = 0; r < reqs; r++) {
             mc_buf_init(&cl[i].bodies[r], 64u << 20);
             for (size_t k = 0; k < per; k++) {
@@ -128,8 +130,8 @@ static int bench_wanted(const char *name)
 }
 
 /* tx_commit with @p per transactions per request. */
-static void bench_commit(tn_chain *c, const char *name, unsigned nclients, size_t per, size_t reqs, int binary,
-                         int runs, uint64_t *nonces, int report_p99)
+static void bench_commit(tn_chain *c, const char *name, unsigned nclients, size_t per, size_t reqs,
+                         int binary, int runs, uint64_t *nonces, int report_p99)
 {
     double rates[16];
     double *lat = calloc((size_t)runs * nclients * reqs, sizeof *lat);
@@ -138,16 +140,18 @@ static void bench_commit(tn_chain *c, const char *name, unsigned nclients, size_
     bench_run(c, nclients, per, reqs / 4 + 1, binary, nonces, lat, &nlat, &failed);
     nlat = 0;
     failed = 0;
-    for (int r = 0; r < runs; r++) rates[r] = bench_run(c, nclients, per, reqs, binary, nonces, lat, &nlat, &failed);
+    for (int r = 0; r < runs; r++)
+        rates[r] = bench_run(c, nclients, per, reqs, binary, nonces, lat, &nlat, &failed);
     double med = bench_pct(rates, (size_t)runs, 0.5);
     double p50 = bench_pct(lat, nlat, 0.50), p99 = bench_pct(lat, nlat, 0.99);
     printf("{\"name\":\"%s\",\"value\":%.0f,\"unit\":\"tx/s\",\"runs\":%d,\"min\":%.0f,\"max\":%.0f,"
-           "\"clients\":%u,\"txs_per_request\":%zu,\"body\":\"%s\",\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"failed_requests\":%zu}\n",
+           "\"clients\":%u,\"txs_per_request\":%zu,\"body\":\"%s\",\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"failed_"
+           "requests\":%zu}\n",
            name, med, runs, rates[0] < rates[runs - 1] ? bench_pct(rates, (size_t)runs, 0) : rates[0],
            bench_pct(rates, (size_t)runs, 1), nclients, per, binary ? "binary" : "json", p50, p99, failed);
     if (report_p99)
-        printf("{\"name\":\"%s_p99_ms\",\"value\":%.2f,\"unit\":\"ms\",\"p50_ms\":%.2f,\"requests\":%zu}\n", name, p99,
-               p50, nlat);
+        printf("{\"name\":\"%s_p99_ms\",\"value\":%.2f,\"unit\":\"ms\",\"p50_ms\":%.2f,\"requests\":%zu}\n",
+               name, p99, p50, nlat);
     fflush(stdout);
     free(lat);
 }
@@ -179,8 +183,9 @@ static void bench_verify(tn_chain *c, int runs)
     mc_store_close(st);
     printf("{\"name\":\"verify\",\"value\":%.0f,\"unit\":\"tx/s\",\"runs\":%d,\"min\":%.0f,\"max\":%.0f,"
            "\"txs\":%llu,\"blocks\":%llu,\"ok\":%s}\n",
-           bench_pct(rates, (size_t)runs, 0.5), runs, bench_pct(rates, (size_t)runs, 0), bench_pct(rates, (size_t)runs, 1),
-           (unsigned long long)txs, (unsigned long long)blocks, ok ? "true" : "false");
+           bench_pct(rates, (size_t)runs, 0.5), runs, bench_pct(rates, (size_t)runs, 0),
+           bench_pct(rates, (size_t)runs, 1), (unsigned long long)txs, (unsigned long long)blocks,
+           ok ? "true" : "false");
     fflush(stdout);
 }
 
@@ -203,10 +208,11 @@ static void bench_ed25519(int runs)
         if (bad) rates[r] = 0;
     }
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    printf("{\"name\":\"ed25519_verify\",\"value\":%.0f,\"unit\":\"verifications/s\",\"runs\":%d,\"min\":%.0f,"
-           "\"max\":%.0f,\"threads\":%ld}\n",
-           bench_pct(rates, (size_t)runs, 0.5), runs, bench_pct(rates, (size_t)runs, 0), bench_pct(rates, (size_t)runs, 1),
-           cpus);
+    printf(
+        "{\"name\":\"ed25519_verify\",\"value\":%.0f,\"unit\":\"verifications/s\",\"runs\":%d,\"min\":%.0f,"
+        "\"max\":%.0f,\"threads\":%ld}\n",
+        bench_pct(rates, (size_t)runs, 0.5), runs, bench_pct(rates, (size_t)runs, 0),
+        bench_pct(rates, (size_t)runs, 1), cpus);
     fflush(stdout);
     free(items);
 }
@@ -217,15 +223,21 @@ int main(int argc, char **argv)
     unsigned clients = 16;
     size_t per = 50, reqs = 60;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--runs") && i + 1 < argc) runs = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--clients") && i + 1 < argc) clients = (unsigned)atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--per") && i + 1 < argc) per = (size_t)atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--requests") && i + 1 < argc) reqs = (size_t)atoi(argv[++i]);
+        if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+            runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--clients") && i + 1 < argc)
+            clients = (unsigned)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--per") && i + 1 < argc)
+            per = (size_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--requests") && i + 1 < argc)
+            reqs = (size_t)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--set") && i + 1 < argc && bench_nsettings < 16)
             bench_settings[bench_nsettings++] = argv[++i];
-        else if (argv[i][0] != '-' && bench_nnames < 16) bench_names[bench_nnames++] = argv[i];
+        else if (argv[i][0] != '-' && bench_nnames < 16)
+            bench_names[bench_nnames++] = argv[i];
         else {
-            fprintf(stderr, "usage: bench_chain [--runs N] [--clients N] [--per N] [--requests N] [--set KEY=VALUE] [NAME ...]\n");
+            fprintf(stderr, "usage: bench_chain [--runs N] [--clients N] [--per N] [--requests N] [--set "
+                            "KEY=VALUE] [NAME ...]\n");
             return 2;
         }
     }
@@ -243,10 +255,10 @@ int main(int argc, char **argv)
         return 1;
     }
     uint64_t nonces[TN_MAX_CLIENTS] = {0};
-    if (bench_wanted("tx_commit") || bench_wanted("tx_commit_p99_ms") ||
-        bench_wanted("verify"))
+    if (bench_wanted("tx_commit") || bench_wanted("tx_commit_p99_ms") || bench_wanted("verify"))
         bench_commit(&c, "tx_commit", clients, per, reqs, 1, runs, nonces, 1);
-    if (bench_wanted("tx_commit_json")) bench_commit(&c, "tx_commit_json", clients, per, reqs, 0, runs, nonces, 0);
+    if (bench_wanted("tx_commit_json"))
+        bench_commit(&c, "tx_commit_json", clients, per, reqs, 0, runs, nonces, 0);
     if (bench_wanted("tx_commit_single"))
         bench_commit(&c, "tx_commit_single", 32, 1, 300, 1, runs, nonces, 0);
     tn_kill(&c, SIGTERM);

@@ -38,8 +38,7 @@ static void mc_fuzz_block(const uint8_t *p, size_t n)
     MC_FUZZ_CHECK(mc_block_result(&blk, blk.nresults) == 0xffff);
     mc_buf out;
     mc_buf_init(&out, (size_t)MC_MAX_BATCH_BYTES + 65536);
-    MC_FUZZ_CHECK(mc_block_encode(&out, &blk.header, blk.batch.p, blk.batch.n, res, blk.nresults) ==
-                  MC_OK);
+    MC_FUZZ_CHECK(mc_block_encode(&out, &blk.header, blk.batch.p, blk.batch.n, res, blk.nresults) == MC_OK);
     mc_fuzz_same(&out, p, n);
     mc_buf_free(&out);
     free(res);

@@ -21,10 +21,10 @@ static void mc_corpus_die(const char *what, int rc)
     exit(1);
 }
 
-#define MC_TRY(expr)                                \
-    do {                                            \
-        int rc_ = (expr);                           \
-        if (rc_) mc_corpus_die(#expr, rc_);         \
+#define MC_TRY(expr)                                                                                         \
+    do {                                                                                                     \
+        int rc_ = (expr);                                                                                    \
+        if (rc_) mc_corpus_die(#expr, rc_);                                                                  \
     } while (0)
 
 static void mc_corpus_put(const char *target, const char *name, const void *p, size_t n)

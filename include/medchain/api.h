@@ -62,7 +62,7 @@ typedef struct {
     uint64_t time_ms;
     mc_hash state_digest;
     uint64_t mempool;
-    int halted;             /**< the node stopped applying (see halt_reason) */
+    int halted; /**< the node stopped applying (see halt_reason) */
     const char *halt_reason;
 } mc_api_status;
 
@@ -72,22 +72,21 @@ typedef struct {
     mc_store *store;
     mc_hash chain;
     /** Admits, then waits as asked (at most @p timeout_ms) and fills @p out[0..n). */
-    void (*submit)(void *ctx, const mc_slice *txs, size_t n, int wait, int timeout_ms,
-                   mc_api_txout *out);
+    void (*submit)(void *ctx, const mc_slice *txs, size_t n, int wait, int timeout_ms, mc_api_txout *out);
     void (*status)(void *ctx, mc_api_status *out);
     /** Appends the node's own Prometheus metrics. */
     void (*metrics)(void *ctx, mc_buf *out);
 } mc_api_backend;
 
 typedef struct {
-    const char *bind;        /**< address to listen on, e.g. "127.0.0.1" */
-    uint16_t port;           /**< 0: pick a free port (see mc_api_port) */
-    size_t max_body;         /**< request body cap in bytes */
-    unsigned max_conns;      /**< simultaneous connections */
-    uint64_t skew_ms;        /**< allowed clock difference for signed requests */
-    size_t max_txs;          /**< transactions in one POST /v1/tx */
-    int default_timeout_ms;  /**< wait cap for POST /v1/tx */
-    const char *tls_cert;    /**< PEM file: serve HTTPS (with tls_key) */
+    const char *bind;       /**< address to listen on, e.g. "127.0.0.1" */
+    uint16_t port;          /**< 0: pick a free port (see mc_api_port) */
+    size_t max_body;        /**< request body cap in bytes */
+    unsigned max_conns;     /**< simultaneous connections */
+    uint64_t skew_ms;       /**< allowed clock difference for signed requests */
+    size_t max_txs;         /**< transactions in one POST /v1/tx */
+    int default_timeout_ms; /**< wait cap for POST /v1/tx */
+    const char *tls_cert;   /**< PEM file: serve HTTPS (with tls_key) */
     const char *tls_key;
 } mc_api_opts;
 

@@ -22,23 +22,25 @@ extern "C" {
 #endif
 
 /** An identity's id: tagged hash of the signing key it was registered with; stable for life. */
-typedef struct { uint8_t b[32]; } mc_id;
+typedef struct {
+    uint8_t b[32];
+} mc_id;
 
 /* Caps: every length and count on the wire has one. */
-#define MC_FORMAT_VERSION 1u
-#define MC_MAX_TX_BYTES 65536u          /**< one encoded transaction */
-#define MC_MAX_BODY_BYTES 61440u        /**< a transaction body */
-#define MC_MAX_BATCH_TXS 8192u          /**< transactions in one batch (block) */
-#define MC_MAX_BATCH_BYTES (32u << 20)  /**< one encoded batch */
-#define MC_MAX_ATTRS 16u                /**< attributes on one identity */
-#define MC_MAX_ATTR_KEY 32u             /**< bytes in an attribute key */
-#define MC_MAX_ATTR_VAL 96u             /**< bytes in an attribute value */
-#define MC_MAX_NAME 128u                /**< an org's or chain's display name */
-#define MC_MAX_ORGS 64u                 /**< founding orgs in a genesis config */
-#define MC_MAX_VALIDATORS 64u           /**< validators in a genesis config */
-#define MC_MAX_CERT_SIGS 64u            /**< signatures in one certificate */
-#define MC_MAX_PROOF_DEPTH 64u          /**< hashes in a Merkle inclusion proof */
-#define MC_HEADER_BYTES 245u            /**< an encoded header (fixed size) */
+#define MC_FORMAT_VERSION  1u
+#define MC_MAX_TX_BYTES    65536u      /**< one encoded transaction */
+#define MC_MAX_BODY_BYTES  61440u      /**< a transaction body */
+#define MC_MAX_BATCH_TXS   8192u       /**< transactions in one batch (block) */
+#define MC_MAX_BATCH_BYTES (32u << 20) /**< one encoded batch */
+#define MC_MAX_ATTRS       16u         /**< attributes on one identity */
+#define MC_MAX_ATTR_KEY    32u         /**< bytes in an attribute key */
+#define MC_MAX_ATTR_VAL    96u         /**< bytes in an attribute value */
+#define MC_MAX_NAME        128u        /**< an org's or chain's display name */
+#define MC_MAX_ORGS        64u         /**< founding orgs in a genesis config */
+#define MC_MAX_VALIDATORS  64u         /**< validators in a genesis config */
+#define MC_MAX_CERT_SIGS   64u         /**< signatures in one certificate */
+#define MC_MAX_PROOF_DEPTH 64u         /**< hashes in a Merkle inclusion proof */
+#define MC_HEADER_BYTES    245u        /**< an encoded header (fixed size) */
 
 /** Identity kinds (DESIGN.md section 1). */
 enum mc_identity_kind {
@@ -72,20 +74,20 @@ int mc_tx_kind_parse(const char *name);
  */
 enum mc_txr {
     MC_TXR_OK = 0,
-    MC_TXR_MALFORMED = 1,      /**< the bytes do not decode as a transaction */
-    MC_TXR_WRONG_CHAIN = 2,    /**< signed for another chain */
+    MC_TXR_MALFORMED = 1,   /**< the bytes do not decode as a transaction */
+    MC_TXR_WRONG_CHAIN = 2, /**< signed for another chain */
     MC_TXR_UNKNOWN_KIND = 3,
     MC_TXR_UNKNOWN_SIGNER = 4,
     MC_TXR_SIGNER_REVOKED = 5,
     MC_TXR_BAD_SIG = 6,
-    MC_TXR_BAD_NONCE = 7,      /**< nonce not above the signer's last one: a replay */
-    MC_TXR_BAD_BODY = 8,       /**< the body does not decode for its kind */
-    MC_TXR_UNAUTHORIZED = 9,   /**< this signer may not do this */
+    MC_TXR_BAD_NONCE = 7,    /**< nonce not above the signer's last one: a replay */
+    MC_TXR_BAD_BODY = 8,     /**< the body does not decode for its kind */
+    MC_TXR_UNAUTHORIZED = 9, /**< this signer may not do this */
     MC_TXR_EXISTS = 10,
     MC_TXR_NOT_FOUND = 11,
     MC_TXR_TARGET_REVOKED = 12,
-    MC_TXR_BAD_COSIG = 13,     /**< a required co-signature is missing or wrong */
-    MC_TXR_SAME_KEY = 14,      /**< a rotation to the key already in use */
+    MC_TXR_BAD_COSIG = 13, /**< a required co-signature is missing or wrong */
+    MC_TXR_SAME_KEY = 14,  /**< a rotation to the key already in use */
     MC_TXR_COUNT_
 };
 /** @return the stable name ("OK", "BAD_NONCE", ...), or "UNKNOWN". */
@@ -105,14 +107,14 @@ void mc_id_from_pk(mc_id *id, const mc_sign_pk *pk);
  */
 typedef struct {
     uint8_t version;
-    mc_hash chain;    /**< the chain id (hash of the genesis config) it is signed for */
+    mc_hash chain; /**< the chain id (hash of the genesis config) it is signed for */
     mc_id signer;
-    uint64_t nonce;   /**< must be above the signer's last nonce on the chain */
+    uint64_t nonce; /**< must be above the signer's last nonce on the chain */
     uint16_t kind;
-    mc_slice body;    /**< canonical encoding of the kind's body */
-    mc_sig sig;       /**< Ed25519 over the tx id, by the signer's current key */
-    mc_hash id;       /**< computed: tagged hash "medchain/tx" of everything before sig */
-    mc_slice raw;     /**< the whole encoding */
+    mc_slice body; /**< canonical encoding of the kind's body */
+    mc_sig sig;    /**< Ed25519 over the tx id, by the signer's current key */
+    mc_hash id;    /**< computed: tagged hash "medchain/tx" of everything before sig */
+    mc_slice raw;  /**< the whole encoding */
 } mc_tx;
 
 /**
@@ -125,9 +127,8 @@ int mc_tx_decode(mc_tx *tx, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
  * Encodes and signs a transaction: appends its bytes to @p out and, if @p id_out, its id.
  * @return MC_OK, MC_ETOOBIG, MC_ENOMEM.
  */
-int mc_tx_build(mc_buf *out, mc_hash *id_out, const mc_hash *chain, const mc_id *signer,
-                uint64_t nonce, uint16_t kind, const uint8_t *body, size_t nbody,
-                const mc_sign_sk *sk) MC_WARN_UNUSED_RESULT;
+int mc_tx_build(mc_buf *out, mc_hash *id_out, const mc_hash *chain, const mc_id *signer, uint64_t nonce,
+                uint16_t kind, const uint8_t *body, size_t nbody, const mc_sign_sk *sk) MC_WARN_UNUSED_RESULT;
 
 /** Verifies the transaction's signature against @p pk. @return MC_OK or MC_EBADSIG. */
 int mc_tx_verify(const mc_tx *tx, const mc_sign_pk *pk) MC_WARN_UNUSED_RESULT;
@@ -174,12 +175,12 @@ int mc_identity_decode(mc_identity *idn, const uint8_t *p, size_t n) MC_WARN_UNU
 /** Body of identity.register. The new id is mc_id_from_pk(sign_pk). */
 typedef struct {
     uint8_t kind;
-    mc_id org;          /**< the enrolling org; must be the transaction's signer */
+    mc_id org; /**< the enrolling org; must be the transaction's signer */
     mc_sign_pk sign_pk;
     mc_box_pk box_pk;
     mc_attrs attrs;
     int has_cosig;
-    mc_sig cosig;       /**< patients: the patient's own consent to enrolment */
+    mc_sig cosig; /**< patients: the patient's own consent to enrolment */
 } mc_body_register;
 
 /** Body of identity.rotate: new keys for @c id (signed by the identity or its org). */
@@ -219,7 +220,7 @@ typedef struct {
 } mc_genesis_org;
 
 typedef struct {
-    uint32_t org;       /**< index into the orgs */
+    uint32_t org; /**< index into the orgs */
     mc_sign_pk sign_pk;
     mc_box_pk box_pk;
 } mc_genesis_validator;
@@ -260,11 +261,11 @@ typedef struct {
     uint64_t seq;     /**< the proposer's own batch counter (distinguishes equal batches) */
     uint64_t time_ms; /**< the proposer's clock when it built the batch */
     uint32_t ntx;
-    mc_slice *txs;    /**< ntx encoded transactions (owned array, borrowed bytes) */
+    mc_slice *txs; /**< ntx encoded transactions (owned array, borrowed bytes) */
     int has_cert;
-    mc_cert *cert;    /**< owned, when has_cert */
+    mc_cert *cert; /**< owned, when has_cert */
     mc_sig sig;
-    mc_hash hash;     /**< computed: tagged hash "medchain/batch" of everything before sig */
+    mc_hash hash; /**< computed: tagged hash "medchain/batch" of everything before sig */
     mc_slice raw;
 } mc_batch;
 
@@ -276,18 +277,18 @@ void mc_batch_clear(mc_batch *b);
  * Encodes and signs a batch of already-encoded transactions.
  * @return MC_OK, MC_EINVAL, MC_ETOOBIG, MC_ENOMEM.
  */
-int mc_batch_build(mc_buf *out, mc_hash *hash_out, const mc_hash *chain, const mc_id *proposer,
-                   uint64_t seq, uint64_t time_ms, const mc_slice *txs, uint32_t ntx,
-                   const mc_cert *cert, const mc_sign_sk *sk) MC_WARN_UNUSED_RESULT;
+int mc_batch_build(mc_buf *out, mc_hash *hash_out, const mc_hash *chain, const mc_id *proposer, uint64_t seq,
+                   uint64_t time_ms, const mc_slice *txs, uint32_t ntx, const mc_cert *cert,
+                   const mc_sign_sk *sk) MC_WARN_UNUSED_RESULT;
 
 typedef struct {
     uint8_t version;
     mc_hash chain;
     uint64_t height;
-    mc_hash prev;         /**< hash of the previous header (zero at genesis) */
-    mc_hash batch_hash;   /**< the ordered batch (at genesis: hash of the genesis config) */
+    mc_hash prev;       /**< hash of the previous header (zero at genesis) */
+    mc_hash batch_hash; /**< the ordered batch (at genesis: hash of the genesis config) */
     mc_id proposer;
-    uint64_t time_ms;     /**< block time: deterministic, never goes backwards */
+    uint64_t time_ms; /**< block time: deterministic, never goes backwards */
     uint32_t ntx;
     mc_hash tx_root;      /**< Merkle root of the transactions */
     mc_hash result_root;  /**< Merkle root of (tx id, result) pairs */
@@ -350,8 +351,8 @@ int mc_merkle_verify(const mc_hash *leaf, const mc_merkle_proof *proof,
  * signer id, time, nonce, method, path (with query) and SHA-256 of the body.
  */
 void mc_request_digest(mc_hash *out, const mc_hash *chain, const mc_id *signer, uint64_t time_ms,
-                       const uint8_t nonce[MC_REQ_NONCE_BYTES], const char *method,
-                       const char *path, const mc_hash *body_hash);
+                       const uint8_t nonce[MC_REQ_NONCE_BYTES], const char *method, const char *path,
+                       const mc_hash *body_hash);
 
 #ifdef __cplusplus
 }

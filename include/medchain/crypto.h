@@ -22,12 +22,24 @@ extern "C" {
 #endif
 
 /* Fixed-size values are value types. */
-typedef struct { uint8_t b[32]; } mc_hash;
-typedef struct { uint8_t b[32]; } mc_sign_pk;
-typedef struct { uint8_t b[64]; } mc_sign_sk; /* libsodium layout: seed || public key */
-typedef struct { uint8_t b[64]; } mc_sig;
-typedef struct { uint8_t b[32]; } mc_box_pk;
-typedef struct { uint8_t b[32]; } mc_box_sk;
+typedef struct {
+    uint8_t b[32];
+} mc_hash;
+typedef struct {
+    uint8_t b[32];
+} mc_sign_pk;
+typedef struct {
+    uint8_t b[64];
+} mc_sign_sk; /* libsodium layout: seed || public key */
+typedef struct {
+    uint8_t b[64];
+} mc_sig;
+typedef struct {
+    uint8_t b[32];
+} mc_box_pk;
+typedef struct {
+    uint8_t b[32];
+} mc_box_sk;
 
 /** Initialises libsodium. Idempotent. @return MC_OK or MC_ECRYPTO. */
 int mc_crypto_init(void) MC_WARN_UNUSED_RESULT;
@@ -36,7 +48,9 @@ int mc_crypto_init(void) MC_WARN_UNUSED_RESULT;
 void mc_sha256(mc_hash *out, const void *p, size_t n);
 
 /** Incremental SHA-256. The struct is opaque storage for libcrypto's state. */
-typedef struct { uint64_t opaque[16]; } mc_sha256_ctx;
+typedef struct {
+    uint64_t opaque[16];
+} mc_sha256_ctx;
 void mc_sha256_init(mc_sha256_ctx *c);
 void mc_sha256_update(mc_sha256_ctx *c, const void *p, size_t n);
 void mc_sha256_final(mc_sha256_ctx *c, mc_hash *out);
@@ -71,8 +85,7 @@ void mc_sign(mc_sig *sig, const void *msg, size_t n, const mc_sign_sk *sk);
  * keys, so a valid signature is not malleable.
  * @return MC_OK or MC_EBADSIG.
  */
-int mc_verify(const mc_sig *sig, const void *msg, size_t n, const mc_sign_pk *pk)
-    MC_WARN_UNUSED_RESULT;
+int mc_verify(const mc_sig *sig, const void *msg, size_t n, const mc_sign_pk *pk) MC_WARN_UNUSED_RESULT;
 
 /** One signature to check in mc_verify_many(). */
 typedef struct {
@@ -107,9 +120,9 @@ int mc_seal(uint8_t *out, const uint8_t *m, size_t n, const mc_box_pk *pk) MC_WA
 int mc_seal_open(uint8_t *out, const uint8_t *c, size_t n, const mc_box_pk *pk,
                  const mc_box_sk *sk) MC_WARN_UNUSED_RESULT;
 
-#define MC_AEAD_KEYBYTES 32u
+#define MC_AEAD_KEYBYTES   32u
 #define MC_AEAD_NONCEBYTES 24u
-#define MC_AEAD_ABYTES 16u
+#define MC_AEAD_ABYTES     16u
 /** XChaCha20-Poly1305: @p out holds n + MC_AEAD_ABYTES. */
 void mc_aead_encrypt(uint8_t *out, const uint8_t *m, size_t n, const uint8_t *ad, size_t nad,
                      const uint8_t nonce[MC_AEAD_NONCEBYTES], const uint8_t key[MC_AEAD_KEYBYTES]);

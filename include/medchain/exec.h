@@ -32,13 +32,13 @@ typedef struct {
 
 /** What the chain looks like now. */
 typedef struct {
-    int initialised;       /**< 0 until genesis has been applied */
-    mc_hash chain;         /**< chain id */
-    uint64_t height;       /**< height of the tip */
-    mc_hash tip;           /**< header hash of the tip */
-    uint64_t time_ms;      /**< block time of the tip */
-    mc_hash state_digest;  /**< state digest of the tip */
-    uint64_t txs;          /**< transactions applied since this exec was opened */
+    int initialised;      /**< 0 until genesis has been applied */
+    mc_hash chain;        /**< chain id */
+    uint64_t height;      /**< height of the tip */
+    mc_hash tip;          /**< header hash of the tip */
+    uint64_t time_ms;     /**< block time of the tip */
+    mc_hash state_digest; /**< state digest of the tip */
+    uint64_t txs;         /**< transactions applied since this exec was opened */
 } mc_exec_info;
 
 /**
@@ -59,13 +59,13 @@ void mc_exec_get_info(mc_exec *x, mc_exec_info *info);
 
 /** The outcome of one ordered batch. Arrays are owned by the exec, valid until the next apply. */
 typedef struct {
-    int applied;           /**< 1: a block was made; 0: the batch was skipped */
-    int skip_reason;       /**< when skipped: MC_EINVAL (malformed or other chain), MC_EBADSIG,
-                                MC_EDENIED (proposer not a validator), MC_EEXIST (seen before) */
+    int applied;     /**< 1: a block was made; 0: the batch was skipped */
+    int skip_reason; /**< when skipped: MC_EINVAL (malformed or other chain), MC_EBADSIG,
+                          MC_EDENIED (proposer not a validator), MC_EEXIST (seen before) */
     mc_header header;
     mc_hash header_hash;
     uint32_t ntx;
-    const mc_hash *txids;  /**< ids of the block's transactions */
+    const mc_hash *txids; /**< ids of the block's transactions */
     const uint16_t *results;
 } mc_exec_result;
 

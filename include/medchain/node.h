@@ -30,19 +30,19 @@ typedef struct {
     char orderer[16];           /**< "solo" */
     char tls_cert[1024];        /**< PEM certificate: serve HTTPS */
     char tls_key[1024];
-    char port_file[1024];       /**< if set, the bound port is written here once listening */
-    unsigned batch_max_txs;     /**< transactions per batch (block) */
-    unsigned batch_linger_ms;   /**< wait for more transactions before cutting a small batch */
+    char port_file[1024];        /**< if set, the bound port is written here once listening */
+    unsigned batch_max_txs;      /**< transactions per batch (block) */
+    unsigned batch_linger_ms;    /**< wait for more transactions before cutting a small batch */
     unsigned batch_max_inflight; /**< own batches ordered but not yet applied before cutting another */
-    unsigned mempool_max;       /**< admitted transactions not yet committed */
-    unsigned mempool_max_mb;    /**< bytes of those transactions, in MiB */
-    size_t max_body_bytes;      /**< HTTP request body cap */
+    unsigned mempool_max;        /**< admitted transactions not yet committed */
+    unsigned mempool_max_mb;     /**< bytes of those transactions, in MiB */
+    size_t max_body_bytes;       /**< HTTP request body cap */
     unsigned max_connections;
     unsigned max_txs_per_request;
-    unsigned clock_skew_ms;     /**< allowed skew for signed requests */
-    unsigned wait_timeout_ms;   /**< default wait for POST /v1/tx */
-    unsigned verify_threads;    /**< 0: one per CPU */
-    unsigned map_size_mb;       /**< LMDB map size (address space reserved for the store) */
+    unsigned clock_skew_ms;   /**< allowed skew for signed requests */
+    unsigned wait_timeout_ms; /**< default wait for POST /v1/tx */
+    unsigned verify_threads;  /**< 0: one per CPU */
+    unsigned map_size_mb;     /**< LMDB map size (address space reserved for the store) */
     int log_level;
 } mc_node_config;
 

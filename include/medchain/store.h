@@ -89,12 +89,10 @@ int mc_store_get_tip(mc_store_txn *txn, uint64_t *height, mc_hash *hash) MC_WARN
 int mc_store_put_tip(mc_store_txn *txn, uint64_t height, const mc_hash *hash) MC_WARN_UNUSED_RESULT;
 /** Named metadata blobs ("genesis", "opos", "digest"). */
 int mc_store_get_meta(mc_store_txn *txn, const char *name, mc_slice *val) MC_WARN_UNUSED_RESULT;
-int mc_store_put_meta(mc_store_txn *txn, const char *name, const void *val,
-                      size_t n) MC_WARN_UNUSED_RESULT;
+int mc_store_put_meta(mc_store_txn *txn, const char *name, const void *val, size_t n) MC_WARN_UNUSED_RESULT;
 
 int mc_store_get_block(mc_store_txn *txn, uint64_t height, mc_slice *block) MC_WARN_UNUSED_RESULT;
-int mc_store_put_block(mc_store_txn *txn, uint64_t height, const void *block,
-                       size_t n) MC_WARN_UNUSED_RESULT;
+int mc_store_put_block(mc_store_txn *txn, uint64_t height, const void *block, size_t n) MC_WARN_UNUSED_RESULT;
 
 /** Where a transaction is: its first occurrence, or the one that applied (a replay never moves it). */
 int mc_store_get_txloc(mc_store_txn *txn, const mc_hash *txid, uint64_t *height,
@@ -113,7 +111,8 @@ int mc_store_put_identity(mc_store_txn *txn, const mc_identity *idn) MC_WARN_UNU
 int mc_store_get_nonce(mc_store_txn *txn, const mc_id *id, uint64_t *nonce) MC_WARN_UNUSED_RESULT;
 int mc_store_put_nonce(mc_store_txn *txn, const mc_id *id, uint64_t nonce) MC_WARN_UNUSED_RESULT;
 /** Validator membership and each validator's latest signed batch time. */
-int mc_store_get_validator(mc_store_txn *txn, const mc_id *node, uint64_t *last_time_ms) MC_WARN_UNUSED_RESULT;
+int mc_store_get_validator(mc_store_txn *txn, const mc_id *node,
+                           uint64_t *last_time_ms) MC_WARN_UNUSED_RESULT;
 int mc_store_put_validator(mc_store_txn *txn, const mc_id *node, uint64_t last_time_ms) MC_WARN_UNUSED_RESULT;
 /** Batches already applied (a batch ordered twice is applied once). */
 int mc_store_get_batch_seen(mc_store_txn *txn, const mc_hash *batch, uint64_t *height) MC_WARN_UNUSED_RESULT;

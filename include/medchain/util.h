@@ -17,8 +17,8 @@ extern "C" {
 #endif
 
 #define MC_WARN_UNUSED_RESULT __attribute__((warn_unused_result))
-#define MC_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#define MC_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define MC_PRINTF(a, b)       __attribute__((format(printf, a, b)))
+#define MC_ARRAY_LEN(a)       (sizeof(a) / sizeof((a)[0]))
 
 /** Every fallible function in medchain returns one of these; MC_OK is zero. */
 enum mc_err {
@@ -145,7 +145,8 @@ int mc_file_read(const char *path, mc_buf *out) MC_WARN_UNUSED_RESULT;
 int mc_file_write_atomic(const char *path, const void *p, size_t n, int mode) MC_WARN_UNUSED_RESULT;
 /** fsyncs a directory so that renames and creations in it are durable. */
 int mc_dir_sync(const char *dir) MC_WARN_UNUSED_RESULT;
-/** Creates a directory and its parents (mode 0700 for new ones; each new name made durable). @return MC_OK or MC_EIO. */
+/** Creates a directory and its parents (mode 0700 for new ones; each new name made durable). @return MC_OK or
+ * MC_EIO. */
 int mc_dir_make(const char *path) MC_WARN_UNUSED_RESULT;
 
 /** Parses a decimal unsigned integer that must fill the whole string. @return MC_OK/MC_EINVAL. */

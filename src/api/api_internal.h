@@ -28,7 +28,7 @@ struct mc_api {
 typedef struct {
     mc_buf body;
     int started;
-    int answered;      /* a response was queued before the body was read */
+    int answered; /* a response was queued before the body was read */
     int too_big;
     int target_too_long;
     uint64_t start_ns;
@@ -38,8 +38,8 @@ typedef struct {
 /* What a handler produces. */
 typedef struct {
     unsigned status;
-    json_t *json;      /* owned; NULL for text */
-    mc_buf text;       /* the body when is_text */
+    json_t *json; /* owned; NULL for text */
+    mc_buf text;  /* the body when is_text */
     int is_text;
     const char *ctype; /* content type of a text body */
 } mc_resp;
@@ -49,10 +49,10 @@ typedef struct {
     mc_api *api;
     struct MHD_Connection *conn;
     const char *method;
-    const char *path;  /* without query */
-    const char *full;  /* path and query as signed */
+    const char *path; /* without query */
+    const char *full; /* path and query as signed */
     mc_slice body;
-    mc_id signer;      /* valid after auth */
+    mc_id signer; /* valid after auth */
 } mc_call;
 
 /* errors.c */

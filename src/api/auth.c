@@ -82,7 +82,7 @@ static int mc_nonce_check_and_add(mc_nonce_cache *c, const mc_id *signer, const 
     pthread_mutex_lock(&c->lock);
     uint64_t now = mc_time_mono_ms();
     if (now - c->gen_start >= c->window_ms) {
-        uint8_t (*old)[16] = c->gen[1];
+        uint8_t(*old)[16] = c->gen[1];
         memset(old, 0, (size_t)MC_NONCE_SLOTS * 16);
         c->gen[1] = c->gen[0];
         c->used[1] = c->used[0];
@@ -116,18 +116,21 @@ static const char *mc_hdr(mc_call *call, const char *name)
 
 /* The cheap part: headers well formed, time within the skew (and not before this node started:
  * its replay memory starts empty), signer an active registered identity. */
-static int mc_api_auth_headers(mc_call *call, mc_resp *r, mc_identity *idn, uint64_t *t, uint8_t *nonce, mc_sig *sig)
+static int mc_api_auth_headers(mc_call *call, mc_resp *r, mc_identity *idn, uint64_t *t, uint8_t *nonce,
+                               mc_sig *sig)
 {
     const char *zs = mc_hdr(call, "X-MC-Signer"), *zt = mc_hdr(call, "X-MC-Time"),
                *zn = mc_hdr(call, "X-MC-Nonce"), *zg = mc_hdr(call, "X-MC-Signature");
     mc_api *api = call->api;
     int rc;
     if (!zs || !zt || !zn || !zg) {
-        mc_resp_error(r, 401, "EAUTH", "signed request required (X-MC-Signer, X-MC-Time, X-MC-Nonce, X-MC-Signature)");
+        mc_resp_error(r, 401, "EAUTH",
+                      "signed request required (X-MC-Signer, X-MC-Time, X-MC-Nonce, X-MC-Signature)");
         goto refused;
     }
     if (mc_hex_decode(call->signer.b, 32, zs, strlen(zs)) || mc_parse_u64(zt, t) ||
-        mc_hex_decode(nonce, MC_REQ_NONCE_BYTES, zn, strlen(zn)) || mc_hex_decode(sig->b, 64, zg, strlen(zg))) {
+        mc_hex_decode(nonce, MC_REQ_NONCE_BYTES, zn, strlen(zn)) ||
+        mc_hex_decode(sig->b, 64, zg, strlen(zg))) {
         mc_resp_error(r, 401, "EAUTH", "malformed authentication headers");
         goto refused;
     }

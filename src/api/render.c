@@ -23,13 +23,12 @@ static json_t *mc_json_attrs(const mc_attrs *a)
 json_t *mc_json_identity(const mc_identity *idn)
 {
     const char *kind = mc_identity_kind_name(idn->kind);
-    return json_pack("{s:o,s:s,s:s,s:o,s:o,s:o,s:I,s:I,s:i,s:o}", "id", mc_json_hex(idn->id.b, 32),
-                     "kind", kind ? kind : "unknown", "status",
-                     idn->status == MC_ID_ACTIVE ? "active" : "revoked", "org",
-                     mc_json_hex(idn->org.b, 32), "sign_pk", mc_json_hex(idn->sign_pk.b, 32),
-                     "box_pk", mc_json_hex(idn->box_pk.b, 32), "registered_at",
-                     (json_int_t)idn->registered_at, "updated_at", (json_int_t)idn->updated_at,
-                     "revoke_reason", (int)idn->revoke_reason, "attributes", mc_json_attrs(&idn->attrs));
+    return json_pack("{s:o,s:s,s:s,s:o,s:o,s:o,s:I,s:I,s:i,s:o}", "id", mc_json_hex(idn->id.b, 32), "kind",
+                     kind ? kind : "unknown", "status", idn->status == MC_ID_ACTIVE ? "active" : "revoked",
+                     "org", mc_json_hex(idn->org.b, 32), "sign_pk", mc_json_hex(idn->sign_pk.b, 32), "box_pk",
+                     mc_json_hex(idn->box_pk.b, 32), "registered_at", (json_int_t)idn->registered_at,
+                     "updated_at", (json_int_t)idn->updated_at, "revoke_reason", (int)idn->revoke_reason,
+                     "attributes", mc_json_attrs(&idn->attrs));
 }
 
 static json_t *mc_json_body(const mc_tx *tx)
@@ -43,8 +42,8 @@ static json_t *mc_json_body(const mc_tx *tx)
         const char *kind = mc_identity_kind_name(b.kind);
         return json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:b}", "id", mc_json_hex(id.b, 32), "kind",
                          kind ? kind : "unknown", "org", mc_json_hex(b.org.b, 32), "sign_pk",
-                         mc_json_hex(b.sign_pk.b, 32), "box_pk", mc_json_hex(b.box_pk.b, 32),
-                         "attributes", mc_json_attrs(&b.attrs), "cosigned", b.has_cosig);
+                         mc_json_hex(b.sign_pk.b, 32), "box_pk", mc_json_hex(b.box_pk.b, 32), "attributes",
+                         mc_json_attrs(&b.attrs), "cosigned", b.has_cosig);
     }
     case MC_TX_IDENTITY_ROTATE: {
         mc_body_rotate b;
@@ -65,9 +64,9 @@ static json_t *mc_json_body(const mc_tx *tx)
 json_t *mc_json_tx(const mc_tx *tx, int with_body)
 {
     const char *kind = mc_tx_kind_name(tx->kind);
-    json_t *j = json_pack("{s:o,s:s,s:o,s:I}", "id", mc_json_hex(tx->id.b, 32), "kind",
-                          kind ? kind : "unknown", "signer", mc_json_hex(tx->signer.b, 32), "nonce",
-                          (json_int_t)tx->nonce);
+    json_t *j =
+        json_pack("{s:o,s:s,s:o,s:I}", "id", mc_json_hex(tx->id.b, 32), "kind", kind ? kind : "unknown",
+                  "signer", mc_json_hex(tx->signer.b, 32), "nonce", (json_int_t)tx->nonce);
     if (j && with_body) {
         json_object_set_new(j, "body", mc_json_body(tx));
         json_object_set_new(j, "raw", mc_json_hex(tx->raw.p, tx->raw.n));
@@ -77,13 +76,12 @@ json_t *mc_json_tx(const mc_tx *tx, int with_body)
 
 json_t *mc_json_header(const mc_header *h, const mc_hash *hash)
 {
-    return json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:I,s:i,s:o,s:o,s:o}", "height", (json_int_t)h->height,
-                     "hash", mc_json_hex(hash->b, 32), "chain", mc_json_hex(h->chain.b, 32), "prev",
-                     mc_json_hex(h->prev.b, 32), "batch_hash", mc_json_hex(h->batch_hash.b, 32),
-                     "proposer", mc_json_hex(h->proposer.b, 32), "time_ms", (json_int_t)h->time_ms,
-                     "ntx", (int)h->ntx, "tx_root", mc_json_hex(h->tx_root.b, 32), "result_root",
-                     mc_json_hex(h->result_root.b, 32), "state_digest",
-                     mc_json_hex(h->state_digest.b, 32));
+    return json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:I,s:i,s:o,s:o,s:o}", "height", (json_int_t)h->height, "hash",
+                     mc_json_hex(hash->b, 32), "chain", mc_json_hex(h->chain.b, 32), "prev",
+                     mc_json_hex(h->prev.b, 32), "batch_hash", mc_json_hex(h->batch_hash.b, 32), "proposer",
+                     mc_json_hex(h->proposer.b, 32), "time_ms", (json_int_t)h->time_ms, "ntx", (int)h->ntx,
+                     "tx_root", mc_json_hex(h->tx_root.b, 32), "result_root",
+                     mc_json_hex(h->result_root.b, 32), "state_digest", mc_json_hex(h->state_digest.b, 32));
 }
 
 int mc_txout_json(mc_buf *out, const mc_api_txout *o)
@@ -100,7 +98,8 @@ int mc_txout_json(mc_buf *out, const mc_api_txout *o)
     if (!rc && o->state == MC_TXS_COMMITTED)
         rc = mc_buf_printf(out, ",\"height\":%llu,\"index\":%u", (unsigned long long)o->height, o->index);
     if (!rc && o->state == MC_TXS_FAILED)
-        rc = mc_buf_printf(out, ",\"error\":\"%s\",\"reason\":\"%s\"", mc_errname(o->err), mc_strerror(o->err));
+        rc = mc_buf_printf(out, ",\"error\":\"%s\",\"reason\":\"%s\"", mc_errname(o->err),
+                           mc_strerror(o->err));
     if (!rc) rc = mc_buf_append(out, "}", 1);
     return rc;
 }

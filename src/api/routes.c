@@ -40,12 +40,11 @@ static void mc_route_status(mc_call *c, mc_resp *r)
     mc_api_status s = {0};
     c->api->be.status(c->api->be.ctx, &s);
     json_t *j = json_pack("{s:s,s:s,s:o,s:o,s:s,s:I,s:o,s:I,s:o,s:I,s:b}", "version", "medchain/0.1.0",
-                          "chain_name", s.chain_name ? s.chain_name : "", "chain",
-                          mc_json_hex(s.chain.b, 32), "node", mc_json_hex(s.node_id.b, 32), "orderer",
-                          s.orderer ? s.orderer : "", "height", (json_int_t)s.height, "tip",
-                          mc_json_hex(s.tip.b, 32), "time_ms", (json_int_t)s.time_ms, "state_digest",
-                          mc_json_hex(s.state_digest.b, 32), "mempool", (json_int_t)s.mempool,
-                          "halted", s.halted);
+                          "chain_name", s.chain_name ? s.chain_name : "", "chain", mc_json_hex(s.chain.b, 32),
+                          "node", mc_json_hex(s.node_id.b, 32), "orderer", s.orderer ? s.orderer : "",
+                          "height", (json_int_t)s.height, "tip", mc_json_hex(s.tip.b, 32), "time_ms",
+                          (json_int_t)s.time_ms, "state_digest", mc_json_hex(s.state_digest.b, 32), "mempool",
+                          (json_int_t)s.mempool, "halted", s.halted);
     if (j && s.halted && s.halt_reason) json_object_set_new(j, "halt_reason", json_string(s.halt_reason));
     mc_ok(r, j);
 }
@@ -72,9 +71,10 @@ static int mc_parse_submit_binary(mc_call *c, mc_resp *r, mc_slice **pslices, si
         n++;
     }
     if (d.err || n == 0 || n > c->api->opts.max_txs) {
-        mc_resp_error(r, n > c->api->opts.max_txs ? 413 : 400, n > c->api->opts.max_txs ? "ETOOBIG" : "EINVAL",
-                      n > c->api->opts.max_txs ? "too many transactions in one request"
-                                               : "body must be transactions, each a u32 length and its bytes");
+        mc_resp_error(
+            r, n > c->api->opts.max_txs ? 413 : 400, n > c->api->opts.max_txs ? "ETOOBIG" : "EINVAL",
+            n > c->api->opts.max_txs ? "too many transactions in one request"
+                                     : "body must be transactions, each a u32 length and its bytes");
         return MC_EINVAL;
     }
     if (!(*pslices = calloc(n, sizeof **pslices))) {
@@ -93,7 +93,8 @@ static int mc_parse_submit(mc_call *c, mc_resp *r, uint8_t **pbuf, mc_slice **ps
 {
     json_error_t jerr;
     json_t *root = json_loadb((const char *)c->body.p, c->body.n, JSON_REJECT_DUPLICATES, &jerr);
-    json_t *one = root ? json_object_get(root, "tx") : NULL, *many = root ? json_object_get(root, "txs") : NULL;
+    json_t *one = root ? json_object_get(root, "tx") : NULL,
+           *many = root ? json_object_get(root, "txs") : NULL;
     size_t n = 0, total = 0;
     int rc = MC_EINVAL;
     if (!root || !json_is_object(root) || (!one) == (!many) || (one && !json_is_string(one)) ||
@@ -111,7 +112,8 @@ static int mc_parse_submit(mc_call *c, mc_resp *r, uint8_t **pbuf, mc_slice **ps
     for (size_t i = 0; i < n; i++) {
         json_t *s = one ? one : json_array_get(many, i);
         if (!json_is_string(s) || json_string_length(s) % 2 || json_string_length(s) > 2 * MC_MAX_TX_BYTES) {
-            mc_resp_error(r, 400, "EINVAL", "each transaction must be an even-length hex string within the size cap");
+            mc_resp_error(r, 400, "EINVAL",
+                          "each transaction must be an even-length hex string within the size cap");
             goto out;
         }
         total += json_string_length(s) / 2;
@@ -162,7 +164,8 @@ static void mc_route_submit(mc_call *c, mc_resp *r)
     }
     const char *ctype = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, "Content-Type");
     int binary = ctype && strncmp(ctype, "application/octet-stream", 24) == 0;
-    if (binary ? mc_parse_submit_binary(c, r, &txs, &n) : mc_parse_submit(c, r, &buf, &txs, &n, &single)) goto out;
+    if (binary ? mc_parse_submit_binary(c, r, &txs, &n) : mc_parse_submit(c, r, &buf, &txs, &n, &single))
+        goto out;
     if (!(outs = calloc(n, sizeof *outs))) {
         mc_resp_err(r, MC_ENOMEM, NULL);
         goto out;
@@ -242,9 +245,10 @@ static void mc_route_block(mc_call *c, mc_resp *r, mc_store_txn *txn, const char
     json_t *j = json_pack("{s:o}", "header", mc_json_header(&blk.header, &hh));
     json_t *txs = json_array();
     if (h > 0 && mc_batch_decode(&b, blk.batch.p, blk.batch.n) == MC_OK) {
-        json_object_set_new(j, "batch", json_pack("{s:o,s:I,s:I,s:b}", "proposer", mc_json_hex(b.proposer.b, 32),
-                                                  "seq", (json_int_t)b.seq, "time_ms", (json_int_t)b.time_ms,
-                                                  "has_certificate", b.has_cert));
+        json_object_set_new(j, "batch",
+                            json_pack("{s:o,s:I,s:I,s:b}", "proposer", mc_json_hex(b.proposer.b, 32), "seq",
+                                      (json_int_t)b.seq, "time_ms", (json_int_t)b.time_ms, "has_certificate",
+                                      b.has_cert));
         for (uint64_t i = offset; i < b.ntx && i < offset + limit; i++) {
             mc_tx tx;
             json_t *t;
@@ -315,7 +319,8 @@ static json_t *mc_json_proof(const mc_merkle_proof *p)
 {
     json_t *path = json_array();
     for (uint32_t i = 0; i < p->depth; i++) json_array_append_new(path, mc_json_hex(p->path[i].b, 32));
-    return json_pack("{s:I,s:I,s:o}", "index", (json_int_t)p->index, "size", (json_int_t)p->size, "path", path);
+    return json_pack("{s:I,s:I,s:o}", "index", (json_int_t)p->index, "size", (json_int_t)p->size, "path",
+                     path);
 }
 
 static void mc_route_proof(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg)
@@ -353,10 +358,10 @@ static void mc_route_proof(mc_call *c, mc_resp *r, mc_store_txn *txn, const char
     mc_hash hh;
     mc_header_hash(&hh, &blk.header);
     mc_ok(r, json_pack("{s:o,s:o,s:I,s:s,s:o,s:o,s:o,s:o}", "id", mc_json_hex(tx.id.b, 32), "tx",
-                       mc_json_hex(b.txs[i].p, b.txs[i].n), "height", (json_int_t)blk.header.height,
-                       "result", mc_txr_name(mc_block_result(&blk, i)), "tx_proof", mc_json_proof(tp),
-                       "result_proof", mc_json_proof(rp), "header", mc_json_hex(hb.p, hb.n),
-                       "header_fields", mc_json_header(&blk.header, &hh)));
+                       mc_json_hex(b.txs[i].p, b.txs[i].n), "height", (json_int_t)blk.header.height, "result",
+                       mc_txr_name(mc_block_result(&blk, i)), "tx_proof", mc_json_proof(tp), "result_proof",
+                       mc_json_proof(rp), "header", mc_json_hex(hb.p, hb.n), "header_fields",
+                       mc_json_header(&blk.header, &hh)));
 out:
     mc_batch_clear(&b);
     free(leaves);

@@ -16,7 +16,8 @@ static enum MHD_Result mc_api_send(struct MHD_Connection *conn, mc_resp *r)
     struct MHD_Response *resp;
     if (r->is_text) {
         resp = MHD_create_response_from_buffer(r->text.n, r->text.p, MHD_RESPMEM_MUST_COPY);
-        if (resp) MHD_add_response_header(resp, "Content-Type", r->ctype ? r->ctype : "text/plain; version=0.0.4");
+        if (resp)
+            MHD_add_response_header(resp, "Content-Type", r->ctype ? r->ctype : "text/plain; version=0.0.4");
     } else {
         char *s = json_dumps(r->json, JSON_COMPACT);
         if (!s) return MHD_NO;
@@ -103,8 +104,12 @@ static enum MHD_Result mc_api_handler(void *cls, struct MHD_Connection *conn, co
     } else if (req->target_too_long) {
         mc_resp_error(&r, MHD_HTTP_URI_TOO_LONG, "ETOOBIG", "request target too long");
     } else {
-        mc_call call = {.api = api, .conn = conn, .method = method, .path = url,
-                        .full = req->target, .body = {req->body.p, req->body.n}};
+        mc_call call = {.api = api,
+                        .conn = conn,
+                        .method = method,
+                        .path = url,
+                        .full = req->target,
+                        .body = {req->body.p, req->body.n}};
         mc_api_route(&call, &r);
     }
     if (!r.status) mc_resp_error(&r, 500, "EINTERNAL", "no response");
@@ -168,8 +173,8 @@ int mc_api_start(mc_api **pp, const mc_api_opts *opts, const mc_api_backend *bac
         rc = MC_EINVAL;
         goto fail;
     }
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_POLL | MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
     if (opts->tls_cert || opts->tls_key) {
         api->tls_cert = opts->tls_cert ? mc_read_pem(opts->tls_cert) : NULL;
         api->tls_key = opts->tls_key ? mc_read_pem(opts->tls_key) : NULL;
@@ -185,13 +190,11 @@ int mc_api_start(mc_api **pp, const mc_api_opts *opts, const mc_api_backend *bac
         {MHD_OPTION_END, 0, NULL},
     };
     api->d = MHD_start_daemon(
-        flags, 0, NULL, NULL, mc_api_handler, api, MHD_OPTION_SOCK_ADDR, &sa,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)api->opts.max_conns, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)60, MHD_OPTION_NOTIFY_COMPLETED, mc_api_completed, api,
-        MHD_OPTION_URI_LOG_CALLBACK, mc_api_uri_log, api,
-        MHD_OPTION_EXTERNAL_LOGGER, mc_api_mhd_log, api, MHD_OPTION_THREAD_STACK_SIZE,
-        (size_t)(512u << 10), MHD_OPTION_ARRAY, (flags & MHD_USE_TLS) ? tls : tls + 2,
-        MHD_OPTION_END);
+        flags, 0, NULL, NULL, mc_api_handler, api, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)api->opts.max_conns, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+        MHD_OPTION_NOTIFY_COMPLETED, mc_api_completed, api, MHD_OPTION_URI_LOG_CALLBACK, mc_api_uri_log, api,
+        MHD_OPTION_EXTERNAL_LOGGER, mc_api_mhd_log, api, MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512u << 10),
+        MHD_OPTION_ARRAY, (flags & MHD_USE_TLS) ? tls : tls + 2, MHD_OPTION_END);
     if (!api->d) {
         rc = MC_EIO;
         goto fail;

@@ -24,8 +24,7 @@ static void mc_cert_dec(mc_dec *d, mc_cert *c)
         mc_dec_fixed(d, c->signers[i].b, 32);
         mc_dec_fixed(d, c->sigs[i].b, 64);
         /* signers strictly increasing: one certificate, one encoding, no double counting */
-        if (i > 0 && memcmp(c->signers[i - 1].b, c->signers[i].b, 32) >= 0)
-            mc_dec_fail(d, MC_EINVAL);
+        if (i > 0 && memcmp(c->signers[i - 1].b, c->signers[i].b, 32) >= 0) mc_dec_fail(d, MC_EINVAL);
     }
 }
 
@@ -79,9 +78,9 @@ int mc_batch_decode(mc_batch *b, const uint8_t *p, size_t n)
     return MC_OK;
 }
 
-int mc_batch_build(mc_buf *out, mc_hash *hash_out, const mc_hash *chain, const mc_id *proposer,
-                   uint64_t seq, uint64_t time_ms, const mc_slice *txs, uint32_t ntx,
-                   const mc_cert *cert, const mc_sign_sk *sk)
+int mc_batch_build(mc_buf *out, mc_hash *hash_out, const mc_hash *chain, const mc_id *proposer, uint64_t seq,
+                   uint64_t time_ms, const mc_slice *txs, uint32_t ntx, const mc_cert *cert,
+                   const mc_sign_sk *sk)
 {
     if (ntx > MC_MAX_BATCH_TXS) return MC_ETOOBIG;
     size_t start = out->n;

@@ -49,7 +49,7 @@ void mc_header_hash(mc_hash *out, const mc_header *h)
 {
     uint8_t tmp[MC_HEADER_BYTES + 1];
     mc_buf b = {tmp, 0, sizeof tmp, MC_HEADER_BYTES}; /* stack-backed, exactly one header */
-    if (mc_header_encode(&b, h) != MC_OK) { /* cannot happen: fixed size */
+    if (mc_header_encode(&b, h) != MC_OK) {           /* cannot happen: fixed size */
         memset(out, 0, sizeof *out);
         return;
     }

@@ -23,8 +23,7 @@ static int mc_genesis_check(const mc_genesis *g)
             if (memcmp(g->orgs[i].sign_pk.b, g->orgs[j].sign_pk.b, 32) == 0) return MC_EINVAL;
     for (uint32_t i = 0; i < g->nvalidators; i++) {
         for (uint32_t j = i + 1; j < g->nvalidators; j++)
-            if (memcmp(g->validators[i].sign_pk.b, g->validators[j].sign_pk.b, 32) == 0)
-                return MC_EINVAL;
+            if (memcmp(g->validators[i].sign_pk.b, g->validators[j].sign_pk.b, 32) == 0) return MC_EINVAL;
         for (uint32_t j = 0; j < g->norgs; j++) /* a node must not share an org's id */
             if (memcmp(g->validators[i].sign_pk.b, g->orgs[j].sign_pk.b, 32) == 0) return MC_EINVAL;
     }

@@ -10,8 +10,7 @@ static int mc_attr_key_ok(const char *k, size_t n)
     if (n == 0 || n > MC_MAX_ATTR_KEY) return 0;
     for (size_t i = 0; i < n; i++) {
         char c = k[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
-            return 0;
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-')) return 0;
     }
     return 1;
 }
@@ -97,7 +96,10 @@ static void mc_attrs_dec(mc_dec *d, mc_attrs *a)
     }
 }
 
-static int mc_kind_ok(int kind) { return kind >= MC_ID_ORG && kind <= MC_ID_NODE; }
+static int mc_kind_ok(int kind)
+{
+    return kind >= MC_ID_ORG && kind <= MC_ID_NODE;
+}
 
 int mc_identity_encode(mc_buf *out, const mc_identity *idn)
 {
@@ -133,8 +135,7 @@ int mc_identity_decode(mc_identity *idn, const uint8_t *p, size_t n)
     idn->updated_at = mc_dec_u64(&d);
     idn->revoke_reason = mc_dec_u16(&d);
     mc_attrs_dec(&d, &idn->attrs);
-    if (!d.err && (!mc_kind_ok(idn->kind) ||
-                   (idn->status != MC_ID_ACTIVE && idn->status != MC_ID_REVOKED)))
+    if (!d.err && (!mc_kind_ok(idn->kind) || (idn->status != MC_ID_ACTIVE && idn->status != MC_ID_REVOKED)))
         mc_dec_fail(&d, MC_EINVAL);
     int rc = mc_dec_done(&d);
     if (rc) memset(idn, 0, sizeof *idn);

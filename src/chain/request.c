@@ -13,8 +13,8 @@ static void mc_update_str(mc_sha256_ctx *c, const char *s)
 }
 
 void mc_request_digest(mc_hash *out, const mc_hash *chain, const mc_id *signer, uint64_t time_ms,
-                       const uint8_t nonce[MC_REQ_NONCE_BYTES], const char *method,
-                       const char *path, const mc_hash *body_hash)
+                       const uint8_t nonce[MC_REQ_NONCE_BYTES], const char *method, const char *path,
+                       const mc_hash *body_hash)
 {
     mc_sha256_ctx c;
     uint8_t t[8];

@@ -35,8 +35,8 @@ int mc_tx_decode(mc_tx *tx, const uint8_t *p, size_t n)
     return MC_OK;
 }
 
-int mc_tx_build(mc_buf *out, mc_hash *id_out, const mc_hash *chain, const mc_id *signer,
-                uint64_t nonce, uint16_t kind, const uint8_t *body, size_t nbody, const mc_sign_sk *sk)
+int mc_tx_build(mc_buf *out, mc_hash *id_out, const mc_hash *chain, const mc_id *signer, uint64_t nonce,
+                uint16_t kind, const uint8_t *body, size_t nbody, const mc_sign_sk *sk)
 {
     size_t start = out->n;
     mc_enc e;

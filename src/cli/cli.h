@@ -55,8 +55,8 @@ int mc_cli_call(mc_cli_conn *c, const char *method, const char *path, const char
 int mc_cli_submit(mc_cli_conn *c, uint16_t kind, const mc_buf *body, const char *what, int quiet,
                   mc_hash *id_out);
 /* The same, signed with @p sk instead of the connection's key (the signer id stays the key's). */
-int mc_cli_submit_as(mc_cli_conn *c, const mc_sign_sk *sk, uint16_t kind, const mc_buf *body, const char *what,
-                     int quiet, mc_hash *id_out);
+int mc_cli_submit_as(mc_cli_conn *c, const mc_sign_sk *sk, uint16_t kind, const mc_buf *body,
+                     const char *what, int quiet, mc_hash *id_out);
 /* A nonce for the next transaction of this process: wall-clock microseconds, strictly rising. */
 uint64_t mc_cli_nonce(void);
 /* Parses --node/--key/--passphrase-file/--ca/--json at argv[*i]; returns 1 if it consumed it. */

@@ -17,16 +17,19 @@ int mc_cli_fail(const char *fmt, ...)
     return 1;
 }
 
-int mc_cli_parse_id(const char *s, uint8_t out[32]) { return mc_hex_decode(out, 32, s, s ? strlen(s) : 0); }
+int mc_cli_parse_id(const char *s, uint8_t out[32])
+{
+    return mc_hex_decode(out, 32, s, s ? strlen(s) : 0);
+}
 
 int mc_cli_common_opt(mc_cli_common *o, int argc, char **argv, int *i)
 {
     const char *a = argv[*i];
-    const char **slot = !strcmp(a, "--node") ? &o->node
-                        : !strcmp(a, "--key") ? &o->key
+    const char **slot = !strcmp(a, "--node")              ? &o->node
+                        : !strcmp(a, "--key")             ? &o->key
                         : !strcmp(a, "--passphrase-file") ? &o->passphrase_file
-                        : !strcmp(a, "--ca") ? &o->ca
-                                             : NULL;
+                        : !strcmp(a, "--ca")              ? &o->ca
+                                                          : NULL;
     if (!strcmp(a, "--json")) {
         o->json = 1;
         return 1;
@@ -80,7 +83,8 @@ int mc_cli_read_pub(const char *path, mc_cli_pub *pub)
         return mc_cli_fail("cannot read public key file %s", path);
     }
     char kind[32] = "", id[80] = "", s[80] = "", x[80] = "";
-    int ok = sscanf((char *)b.p, "medchain-public-key 1\nkind %31s\nid %79s\nsign_pk %79s\nbox_pk %79s", kind, id, s, x) == 4;
+    int ok = sscanf((char *)b.p, "medchain-public-key 1\nkind %31s\nid %79s\nsign_pk %79s\nbox_pk %79s", kind,
+                    id, s, x) == 4;
     mc_buf_free(&b);
     pub->kind = (uint8_t)mc_identity_kind_parse(kind);
     if (!ok || !pub->kind || mc_cli_parse_id(id, pub->id.b) || mc_cli_parse_id(s, pub->sign_pk.b) ||
@@ -101,7 +105,9 @@ int mc_cli_call(mc_cli_conn *c, const char *method, const char *path, const char
 {
     *out = NULL;
     int rc = mc_http_request(c->http, method, path, body, body ? strlen(body) : 0, status, &c->resp);
-    if (rc) return mc_cli_fail("%s %s: %s", method, path, rc == MC_EUNAVAIL ? "cannot reach the node" : mc_strerror(rc));
+    if (rc)
+        return mc_cli_fail("%s %s: %s", method, path,
+                           rc == MC_EUNAVAIL ? "cannot reach the node" : mc_strerror(rc));
     json_error_t jerr;
     *out = json_loadb((const char *)c->resp.p, c->resp.n, 0, &jerr);
     if (!*out) return mc_cli_fail("%s %s: the node answered HTTP %ld without JSON", method, path, *status);
@@ -154,8 +160,8 @@ uint64_t mc_cli_nonce(void)
     return last;
 }
 
-int mc_cli_submit_as(mc_cli_conn *c, const mc_sign_sk *sk, uint16_t kind, const mc_buf *body, const char *what,
-                     int quiet, mc_hash *id_out)
+int mc_cli_submit_as(mc_cli_conn *c, const mc_sign_sk *sk, uint16_t kind, const mc_buf *body,
+                     const char *what, int quiet, mc_hash *id_out)
 {
     mc_buf tx;
     mc_buf_init(&tx, MC_MAX_TX_BYTES);
@@ -190,7 +196,8 @@ int mc_cli_submit_as(mc_cli_conn *c, const mc_sign_sk *sk, uint16_t kind, const 
         const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
         mc_cli_fail("%s: HTTP %ld: %s", what, st, msg ? msg : "no answer");
     } else if (!quiet || !ok) {
-        printf("%s: %s%s%s (tx %.16s…", what, status ? status : "?", result ? ", " : "", result ? result : "", idhex);
+        printf("%s: %s%s%s (tx %.16s…", what, status ? status : "?", result ? ", " : "", result ? result : "",
+               idhex);
         json_t *h = json_object_get(t, "height");
         if (h) printf(", block %lld", (long long)json_integer_value(h));
         printf(")%s%s\n", reason ? ": " : "", reason ? reason : "");
@@ -199,7 +206,8 @@ int mc_cli_submit_as(mc_cli_conn *c, const mc_sign_sk *sk, uint16_t kind, const 
     return ok ? 0 : 1;
 }
 
-int mc_cli_submit(mc_cli_conn *c, uint16_t kind, const mc_buf *body, const char *what, int quiet, mc_hash *id_out)
+int mc_cli_submit(mc_cli_conn *c, uint16_t kind, const mc_buf *body, const char *what, int quiet,
+                  mc_hash *id_out)
 {
     return mc_cli_submit_as(c, NULL, kind, body, what, quiet, id_out);
 }

@@ -20,7 +20,8 @@
 
 extern char **environ;
 
-static int mc_dev_key(const char *dir, const char *name, int kind, const char *pass, mc_keys *k, mc_cli_pub *pub)
+static int mc_dev_key(const char *dir, const char *name, int kind, const char *pass, mc_keys *k,
+                      mc_cli_pub *pub)
 {
     char path[PATH_MAX];
     memset(k, 0, sizeof *k);
@@ -111,7 +112,10 @@ static int mc_dev_stop(pid_t pid)
     return 1;
 }
 
-static void mc_step(int n, const char *what) { printf("\n[%d] %s\n", n, what); }
+static void mc_step(int n, const char *what)
+{
+    printf("\n[%d] %s\n", n, what);
+}
 
 /* A registration body for a key of @p pub enrolled by the connection's org. */
 static void mc_dev_reg(mc_body_register *reg, int kind, const mc_cli_conn *org, const mc_cli_pub *pub)
@@ -145,7 +149,8 @@ static int mc_dev_scenario(const char *url, const char *dir, const mc_keys *prov
     mc_buf body;
     mc_buf_init(&body, MC_MAX_BODY_BYTES);
     if (mc_attrs_parse(&reg.attrs, "role=physician,dept=cardiology,emergency=true") ||
-        mc_body_register_encode(&body, &reg) || mc_cli_submit(&org, MC_TX_IDENTITY_REGISTER, &body, "    register provider", 0, NULL))
+        mc_body_register_encode(&body, &reg) ||
+        mc_cli_submit(&org, MC_TX_IDENTITY_REGISTER, &body, "    register provider", 0, NULL))
         goto out;
 
     mc_step(3, "the hospital enrols a patient, who co-signs the enrolment with their own key");
@@ -155,7 +160,8 @@ static int mc_dev_scenario(const char *url, const char *dir, const mc_keys *prov
     mc_sign(&reg.cosig, msg.b, 32, &pat->sign_sk);
     reg.has_cosig = 1;
     mc_buf_reset(&body);
-    if (mc_body_register_encode(&body, &reg) || mc_cli_submit(&org, MC_TX_IDENTITY_REGISTER, &body, "    register patient", 0, NULL))
+    if (mc_body_register_encode(&body, &reg) ||
+        mc_cli_submit(&org, MC_TX_IDENTITY_REGISTER, &body, "    register patient", 0, NULL))
         goto out;
     mc_hex_encode(hex, patpub->id.b, 32);
     printf("    the patient's on-chain id is %.16s… (derived from their key: no name, no MRN)\n", hex);
@@ -169,10 +175,12 @@ static int mc_dev_scenario(const char *url, const char *dir, const mc_keys *prov
     mc_sign_keypair(&rot.sign_pk, &fresh.sign_sk);
     mc_box_keypair(&rot.box_pk, &fresh.box_sk);
     mc_buf_reset(&body);
-    int step = mc_body_rotate_encode(&body, &rot) || mc_cli_submit(&pc, MC_TX_IDENTITY_ROTATE, &body, "    rotate", 0, NULL);
+    int step = mc_body_rotate_encode(&body, &rot) ||
+               mc_cli_submit(&pc, MC_TX_IDENTITY_ROTATE, &body, "    rotate", 0, NULL);
     if (!step) {
         char pass[1024];
-        step = mc_passphrase_load(passf, pass, sizeof pass) || mc_cli_write_keys(keyf, &fresh, pass, MC_KDF_INTERACTIVE);
+        step = mc_passphrase_load(passf, pass, sizeof pass) ||
+               mc_cli_write_keys(keyf, &fresh, pass, MC_KDF_INTERACTIVE);
         mc_wipe(pass, sizeof pass);
     }
 
@@ -187,8 +195,9 @@ static int mc_dev_scenario(const char *url, const char *dir, const mc_keys *prov
         mc_body_revoke rv = {.reason = 0};
         memcpy(rv.id.b, prov->id.b, 32);
         mc_buf_reset(&body);
-        step = mc_body_revoke_encode(&body, &rv) ||
-               !mc_cli_submit_as(&pc, &prov->sign_sk, MC_TX_IDENTITY_REVOKE, &body, "    revoke with old key", 0, NULL);
+        step =
+            mc_body_revoke_encode(&body, &rv) || !mc_cli_submit_as(&pc, &prov->sign_sk, MC_TX_IDENTITY_REVOKE,
+                                                                   &body, "    revoke with old key", 0, NULL);
 
         mc_step(6, "the provider's identity on the chain now shows the new key");
         char path[128];
@@ -200,7 +209,8 @@ static int mc_dev_scenario(const char *url, const char *dir, const mc_keys *prov
             char want[65];
             mc_hex_encode(want, rot.sign_pk.b, 32);
             const char *got = json_string_value(json_object_get(j, "sign_pk"));
-            printf("    kind %s, status %s, sign_pk %.16s… %s\n", json_string_value(json_object_get(j, "kind")),
+            printf("    kind %s, status %s, sign_pk %.16s… %s\n",
+                   json_string_value(json_object_get(j, "kind")),
                    json_string_value(json_object_get(j, "status")), got ? got : "?",
                    got && !strcmp(got, want) ? "(the rotated key)" : "(NOT the rotated key)");
             step = !got || strcmp(got, want);
@@ -222,15 +232,19 @@ int mc_cmd_dev(int argc, char **argv)
 {
     const char *given = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--dir") && i + 1 < argc) given = argv[++i];
-        else return mc_cli_fail("usage: medchain dev [--dir DIR]");
+        if (!strcmp(argv[i], "--dir") && i + 1 < argc)
+            given = argv[++i];
+        else
+            return mc_cli_fail("usage: medchain dev [--dir DIR]");
     }
     char dir[PATH_MAX] = "/tmp/medchain-dev-XXXXXX", path[PATH_MAX], text[8192], url[128];
     if (given) {
-        if (snprintf(dir, sizeof dir, "%s", given) >= (int)sizeof dir || mc_dir_make(dir)) return mc_cli_fail("cannot create %s", given);
+        if (snprintf(dir, sizeof dir, "%s", given) >= (int)sizeof dir || mc_dir_make(dir))
+            return mc_cli_fail("cannot create %s", given);
         snprintf(path, sizeof path, "%s/data", dir);
         struct stat sb;
-        if (stat(path, &sb) == 0) return mc_cli_fail("%s already holds a chain; give an empty directory", dir);
+        if (stat(path, &sb) == 0)
+            return mc_cli_fail("%s already holds a chain; give an empty directory", dir);
     } else if (!mkdtemp(dir)) {
         return mc_cli_fail("cannot create a temporary directory");
     }
@@ -246,7 +260,8 @@ int mc_cmd_dev(int argc, char **argv)
     if (mc_dir_make(path)) return mc_cli_fail("cannot create %s", path);
     mc_keys org, node, prov, pat;
     mc_cli_pub orgp, nodep, provp, patp;
-    if (mc_dev_key(dir, "org", MC_ID_ORG, pass, &org, &orgp) || mc_dev_key(dir, "node", MC_ID_NODE, pass, &node, &nodep) ||
+    if (mc_dev_key(dir, "org", MC_ID_ORG, pass, &org, &orgp) ||
+        mc_dev_key(dir, "node", MC_ID_NODE, pass, &node, &nodep) ||
         mc_dev_key(dir, "provider", MC_ID_PROVIDER, pass, &prov, &provp) ||
         mc_dev_key(dir, "patient", MC_ID_PATIENT, pass, &pat, &patp))
         return 1;

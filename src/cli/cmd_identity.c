@@ -17,20 +17,23 @@ static int mc_identity_register(mc_cli_conn *c, const char *pubfile, const char 
     b.sign_pk = pub.sign_pk;
     b.box_pk = pub.box_pk;
     if (attrs && mc_attrs_parse(&b.attrs, attrs))
-        return mc_cli_fail("--attrs must be key=value,... (keys a-z0-9_.-, no commas in values, at most %u)", MC_MAX_ATTRS);
+        return mc_cli_fail("--attrs must be key=value,... (keys a-z0-9_.-, no commas in values, at most %u)",
+                           MC_MAX_ATTRS);
     if (cosign) { /* the new identity's own consent (patients) */
         mc_keys k;
         if (mc_cli_load_keys(cosign, pf, &k)) return 1;
         mc_hash msg;
-        if (mc_body_register_cosig_msg(&msg, &c->chain, &b)) return mc_cli_fail("cannot build the co-signature");
+        if (mc_body_register_cosig_msg(&msg, &c->chain, &b))
+            return mc_cli_fail("cannot build the co-signature");
         mc_sign(&b.cosig, msg.b, 32, &k.sign_sk);
         b.has_cosig = 1;
         mc_wipe(&k, sizeof k);
     }
     mc_buf body;
     mc_buf_init(&body, MC_MAX_BODY_BYTES);
-    int rc = mc_body_register_encode(&body, &b) ? mc_cli_fail("cannot encode the registration")
-                                                 : mc_cli_submit(c, MC_TX_IDENTITY_REGISTER, &body, "register", 0, NULL);
+    int rc = mc_body_register_encode(&body, &b)
+                 ? mc_cli_fail("cannot encode the registration")
+                 : mc_cli_submit(c, MC_TX_IDENTITY_REGISTER, &body, "register", 0, NULL);
     mc_buf_free(&body);
     return rc;
 }
@@ -57,7 +60,8 @@ static int mc_identity_rotate(mc_cli_conn *c, const mc_cli_common *o)
     b.box_pk = bpk;
     mc_buf body;
     mc_buf_init(&body, 256);
-    rc = mc_body_rotate_encode(&body, &b) ? 1 : mc_cli_submit(c, MC_TX_IDENTITY_ROTATE, &body, "rotate", 0, NULL);
+    rc = mc_body_rotate_encode(&body, &b) ? 1
+                                          : mc_cli_submit(c, MC_TX_IDENTITY_ROTATE, &body, "rotate", 0, NULL);
     mc_buf_free(&body);
     if (rc) return rc;
     char pubn[1200], pubo[1200];
@@ -76,7 +80,9 @@ static int mc_identity_revoke(mc_cli_conn *c, const char *id, unsigned reason)
     b.reason = (uint16_t)reason;
     mc_buf body;
     mc_buf_init(&body, 256);
-    int rc = mc_body_revoke_encode(&body, &b) ? 1 : mc_cli_submit(c, MC_TX_IDENTITY_REVOKE, &body, "revoke", 0, NULL);
+    int rc = mc_body_revoke_encode(&body, &b)
+                 ? 1
+                 : mc_cli_submit(c, MC_TX_IDENTITY_REVOKE, &body, "revoke", 0, NULL);
     mc_buf_free(&body);
     return rc;
 }
@@ -88,18 +94,27 @@ int mc_cmd_identity(int argc, char **argv)
     unsigned reason = 0;
     for (int i = 2; i < argc; i++) {
         if (mc_cli_common_opt(&o, argc, argv, &i)) continue;
-        if (!strcmp(argv[i], "--pub") && i + 1 < argc) pub = argv[++i];
-        else if (!strcmp(argv[i], "--attrs") && i + 1 < argc) attrs = argv[++i];
-        else if (!strcmp(argv[i], "--cosign") && i + 1 < argc) cosign = argv[++i];
-        else if (!strcmp(argv[i], "--id") && i + 1 < argc) id = argv[++i];
-        else if (!strcmp(argv[i], "--reason") && i + 1 < argc) reason = (unsigned)strtoul(argv[++i], NULL, 10);
-        else if (!id && argv[i][0] != '-') id = argv[i];
-        else return mc_cli_fail("unknown option %s", argv[i]);
+        if (!strcmp(argv[i], "--pub") && i + 1 < argc)
+            pub = argv[++i];
+        else if (!strcmp(argv[i], "--attrs") && i + 1 < argc)
+            attrs = argv[++i];
+        else if (!strcmp(argv[i], "--cosign") && i + 1 < argc)
+            cosign = argv[++i];
+        else if (!strcmp(argv[i], "--id") && i + 1 < argc)
+            id = argv[++i];
+        else if (!strcmp(argv[i], "--reason") && i + 1 < argc)
+            reason = (unsigned)strtoul(argv[++i], NULL, 10);
+        else if (!id && argv[i][0] != '-')
+            id = argv[i];
+        else
+            return mc_cli_fail("unknown option %s", argv[i]);
     }
     mc_cli_conn c;
     int rc;
     if (!strcmp(sub, "register")) {
-        if (!pub) return mc_cli_fail("usage: medchain identity register --key ORG_KEY --pub NEW.pub [--attrs k=v,...] [--cosign NEW_KEY]");
+        if (!pub)
+            return mc_cli_fail("usage: medchain identity register --key ORG_KEY --pub NEW.pub [--attrs "
+                               "k=v,...] [--cosign NEW_KEY]");
         rc = mc_cli_connect(&c, &o, 1) ? 1 : mc_identity_register(&c, pub, attrs, cosign, o.passphrase_file);
     } else if (!strcmp(sub, "rotate")) {
         rc = mc_cli_connect(&c, &o, 1) ? 1 : mc_identity_rotate(&c, &o);

@@ -18,22 +18,29 @@ int mc_cmd_keygen(int argc, char **argv)
     const char *out = NULL, *kind = "provider", *pf = NULL;
     int kdf = MC_KDF_MODERATE;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(argv[i], "--kind") && i + 1 < argc) kind = argv[++i];
-        else if (!strcmp(argv[i], "--passphrase-file") && i + 1 < argc) pf = argv[++i];
+        if (!strcmp(argv[i], "--out") && i + 1 < argc)
+            out = argv[++i];
+        else if (!strcmp(argv[i], "--kind") && i + 1 < argc)
+            kind = argv[++i];
+        else if (!strcmp(argv[i], "--passphrase-file") && i + 1 < argc)
+            pf = argv[++i];
         else if (!strcmp(argv[i], "--kdf") && i + 1 < argc) {
-            if ((kdf = mc_kdf_parse(argv[++i])) < 0) return mc_cli_fail("--kdf is test, interactive or moderate");
+            if ((kdf = mc_kdf_parse(argv[++i])) < 0)
+                return mc_cli_fail("--kdf is test, interactive or moderate");
         } else
-            return mc_cli_fail("usage: medchain keygen --out FILE [--kind org|provider|patient|auditor|researcher|node] "
-                               "[--kdf moderate|interactive|test] [--passphrase-file F]");
+            return mc_cli_fail(
+                "usage: medchain keygen --out FILE [--kind org|provider|patient|auditor|researcher|node] "
+                "[--kdf moderate|interactive|test] [--passphrase-file F]");
     }
     if (!out) return mc_cli_fail("keygen needs --out FILE");
     mc_keys k;
     memset(&k, 0, sizeof k);
-    if (!(k.kind = (uint8_t)mc_identity_kind_parse(kind))) return mc_cli_fail("unknown identity kind '%s'", kind);
+    if (!(k.kind = (uint8_t)mc_identity_kind_parse(kind)))
+        return mc_cli_fail("unknown identity kind '%s'", kind);
     char pass[1024];
     if (mc_passphrase_load(pf, pass, sizeof pass) || !pass[0])
-        return mc_cli_fail("a passphrase is needed to protect the key (--passphrase-file or MEDCHAIN_PASSPHRASE)");
+        return mc_cli_fail(
+            "a passphrase is needed to protect the key (--passphrase-file or MEDCHAIN_PASSPHRASE)");
     mc_sign_pk spk;
     mc_box_pk bpk;
     mc_sign_keypair(&spk, &k.sign_sk);
@@ -84,20 +91,30 @@ int mc_cmd_init(int argc, char **argv)
         else if (!strcmp(argv[i], "--time-ms") && i + 1 < argc)
             g->time_ms = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--org") && i + 1 < argc) {
-            if (g->norgs == MC_MAX_ORGS || mc_split3(argv[++i], &a, &b, &c))
-                { mc_cli_fail("--org takes NAME:TYPE:PUBFILE"); goto out; }
+            if (g->norgs == MC_MAX_ORGS || mc_split3(argv[++i], &a, &b, &c)) {
+                mc_cli_fail("--org takes NAME:TYPE:PUBFILE");
+                goto out;
+            }
             if (mc_cli_read_pub(c, &pub)) goto out;
-            if (pub.kind != MC_ID_ORG) { mc_cli_fail("%s is not an org key", c); goto out; }
+            if (pub.kind != MC_ID_ORG) {
+                mc_cli_fail("%s is not an org key", c);
+                goto out;
+            }
             mc_genesis_org *o = &g->orgs[g->norgs++];
             snprintf(o->name, sizeof o->name, "%s", a);
             snprintf(o->type, sizeof o->type, "%s", b);
             o->sign_pk = pub.sign_pk;
             o->box_pk = pub.box_pk;
         } else if (!strcmp(argv[i], "--validator") && i + 1 < argc) {
-            if (g->nvalidators == MC_MAX_VALIDATORS || mc_split3(argv[++i], &a, &b, NULL))
-                { mc_cli_fail("--validator takes ORGNUMBER:PUBFILE (orgs numbered from 1 in --org order)"); goto out; }
+            if (g->nvalidators == MC_MAX_VALIDATORS || mc_split3(argv[++i], &a, &b, NULL)) {
+                mc_cli_fail("--validator takes ORGNUMBER:PUBFILE (orgs numbered from 1 in --org order)");
+                goto out;
+            }
             if (mc_cli_read_pub(b, &pub)) goto out;
-            if (pub.kind != MC_ID_NODE) { mc_cli_fail("%s is not a node key", b); goto out; }
+            if (pub.kind != MC_ID_NODE) {
+                mc_cli_fail("%s is not a node key", b);
+                goto out;
+            }
             mc_genesis_validator *v = &g->validators[g->nvalidators++];
             v->org = (uint32_t)strtoul(a, NULL, 10) - 1;
             v->sign_pk = pub.sign_pk;
@@ -109,13 +126,17 @@ int mc_cmd_init(int argc, char **argv)
         }
     }
     if (!g->threshold) g->threshold = g->norgs / 2 + 1;
-    if (!out) { mc_cli_fail("init needs --out FILE"); goto out; }
+    if (!out) {
+        mc_cli_fail("init needs --out FILE");
+        goto out;
+    }
     mc_buf b;
     mc_buf_init(&b, 1u << 20);
     int erc = mc_genesis_encode(&b, g);
     if (erc) {
         mc_cli_fail("invalid consortium config: %s (need at least one org and one validator, a threshold "
-                    "from 1 to the number of orgs, distinct keys, names without commas)", mc_strerror(erc));
+                    "from 1 to the number of orgs, distinct keys, names without commas)",
+                    mc_strerror(erc));
     } else if (mc_file_write_atomic(out, b.p, b.n, 0644)) {
         mc_cli_fail("cannot write %s", out);
     } else {
@@ -123,8 +144,8 @@ int mc_cmd_init(int argc, char **argv)
         char hex[65];
         mc_genesis_chain_id(&chain, b.p, b.n);
         mc_hex_encode(hex, chain.b, 32);
-        printf("genesis for chain '%s' written to %s: %u orgs, %u validators, threshold %u\nchain id %s\n", g->name,
-               out, g->norgs, g->nvalidators, g->threshold, hex);
+        printf("genesis for chain '%s' written to %s: %u orgs, %u validators, threshold %u\nchain id %s\n",
+               g->name, out, g->norgs, g->nvalidators, g->threshold, hex);
         rc = 0;
     }
     mc_buf_free(&b);

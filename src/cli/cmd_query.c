@@ -11,8 +11,10 @@ static int mc_get_print(int argc, char **argv, int need_key, const char *fmt, in
     const char *arg = NULL;
     for (int i = 1; i < argc; i++) {
         if (mc_cli_common_opt(&o, argc, argv, &i)) continue;
-        if (!arg && argv[i][0] != '-') arg = argv[i];
-        else return mc_cli_fail("unknown option %s", argv[i]);
+        if (!arg && argv[i][0] != '-')
+            arg = argv[i];
+        else
+            return mc_cli_fail("unknown option %s", argv[i]);
     }
     if (want_arg && !arg) return mc_cli_fail("usage: medchain %s --key KEY ARG", argv[0]);
     char path[256];
@@ -27,6 +29,15 @@ static int mc_get_print(int argc, char **argv, int need_key, const char *fmt, in
     return rc || st != 200;
 }
 
-int mc_cmd_status(int argc, char **argv) { return mc_get_print(argc, argv, 0, "/v1/status%s", 0); }
-int mc_cmd_block(int argc, char **argv) { return mc_get_print(argc, argv, 1, "/v1/blocks/%.20s", 1); }
-int mc_cmd_tx(int argc, char **argv) { return mc_get_print(argc, argv, 1, "/v1/tx/%.64s", 1); }
+int mc_cmd_status(int argc, char **argv)
+{
+    return mc_get_print(argc, argv, 0, "/v1/status%s", 0);
+}
+int mc_cmd_block(int argc, char **argv)
+{
+    return mc_get_print(argc, argv, 1, "/v1/blocks/%.20s", 1);
+}
+int mc_cmd_tx(int argc, char **argv)
+{
+    return mc_get_print(argc, argv, 1, "/v1/tx/%.64s", 1);
+}

@@ -25,7 +25,8 @@ static int mc_check_log(const char *data_dir, mc_store *st, mc_verify_report *r)
     for (uint64_t h = 1; !rc && h <= tip && r->ok; h++) {
         mc_slice raw;
         mc_block blk;
-        if (mc_store_get_block(txn, h, &raw) || mc_block_decode(&blk, raw.p, raw.n)) break; /* replay named it */
+        if (mc_store_get_block(txn, h, &raw) || mc_block_decode(&blk, raw.p, raw.n))
+            break; /* replay named it */
         for (;;) {
             int lrc = mc_orderer_solo_read(dir, off, &b, &next);
             if (lrc) {
@@ -39,7 +40,8 @@ static int mc_check_log(const char *data_dir, mc_store *st, mc_verify_report *r)
             }
             off = next;
             mc_batch bt;
-            int match = mc_batch_decode(&bt, b.p, b.n) == MC_OK && !memcmp(bt.hash.b, blk.header.batch_hash.b, 32);
+            int match =
+                mc_batch_decode(&bt, b.p, b.n) == MC_OK && !memcmp(bt.hash.b, blk.header.batch_hash.b, 32);
             mc_batch_clear(&bt);
             if (match) break;
         }
@@ -54,10 +56,14 @@ int mc_cmd_verify(int argc, char **argv)
     const char *dir = NULL;
     unsigned threads = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--data-dir") && i + 1 < argc) dir = argv[++i];
-        else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = (unsigned)strtoul(argv[++i], NULL, 10);
-        else if (!dir && argv[i][0] != '-') dir = argv[i];
-        else return mc_cli_fail("usage: medchain verify --data-dir DIR [--threads N]");
+        if (!strcmp(argv[i], "--data-dir") && i + 1 < argc)
+            dir = argv[++i];
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+            threads = (unsigned)strtoul(argv[++i], NULL, 10);
+        else if (!dir && argv[i][0] != '-')
+            dir = argv[i];
+        else
+            return mc_cli_fail("usage: medchain verify --data-dir DIR [--threads N]");
     }
     if (!dir) return mc_cli_fail("usage: medchain verify --data-dir DIR");
     char path[PATH_MAX], scratch[] = "/tmp/medchain-verify-XXXXXX";
@@ -138,7 +144,8 @@ static int mc_proof_check(json_t *doc, const char *want_id, const char *trusted)
         mc_cli_fail("the proof's header %s is not the trusted header %s", hh, trusted);
         goto out;
     }
-    if (mc_parse_proof(json_object_get(doc, "tx_proof"), &tp) || mc_parse_proof(json_object_get(doc, "result_proof"), &rp)) {
+    if (mc_parse_proof(json_object_get(doc, "tx_proof"), &tp) ||
+        mc_parse_proof(json_object_get(doc, "result_proof"), &rp)) {
         mc_cli_fail("malformed Merkle path");
         goto out;
     }
@@ -151,13 +158,16 @@ static int mc_proof_check(json_t *doc, const char *want_id, const char *trusted)
     for (int c = 0; c < MC_TXR_COUNT_; c++)
         if (!strcmp(mc_txr_name(c), result)) code = c;
     mc_merkle_leaf_result(&leaf, &t.id, (uint16_t)(code < 0 ? 0xffff : code));
-    if (code < 0 || rp.index != tp.index || rp.size != h.ntx || mc_merkle_verify(&leaf, &rp, &h.result_root)) {
+    if (code < 0 || rp.index != tp.index || rp.size != h.ntx ||
+        mc_merkle_verify(&leaf, &rp, &h.result_root)) {
         mc_cli_fail("INVALID: the claimed result %s is not in the block's result tree", result);
         goto out;
     }
     printf("proof OK: transaction %s is number %llu of block %llu (header %s), result %s%s\n", idhex,
            (unsigned long long)tp.index, (unsigned long long)h.height, hh, result,
-           trusted ? "" : "\n(the header itself is trusted only as far as the node that served it; pass --trusted-header)");
+           trusted ? ""
+                   : "\n(the header itself is trusted only as far as the node that served it; pass "
+                     "--trusted-header)");
     rc = 0;
 out:
     free(tx);
@@ -168,13 +178,19 @@ int mc_cmd_proof(int argc, char **argv)
 {
     mc_cli_common o = {0};
     const char *file = NULL, *tx = NULL, *trusted = NULL;
-    if (argc < 2 || strcmp(argv[1], "verify")) return mc_cli_fail("usage: medchain proof verify (--file PROOF.json | --tx ID --key KEY) [--trusted-header HASH]");
+    if (argc < 2 || strcmp(argv[1], "verify"))
+        return mc_cli_fail(
+            "usage: medchain proof verify (--file PROOF.json | --tx ID --key KEY) [--trusted-header HASH]");
     for (int i = 2; i < argc; i++) {
         if (mc_cli_common_opt(&o, argc, argv, &i)) continue;
-        if (!strcmp(argv[i], "--file") && i + 1 < argc) file = argv[++i];
-        else if (!strcmp(argv[i], "--tx") && i + 1 < argc) tx = argv[++i];
-        else if (!strcmp(argv[i], "--trusted-header") && i + 1 < argc) trusted = argv[++i];
-        else return mc_cli_fail("unknown option %s", argv[i]);
+        if (!strcmp(argv[i], "--file") && i + 1 < argc)
+            file = argv[++i];
+        else if (!strcmp(argv[i], "--tx") && i + 1 < argc)
+            tx = argv[++i];
+        else if (!strcmp(argv[i], "--trusted-header") && i + 1 < argc)
+            trusted = argv[++i];
+        else
+            return mc_cli_fail("unknown option %s", argv[i]);
     }
     json_t *doc = NULL;
     int rc = 1;
@@ -186,7 +202,8 @@ int mc_cmd_proof(int argc, char **argv)
         char path[128];
         long st;
         snprintf(path, sizeof path, "/v1/proofs/tx/%.64s", tx);
-        if (mc_cli_connect(&c, &o, 1) == 0 && mc_cli_call(&c, "GET", path, NULL, &st, &doc) == 0 && st != 200) {
+        if (mc_cli_connect(&c, &o, 1) == 0 && mc_cli_call(&c, "GET", path, NULL, &st, &doc) == 0 &&
+            st != 200) {
             mc_cli_fail("the node has no proof for %s (HTTP %ld)", tx, st);
             json_decref(doc);
             doc = NULL;

@@ -27,7 +27,8 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
     fputs("\ncommon options: --node URL (or $MEDCHAIN_NODE), --key FILE, --passphrase-file FILE\n"
-          "(or $MEDCHAIN_PASSPHRASE), --ca FILE (or $MEDCHAIN_CA) to trust a node's https certificate.\n", f);
+          "(or $MEDCHAIN_PASSPHRASE), --ca FILE (or $MEDCHAIN_CA) to trust a node's https certificate.\n",
+          f);
 }
 
 int main(int argc, char **argv)

@@ -15,7 +15,10 @@ void mc_enc_fixed(mc_enc *e, const void *p, size_t n)
     e->err = mc_buf_append(e->out, p, n);
 }
 
-void mc_enc_u8(mc_enc *e, uint8_t v) { mc_enc_fixed(e, &v, 1); }
+void mc_enc_u8(mc_enc *e, uint8_t v)
+{
+    mc_enc_fixed(e, &v, 1);
+}
 
 void mc_enc_u16(mc_enc *e, uint16_t v)
 {
@@ -37,7 +40,10 @@ void mc_enc_u64(mc_enc *e, uint64_t v)
     mc_enc_fixed(e, b, 8);
 }
 
-void mc_enc_bool(mc_enc *e, int v) { mc_enc_u8(e, v ? 1 : 0); }
+void mc_enc_bool(mc_enc *e, int v)
+{
+    mc_enc_u8(e, v ? 1 : 0);
+}
 
 void mc_enc_bytes(mc_enc *e, const void *p, size_t n, size_t max)
 {
@@ -50,9 +56,15 @@ void mc_enc_bytes(mc_enc *e, const void *p, size_t n, size_t max)
     mc_enc_fixed(e, p, n);
 }
 
-void mc_enc_str(mc_enc *e, const char *s, size_t max) { mc_enc_bytes(e, s, s ? strlen(s) : 0, max); }
+void mc_enc_str(mc_enc *e, const char *s, size_t max)
+{
+    mc_enc_bytes(e, s, s ? strlen(s) : 0, max);
+}
 
-int mc_enc_done(const mc_enc *e) { return e->err; }
+int mc_enc_done(const mc_enc *e)
+{
+    return e->err;
+}
 
 void mc_dec_init(mc_dec *d, const void *p, size_t n)
 {
@@ -67,7 +79,10 @@ void mc_dec_fail(mc_dec *d, int rc)
     if (!d->err) d->err = rc;
 }
 
-size_t mc_dec_left(const mc_dec *d) { return d->err ? 0 : d->n - d->off; }
+size_t mc_dec_left(const mc_dec *d)
+{
+    return d->err ? 0 : d->n - d->off;
+}
 
 /* Returns a pointer to the next n bytes and advances, or NULL (and fails) if short. */
 static const uint8_t *mc_dec_take(mc_dec *d, size_t n)

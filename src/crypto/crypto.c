@@ -11,11 +11,20 @@ _Static_assert(crypto_sign_BYTES == 64 && crypto_sign_PUBLICKEYBYTES == 32, "ed2
 _Static_assert(crypto_box_SEALBYTES == MC_SEAL_OVERHEAD, "seal overhead");
 _Static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES == MC_AEAD_NONCEBYTES, "nonce");
 
-int mc_crypto_init(void) { return sodium_init() < 0 ? MC_ECRYPTO : MC_OK; }
+int mc_crypto_init(void)
+{
+    return sodium_init() < 0 ? MC_ECRYPTO : MC_OK;
+}
 
-void mc_sha256(mc_hash *out, const void *p, size_t n) { SHA256(p, n, out->b); }
+void mc_sha256(mc_hash *out, const void *p, size_t n)
+{
+    SHA256(p, n, out->b);
+}
 
-void mc_sha256_init(mc_sha256_ctx *c) { SHA256_Init((SHA256_CTX *)c); }
+void mc_sha256_init(mc_sha256_ctx *c)
+{
+    SHA256_Init((SHA256_CTX *)c);
+}
 void mc_sha256_update(mc_sha256_ctx *c, const void *p, size_t n)
 {
     SHA256_Update((SHA256_CTX *)c, p, n);
@@ -49,12 +58,27 @@ void mc_hmac_sha256(mc_hash *out, const uint8_t key[32], const void *p, size_t n
     sodium_memzero(&st, sizeof st);
 }
 
-void mc_random(void *p, size_t n) { randombytes_buf(p, n); }
-void mc_wipe(void *p, size_t n) { sodium_memzero(p, n); }
-int mc_ct_equal(const void *a, const void *b, size_t n) { return sodium_memcmp(a, b, n) == 0; }
+void mc_random(void *p, size_t n)
+{
+    randombytes_buf(p, n);
+}
+void mc_wipe(void *p, size_t n)
+{
+    sodium_memzero(p, n);
+}
+int mc_ct_equal(const void *a, const void *b, size_t n)
+{
+    return sodium_memcmp(a, b, n) == 0;
+}
 
-void mc_sign_keypair(mc_sign_pk *pk, mc_sign_sk *sk) { crypto_sign_keypair(pk->b, sk->b); }
-void mc_sign_sk_to_pk(mc_sign_pk *pk, const mc_sign_sk *sk) { crypto_sign_ed25519_sk_to_pk(pk->b, sk->b); }
+void mc_sign_keypair(mc_sign_pk *pk, mc_sign_sk *sk)
+{
+    crypto_sign_keypair(pk->b, sk->b);
+}
+void mc_sign_sk_to_pk(mc_sign_pk *pk, const mc_sign_sk *sk)
+{
+    crypto_sign_ed25519_sk_to_pk(pk->b, sk->b);
+}
 
 void mc_sign(mc_sig *sig, const void *msg, size_t n, const mc_sign_sk *sk)
 {
@@ -66,8 +90,14 @@ int mc_verify(const mc_sig *sig, const void *msg, size_t n, const mc_sign_pk *pk
     return crypto_sign_verify_detached(sig->b, msg, n, pk->b) == 0 ? MC_OK : MC_EBADSIG;
 }
 
-void mc_box_keypair(mc_box_pk *pk, mc_box_sk *sk) { crypto_box_keypair(pk->b, sk->b); }
-void mc_box_sk_to_pk(mc_box_pk *pk, const mc_box_sk *sk) { crypto_scalarmult_base(pk->b, sk->b); }
+void mc_box_keypair(mc_box_pk *pk, mc_box_sk *sk)
+{
+    crypto_box_keypair(pk->b, sk->b);
+}
+void mc_box_sk_to_pk(mc_box_pk *pk, const mc_box_sk *sk)
+{
+    crypto_scalarmult_base(pk->b, sk->b);
+}
 
 int mc_seal(uint8_t *out, const uint8_t *m, size_t n, const mc_box_pk *pk)
 {

@@ -14,9 +14,9 @@
 #include "medchain/crypto.h"
 
 #define MC_KF_MAGIC "MCKEY\x01"
-#define MC_KF_HDR (6 + 1 + 8 + 8 + 16 + 24)
+#define MC_KF_HDR   (6 + 1 + 8 + 8 + 16 + 24)
 #define MC_KF_PLAIN (1 + 32 + 64 + 32)
-#define MC_KF_SIZE (MC_KF_HDR + MC_KF_PLAIN + MC_AEAD_ABYTES)
+#define MC_KF_SIZE  (MC_KF_HDR + MC_KF_PLAIN + MC_AEAD_ABYTES)
 
 static int mc_kdf_params(int level, uint64_t *ops, uint64_t *mem)
 {
@@ -33,15 +33,13 @@ static int mc_kdf_params(int level, uint64_t *ops, uint64_t *mem)
         *ops = crypto_pwhash_OPSLIMIT_MODERATE;
         *mem = crypto_pwhash_MEMLIMIT_MODERATE;
         return MC_OK;
-    default:
-        return MC_EINVAL;
+    default: return MC_EINVAL;
     }
 }
 
 static int mc_kdf(uint8_t key[32], const char *pass, const uint8_t salt[16], uint64_t ops, uint64_t mem)
 {
-    if (crypto_pwhash(key, 32, pass, strlen(pass), salt, ops, (size_t)mem,
-                      crypto_pwhash_ALG_ARGON2ID13) != 0)
+    if (crypto_pwhash(key, 32, pass, strlen(pass), salt, ops, (size_t)mem, crypto_pwhash_ALG_ARGON2ID13) != 0)
         return MC_ENOMEM;
     return MC_OK;
 }
@@ -95,8 +93,7 @@ int mc_keyfile_read(const char *path, const char *passphrase, mc_keys *keys)
         mem < crypto_pwhash_MEMLIMIT_MIN || mem > crypto_pwhash_MEMLIMIT_SENSITIVE)
         goto out;
     if ((rc = mc_kdf(key, passphrase, f.p + 23, ops, mem))) goto out;
-    rc = mc_aead_decrypt(plain, f.p + MC_KF_HDR, MC_KF_PLAIN + MC_AEAD_ABYTES, f.p, MC_KF_HDR,
-                         f.p + 39, key);
+    rc = mc_aead_decrypt(plain, f.p + MC_KF_HDR, MC_KF_PLAIN + MC_AEAD_ABYTES, f.p, MC_KF_HDR, f.p + 39, key);
     if (rc) goto out;
     keys->kind = plain[0];
     memcpy(keys->id.b, plain + 1, 32);

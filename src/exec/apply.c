@@ -12,8 +12,8 @@
 typedef struct {
     int decoded;
     mc_tx tx;
-    int have_pk;      /* the signer was known at the start of the block */
-    mc_sign_pk pk;    /* key the pre-pass checked against */
+    int have_pk;   /* the signer was known at the start of the block */
+    mc_sign_pk pk; /* key the pre-pass checked against */
     int sig_ok;
 } mc_txwork;
 
@@ -161,14 +161,16 @@ static int mc_exec_one(mc_exec *x, mc_store_txn *txn, mc_txwork *w, uint64_t hei
     return rule(&c);
 }
 
-static int mc_exec_skip(mc_exec *x, mc_store_txn *txn, const void *pos, size_t npos,
-                        mc_exec_result *res, int reason)
+static int mc_exec_skip(mc_exec *x, mc_store_txn *txn, const void *pos, size_t npos, mc_exec_result *res,
+                        int reason)
 {
     res->applied = 0;
     res->skip_reason = reason;
     int rc = mc_store_put_meta(txn, "opos", pos, npos);
-    if (!rc) rc = mc_store_commit(txn);
-    else mc_store_abort(txn);
+    if (!rc)
+        rc = mc_store_commit(txn);
+    else
+        mc_store_abort(txn);
     return rc;
 }
 
@@ -224,9 +226,14 @@ int mc_exec_apply(mc_exec *x, const uint8_t *bytes, size_t n, const void *pos, s
         mc_merkle_leaf_tx(&x->leaves[i], b.txs[i].p, b.txs[i].n);
     }
 
-    mc_header h = {.version = MC_FORMAT_VERSION, .chain = x->info.chain, .height = height,
-                   .prev = x->info.tip, .batch_hash = b.hash, .proposer = b.proposer,
-                   .time_ms = time_ms, .ntx = b.ntx};
+    mc_header h = {.version = MC_FORMAT_VERSION,
+                   .chain = x->info.chain,
+                   .height = height,
+                   .prev = x->info.tip,
+                   .batch_hash = b.hash,
+                   .proposer = b.proposer,
+                   .time_ms = time_ms,
+                   .ntx = b.ntx};
     mc_merkle_root(&h.tx_root, x->leaves, b.ntx);
     for (uint32_t i = 0; i < b.ntx; i++) mc_merkle_leaf_result(&x->leaves[i], &x->txids[i], x->results[i]);
     mc_merkle_root(&h.result_root, x->leaves, b.ntx);

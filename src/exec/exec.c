@@ -53,8 +53,7 @@ int mc_exec_load(mc_exec *x)
     }
     if (rc) goto out;
     rc = MC_ECORRUPT;
-    if (mc_store_get_meta(txn, "genesis", &g) || mc_store_get_meta(txn, "digest", &d) || d.n != 40)
-        goto out;
+    if (mc_store_get_meta(txn, "genesis", &g) || mc_store_get_meta(txn, "digest", &d) || d.n != 40) goto out;
     if (!(gen = malloc(sizeof *gen))) {
         rc = MC_ENOMEM;
         goto out;
@@ -64,7 +63,8 @@ int mc_exec_load(mc_exec *x)
     info.time_ms = mc_get_u64be(d.p);
     memcpy(info.state_digest.b, d.p + 8, 32);
     x->nvalidators = gen->nvalidators;
-    for (uint32_t i = 0; i < gen->nvalidators; i++) mc_id_from_pk(&x->validators[i], &gen->validators[i].sign_pk);
+    for (uint32_t i = 0; i < gen->nvalidators; i++)
+        mc_id_from_pk(&x->validators[i], &gen->validators[i].sign_pk);
     info.initialised = 1;
     rc = MC_OK;
 out:
@@ -140,8 +140,12 @@ int mc_exec_genesis(mc_exec *x, const uint8_t *genesis, size_t n)
     }
     if ((rc = mc_store_begin(x->st, 1, &txn))) goto out;
     if ((rc = mc_exec_genesis_identities(txn, g))) goto out;
-    mc_header h = {.version = MC_FORMAT_VERSION, .chain = chain, .height = 0,
-                   .batch_hash = chain, .time_ms = g->time_ms, .ntx = 0};
+    mc_header h = {.version = MC_FORMAT_VERSION,
+                   .chain = chain,
+                   .height = 0,
+                   .batch_hash = chain,
+                   .time_ms = g->time_ms,
+                   .ntx = 0};
     mc_merkle_root(&h.tx_root, NULL, 0);
     mc_merkle_root(&h.result_root, NULL, 0);
     mc_hash zero = {{0}};

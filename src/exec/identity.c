@@ -26,8 +26,7 @@ int mc_exec_identity_register(const mc_exec_ctx *c)
     if (memcmp(b.org.b, s->id.b, 32) != 0) return MC_TXR_UNAUTHORIZED;
     const char *type = mc_attrs_get(&s->attrs, "type");
     if (b.kind == MC_ID_AUDITOR && (!type || strcmp(type, "regulator") != 0)) return MC_TXR_UNAUTHORIZED;
-    if (b.kind == MC_ID_RESEARCHER && (!type || strcmp(type, "research") != 0))
-        return MC_TXR_UNAUTHORIZED;
+    if (b.kind == MC_ID_RESEARCHER && (!type || strcmp(type, "research") != 0)) return MC_TXR_UNAUTHORIZED;
     /* a patient's identity carries nothing but keys: no attribute could hold a name or a
      * record number on the ledger */
     if (b.kind == MC_ID_PATIENT && b.attrs.n) return MC_TXR_BAD_BODY;

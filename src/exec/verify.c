@@ -26,7 +26,7 @@ typedef struct {
     atomic_uint_fast64_t next;     /* next height for a worker */
     atomic_uint_fast64_t replayed; /* height the replay has reached */
     atomic_int stop;
-    pthread_mutex_t lock;          /* workers ahead of the replay sleep on progress */
+    pthread_mutex_t lock; /* workers ahead of the replay sleep on progress */
     pthread_cond_t progress;
 } mc_verify_shared;
 
@@ -74,8 +74,7 @@ static void *mc_verify_worker(void *arg)
     return NULL;
 }
 
-static void mc_report(mc_verify_report *r, uint64_t height, const char *fmt, ...)
-    MC_PRINTF(3, 4);
+static void mc_report(mc_verify_report *r, uint64_t height, const char *fmt, ...) MC_PRINTF(3, 4);
 static void mc_report(mc_verify_report *r, uint64_t height, const char *fmt, ...)
 {
     if (!r->ok) return; /* keep the first */
@@ -290,8 +289,10 @@ int mc_exec_verify(mc_store *src, const char *scratch_dir, unsigned threads, mc_
     static const struct {
         int table;
         const char *name;
-    } tables[] = {{MC_T_STATE, "state"}, {MC_T_TXIDX, "transaction index"}, {MC_T_META, "meta"},
-                {MC_T_BLOCKS, "blocks"}};
+    } tables[] = {{MC_T_STATE, "state"},
+                  {MC_T_TXIDX, "transaction index"},
+                  {MC_T_META, "meta"},
+                  {MC_T_BLOCKS, "blocks"}};
     for (size_t i = 0; i < MC_ARRAY_LEN(tables) && r->ok && !rc; i++)
         rc = mc_compare_table(stx, sctx, tables[i].table, tables[i].name, r);
 out:

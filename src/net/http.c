@@ -19,7 +19,10 @@ struct mc_http {
     int overflow;
 };
 
-int mc_net_init(void) { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? MC_OK : MC_EUNAVAIL; }
+int mc_net_init(void)
+{
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? MC_OK : MC_EUNAVAIL;
+}
 
 int mc_http_new(mc_http **pp, const char *base_url, size_t max_response)
 {
@@ -56,11 +59,20 @@ void mc_http_set_signer(mc_http *h, const mc_http_signer *s)
     if (s) h->signer = *s;
 }
 
-void mc_http_set_timeout(mc_http *h, long ms) { h->timeout_ms = ms; }
+void mc_http_set_timeout(mc_http *h, long ms)
+{
+    h->timeout_ms = ms;
+}
 
-void mc_http_set_content_type(mc_http *h, const char *ctype) { h->ctype = ctype; }
+void mc_http_set_content_type(mc_http *h, const char *ctype)
+{
+    h->ctype = ctype;
+}
 
-void mc_http_set_ca(mc_http *h, const char *path) { h->ca = path; }
+void mc_http_set_ca(mc_http *h, const char *path)
+{
+    h->ca = path;
+}
 
 static size_t mc_http_write(char *p, size_t size, size_t nmemb, void *arg)
 {

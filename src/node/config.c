@@ -53,7 +53,8 @@ int mc_node_config_set(mc_node_config *c, const char *k, const char *v)
     if (!strcmp(k, "tls_cert")) return mc_set_str(c->tls_cert, sizeof c->tls_cert, v);
     if (!strcmp(k, "tls_key")) return mc_set_str(c->tls_key, sizeof c->tls_key, v);
     if (!strcmp(k, "port_file")) return mc_set_str(c->port_file, sizeof c->port_file, v);
-    if (!strcmp(k, "orderer")) return strcmp(v, "solo") ? MC_EINVAL : mc_set_str(c->orderer, sizeof c->orderer, v);
+    if (!strcmp(k, "orderer"))
+        return strcmp(v, "solo") ? MC_EINVAL : mc_set_str(c->orderer, sizeof c->orderer, v);
     if (!strcmp(k, "batch_max_txs")) return mc_set_uint(&c->batch_max_txs, v, 1, 8192);
     if (!strcmp(k, "batch_linger_ms")) return mc_set_uint(&c->batch_linger_ms, v, 0, 1000);
     if (!strcmp(k, "batch_max_inflight")) return mc_set_uint(&c->batch_max_inflight, v, 1, 64);
@@ -112,7 +113,8 @@ int mc_node_config_load(mc_node_config *c, const char *path, char *err, size_t n
         char *k = mc_trim(s), *v = mc_trim(eq + 1);
         rc = mc_node_config_set(c, k, v);
         if (rc) {
-            snprintf(err, nerr, "%s:%d: %s '%s'", path, lineno, rc == MC_ENOTFOUND ? "unknown key" : "bad value for", k);
+            snprintf(err, nerr, "%s:%d: %s '%s'", path, lineno,
+                     rc == MC_ENOTFOUND ? "unknown key" : "bad value for", k);
             rc = MC_EINVAL;
             break;
         }

@@ -33,19 +33,25 @@ static void usage(FILE *f)
 static int set_or_die(mc_node_config *cfg, const char *k, const char *v)
 {
     int rc = mc_node_config_set(cfg, k, v);
-    if (rc) fprintf(stderr, "medchaind: %s '%s'\n", rc == MC_ENOTFOUND ? "unknown setting" : "bad value for", k);
+    if (rc)
+        fprintf(stderr, "medchaind: %s '%s'\n", rc == MC_ENOTFOUND ? "unknown setting" : "bad value for", k);
     return rc;
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, 0, 'c'},  {"data-dir", required_argument, 0, 'd'},
-        {"genesis", required_argument, 0, 'g'}, {"key", required_argument, 0, 'k'},
-        {"passphrase-file", required_argument, 0, 'p'}, {"listen", required_argument, 0, 'l'},
-        {"port-file", required_argument, 0, 'P'}, {"log-level", required_argument, 0, 'L'},
-        {"set", required_argument, 0, 's'},     {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, 'V'},       {0, 0, 0, 0}};
+    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+                                         {"data-dir", required_argument, 0, 'd'},
+                                         {"genesis", required_argument, 0, 'g'},
+                                         {"key", required_argument, 0, 'k'},
+                                         {"passphrase-file", required_argument, 0, 'p'},
+                                         {"listen", required_argument, 0, 'l'},
+                                         {"port-file", required_argument, 0, 'P'},
+                                         {"log-level", required_argument, 0, 'L'},
+                                         {"set", required_argument, 0, 's'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {"version", no_argument, 0, 'V'},
+                                         {0, 0, 0, 0}};
     mc_node_config cfg;
     mc_node_config_defaults(&cfg);
     char err[512];

@@ -59,8 +59,14 @@ void mc_mempool_destroy(mc_mempool *mp)
     pthread_mutex_destroy(&mp->lock);
 }
 
-void mc_mempool_lock(mc_mempool *mp) { pthread_mutex_lock(&mp->lock); }
-void mc_mempool_unlock(mc_mempool *mp) { pthread_mutex_unlock(&mp->lock); }
+void mc_mempool_lock(mc_mempool *mp)
+{
+    pthread_mutex_lock(&mp->lock);
+}
+void mc_mempool_unlock(mc_mempool *mp)
+{
+    pthread_mutex_unlock(&mp->lock);
+}
 
 static mc_pending **mc_slot(mc_mempool *mp, const mc_hash *id)
 {
@@ -72,7 +78,8 @@ static mc_pending **mc_slot(mc_mempool *mp, const mc_hash *id)
 }
 
 /* Marks one waiter slot; returns 1 if the slot is now done for that waiter. */
-static int mc_complete(mc_waiter *w, size_t slot, int state, int code, int err, uint64_t height, uint32_t index)
+static int mc_complete(mc_waiter *w, size_t slot, int state, int code, int err, uint64_t height,
+                       uint32_t index)
 {
     mc_api_txout *o = &w->outs[slot];
     o->state = state;
@@ -85,8 +92,8 @@ static int mc_complete(mc_waiter *w, size_t slot, int state, int code, int err, 
     return done;
 }
 
-int mc_mempool_admit_locked(mc_mempool *mp, const mc_hash *id, const uint8_t *tx, size_t n,
-                            mc_waiter *w, size_t slot)
+int mc_mempool_admit_locked(mc_mempool *mp, const mc_hash *id, const uint8_t *tx, size_t n, mc_waiter *w,
+                            size_t slot)
 {
     if (mp->closing) return MC_ECLOSED;
     mc_pending **pp = mc_slot(mp, id), *p = *pp;

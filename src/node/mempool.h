@@ -48,13 +48,13 @@ typedef struct {
     mc_pending **buckets;
     size_t nbuckets;
     mc_pending *qhead, *qtail;
-    size_t queued;          /* in the FIFO (QUEUED or DEAD) */
-    size_t total;           /* linked in the hash: admitted and not yet committed */
-    size_t bytes;           /* transaction bytes held */
+    size_t queued; /* in the FIFO (QUEUED or DEAD) */
+    size_t total;  /* linked in the hash: admitted and not yet committed */
+    size_t bytes;  /* transaction bytes held */
     size_t max;
     size_t max_bytes;
-    int closing;            /* no new admissions */
-    int drained;            /* the pipeline has stopped: wake every waiter for good */
+    int closing; /* no new admissions */
+    int drained; /* the pipeline has stopped: wake every waiter for good */
 } mc_mempool;
 
 int mc_mempool_init(mc_mempool *mp, size_t max, size_t max_bytes);
@@ -64,8 +64,8 @@ void mc_mempool_destroy(mc_mempool *mp);
  * Returns MC_OK (slot will be completed later or already is), MC_EAGAIN (full), MC_ECLOSED. */
 void mc_mempool_lock(mc_mempool *mp);
 void mc_mempool_unlock(mc_mempool *mp);
-int mc_mempool_admit_locked(mc_mempool *mp, const mc_hash *id, const uint8_t *tx, size_t n,
-                            mc_waiter *w, size_t slot);
+int mc_mempool_admit_locked(mc_mempool *mp, const mc_hash *id, const uint8_t *tx, size_t n, mc_waiter *w,
+                            size_t slot);
 /* Waits (lock held) until every slot is done, the deadline passes or the pool drains, then
  * detaches the waiter from whatever it still waits on. */
 void mc_mempool_wait_locked(mc_mempool *mp, mc_waiter *w, uint64_t deadline_mono_ms);

@@ -22,7 +22,8 @@ void mc_node_halt(mc_node *n, const char *reason)
     pthread_mutex_lock(&n->flight_lock); /* the batcher must not wait for a stopped applier */
     pthread_cond_broadcast(&n->flight_cond);
     pthread_mutex_unlock(&n->flight_lock);
-    mc_log(MC_LOG_ERROR, "node", "HALTED: %s; the node no longer applies blocks or accepts transactions", reason);
+    mc_log(MC_LOG_ERROR, "node", "HALTED: %s; the node no longer applies blocks or accepts transactions",
+           reason);
 }
 
 /* One of this node's batches left the pipeline (applied, skipped or never ordered). */
@@ -57,10 +58,10 @@ static void *mc_batcher_main(void *arg)
         for (size_t i = 0; i < k; i++) slices[i] = (mc_slice){taken[i]->tx, taken[i]->n};
         uint64_t t0 = mc_time_mono_ns();
         mc_buf_reset(&batch);
-        int rc = atomic_load(&n->halted) ? MC_EUNAVAIL
-                                         : mc_batch_build(&batch, NULL, &n->chain, &me, n->batch_seq++,
-                                                          mc_time_now_ms(), slices, (uint32_t)k, NULL,
-                                                          &n->keys.sign_sk);
+        int rc = atomic_load(&n->halted)
+                     ? MC_EUNAVAIL
+                     : mc_batch_build(&batch, NULL, &n->chain, &me, n->batch_seq++, mc_time_now_ms(), slices,
+                                      (uint32_t)k, NULL, &n->keys.sign_sk);
         if (!rc) {
             pthread_mutex_lock(&n->flight_lock);
             n->inflight++;
@@ -191,7 +192,8 @@ static void mc_node_metrics(void *ctx, mc_buf *out)
         "# HELP medchain_halted 1 when the node stopped applying blocks (see /v1/status).\n"
         "# TYPE medchain_halted gauge\nmedchain_halted %d\n",
         (unsigned long long)info.height, (unsigned long long)atomic_load(&n->blocks),
-        (unsigned long long)atomic_load(&n->txs_applied), (unsigned long long)atomic_load(&n->batches_skipped),
+        (unsigned long long)atomic_load(&n->txs_applied),
+        (unsigned long long)atomic_load(&n->batches_skipped),
         (unsigned long long)atomic_load(&n->batches_submitted), (unsigned long long)atomic_load(&n->admitted),
         (unsigned long long)atomic_load(&n->rejected), mc_mempool_size(&n->mp),
         atomic_load(&n->apply_us) / 1e6, atomic_load(&n->submit_us) / 1e6, atomic_load(&n->halted));
@@ -230,8 +232,11 @@ static int mc_node_genesis(mc_node *n, char *err, size_t nerr)
     }
     mc_genesis_chain_id(&n->chain, g.p, g.n);
     rc = mc_exec_genesis(n->exec, g.p, g.n);
-    if (rc) mc_errf(err, nerr, rc == MC_EINVAL ? "the data directory holds a different chain" : "applying genesis failed: %s",
-                    mc_strerror(rc));
+    if (rc)
+        mc_errf(err, nerr,
+                rc == MC_EINVAL ? "the data directory holds a different chain"
+                                : "applying genesis failed: %s",
+                mc_strerror(rc));
 out:
     mc_buf_free(&g);
     return rc;
@@ -283,13 +288,21 @@ static int mc_node_listen(mc_node *n, char *err, size_t nerr)
         return MC_EINVAL;
     }
     *colon = 0;
-    mc_api_opts ao = {.bind = host, .port = (uint16_t)port, .max_body = n->cfg.max_body_bytes,
-                      .max_conns = n->cfg.max_connections, .skew_ms = n->cfg.clock_skew_ms,
-                      .max_txs = n->cfg.max_txs_per_request, .default_timeout_ms = (int)n->cfg.wait_timeout_ms,
+    mc_api_opts ao = {.bind = host,
+                      .port = (uint16_t)port,
+                      .max_body = n->cfg.max_body_bytes,
+                      .max_conns = n->cfg.max_connections,
+                      .skew_ms = n->cfg.clock_skew_ms,
+                      .max_txs = n->cfg.max_txs_per_request,
+                      .default_timeout_ms = (int)n->cfg.wait_timeout_ms,
                       .tls_cert = n->cfg.tls_cert[0] ? n->cfg.tls_cert : NULL,
                       .tls_key = n->cfg.tls_key[0] ? n->cfg.tls_key : NULL};
-    mc_api_backend be = {.ctx = n, .store = n->store, .chain = n->chain, .submit = mc_node_submit,
-                         .status = mc_node_status, .metrics = mc_node_metrics};
+    mc_api_backend be = {.ctx = n,
+                         .store = n->store,
+                         .chain = n->chain,
+                         .submit = mc_node_submit,
+                         .status = mc_node_status,
+                         .metrics = mc_node_metrics};
     int rc = mc_api_start(&n->api, &ao, &be);
     if (rc) {
         mc_errf(err, nerr, "cannot listen on %s: %s", n->cfg.listen, mc_strerror(rc));
@@ -338,7 +351,10 @@ int mc_node_start(mc_node **pp, const mc_node_config *cfg, char *err, size_t ner
     return MC_OK;
 }
 
-uint16_t mc_node_port(const mc_node *n) { return n->api ? mc_api_port(n->api) : 0; }
+uint16_t mc_node_port(const mc_node *n)
+{
+    return n->api ? mc_api_port(n->api) : 0;
+}
 
 void mc_node_stop(mc_node *n)
 {

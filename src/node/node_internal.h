@@ -21,7 +21,7 @@ struct mc_node {
     mc_sigcache *sigcache;
     mc_api *api;
     mc_mempool mp;
-    mc_keys keys;            /* this validator's keys */
+    mc_keys keys; /* this validator's keys */
     mc_hash chain;
     char chain_name[MC_MAX_NAME + 1];
     uint64_t batch_seq;

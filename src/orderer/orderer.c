@@ -1,7 +1,10 @@
 /* The orderer interface: dispatch to the backend. */
 #include "medchain/orderer.h"
 
-int mc_orderer_submit(mc_orderer *o, const uint8_t *batch, size_t n) { return o->ops->submit(o, batch, n); }
+int mc_orderer_submit(mc_orderer *o, const uint8_t *batch, size_t n)
+{
+    return o->ops->submit(o, batch, n);
+}
 
 int mc_orderer_next(mc_orderer *o, const mc_orderer_pos *after, mc_buf *batch, mc_orderer_pos *pos,
                     int timeout_ms)

@@ -37,8 +37,8 @@ typedef struct {
     uint64_t end;   /* offset after the last whole record */
     uint64_t count; /* records in the log */
     int closed;
-    int failed;     /* an fdatasync failed: no more appends */
-    int waiters;    /* threads inside next(); close waits for them to leave */
+    int failed;  /* an fdatasync failed: no more appends */
+    int waiters; /* threads inside next(); close waits for them to leave */
     pthread_mutex_t lock;
     pthread_cond_t grew;
     pthread_cond_t left;
@@ -294,8 +294,9 @@ int mc_orderer_solo_read(const char *dir, uint64_t offset, mc_buf *batch, uint64
     struct stat sb;
     int rc = fstat(fd, &sb) == 0 ? MC_OK : MC_EIO;
     if (!rc)
-        rc = offset >= (uint64_t)sb.st_size ? MC_ENOTFOUND
-                                             : mc_solo_record(fd, offset, (uint64_t)sb.st_size, batch, next_offset);
+        rc = offset >= (uint64_t)sb.st_size
+                 ? MC_ENOTFOUND
+                 : mc_solo_record(fd, offset, (uint64_t)sb.st_size, batch, next_offset);
     close(fd);
     return rc;
 }

@@ -70,11 +70,10 @@ int mc_store_open(mc_store **pp, const char *dir, const mc_store_opts *opts)
     if ((rc = mc_store_xlate(mdb_env_open(st->env, dir, flags, 0600)))) goto fail;
 
     MDB_txn *t;
-    if ((rc = mc_store_xlate(mdb_txn_begin(st->env, NULL, opts->read_only ? MDB_RDONLY : 0, &t))))
-        goto fail;
+    if ((rc = mc_store_xlate(mdb_txn_begin(st->env, NULL, opts->read_only ? MDB_RDONLY : 0, &t)))) goto fail;
     for (int i = 0; i < MC_T_COUNT_; i++) {
-        rc = mc_store_xlate(mdb_dbi_open(t, mc_table_names[i], opts->read_only ? 0 : MDB_CREATE,
-                                         &st->dbi[i]));
+        rc =
+            mc_store_xlate(mdb_dbi_open(t, mc_table_names[i], opts->read_only ? 0 : MDB_CREATE, &st->dbi[i]));
         if (rc) {
             mdb_txn_abort(t);
             if (rc == MC_ENOTFOUND) rc = MC_ECORRUPT; /* a store missing a table */
@@ -157,11 +156,10 @@ int mc_store_get(mc_store_txn *txn, int table, const void *key, size_t nkey, mc_
     return MC_OK;
 }
 
-static int mc_store_put_flags(mc_store_txn *txn, int table, const void *key, size_t nkey,
-                              const void *val, size_t nval, unsigned flags)
+static int mc_store_put_flags(mc_store_txn *txn, int table, const void *key, size_t nkey, const void *val,
+                              size_t nval, unsigned flags)
 {
-    if (!txn->write || table < 0 || table >= MC_T_COUNT_ || nkey == 0 || nkey > 511)
-        return MC_EINVAL;
+    if (!txn->write || table < 0 || table >= MC_T_COUNT_ || nkey == 0 || nkey > 511) return MC_EINVAL;
     MDB_val k = {nkey, (void *)key}, v = {nval, (void *)val};
     int rc = mc_store_xlate(mdb_put(txn->t, txn->st->dbi[table], &k, &v, flags));
     if (rc) return rc;
@@ -174,8 +172,7 @@ int mc_store_put(mc_store_txn *txn, int table, const void *key, size_t nkey, con
     return mc_store_put_flags(txn, table, key, nkey, val, nval, 0);
 }
 
-int mc_store_put_new(mc_store_txn *txn, int table, const void *key, size_t nkey, const void *val,
-                     size_t nval)
+int mc_store_put_new(mc_store_txn *txn, int table, const void *key, size_t nkey, const void *val, size_t nval)
 {
     return mc_store_put_flags(txn, table, key, nkey, val, nval, MDB_NOOVERWRITE);
 }

@@ -22,7 +22,7 @@ struct mc_store_txn {
     mc_store *st;
     MDB_txn *t;
     int write;
-    mc_buf wlog;            /* keys and values of state writes, back to back */
+    mc_buf wlog; /* keys and values of state writes, back to back */
     mc_store_went *wents;
     size_t nwents, capwents;
 };

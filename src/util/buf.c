@@ -32,7 +32,10 @@ void mc_buf_free_wipe(mc_buf *b)
     mc_buf_free(b);
 }
 
-void mc_buf_reset(mc_buf *b) { b->n = 0; }
+void mc_buf_reset(mc_buf *b)
+{
+    b->n = 0;
+}
 
 int mc_buf_reserve(mc_buf *b, size_t more)
 {

@@ -56,8 +56,7 @@ int mc_dir_sync(const char *dir)
 int mc_file_write_atomic(const char *path, const void *p, size_t n, int mode)
 {
     char tmp[PATH_MAX], dir[PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return MC_EINVAL;
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) return MC_EINVAL;
     if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir) return MC_EINVAL;
     char *slash = strrchr(dir, '/');
     if (slash == dir)

@@ -8,7 +8,10 @@
 
 static int mc_log_min = MC_LOG_INFO;
 
-void mc_log_set_level(int level) { mc_log_min = level; }
+void mc_log_set_level(int level)
+{
+    mc_log_min = level;
+}
 
 int mc_log_parse_level(const char *s)
 {
@@ -27,9 +30,9 @@ void mc_log(int level, const char *component, const char *fmt, ...)
     time_t secs = (time_t)(now / 1000);
     struct tm tm;
     gmtime_r(&secs, &tm);
-    int off = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ %-5s %s: ",
-                       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                       tm.tm_sec, (unsigned)(now % 1000), tags[level], component);
+    int off = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ %-5s %s: ", tm.tm_year + 1900,
+                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(now % 1000),
+                       tags[level], component);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line + off, sizeof line - (size_t)off - 1, fmt, ap);

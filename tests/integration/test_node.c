@@ -79,7 +79,8 @@ static void test_submit_query_proof(void **state)
     assert_int_equal(tn_run(argv, &out), 0);
     assert_non_null(strstr((char *)out.p, "proof OK"));
     /* a wrong trusted header is refused */
-    char *trusted_argv[] = {MEDCHAIN_CLI_PATH, "proof", "verify", "--file", pf, "--trusted-header", hex, NULL};
+    char *trusted_argv[] = {MEDCHAIN_CLI_PATH,  "proof", "verify", "--file", pf,
+                            "--trusted-header", hex,     NULL};
     assert_int_not_equal(tn_run(trusted_argv, NULL), 0);
     /* the raw header's tx root (bytes 149..180) altered: the path no longer reaches it */
     char *hdr = strstr((char *)resp.p, "\"header\":\"");
@@ -112,7 +113,8 @@ static int it_raw(tn_chain *c, const char *method, const char *target, const cha
     inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
     assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
     char req[8192];
-    int n = snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%sContent-Length: %zu\r\n\r\n%s",
+    int n = snprintf(req, sizeof req,
+                     "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%sContent-Length: %zu\r\n\r\n%s",
                      method, target, headers, strlen(body), body);
     assert_int_equal(write(fd, req, (size_t)n), n);
     size_t got = 0;
@@ -125,8 +127,8 @@ static int it_raw(tn_chain *c, const char *method, const char *target, const cha
     return status;
 }
 
-static void it_auth_headers(tn_chain *c, const mc_keys *k, uint64_t t, const uint8_t nonce[16], const char *method,
-                            const char *target, const char *body, char *out, size_t cap)
+static void it_auth_headers(tn_chain *c, const mc_keys *k, uint64_t t, const uint8_t nonce[16],
+                            const char *method, const char *target, const char *body, char *out, size_t cap)
 {
     mc_hash bh, d;
     mc_sig sig;
@@ -187,7 +189,8 @@ static void test_refused_requests_change_nothing(void **state)
 
     /* a POST whose body was changed after signing */
     mc_random(nonce, 16);
-    it_auth_headers(&c, &c.org, mc_time_now_ms(), nonce, "POST", "/v1/tx", "{\"tx\":\"00\"}", hdr, sizeof hdr);
+    it_auth_headers(&c, &c.org, mc_time_now_ms(), nonce, "POST", "/v1/tx", "{\"tx\":\"00\"}", hdr,
+                    sizeof hdr);
     assert_int_equal(it_raw(&c, "POST", "/v1/tx", hdr, "{\"tx\":\"01\"}", resp, sizeof resp), 401);
 
     uint64_t before = it_height(&c);
@@ -341,7 +344,8 @@ static void test_kill9_under_load_loses_nothing(void **state)
         total += l[i].nacked;
         for (size_t k = 0; k < l[i].nacked; k++) {
             int ok = 0;
-            for (int tries = 0; tries < 100 && !(ok = tn_tx_committed(h, &l[i].acked[k])); tries++) usleep(50000);
+            for (int tries = 0; tries < 100 && !(ok = tn_tx_committed(h, &l[i].acked[k])); tries++)
+                usleep(50000);
             if (!ok) {
                 char hex[65];
                 mc_hex_encode(hex, l[i].acked[k].b, 32);
@@ -432,9 +436,25 @@ static void test_tls(void **state)
     char key[400], cert[400], kset[420], cset[420];
     snprintf(key, sizeof key, "%s/tls.key", c.dir);
     snprintf(cert, sizeof cert, "%s/tls.crt", c.dir);
-    char *gen[] = {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                   "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                   "-keyout", key, "-out", cert, NULL};
+    char *gen[] = {"openssl",
+                   "req",
+                   "-x509",
+                   "-newkey",
+                   "ec",
+                   "-pkeyopt",
+                   "ec_paramgen_curve:prime256v1",
+                   "-nodes",
+                   "-days",
+                   "1",
+                   "-subj",
+                   "/CN=127.0.0.1",
+                   "-addext",
+                   "subjectAltName=IP:127.0.0.1",
+                   "-keyout",
+                   key,
+                   "-out",
+                   cert,
+                   NULL};
     assert_int_equal(tn_run(gen, NULL), 0);
     snprintf(kset, sizeof kset, "tls_key=%s", key);
     snprintf(cset, sizeof cset, "tls_cert=%s", cert);

@@ -13,10 +13,10 @@
 
 extern char **environ;
 
-#define TN_TRY(expr)                 \
-    do {                             \
-        int tn_rc_ = (expr);         \
-        if (tn_rc_) return tn_rc_;   \
+#define TN_TRY(expr)                                                                                         \
+    do {                                                                                                     \
+        int tn_rc_ = (expr);                                                                                 \
+        if (tn_rc_) return tn_rc_;                                                                           \
     } while (0)
 
 static void tn_keys(mc_keys *k, int kind)
@@ -86,10 +86,11 @@ int tn_create(tn_chain *c, unsigned nclients, const char *medchaind, const char 
     TN_TRY(mc_file_write_atomic(path, "test-passphrase", 15, 0600));
     snprintf(path, sizeof path, "%s/node.key", c->dir);
     TN_TRY(mc_keyfile_write(path, &c->node, "test-passphrase", MC_KDF_TEST));
-    int n = snprintf(conf, sizeof conf,
-                     "data_dir = %s\ngenesis = %s/genesis.bin\nnode_key = %s/node.key\n"
-                     "passphrase_file = %s/passphrase\nlisten = 127.0.0.1:0\nport_file = %s/port\nlog_level = warn\n",
-                     c->data, c->dir, c->dir, c->dir, c->dir);
+    int n = snprintf(
+        conf, sizeof conf,
+        "data_dir = %s\ngenesis = %s/genesis.bin\nnode_key = %s/node.key\n"
+        "passphrase_file = %s/passphrase\nlisten = 127.0.0.1:0\nport_file = %s/port\nlog_level = warn\n",
+        c->data, c->dir, c->dir, c->dir, c->dir);
     snprintf(path, sizeof path, "%s/medchaind.conf", c->dir);
     return mc_file_write_atomic(path, conf, (size_t)n, 0600);
 }
@@ -186,7 +187,8 @@ int tn_build_register(tn_chain *c, const mc_keys *org, uint64_t nonce, mc_buf *t
     TN_TRY(mc_body_register_encode(&body, &b));
     mc_id signer;
     memcpy(signer.b, org->id.b, 32);
-    return mc_tx_build(tx, id, &c->chain, &signer, nonce, MC_TX_IDENTITY_REGISTER, body.p, body.n, &org->sign_sk);
+    return mc_tx_build(tx, id, &c->chain, &signer, nonce, MC_TX_IDENTITY_REGISTER, body.p, body.n,
+                       &org->sign_sk);
 }
 
 int tn_txs_json(mc_buf *out, const mc_buf *txs, size_t n)

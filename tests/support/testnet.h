@@ -22,7 +22,7 @@ typedef struct {
     unsigned port;
     char url[64];
     mc_hash chain;
-    mc_keys org;    /* founding org (signs registrations) */
+    mc_keys org; /* founding org (signs registrations) */
     mc_keys node;
     mc_keys clients[TN_MAX_CLIENTS]; /* extra founding orgs used as independent clients */
     unsigned nclients;

@@ -28,8 +28,10 @@ void mc_tchain_open(mc_tchain *c, mc_test_net *net, const mc_exec_opts *opts)
 {
     memset(c, 0, sizeof *c);
     c->net = net;
-    if (opts) c->opts = *opts;
-    else c->opts.verify_threads = 1;
+    if (opts)
+        c->opts = *opts;
+    else
+        c->opts.verify_threads = 1;
     mc_test_tmpdir(c->dir);
     mc_tchain_open_exec(c);
     assert_ok(mc_exec_genesis(c->x, net->genesis.p, net->genesis.n));
@@ -63,7 +65,10 @@ const mc_exec_result *mc_tchain_apply(mc_tchain *c, const uint8_t *p, size_t n)
     return &c->res;
 }
 
-void mc_info(mc_tchain *c, mc_exec_info *info) { mc_exec_get_info(c->x, info); }
+void mc_info(mc_tchain *c, mc_exec_info *info)
+{
+    mc_exec_get_info(c->x, info);
+}
 
 void mc_add_signed(mc_tchain *c, const mc_hash *chain, const mc_id *signer, const mc_sign_sk *sk,
                    uint64_t nonce, uint16_t kind, uint16_t want)

@@ -98,7 +98,10 @@ int mc_test_net_init(mc_test_net *n, uint32_t nval, int fixed)
     return MC_OK;
 }
 
-void mc_test_net_free(mc_test_net *n) { mc_buf_free(&n->genesis); }
+void mc_test_net_free(mc_test_net *n)
+{
+    mc_buf_free(&n->genesis);
+}
 
 int mc_test_body_register(mc_buf *out, uint8_t kind, const mc_id *org, const mc_test_key *newk,
                           const char *attrs, const mc_test_key *cosigner, const mc_hash *chain)
@@ -138,7 +141,10 @@ void mc_test_txs_init(mc_test_txs *l)
     mc_buf_init(&l->all, (size_t)MC_TEST_MAX_TXS * (MC_MAX_TX_BYTES + 64));
 }
 
-void mc_test_txs_free(mc_test_txs *l) { mc_buf_free(&l->all); }
+void mc_test_txs_free(mc_test_txs *l)
+{
+    mc_buf_free(&l->all);
+}
 
 void mc_test_txs_reset(mc_test_txs *l)
 {
@@ -161,8 +167,8 @@ int mc_test_txs_add(mc_test_txs *l, const mc_hash *chain, const mc_id *signer, c
 {
     if (l->n == MC_TEST_MAX_TXS) return MC_ETOOBIG;
     l->off[l->n] = l->all.n;
-    int rc = mc_tx_build(&l->all, id, chain, signer, nonce, kind, body ? body->p : NULL,
-                         body ? body->n : 0, sk);
+    int rc =
+        mc_tx_build(&l->all, id, chain, signer, nonce, kind, body ? body->p : NULL, body ? body->n : 0, sk);
     if (rc) return rc;
     l->off[++l->n] = l->all.n;
     return MC_OK;
@@ -185,8 +191,8 @@ int mc_test_batch(mc_buf *out, mc_test_net *n, const mc_test_key *proposer, mc_t
 {
     mc_buf_reset(out);
     const mc_slice *s = l ? mc_test_txs_slices(l) : NULL;
-    int rc = mc_batch_build(out, NULL, &n->chain, &proposer->id, n->seq, n->time_ms, s,
-                            l ? l->n : 0, cert, &proposer->sk);
+    int rc = mc_batch_build(out, NULL, &n->chain, &proposer->id, n->seq, n->time_ms, s, l ? l->n : 0, cert,
+                            &proposer->sk);
     if (rc) return rc;
     n->seq++;
     n->time_ms += 1000;

@@ -33,21 +33,21 @@ void mc_test_key_fixed(mc_test_key *k, unsigned i);
 void mc_test_key_fixed_raw(unsigned i, uint8_t seed[32], uint8_t pk[32]);
 
 /* The consortium: org 0 is a hospital, org 1 a regulator, org 2 a research institute. */
-#define MC_TEST_ORGS 3
-#define MC_TEST_ORG_HOSPITAL 0
+#define MC_TEST_ORGS          3
+#define MC_TEST_ORG_HOSPITAL  0
 #define MC_TEST_ORG_REGULATOR 1
-#define MC_TEST_ORG_RESEARCH 2
-#define MC_TEST_MAX_VALS 4
-#define MC_TEST_GENESIS_TIME 1700000000000ull
+#define MC_TEST_ORG_RESEARCH  2
+#define MC_TEST_MAX_VALS      4
+#define MC_TEST_GENESIS_TIME  1700000000000ull
 
 typedef struct {
     mc_test_key org[MC_TEST_ORGS];
     mc_test_key val[MC_TEST_MAX_VALS]; /**< validator i belongs to org i % MC_TEST_ORGS */
     uint32_t nval;
     mc_genesis g;
-    mc_buf genesis; /**< the encoded genesis config */
-    mc_hash chain;  /**< its chain id */
-    uint64_t seq;   /**< sequence number of the next batch mc_test_batch builds */
+    mc_buf genesis;   /**< the encoded genesis config */
+    mc_hash chain;    /**< its chain id */
+    uint64_t seq;     /**< sequence number of the next batch mc_test_batch builds */
     uint64_t time_ms; /**< time stamp of the next batch; each batch adds 1000 */
 } mc_test_net;
 

@@ -120,7 +120,11 @@ static void mc_bend_genesis(mc_genesis *g, int how)
     case 9: g->orgs[0].name[0] = 0; break;
     case 10: g->orgs[2].type[0] = 0; break;
     case 11: g->name[0] = 0; break;
-    case 12: g->norgs = 0; g->threshold = 0; g->nvalidators = 0; break;
+    case 12:
+        g->norgs = 0;
+        g->threshold = 0;
+        g->nvalidators = 0;
+        break;
     case 13: g->nvalidators = 0; break;
     default: break;
     }
@@ -269,8 +273,8 @@ static void test_batch_roundtrip(void **state)
     mc_buf_init(&out, 1 << 20);
     assert_ok(mc_test_body_revoke(&body, &net.org[1].id, 2));
     for (uint64_t i = 1; i <= 3; i++)
-        assert_ok(mc_test_txs_add(&txs, &net.chain, &net.org[0].id, &net.org[0].sk, i,
-                                  MC_TX_IDENTITY_REVOKE, &body, NULL));
+        assert_ok(mc_test_txs_add(&txs, &net.chain, &net.org[0].id, &net.org[0].sk, i, MC_TX_IDENTITY_REVOKE,
+                                  &body, NULL));
     assert_ok(mc_test_txs_raw(&txs, "", 0)); /* an empty slot is still a slot */
 
     mc_hash hash;
@@ -358,8 +362,8 @@ static void test_batch_bad(void **state)
     assert_rc(mc_batch_build(&out, NULL, &net.chain, &net.val[0].id, 1, 2, NULL, 0, &cert, &net.val[0].sk),
               MC_ETOOBIG);
     assert_int_equal(out.n, 4);
-    assert_rc(mc_batch_build(&out, NULL, &net.chain, &net.val[0].id, 1, 2, NULL, MC_MAX_BATCH_TXS + 1,
-                             NULL, &net.val[0].sk),
+    assert_rc(mc_batch_build(&out, NULL, &net.chain, &net.val[0].id, 1, 2, NULL, MC_MAX_BATCH_TXS + 1, NULL,
+                             &net.val[0].sk),
               MC_ETOOBIG);
     assert_int_equal(out.n, 4);
 
@@ -389,7 +393,7 @@ static void test_batch_bad(void **state)
     assert_rc(mc_batch_decode(&b, c, n), MC_EINVAL);
     MC_RESET_COPY();
     c[MC_BATCH_OFF_NTX + 4 + 4 + 8] = 1; /* says a certificate follows: none does */
-    int rc = mc_batch_decode(&b, c, n); /* the signature read as a certificate: short, or a count */
+    int rc = mc_batch_decode(&b, c, n);  /* the signature read as a certificate: short, or a count */
     assert_true(rc == MC_EINVAL || rc == MC_ETOOBIG);
     assert_rc(mc_batch_decode(&b, NULL, 0), MC_EINVAL);
     mc_check_exact(mc_dec_batch, out.p, out.n);
@@ -512,12 +516,12 @@ static void test_header(void **state)
     mc_hash h0, h1;
     mc_header_hash(&h0, &h);
     mc_header x;
-#define MC_CHANGED(stmt)                      \
-    do {                                      \
-        x = h;                                \
-        stmt;                                 \
-        mc_header_hash(&h1, &x);              \
-        assert_memory_not_equal(h0.b, h1.b, 32); \
+#define MC_CHANGED(stmt)                                                                                     \
+    do {                                                                                                     \
+        x = h;                                                                                               \
+        stmt;                                                                                                \
+        mc_header_hash(&h1, &x);                                                                             \
+        assert_memory_not_equal(h0.b, h1.b, 32);                                                             \
     } while (0)
     MC_CHANGED(x.chain.b[0] ^= 1);
     MC_CHANGED(x.height++);
@@ -604,12 +608,9 @@ int main(void)
 {
     mc_test_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_genesis_vector),
-        cmocka_unit_test(test_genesis_invalid),
-        cmocka_unit_test(test_batch_roundtrip),
-        cmocka_unit_test(test_batch_bad),
-        cmocka_unit_test(test_header),
-        cmocka_unit_test(test_block),
+        cmocka_unit_test(test_genesis_vector),  cmocka_unit_test(test_genesis_invalid),
+        cmocka_unit_test(test_batch_roundtrip), cmocka_unit_test(test_batch_bad),
+        cmocka_unit_test(test_header),          cmocka_unit_test(test_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

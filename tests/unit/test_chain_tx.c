@@ -116,8 +116,8 @@ static void test_attrs(void **state)
     snprintf(longs, sizeof longs, "k=%sv", val96);
     assert_rc(mc_attrs_parse(&a, longs), MC_EINVAL);
 
-    static const char *const bad[] = {"noequals", "=v", "Role=x", "a b=c", "k=v,", ",k=v", "k=v,,j=w",
-                                      "k=v,k=w", "k=\x01", "k=a\x7f", "k/=v", "k=v,j"};
+    static const char *const bad[] = {"noequals", "=v",      "Role=x", "a b=c",   "k=v,", ",k=v",
+                                      "k=v,,j=w", "k=v,k=w", "k=\x01", "k=a\x7f", "k/=v", "k=v,j"};
     for (size_t i = 0; i < MC_ARRAY_LEN(bad); i++) {
         int rc = mc_attrs_parse(&a, bad[i]);
         if (rc != MC_EINVAL) print_error("accepted \"%s\"\n", bad[i]);
@@ -138,12 +138,12 @@ static void test_attrs(void **state)
 /* Transactions                                                                                 */
 
 /* Byte offsets of a transaction's fields (src/chain/tx.c, docs/format.md). */
-#define MC_TX_OFF_CHAIN 1
-#define MC_TX_OFF_SIGNER 33
-#define MC_TX_OFF_NONCE 65
-#define MC_TX_OFF_KIND 73
+#define MC_TX_OFF_CHAIN   1
+#define MC_TX_OFF_SIGNER  33
+#define MC_TX_OFF_NONCE   65
+#define MC_TX_OFF_KIND    73
 #define MC_TX_OFF_BODYLEN 75
-#define MC_TX_OFF_BODY 79
+#define MC_TX_OFF_BODY    79
 
 /* The transactions of chain.txt, built from their fields with the C API and compared with the
  * bytes the Python script produced from the documented layout. */
@@ -396,8 +396,7 @@ static void test_tx_bad_input(void **state)
     assert_ok(mc_tx_decode(&t, tx.p, tx.n));
     assert_int_equal(t.body.n, MC_MAX_BODY_BYTES);
     size_t before = tx.n;
-    assert_rc(mc_tx_build(&tx, NULL, &chain, &org.id, 1, 1, big, MC_MAX_BODY_BYTES + 1, &org.sk),
-              MC_ETOOBIG);
+    assert_rc(mc_tx_build(&tx, NULL, &chain, &org.id, 1, 1, big, MC_MAX_BODY_BYTES + 1, &org.sk), MC_ETOOBIG);
     assert_int_equal(tx.n, before); /* nothing appended */
     assert_rc(mc_tx_decode(&t, big, MC_MAX_TX_BYTES + 1), MC_ETOOBIG);
     free(big);
@@ -406,8 +405,7 @@ static void test_tx_bad_input(void **state)
     mc_buf small;
     mc_buf_init(&small, 100);
     assert_ok(mc_buf_append(&small, "ab", 2));
-    assert_rc(mc_tx_build(&small, &id, &chain, &org.id, 1, 1, (const uint8_t *)"x", 1, &org.sk),
-              MC_ETOOBIG);
+    assert_rc(mc_tx_build(&small, &id, &chain, &org.id, 1, 1, (const uint8_t *)"x", 1, &org.sk), MC_ETOOBIG);
     assert_int_equal(small.n, 2);
     mc_buf_free(&small);
     mc_buf_free(&tx);
@@ -453,10 +451,14 @@ static void test_identity(void **state)
     struct {
         uint8_t kind, status;
         const char *k0, *k1;
-    } bad[] = {{0, MC_ID_ACTIVE, "a", "b"},         {7, MC_ID_ACTIVE, "a", "b"},
-               {255, MC_ID_ACTIVE, "a", "b"},       {MC_ID_ORG, 0, "a", "b"},
-               {MC_ID_ORG, 3, "a", "b"},            {MC_ID_ORG, MC_ID_ACTIVE, "b", "a"},
-               {MC_ID_ORG, MC_ID_ACTIVE, "a", "a"}, {MC_ID_ORG, MC_ID_ACTIVE, "A", "b"},
+    } bad[] = {{0, MC_ID_ACTIVE, "a", "b"},
+               {7, MC_ID_ACTIVE, "a", "b"},
+               {255, MC_ID_ACTIVE, "a", "b"},
+               {MC_ID_ORG, 0, "a", "b"},
+               {MC_ID_ORG, 3, "a", "b"},
+               {MC_ID_ORG, MC_ID_ACTIVE, "b", "a"},
+               {MC_ID_ORG, MC_ID_ACTIVE, "a", "a"},
+               {MC_ID_ORG, MC_ID_ACTIVE, "A", "b"},
                {MC_ID_ORG, MC_ID_ACTIVE, "", "b"}};
     for (size_t i = 0; i < MC_ARRAY_LEN(bad); i++) {
         mc_identity x = idn;
@@ -662,16 +664,11 @@ int main(void)
 {
     mc_test_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_names),
-        cmocka_unit_test(test_id_from_pk),
-        cmocka_unit_test(test_attrs),
-        cmocka_unit_test(test_tx_vectors),
-        cmocka_unit_test(test_tx_roundtrip),
-        cmocka_unit_test(test_tx_every_byte),
-        cmocka_unit_test(test_tx_bad_input),
-        cmocka_unit_test(test_identity),
-        cmocka_unit_test(test_body_register),
-        cmocka_unit_test(test_body_rotate_revoke),
+        cmocka_unit_test(test_names),         cmocka_unit_test(test_id_from_pk),
+        cmocka_unit_test(test_attrs),         cmocka_unit_test(test_tx_vectors),
+        cmocka_unit_test(test_tx_roundtrip),  cmocka_unit_test(test_tx_every_byte),
+        cmocka_unit_test(test_tx_bad_input),  cmocka_unit_test(test_identity),
+        cmocka_unit_test(test_body_register), cmocka_unit_test(test_body_rotate_revoke),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -311,9 +311,9 @@ int main(void)
 {
     mc_test_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_encode_layout),   cmocka_unit_test(test_roundtrip),
-        cmocka_unit_test(test_trailing_bytes),  cmocka_unit_test(test_truncated),
-        cmocka_unit_test(test_caps),            cmocka_unit_test(test_bool_and_strings),
+        cmocka_unit_test(test_encode_layout),  cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_trailing_bytes), cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_caps),           cmocka_unit_test(test_bool_and_strings),
         cmocka_unit_test(test_sticky_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -349,17 +349,14 @@ static void test_aead(void **state)
               MC_ECRYPTO);
     assert_rc(mc_aead_decrypt(out, c, n + MC_AEAD_ABYTES, NULL, 0, nonce, key), MC_ECRYPTO);
     nonce[0] ^= 1;
-    assert_rc(mc_aead_decrypt(out, c, n + MC_AEAD_ABYTES, (const uint8_t *)ad, nad, nonce, key),
-              MC_ECRYPTO);
+    assert_rc(mc_aead_decrypt(out, c, n + MC_AEAD_ABYTES, (const uint8_t *)ad, nad, nonce, key), MC_ECRYPTO);
     nonce[0] ^= 1;
     key[31] ^= 1;
-    assert_rc(mc_aead_decrypt(out, c, n + MC_AEAD_ABYTES, (const uint8_t *)ad, nad, nonce, key),
-              MC_ECRYPTO);
+    assert_rc(mc_aead_decrypt(out, c, n + MC_AEAD_ABYTES, (const uint8_t *)ad, nad, nonce, key), MC_ECRYPTO);
     key[31] ^= 1;
     assert_rc(mc_aead_decrypt(out, c, n + MC_AEAD_ABYTES - 1, (const uint8_t *)ad, nad, nonce, key),
               MC_ECRYPTO);
-    assert_rc(mc_aead_decrypt(out, c, MC_AEAD_ABYTES - 1, (const uint8_t *)ad, nad, nonce, key),
-              MC_EINVAL);
+    assert_rc(mc_aead_decrypt(out, c, MC_AEAD_ABYTES - 1, (const uint8_t *)ad, nad, nonce, key), MC_EINVAL);
     /* empty plaintext: a bare tag that still authenticates the associated data */
     mc_aead_encrypt(c, NULL, 0, (const uint8_t *)ad, nad, nonce, key);
     assert_ok(mc_aead_decrypt(out, c, MC_AEAD_ABYTES, (const uint8_t *)ad, nad, nonce, key));
@@ -368,11 +365,11 @@ static void test_aead(void **state)
 
 /* Key file layout (src/crypto/keyfile.c): magic[6] | level | ops u64 | mem u64 | salt[16] |
  * nonce[24] | ciphertext(129) | tag(16). */
-#define MC_KF_OPS 7
-#define MC_KF_SALT 23
+#define MC_KF_OPS   7
+#define MC_KF_SALT  23
 #define MC_KF_NONCE 39
-#define MC_KF_CT 63
-#define MC_KF_SIZE (63 + 129 + 16)
+#define MC_KF_CT    63
+#define MC_KF_SIZE  (63 + 129 + 16)
 
 static void mc_make_keys(mc_keys *k)
 {

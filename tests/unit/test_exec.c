@@ -165,22 +165,22 @@ static void test_register_results(void **state)
     mc_body_reg(&c, MC_ID_AUDITOR, &H.id, &A.key, "", NULL);
     mc_add(&c, &H, MC_TX_IDENTITY_REGISTER, MC_TXR_UNAUTHORIZED); /* a hospital enrolling an auditor */
     mc_body_reg(&c, MC_ID_AUDITOR, &R.id, &A.key, "", NULL);
-    mc_add(&c, &R, MC_TX_IDENTITY_REGISTER, MC_TXR_OK);           /* the regulator may */
+    mc_add(&c, &R, MC_TX_IDENTITY_REGISTER, MC_TXR_OK); /* the regulator may */
     mc_body_reg(&c, MC_ID_RESEARCHER, &H.id, &RS.key, "", NULL);
     mc_add(&c, &H, MC_TX_IDENTITY_REGISTER, MC_TXR_UNAUTHORIZED); /* a hospital enrolling a researcher */
     mc_body_reg(&c, MC_ID_RESEARCHER, &S.id, &RS.key, "", NULL);
-    mc_add(&c, &S, MC_TX_IDENTITY_REGISTER, MC_TXR_OK);           /* the research institute may */
+    mc_add(&c, &S, MC_TX_IDENTITY_REGISTER, MC_TXR_OK); /* the research institute may */
     mc_body_reg(&c, MC_ID_PATIENT, &H.id, &PT.key, "", NULL);
-    mc_add(&c, &H, MC_TX_IDENTITY_REGISTER, MC_TXR_BAD_COSIG);    /* patient without co-signature */
+    mc_add(&c, &H, MC_TX_IDENTITY_REGISTER, MC_TXR_BAD_COSIG); /* patient without co-signature */
     mc_body_reg(&c, MC_ID_PATIENT, &H.id, &PT.key, "", &X.key);
-    mc_add(&c, &H, MC_TX_IDENTITY_REGISTER, MC_TXR_BAD_COSIG);    /* co-signed by someone else */
-    mc_buf_reset(&c.body); /* co-signed for another chain */
+    mc_add(&c, &H, MC_TX_IDENTITY_REGISTER, MC_TXR_BAD_COSIG); /* co-signed by someone else */
+    mc_buf_reset(&c.body);                                     /* co-signed for another chain */
     assert_ok(mc_test_body_register(&c.body, MC_ID_PATIENT, &H.id, &PT.key, "", &PT.key, &other_chain));
     mc_add(&c, &H, MC_TX_IDENTITY_REGISTER, MC_TXR_BAD_COSIG);
     mc_body_reg(&c, MC_ID_PROVIDER, &H.id, &X.key, "", &P.key);
-    mc_add(&c, &H, MC_TX_IDENTITY_REGISTER, MC_TXR_BAD_COSIG);    /* a co-signature, when given, is checked */
+    mc_add(&c, &H, MC_TX_IDENTITY_REGISTER, MC_TXR_BAD_COSIG); /* a co-signature, when given, is checked */
     mc_body_reg(&c, MC_ID_PATIENT, &H.id, &PT.key, "lang=en", &PT.key);
-    mc_add(&c, &H, MC_TX_IDENTITY_REGISTER, MC_TXR_BAD_BODY);     /* a patient carries no attributes */
+    mc_add(&c, &H, MC_TX_IDENTITY_REGISTER, MC_TXR_BAD_BODY); /* a patient carries no attributes */
     mc_body_reg(&c, MC_ID_PATIENT, &H.id, &PT.key, "", &PT.key);
     mc_add(&c, &H, MC_TX_IDENTITY_REGISTER, MC_TXR_OK);
     mc_body_reg(&c, MC_ID_PROVIDER, &R.id, &X.key, "", NULL);
@@ -194,8 +194,7 @@ static void test_register_results(void **state)
     mc_body_reg(&c, MC_ID_PROVIDER, &U.id, &X.key, "", NULL);
     mc_add(&c, &U, MC_TX_IDENTITY_REGISTER, MC_TXR_UNKNOWN_SIGNER);
     mc_add_signed(&c, &net.chain, &H.id, &X.key.sk, ++H.nonce, MC_TX_IDENTITY_REGISTER, MC_TXR_BAD_SIG);
-    mc_add_signed(&c, &other_chain, &H.id, &H.key.sk, ++H.nonce, MC_TX_IDENTITY_REGISTER,
-                  MC_TXR_WRONG_CHAIN);
+    mc_add_signed(&c, &other_chain, &H.id, &H.key.sk, ++H.nonce, MC_TX_IDENTITY_REGISTER, MC_TXR_WRONG_CHAIN);
     mc_add_raw(&c, "not a transaction", 17, MC_TXR_MALFORMED);
     mc_add_raw(&c, "", 0, MC_TXR_MALFORMED);
     mc_add_signed(&c, &net.chain, &H.id, &H.key.sk, 1, MC_TX_IDENTITY_REGISTER, MC_TXR_BAD_NONCE);
@@ -309,15 +308,15 @@ static void test_rotate_revoke_results(void **state)
     mc_body_rev(&c, &U.id, 0);
     mc_add(&c, &H, MC_TX_IDENTITY_REVOKE, MC_TXR_NOT_FOUND);
     mc_body_rev(&c, &P.id, 1);
-    mc_add(&c, &R, MC_TX_IDENTITY_REVOKE, MC_TXR_UNAUTHORIZED);  /* not P's org */
+    mc_add(&c, &R, MC_TX_IDENTITY_REVOKE, MC_TXR_UNAUTHORIZED); /* not P's org */
     mc_body_rot(&c, &Q.id, &k2);
-    mc_add(&c, &P, MC_TX_IDENTITY_ROTATE, MC_TXR_UNAUTHORIZED);  /* a colleague, not an org */
+    mc_add(&c, &P, MC_TX_IDENTITY_ROTATE, MC_TXR_UNAUTHORIZED); /* a colleague, not an org */
     mc_body_rev(&c, &H.id, 1);
-    mc_add(&c, &P, MC_TX_IDENTITY_REVOKE, MC_TXR_UNAUTHORIZED);  /* staff cannot revoke their org */
+    mc_add(&c, &P, MC_TX_IDENTITY_REVOKE, MC_TXR_UNAUTHORIZED); /* staff cannot revoke their org */
     mc_body_raw(&c, "short", 5);
     mc_add(&c, &P, MC_TX_IDENTITY_ROTATE, MC_TXR_BAD_BODY);
     mc_body_rev(&c, &P.id, 9);
-    mc_add(&c, &P, MC_TX_IDENTITY_REVOKE, MC_TXR_BAD_BODY);        /* reason out of range */
+    mc_add(&c, &P, MC_TX_IDENTITY_REVOKE, MC_TXR_BAD_BODY); /* reason out of range */
     /* P rotates to k2; then signs with k2 in the same block (OK), rotating on to k3 */
     mc_body_rot(&c, &P.id, &k2);
     mc_add(&c, &P, MC_TX_IDENTITY_ROTATE, MC_TXR_OK);

@@ -29,9 +29,12 @@ static void test_skipped_batches(void **state)
     struct {
         const char *what;
         int reason;
-    } cases[] = {{"bad proposer signature", MC_EBADSIG}, {"unknown proposer", MC_EDENIED},
-                 {"registered node, not a validator", MC_EDENIED}, {"other chain", MC_EINVAL},
-                 {"garbage", MC_EINVAL},                  {"empty", MC_EINVAL},
+    } cases[] = {{"bad proposer signature", MC_EBADSIG},
+                 {"unknown proposer", MC_EDENIED},
+                 {"registered node, not a validator", MC_EDENIED},
+                 {"other chain", MC_EINVAL},
+                 {"garbage", MC_EINVAL},
+                 {"empty", MC_EINVAL},
                  {"applied before", MC_EEXIST}};
     mc_buf dup;
     mc_buf_init(&dup, 1 << 20);

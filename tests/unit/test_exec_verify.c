@@ -41,7 +41,10 @@ typedef struct {
     int nhist;
 } mc_sim;
 
-static uint32_t mc_sim_rand(mc_sim *s, uint32_t n) { return mc_test_rand_below(&s->rng, n); }
+static uint32_t mc_sim_rand(mc_sim *s, uint32_t n)
+{
+    return mc_test_rand_below(&s->rng, n);
+}
 
 static int mc_sim_pick_registered(mc_sim *s)
 {
@@ -69,8 +72,8 @@ static void mc_sim_add(mc_sim *s, int signer, uint16_t kind, const mc_sign_sk *s
 /* One random transaction: mostly plausible, some deliberately broken. */
 static void mc_sim_tx(mc_sim *s)
 {
-    static const uint8_t kinds[] = {MC_ID_PROVIDER, MC_ID_PATIENT, MC_ID_AUDITOR, MC_ID_RESEARCHER,
-                                    MC_ID_NODE, MC_ID_ORG};
+    static const uint8_t kinds[] = {MC_ID_PROVIDER,   MC_ID_PATIENT, MC_ID_AUDITOR,
+                                    MC_ID_RESEARCHER, MC_ID_NODE,    MC_ID_ORG};
     uint32_t what = mc_sim_rand(s, 100);
     mc_effect none = {0, 0, {{{0}}, {{0}}, {{0}}, {{0}}, {{0}}}};
     mc_effect eff = none;
@@ -158,8 +161,8 @@ static void mc_sim_tx(mc_sim *s)
         s->eff[s->txs->n] = none;
         mc_buf_reset(&s->body);
         assert_ok(mc_test_body_revoke(&s->body, &s->a[0].who.id, 0));
-        assert_ok(mc_test_txs_add(s->txs, chain, &ghost.who.id, &k.sk, 1, MC_TX_IDENTITY_REVOKE, &s->body,
-                                  NULL));
+        assert_ok(
+            mc_test_txs_add(s->txs, chain, &ghost.who.id, &k.sk, 1, MC_TX_IDENTITY_REVOKE, &s->body, NULL));
         --sa->who.nonce;
         return;
     } else { /* a body that does not decode for its kind */
@@ -277,8 +280,8 @@ static void test_determinism(void **state)
         if (mc_sim_rand(&s, 3) == 0) net.time_ms -= 1500; /* clocks disagree */
         assert_ok(mc_test_batch(&A.batch, &net, &net.val[v], &A.txs, NULL));
         uint32_t skip = mc_sim_rand(&s, 12);
-        if (skip == 0) A.batch.p[A.batch.n - 3] ^= 0x10;             /* bad proposer signature */
-        if (skip == 1 && bi > 0) {                                  /* a batch ordered twice */
+        if (skip == 0) A.batch.p[A.batch.n - 3] ^= 0x10; /* bad proposer signature */
+        if (skip == 1 && bi > 0) {                       /* a batch ordered twice */
             mc_buf_reset(&A.batch);
             assert_ok(mc_buf_append(&A.batch, all.p + off[bi - 1], all.n - off[bi - 1]));
         }
@@ -464,13 +467,13 @@ static void test_verify(void **state)
     mc_verify_expect(c.st, 1, 0, NULL);
 
     /* damaged blocks, each named with its height and put back afterwards */
-    mc_tamper_block(c.st, 3, MC_HEADER_BYTES - 1, "state digest");  /* header: state digest */
-    mc_tamper_block(c.st, 4, -1, "stored result");                   /* a result code */
-    mc_tamper_block(c.st, 2, -15, "not valid");                       /* the batch's signature */
-    mc_tamper_block(c.st, 5, 1 + 32 + 8, "does not link");           /* the previous-hash link */
-    mc_tamper_block(c.st, 6, 1 + 32 + 8 + 32 + 32 + 32 + 3, NULL);   /* the block time */
-    mc_tamper_block(c.st, 0, -5, "block 0");                          /* the genesis config */
-    mc_tamper_block(c.st, 1, 0, "does not decode");                   /* the version byte */
+    mc_tamper_block(c.st, 3, MC_HEADER_BYTES - 1, "state digest"); /* header: state digest */
+    mc_tamper_block(c.st, 4, -1, "stored result");                 /* a result code */
+    mc_tamper_block(c.st, 2, -15, "not valid");                    /* the batch's signature */
+    mc_tamper_block(c.st, 5, 1 + 32 + 8, "does not link");         /* the previous-hash link */
+    mc_tamper_block(c.st, 6, 1 + 32 + 8 + 32 + 32 + 32 + 3, NULL); /* the block time */
+    mc_tamper_block(c.st, 0, -5, "block 0");                       /* the genesis config */
+    mc_tamper_block(c.st, 1, 0, "does not decode");                /* the version byte */
     mc_verify_expect(c.st, 1, 0, NULL);
 
     /* a damaged state value: found by comparing the replayed state */

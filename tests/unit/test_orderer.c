@@ -74,8 +74,8 @@ static void mc_expect_next(mc_tsolo *t, mc_orderer_pos *pos, unsigned i)
     if (n) assert_memory_equal(t->got.p, want, n);
     assert_int_equal(next.n, 16);
     if (pos->n) {
-        assert_true(mc_get_u64be(next.b) == mc_get_u64be(pos->b) + 1);       /* count */
-        assert_true(mc_get_u64be(next.b + 8) > mc_get_u64be(pos->b + 8));    /* offset */
+        assert_true(mc_get_u64be(next.b) == mc_get_u64be(pos->b) + 1);    /* count */
+        assert_true(mc_get_u64be(next.b + 8) > mc_get_u64be(pos->b + 8)); /* offset */
     } else {
         assert_true(mc_get_u64be(next.b) == 1);
     }
@@ -119,7 +119,7 @@ static void test_submit_next(void **state)
     mc_buf_init(&small, 8);
     mc_orderer_pos start = {0};
     assert_ok(mc_orderer_next(t.o, &start, &small, &p2, 0)); /* batch 0: empty */
-    int rc = mc_orderer_next(t.o, &p2, &small, &p2, 0);     /* batch 1: 37 bytes */
+    int rc = mc_orderer_next(t.o, &p2, &small, &p2, 0);      /* batch 1: 37 bytes */
     assert_int_not_equal(rc, MC_OK);
     mc_buf_free(&small);
 
@@ -256,11 +256,11 @@ static void test_torn_tail(void **state)
     mc_tsolo_close(&t);
 
     size_t n = mc_record(rec, sizeof rec, 9);
-    mc_expect_tail_cut(3, rec, n / 2);        /* part of a record's batch */
+    mc_expect_tail_cut(3, rec, n / 2);          /* part of a record's batch */
     mc_expect_tail_cut(2, rec, MC_REC_HDR - 1); /* part of a record's header */
     mc_expect_tail_cut(2, "MCB", 3);
-    rec[MC_REC_HDR] ^= 0xff;                   /* a whole last record whose data never */
-    mc_expect_tail_cut(2, rec, n);             /* reached the disk: its checksum fails */
+    rec[MC_REC_HDR] ^= 0xff;       /* a whole last record whose data never */
+    mc_expect_tail_cut(2, rec, n); /* reached the disk: its checksum fails */
     mc_expect_tail_cut(0, rec, n);
 
     /* an empty log file is an empty log */
@@ -459,11 +459,15 @@ int main(void)
 {
     mc_test_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_submit_next),         cmocka_unit_test(test_solo_read),
-        cmocka_unit_test(test_restart),             cmocka_unit_test(test_torn_tail),
+        cmocka_unit_test(test_submit_next),
+        cmocka_unit_test(test_solo_read),
+        cmocka_unit_test(test_restart),
+        cmocka_unit_test(test_torn_tail),
         cmocka_unit_test(test_failed_append_is_cut_back),
-        cmocka_unit_test(test_damage),              cmocka_unit_test(test_next_wakes_on_submit),
-        cmocka_unit_test(test_close_wakes_waiters), cmocka_unit_test(test_concurrent_submit),
+        cmocka_unit_test(test_damage),
+        cmocka_unit_test(test_next_wakes_on_submit),
+        cmocka_unit_test(test_close_wakes_waiters),
+        cmocka_unit_test(test_concurrent_submit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

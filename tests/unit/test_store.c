@@ -455,7 +455,7 @@ static void test_state_digest(void **state)
     static const mc_kv order1[] = {{"alpha", "1"}, {"beta", "22"}, {"gamma", "333"}, {"gammaa", ""}};
     static const mc_kv order2[] = {{"gammaa", ""}, {"gamma", "333"}, {"beta", "22"}, {"alpha", "1"}};
     /* the same final values through overwritten intermediate ones */
-    static const mc_kv order3[] = {{"beta", "x"},   {"gamma", "0"}, {"alpha", "1"}, {"beta", "yy"},
+    static const mc_kv order3[] = {{"beta", "x"},   {"gamma", "0"}, {"alpha", "1"},   {"beta", "yy"},
                                    {"gammaa", "z"}, {"beta", "22"}, {"gamma", "333"}, {"gammaa", ""}};
     mc_digest_of(a.st, order1, 4, &prev, 7, &d1);
     mc_digest_of(b.st, order2, 4, &prev, 7, &d2);
@@ -495,8 +495,8 @@ static void test_state_digest(void **state)
     assert_rc(mc_store_put_new(txn, MC_T_STATE, "alpha", 5, "other", 5), MC_EEXIST);
     assert_ok(mc_store_put_new(txn, MC_T_STATE, "new", 3, "n", 1));
     assert_ok(mc_store_state_digest(txn, &prev, 7, &d2));
-    static const mc_kv with_new[] = {{"alpha", "1"}, {"beta", "22"}, {"gamma", "333"}, {"gammaa", ""},
-                                     {"new", "n"}};
+    static const mc_kv with_new[] = {
+        {"alpha", "1"}, {"beta", "22"}, {"gamma", "333"}, {"gammaa", ""}, {"new", "n"}};
     mc_digest_manual(with_new, 5, &prev, 7, &want);
     assert_memory_equal(d2.b, want.b, 32);
     assert_ok(mc_store_state_digest(txn, &d2, 8, &d3)); /* a second block in the same txn */
@@ -532,9 +532,9 @@ int main(void)
 {
     mc_test_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_open_close),      cmocka_unit_test(test_get_put),
-        cmocka_unit_test(test_map_full),        cmocka_unit_test(test_iterate),
-        cmocka_unit_test(test_typed_records),   cmocka_unit_test(test_state_digest),
+        cmocka_unit_test(test_open_close),    cmocka_unit_test(test_get_put),
+        cmocka_unit_test(test_map_full),      cmocka_unit_test(test_iterate),
+        cmocka_unit_test(test_typed_records), cmocka_unit_test(test_state_digest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -161,15 +161,15 @@ static void test_hex(void **state)
     assert_ok(mc_hex_decode(out, 2, "abcdef", 4));
     assert_memory_equal(out, "\xab\xcd", 2);
 
-    static const char *const bad[] = {"00017f80abfg", "0x017f80abff", " 0017f80abff", "00017f80ab f",
-                                      "00017f80ab-f", "zz017f80abff"};
+    static const char *const bad[] = {"00017f80abfg", "0x017f80abff", " 0017f80abff",
+                                      "00017f80ab f", "00017f80ab-f", "zz017f80abff"};
     for (size_t i = 0; i < MC_ARRAY_LEN(bad); i++) {
         memset(out, 0xee, sizeof out);
         assert_rc(mc_hex_decode(out, 6, bad[i], 12), MC_EINVAL);
         for (size_t j = 0; j < 6; j++) assert_int_equal(out[j], 0); /* zeroed on failure */
     }
     memset(out, 0xee, sizeof out);
-    assert_rc(mc_hex_decode(out, 6, "00017f80abf", 11), MC_EINVAL);  /* odd / short */
+    assert_rc(mc_hex_decode(out, 6, "00017f80abf", 11), MC_EINVAL); /* odd / short */
     assert_int_equal(out[0], 0);
     assert_rc(mc_hex_decode(out, 6, "00017f80abff00", 14), MC_EINVAL); /* long */
     assert_rc(mc_hex_decode(out, 5, "00017f80abff", 12), MC_EINVAL);
@@ -196,8 +196,8 @@ static void test_time(void **state)
 {
     (void)state;
     uint64_t now = mc_time_now_ms();
-    assert_true(now > 1600000000000ull);          /* after 2020 */
-    assert_true(now < 4102444800000ull);          /* before 2100 */
+    assert_true(now > 1600000000000ull); /* after 2020 */
+    assert_true(now < 4102444800000ull); /* before 2100 */
     uint64_t a = mc_time_mono_ns(), b = mc_time_mono_ns();
     assert_true(b >= a);
     uint64_t m0 = mc_time_mono_ms();
@@ -358,8 +358,8 @@ static void test_parse_u64(void **state)
     assert_true(v == UINT64_MAX);
     assert_ok(mc_parse_u64("007", &v));
     assert_true(v == 7);
-    static const char *const bad[] = {"", "18446744073709551616", "99999999999999999999", "-1", "+1",
-                                      " 1", "1 ", "12a", "0x10", "1.5"};
+    static const char *const bad[] = {
+        "", "18446744073709551616", "99999999999999999999", "-1", "+1", " 1", "1 ", "12a", "0x10", "1.5"};
     for (size_t i = 0; i < MC_ARRAY_LEN(bad); i++) {
         v = 99;
         assert_rc(mc_parse_u64(bad[i], &v), MC_EINVAL);
@@ -372,16 +372,11 @@ int main(void)
 {
     mc_test_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_buf_append_and_cap),
-        cmocka_unit_test(test_buf_growth),
-        cmocka_unit_test(test_buf_max_size_max),
-        cmocka_unit_test(test_buf_printf),
-        cmocka_unit_test(test_hex),
-        cmocka_unit_test(test_be_integers),
-        cmocka_unit_test(test_time),
-        cmocka_unit_test(test_log),
-        cmocka_unit_test(test_files),
+        cmocka_unit_test(test_errors),      cmocka_unit_test(test_buf_append_and_cap),
+        cmocka_unit_test(test_buf_growth),  cmocka_unit_test(test_buf_max_size_max),
+        cmocka_unit_test(test_buf_printf),  cmocka_unit_test(test_hex),
+        cmocka_unit_test(test_be_integers), cmocka_unit_test(test_time),
+        cmocka_unit_test(test_log),         cmocka_unit_test(test_files),
         cmocka_unit_test(test_parse_u64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

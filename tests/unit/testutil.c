@@ -13,8 +13,8 @@
 void mc_test_check_rc(int got, int want, const char *expr, const char *file, int line)
 {
     if (got == want) return;
-    print_error("%s:%d: %s returned %s (%d), expected %s (%d)\n", file, line, expr, mc_errname(got),
-                got, mc_errname(want), want);
+    print_error("%s:%d: %s returned %s (%d), expected %s (%d)\n", file, line, expr, mc_errname(got), got,
+                mc_errname(want), want);
     _fail(file, line); /* reported at the caller's line */
 }
 
@@ -198,7 +198,10 @@ uint64_t mc_test_rand(uint64_t *state)
     return z ^ (z >> 31);
 }
 
-uint32_t mc_test_rand_below(uint64_t *state, uint32_t n) { return (uint32_t)(mc_test_rand(state) % n); }
+uint32_t mc_test_rand_below(uint64_t *state, uint32_t n)
+{
+    return (uint32_t)(mc_test_rand(state) % n);
+}
 
 void mc_check_exact(mc_decode_fn fn, const uint8_t *p, size_t n)
 {

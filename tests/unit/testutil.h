@@ -24,7 +24,7 @@
 
 /* Asserts that an expression returning an MC_E* code equals @p want, naming both on failure. */
 #define assert_rc(expr, want) mc_test_check_rc((expr), (want), #expr, __FILE__, __LINE__)
-#define assert_ok(expr) assert_rc((expr), MC_OK)
+#define assert_ok(expr)       assert_rc((expr), MC_OK)
 void mc_test_check_rc(int got, int want, const char *expr, const char *file, int line);
 
 /** Initialises the crypto module; every suite's main calls it first. */
@@ -91,11 +91,11 @@ uint32_t mc_test_rand_below(uint64_t *state, uint32_t n);
 typedef int (*mc_decode_fn)(const uint8_t *p, size_t n);
 
 /* A decoder that needs nothing freed, behind the common signature. */
-#define MC_DECODER(name, type, decode)                \
-    static int name(const uint8_t *p, size_t n)       \
-    {                                                 \
-        type v;                                       \
-        return decode(&v, p, n);                      \
+#define MC_DECODER(name, type, decode)                                                                       \
+    static int name(const uint8_t *p, size_t n)                                                              \
+    {                                                                                                        \
+        type v;                                                                                              \
+        return decode(&v, p, n);                                                                             \
     }
 
 /**
