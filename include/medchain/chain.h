@@ -130,6 +130,14 @@ int mc_tx_decode(mc_tx *tx, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
 int mc_tx_build(mc_buf *out, mc_hash *id_out, const mc_hash *chain, const mc_id *signer, uint64_t nonce,
                 uint16_t kind, const uint8_t *body, size_t nbody, const mc_sign_sk *sk) MC_WARN_UNUSED_RESULT;
 
+/**
+ * The id of bytes that do not decode as a transaction: the tagged hash "medchain/tx" of all of
+ * them, so that a block, its result tree and the index can still name them.
+ */
+void mc_tx_id_undecodable(mc_hash *id, const uint8_t *p, size_t n);
+/** The id of any bytes in a batch: the transaction id if they decode, else as above. */
+void mc_tx_id_of(mc_hash *id, const uint8_t *p, size_t n);
+
 /** Verifies the transaction's signature against @p pk. @return MC_OK or MC_EBADSIG. */
 int mc_tx_verify(const mc_tx *tx, const mc_sign_pk *pk) MC_WARN_UNUSED_RESULT;
 

@@ -256,7 +256,7 @@ static void mc_route_block(mc_call *c, mc_resp *r, mc_store_txn *txn, const char
                 t = mc_json_tx(&tx, 0);
             else {
                 mc_hash id;
-                mc_hash_tagged(&id, "medchain/tx", b.txs[i].p, b.txs[i].n);
+                mc_tx_id_undecodable(&id, b.txs[i].p, b.txs[i].n);
                 t = json_pack("{s:o}", "id", mc_json_hex(id.b, 32));
             }
             json_object_set_new(t, "index", json_integer((json_int_t)i));
@@ -342,12 +342,8 @@ static void mc_route_proof(mc_call *c, mc_resp *r, mc_store_txn *txn, const char
     int rc = mc_merkle_prove(tp, leaves, b.ntx, i);
     /* the result tree needs every tx id: recompute them as the executor did */
     for (uint32_t k = 0; k < b.ntx && !rc; k++) {
-        mc_tx t;
         mc_hash id;
-        if (mc_tx_decode(&t, b.txs[k].p, b.txs[k].n) == MC_OK)
-            id = t.id;
-        else
-            mc_hash_tagged(&id, "medchain/tx", b.txs[k].p, b.txs[k].n);
+        mc_tx_id_of(&id, b.txs[k].p, b.txs[k].n);
         mc_merkle_leaf_result(&leaves[k], &id, mc_block_result(&blk, k));
     }
     if (!rc) rc = mc_merkle_prove(rp, leaves, b.ntx, i);

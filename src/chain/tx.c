@@ -65,6 +65,20 @@ int mc_tx_build(mc_buf *out, mc_hash *id_out, const mc_hash *chain, const mc_id 
     return MC_OK;
 }
 
+void mc_tx_id_undecodable(mc_hash *id, const uint8_t *p, size_t n)
+{
+    mc_tx_compute_id(id, p, n);
+}
+
+void mc_tx_id_of(mc_hash *id, const uint8_t *p, size_t n)
+{
+    mc_tx tx;
+    if (mc_tx_decode(&tx, p, n) == MC_OK)
+        *id = tx.id;
+    else
+        mc_tx_id_undecodable(id, p, n);
+}
+
 int mc_tx_verify(const mc_tx *tx, const mc_sign_pk *pk)
 {
     return mc_verify(&tx->sig, tx->id.b, 32, pk);

@@ -217,7 +217,7 @@ int mc_exec_apply(mc_exec *x, const uint8_t *bytes, size_t n, const void *pos, s
         if (w[i].decoded)
             x->txids[i] = w[i].tx.id;
         else /* undecodable bytes still get an id, so the block can name them */
-            mc_hash_tagged(&x->txids[i], "medchain/tx", b.txs[i].p, b.txs[i].n);
+            mc_tx_id_undecodable(&x->txids[i], b.txs[i].p, b.txs[i].n);
         /* the index names the first occurrence of an id, unless a later one is the one that
          * applied (a copy with broken signature bytes must not shadow the real transaction) */
         rc = code == MC_TXR_OK ? mc_store_put_txloc_over(txn, &x->txids[i], height, i)

@@ -63,7 +63,7 @@ void mc_node_submit(void *ctx, const mc_slice *txs, size_t count, int wait, int 
         }
         mc_tx tx;
         if (mc_tx_decode(&tx, txs[i].p, txs[i].n)) {
-            mc_hash_tagged(&o->id, "medchain/tx", txs[i].p, txs[i].n);
+            mc_tx_id_undecodable(&o->id, txs[i].p, txs[i].n);
             o->state = MC_TXS_REJECTED;
             o->code = MC_TXR_MALFORMED;
             continue;
