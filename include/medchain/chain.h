@@ -41,6 +41,7 @@ typedef struct {
 #define MC_MAX_CERT_SIGS   64u         /**< signatures in one certificate */
 #define MC_MAX_PROOF_DEPTH 64u         /**< hashes in a Merkle inclusion proof */
 #define MC_HEADER_BYTES    245u        /**< an encoded header (fixed size) */
+#define MC_REQ_NONCE_BYTES 16u         /**< nonce of a signed API request */
 
 /** Identity kinds (DESIGN.md section 1). */
 enum mc_identity_kind {
@@ -63,6 +64,15 @@ enum mc_tx_kind {
     MC_TX_IDENTITY_REGISTER = 1,
     MC_TX_IDENTITY_ROTATE = 2,
     MC_TX_IDENTITY_REVOKE = 3,
+    MC_TX_RECORD_ANCHOR = 10,
+    MC_TX_CONSENT_GRANT = 11,
+    MC_TX_CONSENT_DENY = 12,
+    MC_TX_CONSENT_REVOKE = 13,
+    MC_TX_CONSENT_DELEGATE = 14,
+    MC_TX_ACCESS_EMERGENCY = 15,
+    MC_TX_ACCESS_LOG = 16,
+    MC_TX_ORG_PROPOSE = 17,
+    MC_TX_ORG_APPROVE = 18,
 };
 /** @return "identity.register", ... or NULL. */
 const char *mc_tx_kind_name(int kind);
@@ -86,8 +96,13 @@ enum mc_txr {
     MC_TXR_EXISTS = 10,
     MC_TXR_NOT_FOUND = 11,
     MC_TXR_TARGET_REVOKED = 12,
-    MC_TXR_BAD_COSIG = 13, /**< a required co-signature is missing or wrong */
-    MC_TXR_SAME_KEY = 14,  /**< a rotation to the key already in use */
+    MC_TXR_BAD_COSIG = 13,         /**< a required co-signature is missing or wrong */
+    MC_TXR_SAME_KEY = 14,          /**< a rotation to the key already in use */
+    MC_TXR_NOT_PATIENT = 15,       /**< the named patient is not an active patient identity */
+    MC_TXR_SUPERSEDED = 16,        /**< amends a record that another amendment already superseded */
+    MC_TXR_BAD_WINDOW = 17,        /**< a time window that is empty, already over, or too long */
+    MC_TXR_DECISION_MISMATCH = 18, /**< an access.log whose decision is not the policy's */
+    MC_TXR_STALE = 19,             /**< a logged request too far from the block time */
     MC_TXR_COUNT_
 };
 /** @return the stable name ("OK", "BAD_NONCE", ...), or "UNKNOWN". */
@@ -216,6 +231,360 @@ int mc_body_rotate_encode(mc_buf *out, const mc_body_rotate *b) MC_WARN_UNUSED_R
 int mc_body_rotate_decode(mc_body_rotate *b, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
 int mc_body_revoke_encode(mc_buf *out, const mc_body_revoke *b) MC_WARN_UNUSED_RESULT;
 int mc_body_revoke_decode(mc_body_revoke *b, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Records and consent (docs/design-consent.md)                                                */
+
+/** Purposes of use (HL7 v3 PurposeOfUse), as a bit set. Values are part of the format. */
+enum mc_purpose {
+    MC_PURPOSE_TREAT = 1u << 0,   /**< treatment */
+    MC_PURPOSE_ETREAT = 1u << 1,  /**< emergency treatment (break-glass) */
+    MC_PURPOSE_HPAYMT = 1u << 2,  /**< payment */
+    MC_PURPOSE_HOPERAT = 1u << 3, /**< healthcare operations */
+    MC_PURPOSE_HRESCH = 1u << 4,  /**< research (de-identified only) */
+    MC_PURPOSE_PUBHLTH = 1u << 5, /**< public health */
+    MC_PURPOSE_PATRQT = 1u << 6,  /**< the patient's own request */
+    MC_PURPOSE_ALL_ = (1u << 7) - 1
+};
+/** @return the bit for "TREAT", "ETREAT", ... or 0. */
+uint32_t mc_purpose_parse(const char *name);
+/** @return the name of a single purpose bit, or NULL. */
+const char *mc_purpose_name(uint32_t bit);
+
+/** Actions on a record, as a bit set. */
+enum mc_action {
+    MC_ACTION_READ = 1u << 0,      /**< the content */
+    MC_ACTION_READ_META = 1u << 1, /**< the anchor's metadata */
+    MC_ACTION_READ_DEID = 1u << 2, /**< a de-identified derivative */
+    MC_ACTION_ALL_ = (1u << 3) - 1
+};
+/** @return the bit for "read", "read_meta", "read_deid", or 0. */
+uint8_t mc_action_parse(const char *name);
+/** @return the name of a single action bit, or NULL. */
+const char *mc_action_name(uint8_t bit);
+
+/** Confidentiality (HL7 N / R / V). */
+enum mc_sensitivity { MC_SENS_NORMAL = 0, MC_SENS_RESTRICTED = 1, MC_SENS_VERY_RESTRICTED = 2 };
+
+/**
+ * Reasons of a policy decision (policy.h). Values are part of the format (access.log carries
+ * them); below MC_RSN_DENY_ a reason permits.
+ */
+enum mc_reason {
+    MC_RSN_PERMIT_OWNER = 1,        /**< the patient reads their own record */
+    MC_RSN_PERMIT_DELEGATE = 2,     /**< an active delegate of the patient */
+    MC_RSN_PERMIT_AUTHOR_ORG = 3,   /**< the authoring org, for treatment or operations */
+    MC_RSN_PERMIT_GRANT = 4,        /**< a matching grant (basis: its id) */
+    MC_RSN_PERMIT_EMERGENCY = 5,    /**< break-glass inside its window (basis: its id) */
+    MC_RSN_PERMIT_AUDITOR_META = 6, /**< an auditor reads metadata, never content */
+    MC_RSN_DENY_ = 64,
+    MC_RSN_DENY_DEFAULT = 64,  /**< nothing permits it */
+    MC_RSN_DENY_EXPLICIT = 65, /**< a matching deny (basis: its id) */
+    MC_RSN_DENY_EXPIRED = 66,  /**< the only matching grant is over (basis: its id) */
+    MC_RSN_DENY_NOT_YET = 67,  /**< the only matching grant has not started (basis: its id) */
+    MC_RSN_DENY_REVOKED = 68,  /**< the only matching grant was revoked (basis: its id) */
+    MC_RSN_DENY_UNKNOWN_REQUESTER = 69,
+    MC_RSN_DENY_REQUESTER_REVOKED = 70,
+    MC_RSN_DENY_ORG_REVOKED = 71, /**< the requester's org is revoked */
+    MC_RSN_DENY_AUDITOR_CONTENT = 72,
+    MC_RSN_DENY_RESEARCH_IDENTIFIED = 73, /**< researchers get de-identified data only */
+    MC_RSN_DENY_UNKNOWN_RECORD = 74,
+    MC_RSN_DENY_BAD_REQUEST = 75,       /**< not exactly one known purpose and one known action */
+    MC_RSN_DENY_EMERGENCY_EXPIRED = 76, /**< break-glass whose window is over (basis: its id) */
+};
+/** @return the stable name ("PERMIT_GRANT", ...) or NULL. */
+const char *mc_reason_name(int reason);
+/** @return a short English explanation (no PHI), or NULL. */
+const char *mc_reason_text(int reason);
+
+#define MC_MAX_CATEGORY            32u /**< bytes in a record category: [a-z0-9_.-]+ */
+#define MC_MAX_WRAPPED             16u /**< wrapped data keys on one anchor */
+#define MC_MAX_TOKENS              64u /**< search tokens on one anchor */
+#define MC_MAX_SCOPE_CATS          16u /**< categories in one grant's scope */
+#define MC_MAX_SCOPE_RECORDS       64u /**< record ids in one grant's scope */
+#define MC_MAX_REWRAPPED           64u /**< re-wrapped keys carried by one grant */
+#define MC_MAX_REASONS             8u  /**< sealed copies of a break-glass reason */
+#define MC_MAX_REASON_BYTES        1024u
+#define MC_SEALED_KEY_BYTES        (32u + MC_SEAL_OVERHEAD) /**< a 256-bit data key in a sealed box */
+#define MC_MAX_EMERGENCY_MS        (24ull * 3600 * 1000)    /**< break-glass lasts at most a day */
+#define MC_ACCESS_LOG_MAX_AGE_MS   (10ull * 60 * 1000)      /**< a logged read is at most this old */
+#define MC_ACCESS_LOG_MAX_AHEAD_MS (60ull * 1000)           /**< ... and at most this far ahead */
+
+/** A data key sealed to one recipient. */
+typedef struct {
+    mc_id recipient;
+    uint8_t sealed[MC_SEALED_KEY_BYTES];
+} mc_wrapped_key;
+
+/** Body of record.anchor: where a record is and how to check it; never its content. */
+typedef struct {
+    mc_hash record; /**< record id (random, chosen by the author) */
+    mc_id patient;
+    mc_id custodian; /**< the org holding the ciphertext */
+    char category[MC_MAX_CATEGORY + 1];
+    uint8_t sensitivity; /**< enum mc_sensitivity */
+    mc_hash cipher_hash; /**< SHA-256 of the ciphertext */
+    mc_hash commitment;  /**< salted commitment to the plaintext */
+    uint64_t size;       /**< ciphertext bytes */
+    uint32_t nkeys;
+    mc_wrapped_key keys[MC_MAX_WRAPPED]; /**< recipients strictly increasing */
+    uint32_t ntokens;
+    mc_hash tokens[MC_MAX_TOKENS]; /**< strictly increasing */
+    int has_supersedes;
+    mc_hash supersedes; /**< the record this one amends (never overwrites) */
+} mc_body_anchor;
+
+int mc_body_anchor_encode(mc_buf *out, const mc_body_anchor *b) MC_WARN_UNUSED_RESULT;
+int mc_body_anchor_decode(mc_body_anchor *b, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+/** @return 1 if @p s (length @p n) is a valid category: 1..MC_MAX_CATEGORY of [a-z0-9_.-]. */
+int mc_category_ok(const char *s, size_t n);
+
+enum mc_grantee_kind { MC_GRANTEE_IDENTITY = 1, MC_GRANTEE_ORG = 2, MC_GRANTEE_SELECTOR = 3 };
+enum mc_scope_kind { MC_SCOPE_ALL = 1, MC_SCOPE_CATEGORIES = 2, MC_SCOPE_RECORDS = 3 };
+
+/** A data key re-wrapped for a grantee, for one record in the grant's scope. */
+typedef struct {
+    mc_hash record;
+    mc_wrapped_key key;
+} mc_rewrapped_key;
+
+/**
+ * Body of consent.grant and consent.deny (a deny carries no keys). The grantee is an identity,
+ * an org (all its members), or a selector: members of org @c grantee whose attributes include
+ * every pair in @c selector (at least one). The window is half-open: not_before <= t < not_after.
+ */
+typedef struct {
+    mc_id patient;
+    uint8_t grantee_kind; /**< enum mc_grantee_kind */
+    mc_id grantee;        /**< identity or org id */
+    mc_attrs selector;    /**< MC_GRANTEE_SELECTOR only; empty otherwise */
+    uint8_t scope_kind;   /**< enum mc_scope_kind */
+    uint32_t ncats;
+    char cats[MC_MAX_SCOPE_CATS][MC_MAX_CATEGORY + 1]; /**< MC_SCOPE_CATEGORIES: 1.., strictly increasing */
+    uint32_t nrecords;
+    mc_hash records[MC_MAX_SCOPE_RECORDS]; /**< MC_SCOPE_RECORDS: 1.., strictly increasing */
+    uint32_t purposes;                     /**< enum mc_purpose bits, not empty */
+    uint8_t actions;                       /**< enum mc_action bits, not empty */
+    uint64_t not_before;
+    uint64_t not_after; /**< > not_before */
+    uint32_t nkeys;
+    mc_rewrapped_key keys[MC_MAX_REWRAPPED]; /**< sorted by (record, recipient), no duplicates */
+} mc_body_consent;
+
+/** @p deny: encode/decode as a consent.deny body (decoding refuses keys). */
+int mc_body_consent_encode(mc_buf *out, const mc_body_consent *b) MC_WARN_UNUSED_RESULT;
+int mc_body_consent_decode(mc_body_consent *b, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+
+/** Body of consent.revoke: ends the grant or deny whose transaction id is @c target. */
+typedef struct {
+    mc_hash target;
+} mc_body_consent_revoke;
+int mc_body_consent_revoke_encode(mc_buf *out, const mc_body_consent_revoke *b) MC_WARN_UNUSED_RESULT;
+int mc_body_consent_revoke_decode(mc_body_consent_revoke *b, const uint8_t *p,
+                                  size_t n) MC_WARN_UNUSED_RESULT;
+
+/** Body of consent.delegate: names (add = 1) or removes (add = 0) a delegate of the patient. */
+typedef struct {
+    mc_id patient;
+    mc_id delegate;
+    int add;
+} mc_body_delegate;
+int mc_body_delegate_encode(mc_buf *out, const mc_body_delegate *b) MC_WARN_UNUSED_RESULT;
+int mc_body_delegate_decode(mc_body_delegate *b, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+
+/** Body of access.emergency: break-glass on one patient for at most a day. Borrows from the bytes. */
+typedef struct {
+    mc_id patient;
+    uint64_t duration_ms;            /**< 1 .. MC_MAX_EMERGENCY_MS; the window starts at the block time */
+    uint32_t nreasons;               /**< 1 .. MC_MAX_REASONS */
+    mc_id reason_to[MC_MAX_REASONS]; /**< recipients (the patient, auditor orgs), strictly increasing */
+    mc_slice
+        reason[MC_MAX_REASONS]; /**< the reason sealed to each: MC_SEAL_OVERHEAD+1 .. MC_MAX_REASON_BYTES */
+} mc_body_emergency;
+int mc_body_emergency_encode(mc_buf *out, const mc_body_emergency *b) MC_WARN_UNUSED_RESULT;
+int mc_body_emergency_decode(mc_body_emergency *b, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+
+/**
+ * Body of access.log, signed by a node of the record's custodian org: one read, permitted or
+ * denied, with the reader's own signed request so that a custodian cannot invent or flip a
+ * read. The request is "POST" to mc_access_target() with an empty body, signed by the reader
+ * (mc_request_digest). The executor re-decides it with the policy at the request's time.
+ */
+typedef struct {
+    mc_id reader;
+    uint64_t req_time_ms;
+    uint8_t req_nonce[MC_REQ_NONCE_BYTES];
+    mc_sig req_sig;
+    mc_hash record;
+    uint32_t purpose; /**< exactly one enum mc_purpose bit */
+    uint8_t action;   /**< exactly one enum mc_action bit */
+    uint8_t permit;   /**< the decision: 1 permit, 0 deny */
+    uint16_t reason;  /**< enum mc_reason, consistent with permit */
+    int has_basis;
+    mc_hash basis; /**< the grant, deny or emergency it rests on */
+} mc_body_access_log;
+int mc_body_access_log_encode(mc_buf *out, const mc_body_access_log *b) MC_WARN_UNUSED_RESULT;
+int mc_body_access_log_decode(mc_body_access_log *b, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+
+/**
+ * The request path a reader signs to read @p record: "/v1/records/<hex>/access?purpose=P&action=a"
+ * (names as mc_purpose_name / mc_action_name). @return MC_OK, MC_EINVAL (not single known bits).
+ */
+int mc_access_target(char out[160], const mc_hash *record, uint32_t purpose,
+                     uint8_t action) MC_WARN_UNUSED_RESULT;
+
+/** Body of org.propose: a new member org, admitted once the genesis threshold of members approve. */
+typedef struct {
+    char name[MC_MAX_ATTR_VAL + 1]; /**< display name (a hospital, not a person) */
+    char type[MC_MAX_ATTR_VAL + 1]; /**< hospital, clinic, lab, insurer, regulator, research */
+    mc_sign_pk sign_pk;
+    mc_box_pk box_pk;
+} mc_body_org_propose;
+int mc_body_org_propose_encode(mc_buf *out, const mc_body_org_propose *b) MC_WARN_UNUSED_RESULT;
+int mc_body_org_propose_decode(mc_body_org_propose *b, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+
+/** Body of org.approve: a member org approves proposal @c proposal (the propose tx id). */
+typedef struct {
+    mc_hash proposal;
+} mc_body_org_approve;
+int mc_body_org_approve_encode(mc_buf *out, const mc_body_org_approve *b) MC_WARN_UNUSED_RESULT;
+int mc_body_org_approve_decode(mc_body_org_approve *b, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+
+/* State values (docs/format.md, "State"): what the executor keeps about records and consent. */
+
+/** A record as held in the state: its anchor's metadata and what the ledger learned of it. */
+typedef struct {
+    mc_hash id;
+    mc_hash anchor_tx; /**< the record.anchor transaction (wrapped keys, tokens: in its block) */
+    mc_id patient;
+    mc_id custodian;
+    mc_id author;     /**< the anchor's signer */
+    mc_id author_org; /**< the author's org */
+    char category[MC_MAX_CATEGORY + 1];
+    uint8_t sensitivity;
+    mc_hash cipher_hash;
+    mc_hash commitment;
+    uint64_t size;
+    mc_hash root; /**< the first record of its amendment chain (itself if it amends nothing) */
+    int has_supersedes;
+    mc_hash supersedes;
+    int has_superseded_by;
+    mc_hash superseded_by;
+    uint64_t height;
+    uint64_t time_ms;
+} mc_record;
+int mc_record_encode(mc_buf *out, const mc_record *r) MC_WARN_UNUSED_RESULT;
+int mc_record_decode(mc_record *r, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+
+enum mc_consent_status { MC_CONSENT_ACTIVE = 1, MC_CONSENT_REVOKED = 2 };
+
+/** A grant or deny as held in the state (its body without keys). */
+typedef struct {
+    mc_hash id;     /**< its transaction id */
+    uint8_t deny;   /**< 1: a consent.deny */
+    uint8_t status; /**< enum mc_consent_status */
+    mc_id by;       /**< the patient or the delegate who signed it */
+    uint64_t height;
+    uint64_t time_ms;
+    uint64_t revoked_height; /**< when revoked */
+    uint64_t revoked_time_ms;
+    mc_id revoked_by;
+    mc_body_consent body; /**< nkeys == 0 */
+} mc_consent;
+int mc_consent_encode(mc_buf *out, const mc_consent *c) MC_WARN_UNUSED_RESULT;
+int mc_consent_decode(mc_consent *c, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+
+/** A delegate of a patient as held in the state. */
+typedef struct {
+    uint8_t active;
+    uint64_t height; /**< of the last change */
+    uint64_t time_ms;
+} mc_delegate;
+int mc_delegate_encode(mc_buf *out, const mc_delegate *d) MC_WARN_UNUSED_RESULT;
+int mc_delegate_decode(mc_delegate *d, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+
+/** A break-glass as held in the state. */
+typedef struct {
+    mc_hash id; /**< its transaction id */
+    mc_id patient;
+    mc_id provider;
+    mc_id provider_org;
+    uint64_t start_ms; /**< the block time it was applied at */
+    uint64_t end_ms;   /**< start + duration: permits while start <= t < end */
+    uint64_t height;
+} mc_emergency;
+int mc_emergency_encode(mc_buf *out, const mc_emergency *e) MC_WARN_UNUSED_RESULT;
+int mc_emergency_decode(mc_emergency *e, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+
+/** One read as held in the state's access history (a summary of its access.log). */
+typedef struct {
+    mc_hash log_tx; /**< the access.log transaction */
+    mc_id patient;
+    mc_id reader;
+    mc_id custodian_node; /**< the log's signer */
+    mc_hash record;
+    uint64_t req_time_ms;
+    uint32_t purpose;
+    uint8_t action;
+    uint8_t permit;
+    uint8_t emergency; /**< 1: permitted by break-glass */
+    uint16_t reason;
+    int has_basis;
+    mc_hash basis;
+    uint64_t height;
+    uint32_t index;
+} mc_access;
+int mc_access_encode(mc_buf *out, const mc_access *a) MC_WARN_UNUSED_RESULT;
+int mc_access_decode(mc_access *a, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+
+#define MC_MAX_APPROVALS MC_MAX_ORGS
+/** An org admission proposal as held in the state. */
+typedef struct {
+    mc_hash id; /**< the propose transaction id */
+    mc_body_org_propose org;
+    uint8_t admitted;   /**< 1 once the threshold was reached */
+    uint32_t threshold; /**< approvals needed (the genesis threshold) */
+    uint32_t napprovals;
+    mc_id approvals[MC_MAX_APPROVALS]; /**< member orgs, in the order they approved */
+    uint64_t height;
+} mc_proposal;
+int mc_proposal_encode(mc_buf *out, const mc_proposal *p) MC_WARN_UNUSED_RESULT;
+int mc_proposal_decode(mc_proposal *p, const uint8_t *in, size_t n) MC_WARN_UNUSED_RESULT;
+
+/** Event kinds (GET /v1/events). Values are part of the stored format. */
+enum mc_event_kind {
+    MC_EV_RECORD = 1,         /**< a new record for the patient (subject: record id) */
+    MC_EV_READ = 2,           /**< someone read (or was refused) a record (subject: log tx) */
+    MC_EV_GRANT = 3,          /**< a grant given (subject: grant id) */
+    MC_EV_DENY = 4,           /**< a deny recorded (subject: deny id) */
+    MC_EV_REVOKE = 5,         /**< a grant or deny revoked (subject: its id) */
+    MC_EV_DELEGATE = 6,       /**< a delegate named or removed (other: the delegate) */
+    MC_EV_EMERGENCY = 7,      /**< break-glass on the patient (subject: its id) */
+    MC_EV_GRANT_EXPIRING = 8, /**< a grant ends within MC_EXPIRY_NOTICE_MS */
+    MC_EV_ORG_ADMITTED = 9,   /**< a new member org (subject: proposal id) */
+};
+#define MC_EXPIRY_NOTICE_MS (24ull * 3600 * 1000)
+/** @return "record.new", "record.read", ... or NULL. */
+const char *mc_event_kind_name(int kind);
+
+/** One event, derived from an applied block. Names only ids and kinds, never content. */
+typedef struct {
+    uint64_t height;
+    uint32_t index; /**< the transaction's index; block-level events use the block's ntx */
+    uint16_t n;     /**< n-th event of that transaction */
+    uint8_t kind;   /**< enum mc_event_kind */
+    uint8_t flags;  /**< MC_EVF_* */
+    mc_id patient;  /**< whose record or consent (zero for org events) */
+    mc_id actor;    /**< who did it (the signer; for reads: the reader) */
+    mc_id other;    /**< the grantee / delegate / zero */
+    mc_hash subject;
+    uint64_t time_ms; /**< block time */
+} mc_event;
+#define MC_EVF_EMERGENCY 1u   /**< break-glass: also delivered to every auditor */
+#define MC_EVF_DENIED    2u   /**< a read that was refused */
+#define MC_EVENT_BYTES   153u /**< an encoded event (fixed size, version byte first) */
+int mc_event_encode(mc_buf *out, const mc_event *ev) MC_WARN_UNUSED_RESULT;
+int mc_event_decode(mc_event *ev, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Genesis (consortium config)                                                                 */
@@ -353,7 +722,6 @@ int mc_merkle_verify(const mc_hash *leaf, const mc_merkle_proof *proof,
 /* ------------------------------------------------------------------------------------------ */
 /* Signed API requests (DESIGN.md section 6)                                                   */
 
-#define MC_REQ_NONCE_BYTES 16u
 /**
  * The digest a client signs for one HTTP request: tagged hash "medchain/request" of chain id,
  * signer id, time, nonce, method, path (with query) and SHA-256 of the body.

@@ -29,7 +29,7 @@ extern "C" {
 typedef struct mc_store mc_store;
 typedef struct mc_store_txn mc_store_txn;
 
-enum mc_store_table { MC_T_META = 0, MC_T_BLOCKS, MC_T_TXIDX, MC_T_STATE, MC_T_COUNT_ };
+enum mc_store_table { MC_T_META = 0, MC_T_BLOCKS, MC_T_TXIDX, MC_T_STATE, MC_T_EVENTS, MC_T_COUNT_ };
 
 typedef struct {
     uint64_t map_size; /**< bytes of address space to map; 0: $MEDCHAIN_MAP_SIZE if set, else 64 GiB */
@@ -118,12 +118,76 @@ int mc_store_put_validator(mc_store_txn *txn, const mc_id *node, uint64_t last_t
 int mc_store_get_batch_seen(mc_store_txn *txn, const mc_hash *batch, uint64_t *height) MC_WARN_UNUSED_RESULT;
 int mc_store_put_batch_seen(mc_store_txn *txn, const mc_hash *batch, uint64_t height) MC_WARN_UNUSED_RESULT;
 
+/* Records, consent and the access history (docs/design-consent.md). Keys in docs/format.md. */
+
+/** A state key: one type byte then up to three id-like parts. */
+typedef struct {
+    uint8_t b[1 + 32 + 32 + 32];
+    size_t n;
+} mc_skey;
+/** Builds a key from @p type and parts (a part with n == 0 is skipped). */
+void mc_skey_make(mc_skey *k, uint8_t type, const void *a, size_t na, const void *b, size_t nb, const void *c,
+                  size_t nc);
+
+/** Called for each state key under a prefix; return nonzero to stop (that value is returned). */
+typedef int (*mc_store_scan_fn)(void *arg, mc_slice key, mc_slice val);
+/**
+ * Calls @p fn for every state key starting with @p prefix, in key order, from @p from (a key
+ * under the prefix; NULL: the first). @return MC_OK, fn's nonzero value, or a store error.
+ */
+int mc_store_scan(mc_store_txn *txn, const mc_skey *prefix, const mc_skey *from, mc_store_scan_fn fn,
+                  void *arg) MC_WARN_UNUSED_RESULT;
+/** Presence keys (empty value). @return as mc_store_get / mc_store_put / mc_store_put_new. */
+int mc_store_has(mc_store_txn *txn, const mc_skey *k) MC_WARN_UNUSED_RESULT;
+int mc_store_mark(mc_store_txn *txn, const mc_skey *k) MC_WARN_UNUSED_RESULT;
+int mc_store_mark_new(mc_store_txn *txn, const mc_skey *k) MC_WARN_UNUSED_RESULT;
+
+int mc_store_get_record(mc_store_txn *txn, const mc_hash *id, mc_record *out) MC_WARN_UNUSED_RESULT;
+/** Also indexes it under its patient ('P'). */
+int mc_store_put_record(mc_store_txn *txn, const mc_record *r) MC_WARN_UNUSED_RESULT;
+int mc_store_get_consent(mc_store_txn *txn, const mc_hash *id, mc_consent *out) MC_WARN_UNUSED_RESULT;
+/** Also indexes it under its patient ('g') and its end ('X'). */
+int mc_store_put_consent(mc_store_txn *txn, const mc_consent *c) MC_WARN_UNUSED_RESULT;
+int mc_store_get_delegate(mc_store_txn *txn, const mc_id *patient, const mc_id *delegate,
+                          mc_delegate *out) MC_WARN_UNUSED_RESULT;
+int mc_store_put_delegate(mc_store_txn *txn, const mc_id *patient, const mc_id *delegate,
+                          const mc_delegate *d) MC_WARN_UNUSED_RESULT;
+int mc_store_get_emergency(mc_store_txn *txn, const mc_hash *id, mc_emergency *out) MC_WARN_UNUSED_RESULT;
+/** Also indexes it under (patient, provider) ('e'). */
+int mc_store_put_emergency(mc_store_txn *txn, const mc_emergency *e) MC_WARN_UNUSED_RESULT;
+/** Appends to the patient's access history ('A') and the chain-wide one ('L'). */
+int mc_store_put_access(mc_store_txn *txn, const mc_access *a) MC_WARN_UNUSED_RESULT;
+int mc_store_get_access(mc_store_txn *txn, const mc_id *patient, uint64_t height, uint32_t index,
+                        mc_access *out) MC_WARN_UNUSED_RESULT;
+int mc_store_get_proposal(mc_store_txn *txn, const mc_hash *id, mc_proposal *out) MC_WARN_UNUSED_RESULT;
+int mc_store_put_proposal(mc_store_txn *txn, const mc_proposal *p) MC_WARN_UNUSED_RESULT;
+
+/* Events (table MC_T_EVENTS, key height, index, n): derived from blocks, like the txidx. */
+int mc_store_put_event(mc_store_txn *txn, const mc_event *ev) MC_WARN_UNUSED_RESULT;
+/** Calls @p fn for each event after (height, index, n) (all of them for 0,0,0 with @p after_none). */
+int mc_store_scan_events(mc_store_txn *txn, int after_none, uint64_t height, uint32_t index, uint16_t n,
+                         int (*fn)(void *arg, const mc_event *ev), void *arg) MC_WARN_UNUSED_RESULT;
+
 /** State key type bytes (docs/format.md). */
 enum {
     MC_SK_IDENTITY = 'I',
     MC_SK_NONCE = 'N',
     MC_SK_VALIDATOR = 'V',
     MC_SK_BATCH = 'B',
+    MC_SK_RECORD = 'R',            /**< record id -> mc_record */
+    MC_SK_PATIENT_RECORD = 'P',    /**< patient, record id -> presence */
+    MC_SK_CONSENT = 'G',           /**< grant or deny id -> mc_consent */
+    MC_SK_PATIENT_CONSENT = 'g',   /**< patient, consent id -> presence */
+    MC_SK_CONSENT_END = 'X',       /**< not_after (u64 BE), consent id -> presence */
+    MC_SK_DELEGATE = 'D',          /**< patient, delegate -> mc_delegate */
+    MC_SK_EMERGENCY = 'E',         /**< emergency id -> mc_emergency */
+    MC_SK_PATIENT_EMERGENCY = 'e', /**< patient, provider, emergency id -> presence */
+    MC_SK_ACCESS = 'A',            /**< patient, height (u64 BE), index (u32 BE) -> mc_access */
+    MC_SK_ACCESS_ALL = 'L',        /**< height, index -> patient id */
+    MC_SK_LOGGED_REQUEST = 'Q',    /**< reader, request nonce -> presence (a read is logged once) */
+    MC_SK_TOKEN = 'T',             /**< search token, record id -> presence */
+    MC_SK_PROPOSAL = 'O',          /**< proposal id -> mc_proposal */
+    MC_SK_PROPOSED_ORG = 'o',      /**< proposed org id -> presence (one proposal per org) */
 };
 
 #ifdef __cplusplus
