@@ -208,7 +208,7 @@ static void mc_expect_log(mc_tsolo *t, unsigned n)
 }
 
 /* A whole log record for batch @p i (the bytes submit writes); @return its size. */
-static size_t mc_record(uint8_t *rec, size_t cap, unsigned i)
+static size_t mc_log_record(uint8_t *rec, size_t cap, unsigned i)
 {
     size_t n = mc_batch_bytes(rec + MC_REC_HDR, cap - MC_REC_HDR, i);
     memcpy(rec, "MCB2", 4);
@@ -251,11 +251,11 @@ static void test_torn_tail(void **state)
     uint64_t full = mc_test_file_size(t.log);
     mc_test_file_truncate(t.log, full - 3);
     assert_ok(mc_orderer_solo_open(&t.o, t.dir));
-    assert_true(mc_test_file_size(t.log) == full - mc_record(rec, sizeof rec, 4));
+    assert_true(mc_test_file_size(t.log) == full - mc_log_record(rec, sizeof rec, 4));
     mc_expect_log(&t, 3);
     mc_tsolo_close(&t);
 
-    size_t n = mc_record(rec, sizeof rec, 9);
+    size_t n = mc_log_record(rec, sizeof rec, 9);
     mc_expect_tail_cut(3, rec, n / 2);          /* part of a record's batch */
     mc_expect_tail_cut(2, rec, MC_REC_HDR - 1); /* part of a record's header */
     mc_expect_tail_cut(2, "MCB", 3);
