@@ -582,6 +582,7 @@ typedef struct {
 } mc_event;
 #define MC_EVF_EMERGENCY 1u   /**< break-glass: also delivered to every auditor */
 #define MC_EVF_DENIED    2u   /**< a read that was refused */
+#define MC_EVF_REMOVED   4u   /**< a delegate removed (not named) */
 #define MC_EVENT_BYTES   153u /**< an encoded event (fixed size, version byte first) */
 int mc_event_encode(mc_buf *out, const mc_event *ev) MC_WARN_UNUSED_RESULT;
 int mc_event_decode(mc_event *ev, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;

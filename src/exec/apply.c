@@ -129,12 +129,22 @@ static mc_exec_rule mc_exec_rule_for(uint16_t kind)
     case MC_TX_IDENTITY_REGISTER: return mc_exec_identity_register;
     case MC_TX_IDENTITY_ROTATE: return mc_exec_identity_rotate;
     case MC_TX_IDENTITY_REVOKE: return mc_exec_identity_revoke;
+    case MC_TX_RECORD_ANCHOR: return mc_exec_record_anchor;
+    case MC_TX_CONSENT_GRANT:
+    case MC_TX_CONSENT_DENY: return mc_exec_consent_grant;
+    case MC_TX_CONSENT_REVOKE: return mc_exec_consent_revoke;
+    case MC_TX_CONSENT_DELEGATE: return mc_exec_consent_delegate;
+    case MC_TX_ACCESS_EMERGENCY: return mc_exec_access_emergency;
+    case MC_TX_ACCESS_LOG: return mc_exec_access_log;
+    case MC_TX_ORG_PROPOSE: return mc_exec_org_propose;
+    case MC_TX_ORG_APPROVE: return mc_exec_org_approve;
     default: return NULL;
     }
 }
 
 /* Runs one transaction. Returns its result code (>= 0) or a negated store error. */
-static int mc_exec_one(mc_exec *x, mc_store_txn *txn, mc_txwork *w, uint64_t height, uint64_t time_ms)
+static int mc_exec_one(mc_exec *x, mc_store_txn *txn, mc_txwork *w, uint64_t height, uint64_t time_ms,
+                       uint32_t index)
 {
     if (!w->decoded) return MC_TXR_MALFORMED;
     const mc_tx *tx = &w->tx;
@@ -157,7 +167,8 @@ static int mc_exec_one(mc_exec *x, mc_store_txn *txn, mc_txwork *w, uint64_t hei
     /* a signed, fresh transaction uses its nonce even if its rule refuses it, so the same
      * bytes can never be replayed into a later block */
     if ((rc = mc_store_put_nonce(txn, &tx->signer, tx->nonce))) return -rc;
-    mc_exec_ctx c = {txn, &x->info.chain, height, time_ms, tx, &signer};
+    uint16_t nevents = 0;
+    mc_exec_ctx c = {txn, &x->info.chain, height, time_ms, tx, &signer, index, &nevents, x->threshold};
     return rule(&c);
 }
 
@@ -208,7 +219,7 @@ int mc_exec_apply(mc_exec *x, const uint8_t *bytes, size_t n, const void *pos, s
     if ((rc = mc_exec_prepass(x, txn, &b, w))) goto out;
 
     for (uint32_t i = 0; i < b.ntx; i++) {
-        int code = mc_exec_one(x, txn, &w[i], height, time_ms);
+        int code = mc_exec_one(x, txn, &w[i], height, time_ms, i);
         if (code < 0) {
             rc = -code;
             goto out;
@@ -225,6 +236,8 @@ int mc_exec_apply(mc_exec *x, const uint8_t *bytes, size_t n, const void *pos, s
         if (rc && rc != MC_EEXIST) goto out;
         mc_merkle_leaf_tx(&x->leaves[i], b.txs[i].p, b.txs[i].n);
     }
+
+    if ((rc = mc_exec_expiry_notices(txn, height, b.ntx, x->info.time_ms, time_ms))) goto out;
 
     mc_header h = {.version = MC_FORMAT_VERSION,
                    .chain = x->info.chain,

@@ -1,5 +1,6 @@
 /* The executor: genesis, and one block per ordered batch. */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "exec_internal.h"
@@ -62,6 +63,7 @@ int mc_exec_load(mc_exec *x)
     mc_genesis_chain_id(&info.chain, g.p, g.n);
     info.time_ms = mc_get_u64be(d.p);
     memcpy(info.state_digest.b, d.p + 8, 32);
+    x->threshold = gen->threshold;
     x->nvalidators = gen->nvalidators;
     for (uint32_t i = 0; i < gen->nvalidators; i++)
         mc_id_from_pk(&x->validators[i], &gen->validators[i].sign_pk);
@@ -83,25 +85,34 @@ int mc_exec_put_digest_meta(mc_store_txn *txn, uint64_t time_ms, const mc_hash *
     return mc_store_put_meta(txn, "digest", b, sizeof b);
 }
 
+void mc_exec_org_identity(mc_identity *idn, const mc_sign_pk *sign_pk, const mc_box_pk *box_pk,
+                          const char *name, const char *type, uint64_t height)
+{
+    memset(idn, 0, sizeof *idn);
+    mc_id_from_pk(&idn->id, sign_pk);
+    idn->kind = MC_ID_ORG;
+    idn->status = MC_ID_ACTIVE;
+    idn->org = idn->id;
+    idn->sign_pk = *sign_pk;
+    idn->box_pk = *box_pk;
+    idn->registered_at = height;
+    idn->updated_at = height;
+    idn->attrs.n = 2; /* sorted by key: name < type */
+    strcpy(idn->attrs.a[0].key, "name");
+    snprintf(idn->attrs.a[0].val, sizeof idn->attrs.a[0].val, "%s", name);
+    strcpy(idn->attrs.a[1].key, "type");
+    snprintf(idn->attrs.a[1].val, sizeof idn->attrs.a[1].val, "%s", type);
+}
+
 static int mc_exec_genesis_identities(mc_store_txn *txn, const mc_genesis *g)
 {
     int rc = MC_OK;
     mc_identity idn;
     mc_id orgs[MC_MAX_ORGS] = {{{0}}};
     for (uint32_t i = 0; i < g->norgs && !rc; i++) {
-        memset(&idn, 0, sizeof idn);
-        mc_id_from_pk(&idn.id, &g->orgs[i].sign_pk);
+        mc_exec_org_identity(&idn, &g->orgs[i].sign_pk, &g->orgs[i].box_pk, g->orgs[i].name, g->orgs[i].type,
+                             0);
         orgs[i] = idn.id;
-        idn.kind = MC_ID_ORG;
-        idn.status = MC_ID_ACTIVE;
-        idn.org = idn.id;
-        idn.sign_pk = g->orgs[i].sign_pk;
-        idn.box_pk = g->orgs[i].box_pk;
-        idn.attrs.n = 2; /* sorted by key: name < type */
-        strcpy(idn.attrs.a[0].key, "name");
-        strcpy(idn.attrs.a[0].val, g->orgs[i].name);
-        strcpy(idn.attrs.a[1].key, "type");
-        strcpy(idn.attrs.a[1].val, g->orgs[i].type);
         rc = mc_store_put_identity(txn, &idn);
     }
     for (uint32_t i = 0; i < g->nvalidators && !rc; i++) {

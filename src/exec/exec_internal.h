@@ -11,6 +11,7 @@ struct mc_exec {
     mc_exec_opts opts;
     pthread_mutex_t lock; /* guards info for readers on other threads */
     mc_exec_info info;
+    uint32_t threshold; /* k of n members to admit an org (genesis) */
     uint32_t nvalidators;
     mc_id validators[MC_MAX_VALIDATORS];
     /* per-block scratch, reused */
@@ -28,12 +29,38 @@ typedef struct {
     uint64_t time_ms;
     const mc_tx *tx;
     const mc_identity *signer;
+    uint32_t index;     /* the transaction's index in the block */
+    uint16_t *nevents;  /* events this transaction has emitted so far */
+    uint32_t threshold; /* the genesis admission threshold */
 } mc_exec_ctx;
 
 /* Transaction rules: each returns an enum mc_txr code, or a negative MC_E* store failure. */
 int mc_exec_identity_register(const mc_exec_ctx *c);
 int mc_exec_identity_rotate(const mc_exec_ctx *c);
 int mc_exec_identity_revoke(const mc_exec_ctx *c);
+
+int mc_exec_record_anchor(const mc_exec_ctx *c);
+int mc_exec_consent_grant(const mc_exec_ctx *c); /* grant and deny */
+int mc_exec_consent_revoke(const mc_exec_ctx *c);
+int mc_exec_consent_delegate(const mc_exec_ctx *c);
+int mc_exec_access_emergency(const mc_exec_ctx *c);
+int mc_exec_access_log(const mc_exec_ctx *c);
+int mc_exec_org_propose(const mc_exec_ctx *c);
+int mc_exec_org_approve(const mc_exec_ctx *c);
+
+/* Records an event of the current transaction. Returns MC_TXR_OK or a negated store error. */
+int mc_exec_emit(const mc_exec_ctx *c, int kind, unsigned flags, const mc_id *patient, const mc_id *actor,
+                 const mc_id *other, const mc_hash *subject);
+/* Emits consent.expiring for grants whose end enters the notice window in this block. */
+int mc_exec_expiry_notices(mc_store_txn *txn, uint64_t height, uint32_t ntx, uint64_t prev_time,
+                           uint64_t time_ms);
+/* @return 1 if @p who is @p patient or an active delegate of it, 0 if not, or a negated error. */
+int mc_exec_speaks_for(mc_store_txn *txn, const mc_id *patient, const mc_id *who);
+/* @return MC_TXR_OK if @p patient is an active patient, MC_TXR_NOT_PATIENT, or a negated error. */
+int mc_exec_check_patient(const mc_exec_ctx *c, const mc_id *patient);
+/* An org identity as genesis and governance make it. */
+void mc_exec_org_identity(mc_identity *idn, const mc_sign_pk *sign_pk, const mc_box_pk *box_pk,
+                          const char *name, const char *type, uint64_t height);
 
 /* Writes meta "digest": the tip's block time and state digest. */
 int mc_exec_put_digest_meta(mc_store_txn *txn, uint64_t time_ms, const mc_hash *digest);

@@ -1,0 +1,112 @@
+/*
+ * access.emergency (break-glass) and access.log (one read, permitted or denied).
+ *
+ * Break-glass is for providers whose org gave them emergency=true; it opens a window of at
+ * most a day on one patient, starting at the block time, and is always notified to the patient
+ * and to auditors. A read is logged by a node of the record's custodian org with the reader's
+ * own signed request, and is valid only if the policy, at the request's time, gives the logged
+ * decision: a custodian can neither invent a read nor flip its outcome.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec_internal.h"
+#include "medchain/policy.h"
+
+int mc_exec_access_emergency(const mc_exec_ctx *c)
+{
+    mc_body_emergency b;
+    if (mc_body_emergency_decode(&b, c->tx->body.p, c->tx->body.n)) return MC_TXR_BAD_BODY;
+    const char *em = mc_attrs_get(&c->signer->attrs, "emergency");
+    if (c->signer->kind != MC_ID_PROVIDER || !em || strcmp(em, "true") != 0) return MC_TXR_UNAUTHORIZED;
+    int code = mc_exec_check_patient(c, &b.patient);
+    if (code != MC_TXR_OK) return code;
+    int to_patient = 0; /* the patient must be able to read why */
+    for (uint32_t i = 0; i < b.nreasons; i++) to_patient |= memcmp(b.reason_to[i].b, b.patient.b, 32) == 0;
+    if (!to_patient) return MC_TXR_BAD_BODY;
+    mc_emergency e = {.id = c->tx->id,
+                      .patient = b.patient,
+                      .provider = c->signer->id,
+                      .provider_org = c->signer->org,
+                      .start_ms = c->time_ms,
+                      .end_ms = c->time_ms + b.duration_ms,
+                      .height = c->height};
+    int rc = mc_store_put_emergency(c->txn, &e);
+    if (rc) return -rc;
+    return mc_exec_emit(c, MC_EV_EMERGENCY, MC_EVF_EMERGENCY, &b.patient, &c->signer->id, &c->signer->org,
+                        &e.id);
+}
+
+/* The reader's signature over the read request it made. */
+static int mc_check_request(const mc_exec_ctx *c, const mc_body_access_log *b, const mc_identity *reader)
+{
+    char target[160];
+    mc_hash digest, empty;
+    if (mc_access_target(target, &b->record, b->purpose, b->action)) return MC_TXR_BAD_BODY;
+    mc_sha256(&empty, "", 0);
+    mc_request_digest(&digest, c->chain, &b->reader, b->req_time_ms, b->req_nonce, "POST", target, &empty);
+    return mc_verify(&b->req_sig, digest.b, 32, &reader->sign_pk) == MC_OK ? MC_TXR_OK : MC_TXR_BAD_COSIG;
+}
+
+static int mc_same_decision(const mc_decision *d, const mc_body_access_log *b)
+{
+    if (d->permit != b->permit || d->reason != b->reason || d->has_basis != b->has_basis) return 0;
+    return !d->has_basis || memcmp(d->basis.b, b->basis.b, 32) == 0;
+}
+
+int mc_exec_access_log(const mc_exec_ctx *c)
+{
+    mc_body_access_log b;
+    if (mc_body_access_log_decode(&b, c->tx->body.p, c->tx->body.n)) return MC_TXR_BAD_BODY;
+    if (c->signer->kind != MC_ID_NODE) return MC_TXR_UNAUTHORIZED;
+    mc_record rec;
+    int rc = mc_store_get_record(c->txn, &b.record, &rec);
+    if (rc == MC_ENOTFOUND) return MC_TXR_NOT_FOUND;
+    if (rc) return -rc;
+    if (memcmp(rec.custodian.b, c->signer->org.b, 32) != 0) return MC_TXR_UNAUTHORIZED;
+    if (b.req_time_ms + MC_ACCESS_LOG_MAX_AGE_MS < c->time_ms ||
+        b.req_time_ms > c->time_ms + MC_ACCESS_LOG_MAX_AHEAD_MS)
+        return MC_TXR_STALE;
+    mc_identity reader;
+    rc = mc_store_get_identity(c->txn, &b.reader, &reader);
+    if (rc == MC_ENOTFOUND) return MC_TXR_NOT_FOUND;
+    if (rc) return -rc;
+    int code = mc_check_request(c, &b, &reader);
+    if (code != MC_TXR_OK) return code;
+    mc_skey k;
+    mc_skey_make(&k, MC_SK_LOGGED_REQUEST, b.reader.b, 32, b.req_nonce, MC_REQ_NONCE_BYTES, NULL, 0);
+    rc = mc_store_has(c->txn, &k);
+    if (rc == MC_OK) return MC_TXR_EXISTS; /* this read is on the ledger already */
+    if (rc != MC_ENOTFOUND) return -rc;
+
+    mc_policy_view view;
+    mc_policy_store_ctx *pc = malloc(sizeof *pc);
+    if (!pc) return -MC_ENOMEM;
+    mc_decision d;
+    mc_policy_store_view(&view, pc, c->txn);
+    rc = mc_policy_decide(&view, &b.reader, &b.record, b.purpose, b.action, b.req_time_ms, &d);
+    free(pc);
+    if (rc) return -rc;
+    if (!mc_same_decision(&d, &b)) return MC_TXR_DECISION_MISMATCH;
+
+    if ((rc = mc_store_mark(c->txn, &k))) return -rc;
+    int emergency = b.permit && b.reason == MC_RSN_PERMIT_EMERGENCY;
+    mc_access a = {.log_tx = c->tx->id,
+                   .patient = rec.patient,
+                   .reader = b.reader,
+                   .custodian_node = c->signer->id,
+                   .record = b.record,
+                   .req_time_ms = b.req_time_ms,
+                   .purpose = b.purpose,
+                   .action = b.action,
+                   .permit = b.permit,
+                   .emergency = (uint8_t)emergency,
+                   .reason = b.reason,
+                   .has_basis = b.has_basis,
+                   .basis = b.basis,
+                   .height = c->height,
+                   .index = c->index};
+    if ((rc = mc_store_put_access(c->txn, &a))) return -rc;
+    unsigned flags = (emergency ? MC_EVF_EMERGENCY : 0) | (b.permit ? 0 : MC_EVF_DENIED);
+    return mc_exec_emit(c, MC_EV_READ, flags, &rec.patient, &b.reader, &reader.org, &c->tx->id);
+}

@@ -1,0 +1,78 @@
+/*
+ * record.anchor: a provider puts a record's metadata on the ledger (never its content).
+ * An amendment names the record it supersedes; the old record stays, marked superseded, and
+ * only its authoring org may amend it, once.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec_internal.h"
+
+static int mc_amend(const mc_exec_ctx *c, const mc_body_anchor *b, mc_record *r)
+{
+    mc_record old;
+    int rc = mc_store_get_record(c->txn, &b->supersedes, &old);
+    if (rc == MC_ENOTFOUND) return MC_TXR_NOT_FOUND;
+    if (rc) return -rc;
+    if (memcmp(old.patient.b, b->patient.b, 32) != 0) return MC_TXR_UNAUTHORIZED;
+    if (memcmp(old.author_org.b, c->signer->org.b, 32) != 0) return MC_TXR_UNAUTHORIZED;
+    if (old.has_superseded_by) return MC_TXR_SUPERSEDED;
+    old.has_superseded_by = 1;
+    old.superseded_by = b->record;
+    r->root = old.root;
+    rc = mc_store_put_record(c->txn, &old);
+    return rc ? -rc : MC_TXR_OK;
+}
+
+int mc_exec_record_anchor(const mc_exec_ctx *c)
+{
+    mc_body_anchor *b = malloc(sizeof *b);
+    if (!b) return -MC_ENOMEM;
+    int code = MC_TXR_BAD_BODY, rc;
+    if (mc_body_anchor_decode(b, c->tx->body.p, c->tx->body.n)) goto out;
+    code = MC_TXR_UNAUTHORIZED;
+    if (c->signer->kind != MC_ID_PROVIDER) goto out;
+    if ((code = mc_exec_check_patient(c, &b->patient)) != MC_TXR_OK) goto out;
+    mc_identity cust;
+    rc = mc_store_get_identity(c->txn, &b->custodian, &cust);
+    code = rc == MC_ENOTFOUND ? MC_TXR_NOT_FOUND : -rc;
+    if (rc) goto out;
+    code = cust.kind != MC_ID_ORG        ? MC_TXR_NOT_FOUND
+           : cust.status != MC_ID_ACTIVE ? MC_TXR_TARGET_REVOKED
+                                         : 0;
+    if (code) goto out;
+    mc_record r;
+    rc = mc_store_get_record(c->txn, &b->record, &r);
+    code = rc == MC_OK ? MC_TXR_EXISTS : -rc;
+    if (rc != MC_ENOTFOUND) goto out;
+
+    memset(&r, 0, sizeof r);
+    r.id = b->record;
+    r.anchor_tx = c->tx->id;
+    r.patient = b->patient;
+    r.custodian = b->custodian;
+    r.author = c->signer->id;
+    r.author_org = c->signer->org;
+    memcpy(r.category, b->category, sizeof r.category);
+    r.sensitivity = b->sensitivity;
+    r.cipher_hash = b->cipher_hash;
+    r.commitment = b->commitment;
+    r.size = b->size;
+    r.root = b->record;
+    r.has_supersedes = b->has_supersedes;
+    r.supersedes = b->supersedes;
+    r.height = c->height;
+    r.time_ms = c->time_ms;
+    if (b->has_supersedes && (code = mc_amend(c, b, &r)) != MC_TXR_OK) goto out;
+    code = -(rc = mc_store_put_record(c->txn, &r));
+    for (uint32_t i = 0; i < b->ntokens && !rc; i++) {
+        mc_skey k;
+        mc_skey_make(&k, MC_SK_TOKEN, b->tokens[i].b, 32, b->record.b, 32, NULL, 0);
+        code = -(rc = mc_store_mark(c->txn, &k));
+    }
+    if (!rc)
+        code = mc_exec_emit(c, MC_EV_RECORD, 0, &b->patient, &c->signer->id, &c->signer->org, &b->record);
+out:
+    free(b);
+    return code;
+}
