@@ -371,7 +371,10 @@ typedef struct {
     mc_rewrapped_key keys[MC_MAX_REWRAPPED]; /**< sorted by (record, recipient), no duplicates */
 } mc_body_consent;
 
-/** @p deny: encode/decode as a consent.deny body (decoding refuses keys). */
+/**
+ * consent.grant and consent.deny share this encoding (a body with keys is a grant: the executor
+ * refuses keys on a deny). @return MC_OK, MC_EINVAL (not canonical, docs/format.md), MC_ETOOBIG.
+ */
 int mc_body_consent_encode(mc_buf *out, const mc_body_consent *b) MC_WARN_UNUSED_RESULT;
 int mc_body_consent_decode(mc_body_consent *b, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
 

@@ -1,10 +1,59 @@
-/* Internal to the chain module. */
+/* Internal to the chain module: checks and codec pieces that several encodings share. */
 #ifndef MEDCHAIN_CHAIN_INTERNAL_H
 #define MEDCHAIN_CHAIN_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "medchain/chain.h"
+#include "medchain/codec.h"
+
+/* A machine name (attribute key, record category): 1..@p max bytes of [a-z0-9_.-]. */
+int mc_chain_key_ok(const char *k, size_t n, size_t max);
+
+/* A category held in a char array of MC_MAX_CATEGORY + 1 (maybe not NUL-terminated: refused). */
+static inline int mc_chain_category_field_ok(const char *s)
+{
+    return mc_category_ok(s, strnlen(s, MC_MAX_CATEGORY + 1));
+}
 
 /* An attribute value: at most MC_MAX_ATTR_VAL bytes, no control bytes, no ','. */
 int mc_chain_attr_val_ok(const char *v, size_t n);
+
+/*
+ * An attribute list: u32 count, then key and value of each. The encoder fails with MC_ETOOBIG
+ * on a count over MC_MAX_ATTRS; the decoder also refuses keys that are invalid or not strictly
+ * increasing, and invalid values (MC_EINVAL).
+ */
+void mc_attrs_enc(mc_enc *e, const mc_attrs *a);
+void mc_attrs_dec(mc_dec *d, mc_attrs *a);
+/* 1 if @p a is what mc_attrs_dec accepts: within the cap, valid, keys strictly increasing. */
+int mc_chain_attrs_ok(const mc_attrs *a);
+
+/*
+ * An org's display name and type (genesis members, org.propose): both non-empty, NUL-terminated
+ * within MC_MAX_ATTR_VAL bytes and valid attribute values, since they become the org identity's
+ * attributes.
+ */
+int mc_chain_org_names_ok(const char *name, const char *type);
+
+/*
+ * 1 if the @p n items of @p stride bytes at @p base have their first @p nkey bytes strictly
+ * increasing (memcmp order): the canonical order of a set of ids, hashes or (id, id) pairs.
+ */
+static inline int mc_chain_sorted(const void *base, uint32_t n, size_t stride, size_t nkey)
+{
+    const uint8_t *p = base;
+    for (uint32_t i = 1; i < n; i++)
+        if (memcmp(p + (i - 1) * stride, p + i * stride, nkey) >= 0) return 0;
+    return 1;
+}
+
+/* 1 if @p v is 0 or 1: every flag on the wire is a boolean byte. */
+static inline int mc_chain_flag_ok(int v)
+{
+    return v == 0 || v == 1;
+}
 
 #endif

@@ -4,6 +4,13 @@
 #include "chain_internal.h"
 #include "medchain/chain.h"
 
+int mc_chain_org_names_ok(const char *name, const char *type)
+{
+    /* names and types become attribute values of the org's identity */
+    size_t nn = strnlen(name, MC_MAX_ATTR_VAL + 1), nt = strnlen(type, MC_MAX_ATTR_VAL + 1);
+    return nn > 0 && nt > 0 && mc_chain_attr_val_ok(name, nn) && mc_chain_attr_val_ok(type, nt);
+}
+
 static int mc_genesis_check(const mc_genesis *g)
 {
     if (g->norgs == 0 || g->norgs > MC_MAX_ORGS) return MC_EINVAL;
@@ -13,10 +20,7 @@ static int mc_genesis_check(const mc_genesis *g)
     for (uint32_t i = 0; i < g->nvalidators; i++)
         if (g->validators[i].org >= g->norgs) return MC_EINVAL;
     for (uint32_t i = 0; i < g->norgs; i++)
-        if (!g->orgs[i].name[0] || !g->orgs[i].type[0] ||
-            !mc_chain_attr_val_ok(g->orgs[i].name, strlen(g->orgs[i].name)) ||
-            !mc_chain_attr_val_ok(g->orgs[i].type, strlen(g->orgs[i].type)))
-            return MC_EINVAL; /* names and types become attribute values */
+        if (!mc_chain_org_names_ok(g->orgs[i].name, g->orgs[i].type)) return MC_EINVAL;
     /* the same key twice would give two members one id */
     for (uint32_t i = 0; i < g->norgs; i++)
         for (uint32_t j = i + 1; j < g->norgs; j++)

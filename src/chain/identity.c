@@ -5,14 +5,19 @@
 #include "chain_internal.h"
 #include "medchain/chain.h"
 
-static int mc_attr_key_ok(const char *k, size_t n)
+int mc_chain_key_ok(const char *k, size_t n, size_t max)
 {
-    if (n == 0 || n > MC_MAX_ATTR_KEY) return 0;
+    if (!k || n == 0 || n > max) return 0;
     for (size_t i = 0; i < n; i++) {
         char c = k[i];
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-')) return 0;
     }
     return 1;
+}
+
+static int mc_attr_key_ok(const char *k, size_t n)
+{
+    return mc_chain_key_ok(k, n, MC_MAX_ATTR_KEY);
 }
 
 int mc_chain_attr_val_ok(const char *v, size_t n)
@@ -67,7 +72,7 @@ const char *mc_attrs_get(const mc_attrs *a, const char *key)
     return NULL;
 }
 
-static void mc_attrs_enc(mc_enc *e, const mc_attrs *a)
+void mc_attrs_enc(mc_enc *e, const mc_attrs *a)
 {
     if (a->n > MC_MAX_ATTRS) { /* a count no decoder would accept */
         if (!e->err) e->err = MC_ETOOBIG;
@@ -80,20 +85,29 @@ static void mc_attrs_enc(mc_enc *e, const mc_attrs *a)
     }
 }
 
+int mc_chain_attrs_ok(const mc_attrs *a)
+{
+    if (a->n > MC_MAX_ATTRS) return 0;
+    for (uint32_t i = 0; i < a->n; i++) {
+        const mc_attr *x = &a->a[i];
+        if (!mc_attr_key_ok(x->key, strnlen(x->key, sizeof x->key)) ||
+            !mc_chain_attr_val_ok(x->val, strnlen(x->val, sizeof x->val)) ||
+            (i > 0 && strcmp(a->a[i - 1].key, x->key) >= 0))
+            return 0;
+    }
+    return 1;
+}
+
 /* Canonical: keys valid and strictly increasing, so one list has one encoding. */
-static void mc_attrs_dec(mc_dec *d, mc_attrs *a)
+void mc_attrs_dec(mc_dec *d, mc_attrs *a)
 {
     memset(a, 0, sizeof *a);
     a->n = mc_dec_count(d, MC_MAX_ATTRS);
     for (uint32_t i = 0; i < a->n && !d->err; i++) {
         mc_dec_str(d, a->a[i].key, sizeof a->a[i].key);
         mc_dec_str(d, a->a[i].val, sizeof a->a[i].val);
-        if (d->err) break;
-        if (!mc_attr_key_ok(a->a[i].key, strlen(a->a[i].key)) ||
-            !mc_chain_attr_val_ok(a->a[i].val, strlen(a->a[i].val)) ||
-            (i > 0 && strcmp(a->a[i - 1].key, a->a[i].key) >= 0))
-            mc_dec_fail(d, MC_EINVAL);
     }
+    if (!d->err && !mc_chain_attrs_ok(a)) mc_dec_fail(d, MC_EINVAL);
 }
 
 static int mc_kind_ok(int kind)

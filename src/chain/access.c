@@ -1,0 +1,219 @@
+/*
+ * Access: break-glass (access.emergency) and logged reads (access.log), the request target a
+ * reader signs, and both as held in the state.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "chain_internal.h"
+#include "medchain/chain.h"
+
+static int mc_emergency_body_check(const mc_body_emergency *b)
+{
+    if (b->nreasons > MC_MAX_REASONS) return MC_ETOOBIG;
+    if (b->duration_ms < 1 || b->duration_ms > MC_MAX_EMERGENCY_MS || b->nreasons < 1) return MC_EINVAL;
+    for (uint32_t i = 0; i < b->nreasons; i++) {
+        if (b->reason[i].n > MC_MAX_REASON_BYTES) return MC_ETOOBIG;
+        /* a sealed box of at least one byte of reason */
+        if (b->reason[i].n < MC_SEAL_OVERHEAD + 1 || !b->reason[i].p) return MC_EINVAL;
+    }
+    if (!mc_chain_sorted(b->reason_to, b->nreasons, sizeof b->reason_to[0], sizeof b->reason_to[0]))
+        return MC_EINVAL;
+    return MC_OK;
+}
+
+int mc_body_emergency_encode(mc_buf *out, const mc_body_emergency *b)
+{
+    int rc = mc_emergency_body_check(b);
+    if (rc) return rc;
+    mc_enc e;
+    mc_enc_init(&e, out);
+    mc_enc_fixed(&e, b->patient.b, 32);
+    mc_enc_u64(&e, b->duration_ms);
+    mc_enc_u32(&e, b->nreasons);
+    for (uint32_t i = 0; i < b->nreasons; i++) {
+        mc_enc_fixed(&e, b->reason_to[i].b, 32);
+        mc_enc_bytes(&e, b->reason[i].p, b->reason[i].n, MC_MAX_REASON_BYTES);
+    }
+    return mc_enc_done(&e);
+}
+
+int mc_body_emergency_decode(mc_body_emergency *b, const uint8_t *p, size_t n)
+{
+    mc_dec d;
+    memset(b, 0, sizeof *b);
+    mc_dec_init(&d, p, n);
+    mc_dec_fixed(&d, b->patient.b, 32);
+    b->duration_ms = mc_dec_u64(&d);
+    b->nreasons = mc_dec_count(&d, MC_MAX_REASONS);
+    for (uint32_t i = 0; i < b->nreasons && !d.err; i++) {
+        mc_dec_fixed(&d, b->reason_to[i].b, 32);
+        b->reason[i] = mc_dec_bytes(&d, MC_MAX_REASON_BYTES);
+    }
+    int rc = mc_dec_done(&d);
+    if (!rc) rc = mc_emergency_body_check(b);
+    if (rc) memset(b, 0, sizeof *b);
+    return rc;
+}
+
+/*
+ * A logged decision, as the body and the state hold it: one known purpose, one known action,
+ * and a known reason on the side of the decision (below MC_RSN_DENY_ permits).
+ */
+static int mc_decision_ok(uint32_t purpose, uint8_t action, uint8_t permit, uint16_t reason, int has_basis)
+{
+    if (!mc_purpose_name(purpose) || !mc_action_name(action)) return 0; /* names only single bits */
+    if (!mc_chain_flag_ok(permit) || !mc_chain_flag_ok(has_basis) || !mc_reason_name(reason)) return 0;
+    return permit == (reason < MC_RSN_DENY_);
+}
+
+static int mc_access_log_check(const mc_body_access_log *b)
+{
+    return mc_decision_ok(b->purpose, b->action, b->permit, b->reason, b->has_basis) ? MC_OK : MC_EINVAL;
+}
+
+int mc_body_access_log_encode(mc_buf *out, const mc_body_access_log *b)
+{
+    int rc = mc_access_log_check(b);
+    if (rc) return rc;
+    mc_enc e;
+    mc_enc_init(&e, out);
+    mc_enc_fixed(&e, b->reader.b, 32);
+    mc_enc_u64(&e, b->req_time_ms);
+    mc_enc_fixed(&e, b->req_nonce, MC_REQ_NONCE_BYTES);
+    mc_enc_fixed(&e, b->req_sig.b, 64);
+    mc_enc_fixed(&e, b->record.b, 32);
+    mc_enc_u32(&e, b->purpose);
+    mc_enc_u8(&e, b->action);
+    mc_enc_u8(&e, b->permit);
+    mc_enc_u16(&e, b->reason);
+    mc_enc_bool(&e, b->has_basis);
+    if (b->has_basis) mc_enc_fixed(&e, b->basis.b, 32);
+    return mc_enc_done(&e);
+}
+
+int mc_body_access_log_decode(mc_body_access_log *b, const uint8_t *p, size_t n)
+{
+    mc_dec d;
+    memset(b, 0, sizeof *b);
+    mc_dec_init(&d, p, n);
+    mc_dec_fixed(&d, b->reader.b, 32);
+    b->req_time_ms = mc_dec_u64(&d);
+    mc_dec_fixed(&d, b->req_nonce, MC_REQ_NONCE_BYTES);
+    mc_dec_fixed(&d, b->req_sig.b, 64);
+    mc_dec_fixed(&d, b->record.b, 32);
+    b->purpose = mc_dec_u32(&d);
+    b->action = mc_dec_u8(&d);
+    b->permit = mc_dec_u8(&d);
+    b->reason = mc_dec_u16(&d);
+    b->has_basis = mc_dec_bool(&d);
+    if (b->has_basis) mc_dec_fixed(&d, b->basis.b, 32);
+    int rc = mc_dec_done(&d);
+    if (!rc) rc = mc_access_log_check(b);
+    if (rc) memset(b, 0, sizeof *b);
+    return rc;
+}
+
+int mc_access_target(char out[160], const mc_hash *record, uint32_t purpose, uint8_t action)
+{
+    out[0] = 0;
+    const char *pn = mc_purpose_name(purpose), *an = mc_action_name(action);
+    if (!pn || !an) return MC_EINVAL;
+    char hex[65];
+    mc_hex_encode(hex, record->b, 32);
+    int w = snprintf(out, 160, "/v1/records/%s/access?purpose=%s&action=%s", hex, pn, an);
+    return w > 0 && w < 160 ? MC_OK : MC_EINVAL; /* at most 116 bytes: never truncated */
+}
+
+int mc_emergency_encode(mc_buf *out, const mc_emergency *em)
+{
+    mc_enc e;
+    mc_enc_init(&e, out);
+    mc_enc_u8(&e, MC_FORMAT_VERSION);
+    mc_enc_fixed(&e, em->id.b, 32);
+    mc_enc_fixed(&e, em->patient.b, 32);
+    mc_enc_fixed(&e, em->provider.b, 32);
+    mc_enc_fixed(&e, em->provider_org.b, 32);
+    mc_enc_u64(&e, em->start_ms);
+    mc_enc_u64(&e, em->end_ms);
+    mc_enc_u64(&e, em->height);
+    return mc_enc_done(&e);
+}
+
+int mc_emergency_decode(mc_emergency *em, const uint8_t *p, size_t n)
+{
+    mc_dec d;
+    memset(em, 0, sizeof *em);
+    mc_dec_init(&d, p, n);
+    if (mc_dec_u8(&d) != MC_FORMAT_VERSION) mc_dec_fail(&d, MC_EINVAL);
+    mc_dec_fixed(&d, em->id.b, 32);
+    mc_dec_fixed(&d, em->patient.b, 32);
+    mc_dec_fixed(&d, em->provider.b, 32);
+    mc_dec_fixed(&d, em->provider_org.b, 32);
+    em->start_ms = mc_dec_u64(&d);
+    em->end_ms = mc_dec_u64(&d);
+    em->height = mc_dec_u64(&d);
+    int rc = mc_dec_done(&d);
+    if (rc) memset(em, 0, sizeof *em);
+    return rc;
+}
+
+static int mc_access_check(const mc_access *a)
+{
+    return mc_decision_ok(a->purpose, a->action, a->permit, a->reason, a->has_basis) &&
+                   mc_chain_flag_ok(a->emergency)
+               ? MC_OK
+               : MC_EINVAL;
+}
+
+int mc_access_encode(mc_buf *out, const mc_access *a)
+{
+    int rc = mc_access_check(a);
+    if (rc) return rc;
+    mc_enc e;
+    mc_enc_init(&e, out);
+    mc_enc_u8(&e, MC_FORMAT_VERSION);
+    mc_enc_fixed(&e, a->log_tx.b, 32);
+    mc_enc_fixed(&e, a->patient.b, 32);
+    mc_enc_fixed(&e, a->reader.b, 32);
+    mc_enc_fixed(&e, a->custodian_node.b, 32);
+    mc_enc_fixed(&e, a->record.b, 32);
+    mc_enc_u64(&e, a->req_time_ms);
+    mc_enc_u32(&e, a->purpose);
+    mc_enc_u8(&e, a->action);
+    mc_enc_u8(&e, a->permit);
+    mc_enc_u8(&e, a->emergency);
+    mc_enc_u16(&e, a->reason);
+    mc_enc_bool(&e, a->has_basis);
+    if (a->has_basis) mc_enc_fixed(&e, a->basis.b, 32);
+    mc_enc_u64(&e, a->height);
+    mc_enc_u32(&e, a->index);
+    return mc_enc_done(&e);
+}
+
+int mc_access_decode(mc_access *a, const uint8_t *p, size_t n)
+{
+    mc_dec d;
+    memset(a, 0, sizeof *a);
+    mc_dec_init(&d, p, n);
+    if (mc_dec_u8(&d) != MC_FORMAT_VERSION) mc_dec_fail(&d, MC_EINVAL);
+    mc_dec_fixed(&d, a->log_tx.b, 32);
+    mc_dec_fixed(&d, a->patient.b, 32);
+    mc_dec_fixed(&d, a->reader.b, 32);
+    mc_dec_fixed(&d, a->custodian_node.b, 32);
+    mc_dec_fixed(&d, a->record.b, 32);
+    a->req_time_ms = mc_dec_u64(&d);
+    a->purpose = mc_dec_u32(&d);
+    a->action = mc_dec_u8(&d);
+    a->permit = mc_dec_u8(&d);
+    a->emergency = mc_dec_u8(&d);
+    a->reason = mc_dec_u16(&d);
+    a->has_basis = mc_dec_bool(&d);
+    if (a->has_basis) mc_dec_fixed(&d, a->basis.b, 32);
+    a->height = mc_dec_u64(&d);
+    a->index = mc_dec_u32(&d);
+    int rc = mc_dec_done(&d);
+    if (!rc) rc = mc_access_check(a);
+    if (rc) memset(a, 0, sizeof *a);
+    return rc;
+}
