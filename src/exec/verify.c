@@ -292,7 +292,8 @@ int mc_exec_verify(mc_store *src, const char *scratch_dir, unsigned threads, mc_
     } tables[] = {{MC_T_STATE, "state"},
                   {MC_T_TXIDX, "transaction index"},
                   {MC_T_META, "meta"},
-                  {MC_T_BLOCKS, "blocks"}};
+                  {MC_T_BLOCKS, "blocks"},
+                  {MC_T_EVENTS, "events"}};
     for (size_t i = 0; i < MC_ARRAY_LEN(tables) && r->ok && !rc; i++)
         rc = mc_compare_table(stx, sctx, tables[i].table, tables[i].name, r);
 out:

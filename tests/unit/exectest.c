@@ -143,3 +143,32 @@ void mc_get_identity(mc_tchain *c, const mc_id *id, mc_identity *out)
     assert_ok(mc_store_get_identity(txn, id, out));
     mc_store_abort(txn);
 }
+
+void mc_compare_tables(mc_store *a, mc_store *b)
+{
+    mc_store_txn *ta, *tb;
+    assert_ok(mc_store_begin(a, 0, &ta));
+    assert_ok(mc_store_begin(b, 0, &tb));
+    for (int t = 0; t < MC_T_COUNT_; t++) {
+        mc_store_iter *ia, *ib;
+        assert_ok(mc_store_iter_new(ta, t, NULL, 0, &ia));
+        assert_ok(mc_store_iter_new(tb, t, NULL, 0, &ib));
+        size_t n = 0;
+        for (;;) {
+            mc_slice ka, va, kb, vb;
+            int ra = mc_store_iter_next(ia, &ka, &va), rb = mc_store_iter_next(ib, &kb, &vb);
+            assert_int_equal(ra, rb);
+            if (ra) break;
+            assert_int_equal(ka.n, kb.n);
+            assert_memory_equal(ka.p, kb.p, ka.n);
+            assert_int_equal(va.n, vb.n);
+            assert_memory_equal(va.p, vb.p, va.n);
+            n++;
+        }
+        assert_true(n > 0 || t == MC_T_EVENTS); /* identity-only chains have no events */
+        mc_store_iter_free(ia);
+        mc_store_iter_free(ib);
+    }
+    mc_store_abort(ta);
+    mc_store_abort(tb);
+}

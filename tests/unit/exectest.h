@@ -68,4 +68,7 @@ const mc_exec_result *mc_commit(mc_tchain *c, uint32_t v);
 /** Reads identity @p id from the node's store (asserts it is there). */
 void mc_get_identity(mc_tchain *c, const mc_id *id, mc_identity *out);
 
+/** Asserts that every table of @p a and @p b holds the same keys and values. */
+void mc_compare_tables(mc_store *a, mc_store *b);
+
 #endif

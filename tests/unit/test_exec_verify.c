@@ -188,35 +188,6 @@ static void mc_sim_learn(mc_sim *s, const mc_exec_result *r)
     }
 }
 
-static void mc_compare_tables(mc_store *a, mc_store *b)
-{
-    mc_store_txn *ta, *tb;
-    assert_ok(mc_store_begin(a, 0, &ta));
-    assert_ok(mc_store_begin(b, 0, &tb));
-    for (int t = 0; t < MC_T_COUNT_; t++) {
-        mc_store_iter *ia, *ib;
-        assert_ok(mc_store_iter_new(ta, t, NULL, 0, &ia));
-        assert_ok(mc_store_iter_new(tb, t, NULL, 0, &ib));
-        size_t n = 0;
-        for (;;) {
-            mc_slice ka, va, kb, vb;
-            int ra = mc_store_iter_next(ia, &ka, &va), rb = mc_store_iter_next(ib, &kb, &vb);
-            assert_int_equal(ra, rb);
-            if (ra) break;
-            assert_int_equal(ka.n, kb.n);
-            assert_memory_equal(ka.p, kb.p, ka.n);
-            assert_int_equal(va.n, vb.n);
-            assert_memory_equal(va.p, vb.p, va.n);
-            n++;
-        }
-        assert_true(n > 0);
-        mc_store_iter_free(ia);
-        mc_store_iter_free(ib);
-    }
-    mc_store_abort(ta);
-    mc_store_abort(tb);
-}
-
 /* As a node's admission would: verify each transaction against the signer's current key and
  * remember the good ones in the signature cache. */
 static void mc_admit(mc_store *st, mc_sigcache *cache, const uint8_t *batch, size_t n)
@@ -240,9 +211,7 @@ static void mc_admit(mc_store *st, mc_sigcache *cache, const uint8_t *batch, siz
 static void test_determinism(void **state)
 {
     (void)state;
-    uint64_t seed = 0x6d656463ull;
-    const char *env = getenv("MC_TEST_SEED");
-    if (env && mc_parse_u64(env, &seed) != MC_OK) fail_msg("bad MC_TEST_SEED");
+    uint64_t seed = mc_test_seed();
     print_message("determinism seed %llu (set MC_TEST_SEED to replay another)\n", (unsigned long long)seed);
 
     mc_test_net net;

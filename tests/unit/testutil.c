@@ -224,3 +224,11 @@ void mc_check_exact(mc_decode_fn fn, const uint8_t *p, size_t n)
         free(t);
     }
 }
+
+uint64_t mc_test_seed(void)
+{
+    uint64_t seed = 0x6d656463ull;
+    const char *env = getenv("MC_TEST_SEED");
+    if (env && mc_parse_u64(env, &seed) != MC_OK) fail_msg("bad MC_TEST_SEED");
+    return seed;
+}

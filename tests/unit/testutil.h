@@ -86,6 +86,8 @@ uint64_t mc_test_vec_u64(const mc_test_vec *v, const char *key);
 uint64_t mc_test_rand(uint64_t *state);
 /** A value in [0, n). */
 uint32_t mc_test_rand_below(uint64_t *state, uint32_t n);
+/** The seed of a property test: $MC_TEST_SEED if set (fails the test if malformed), else a fixed one. */
+uint64_t mc_test_seed(void);
 
 /* Decoders behind one signature, for the truncation and trailing-byte sweeps. */
 typedef int (*mc_decode_fn)(const uint8_t *p, size_t n);
