@@ -58,6 +58,26 @@ void mc_http_set_timeout(mc_http *h, long ms);
 int mc_http_request(mc_http *h, const char *method, const char *path, const void *body, size_t n,
                     long *status, mc_buf *resp) MC_WARN_UNUSED_RESULT;
 
+/**
+ * Receives a streamed response body piece by piece, as it arrives (@p p is not NUL-terminated
+ * and valid during the call only). @return 0 to go on, non-zero to end the transfer.
+ */
+typedef int (*mc_http_chunk_fn)(void *arg, const char *p, size_t n);
+
+/**
+ * A GET whose 2xx body is handed to @p fn as it arrives instead of being buffered: for
+ * server-sent events (GET /v1/events). It ends when the server closes the stream, when @p fn
+ * returns non-zero, when nothing at all (not even a keep-alive) arrives for @p idle_ms (> 0;
+ * whole seconds), or after the client's total timeout (mc_http_set_timeout; 0: none). A body
+ * that is not 2xx (an error) goes to @p err, reset first and NUL-terminated. @p header is one
+ * extra request header line ("Last-Event-ID: 12:0:1") or NULL. Signed like mc_http_request.
+ * @return MC_OK (closed by the server or by @p fn; *status holds the HTTP status),
+ * MC_EUNAVAIL (connection refused or dropped), MC_ETIMEDOUT (idle or total time over),
+ * MC_ETOOBIG (an error body over the cap), MC_ENOMEM.
+ */
+int mc_http_stream(mc_http *h, const char *path, const char *header, long idle_ms, long *status,
+                   mc_http_chunk_fn fn, void *arg, mc_buf *err) MC_WARN_UNUSED_RESULT;
+
 #ifdef __cplusplus
 }
 #endif

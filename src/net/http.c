@@ -17,6 +17,9 @@ struct mc_http {
     mc_http_signer signer;
     mc_buf *sink;
     int overflow;
+    mc_http_chunk_fn chunk; /* streaming (mc_http_stream): 2xx bodies go here, not to sink */
+    void *chunk_arg;
+    int stopped; /* the chunk function asked to end the transfer */
 };
 
 int mc_net_init(void)
@@ -78,6 +81,13 @@ static size_t mc_http_write(char *p, size_t size, size_t nmemb, void *arg)
 {
     mc_http *h = arg;
     size_t n = size * nmemb;
+    long code = 0;
+    if (h->chunk && curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code >= 200 &&
+        code < 300) {
+        if (h->chunk(h->chunk_arg, p, n) == 0) return n;
+        h->stopped = 1;
+        return 0; /* aborts the transfer */
+    }
     if (mc_buf_append(h->sink, p, n) != MC_OK) {
         h->overflow = 1;
         return 0; /* aborts the transfer */
@@ -111,11 +121,12 @@ static struct curl_slist *mc_http_sign(mc_http *h, struct curl_slist *hdrs, cons
     return curl_slist_append(hdrs, line);
 }
 
-int mc_http_request(mc_http *h, const char *method, const char *path, const void *body, size_t n,
-                    long *status, mc_buf *resp)
+/* One request; the body goes to h->sink, or to h->chunk when streaming. @p header: one extra
+ * header line or NULL; @p idle_ms > 0 ends a transfer on which nothing arrived for that long. */
+static int mc_http_perform(mc_http *h, const char *method, const char *path, const void *body, size_t n,
+                           const char *header, long idle_ms, long *status)
 {
     *status = 0;
-    mc_buf_reset(resp);
     size_t ul = strlen(h->base) + strlen(path) + 1;
     char *url = malloc(ul);
     if (!url) return MC_ENOMEM;
@@ -124,6 +135,7 @@ int mc_http_request(mc_http *h, const char *method, const char *path, const void
     snprintf(ct, sizeof ct, "Content-Type: %s", h->ctype);
     struct curl_slist *hdrs = curl_slist_append(NULL, ct);
     hdrs = curl_slist_append(hdrs, "Expect:"); /* no 100-continue round trip */
+    if (header) hdrs = curl_slist_append(hdrs, header);
     if (h->have_signer) hdrs = mc_http_sign(h, hdrs, method, path, body, n);
     CURL *c = h->curl;
     curl_easy_reset(c);
@@ -133,6 +145,10 @@ int mc_http_request(mc_http *h, const char *method, const char *path, const void
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->timeout_ms);
     curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+    if (idle_ms > 0) { /* under one byte a second for that long: the peer is gone */
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, idle_ms < 1000 ? 1L : idle_ms / 1000);
+    }
     if (h->ca) curl_easy_setopt(c, CURLOPT_CAINFO, h->ca);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, mc_http_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
@@ -142,21 +158,45 @@ int mc_http_request(mc_http *h, const char *method, const char *path, const void
     } else if (strcmp(method, "GET") == 0) {
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
     }
-    h->sink = resp;
     h->overflow = 0;
+    h->stopped = 0;
     CURLcode cc = curl_easy_perform(c);
     int rc = MC_OK;
     if (h->overflow)
         rc = MC_ETOOBIG;
+    else if (h->stopped)
+        rc = MC_OK;
     else if (cc == CURLE_OPERATION_TIMEDOUT)
         rc = MC_ETIMEDOUT;
     else if (cc != CURLE_OK)
         rc = MC_EUNAVAIL;
-    if (!rc) {
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-        rc = mc_buf_cstr(resp);
-    }
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
     curl_slist_free_all(hdrs);
     free(url);
+    return rc;
+}
+
+int mc_http_request(mc_http *h, const char *method, const char *path, const void *body, size_t n,
+                    long *status, mc_buf *resp)
+{
+    mc_buf_reset(resp);
+    h->sink = resp;
+    h->chunk = NULL;
+    int rc = mc_http_perform(h, method, path, body, n, NULL, 0, status);
+    if (!rc) rc = mc_buf_cstr(resp);
+    if (rc) *status = 0;
+    return rc;
+}
+
+int mc_http_stream(mc_http *h, const char *path, const char *header, long idle_ms, long *status,
+                   mc_http_chunk_fn fn, void *arg, mc_buf *err)
+{
+    mc_buf_reset(err);
+    h->sink = err;
+    h->chunk = fn;
+    h->chunk_arg = arg;
+    int rc = mc_http_perform(h, "GET", path, NULL, 0, header, idle_ms, status);
+    h->chunk = NULL;
+    if (!rc && mc_buf_cstr(err)) rc = MC_ETOOBIG;
     return rc;
 }
