@@ -50,10 +50,7 @@ int mc_body_emergency_decode(mc_body_emergency *b, const uint8_t *p, size_t n)
         mc_dec_fixed(&d, b->reason_to[i].b, 32);
         b->reason[i] = mc_dec_bytes(&d, MC_MAX_REASON_BYTES);
     }
-    int rc = mc_dec_done(&d);
-    if (!rc) rc = mc_emergency_body_check(b);
-    if (rc) memset(b, 0, sizeof *b);
-    return rc;
+    return mc_chain_dec_end(&d, b, sizeof *b, mc_emergency_body_check(b));
 }
 
 /*
@@ -108,10 +105,7 @@ int mc_body_access_log_decode(mc_body_access_log *b, const uint8_t *p, size_t n)
     b->reason = mc_dec_u16(&d);
     b->has_basis = mc_dec_bool(&d);
     if (b->has_basis) mc_dec_fixed(&d, b->basis.b, 32);
-    int rc = mc_dec_done(&d);
-    if (!rc) rc = mc_access_log_check(b);
-    if (rc) memset(b, 0, sizeof *b);
-    return rc;
+    return mc_chain_dec_end(&d, b, sizeof *b, mc_access_log_check(b));
 }
 
 int mc_access_target(char out[160], const mc_hash *record, uint32_t purpose, uint8_t action)
@@ -153,9 +147,7 @@ int mc_emergency_decode(mc_emergency *em, const uint8_t *p, size_t n)
     em->start_ms = mc_dec_u64(&d);
     em->end_ms = mc_dec_u64(&d);
     em->height = mc_dec_u64(&d);
-    int rc = mc_dec_done(&d);
-    if (rc) memset(em, 0, sizeof *em);
-    return rc;
+    return mc_chain_dec_end(&d, em, sizeof *em, MC_OK);
 }
 
 static int mc_access_check(const mc_access *a)
@@ -212,8 +204,5 @@ int mc_access_decode(mc_access *a, const uint8_t *p, size_t n)
     if (a->has_basis) mc_dec_fixed(&d, a->basis.b, 32);
     a->height = mc_dec_u64(&d);
     a->index = mc_dec_u32(&d);
-    int rc = mc_dec_done(&d);
-    if (!rc) rc = mc_access_check(a);
-    if (rc) memset(a, 0, sizeof *a);
-    return rc;
+    return mc_chain_dec_end(&d, a, sizeof *a, mc_access_check(a));
 }

@@ -50,6 +50,19 @@ static inline int mc_chain_sorted(const void *base, uint32_t n, size_t stride, s
     return 1;
 }
 
+/*
+ * The end of a decoder: the decoder's first error, else trailing bytes, else @p check (the
+ * value's rules, computed on what was read: counts are capped even after a failure); on any
+ * error the value (@p n bytes at @p v) is zeroed.
+ */
+static inline int mc_chain_dec_end(const mc_dec *d, void *v, size_t n, int check)
+{
+    int rc = mc_dec_done(d);
+    if (!rc) rc = check;
+    if (rc) memset(v, 0, n);
+    return rc;
+}
+
 /* 1 if @p v is 0 or 1: every flag on the wire is a boolean byte. */
 static inline int mc_chain_flag_ok(int v)
 {

@@ -101,10 +101,7 @@ int mc_body_consent_decode(mc_body_consent *b, const uint8_t *p, size_t n)
     memset(b, 0, sizeof *b);
     mc_dec_init(&d, p, n);
     mc_consent_body_dec(&d, b);
-    int rc = mc_dec_done(&d);
-    if (!rc) rc = mc_consent_body_check(b);
-    if (rc) memset(b, 0, sizeof *b);
-    return rc;
+    return mc_chain_dec_end(&d, b, sizeof *b, mc_consent_body_check(b));
 }
 
 int mc_body_consent_revoke_encode(mc_buf *out, const mc_body_consent_revoke *b)
@@ -120,9 +117,7 @@ int mc_body_consent_revoke_decode(mc_body_consent_revoke *b, const uint8_t *p, s
     mc_dec d;
     mc_dec_init(&d, p, n);
     mc_dec_fixed(&d, b->target.b, 32);
-    int rc = mc_dec_done(&d);
-    if (rc) memset(b, 0, sizeof *b);
-    return rc;
+    return mc_chain_dec_end(&d, b, sizeof *b, MC_OK);
 }
 
 int mc_body_delegate_encode(mc_buf *out, const mc_body_delegate *b)
@@ -144,9 +139,7 @@ int mc_body_delegate_decode(mc_body_delegate *b, const uint8_t *p, size_t n)
     mc_dec_fixed(&d, b->patient.b, 32);
     mc_dec_fixed(&d, b->delegate.b, 32);
     b->add = mc_dec_bool(&d);
-    int rc = mc_dec_done(&d);
-    if (rc) memset(b, 0, sizeof *b);
-    return rc;
+    return mc_chain_dec_end(&d, b, sizeof *b, MC_OK);
 }
 
 static int mc_consent_check(const mc_consent *c)
@@ -196,10 +189,7 @@ int mc_consent_decode(mc_consent *c, const uint8_t *p, size_t n)
     c->revoked_time_ms = mc_dec_u64(&d);
     mc_dec_fixed(&d, c->revoked_by.b, 32);
     mc_consent_body_dec(&d, &c->body);
-    int rc = mc_dec_done(&d);
-    if (!rc) rc = mc_consent_check(c);
-    if (rc) memset(c, 0, sizeof *c);
-    return rc;
+    return mc_chain_dec_end(&d, c, sizeof *c, mc_consent_check(c));
 }
 
 int mc_delegate_encode(mc_buf *out, const mc_delegate *dl)
@@ -223,7 +213,5 @@ int mc_delegate_decode(mc_delegate *dl, const uint8_t *p, size_t n)
     dl->active = (uint8_t)mc_dec_bool(&d);
     dl->height = mc_dec_u64(&d);
     dl->time_ms = mc_dec_u64(&d);
-    int rc = mc_dec_done(&d);
-    if (rc) memset(dl, 0, sizeof *dl);
-    return rc;
+    return mc_chain_dec_end(&d, dl, sizeof *dl, MC_OK);
 }

@@ -6,8 +6,9 @@
 
 static int mc_event_check(const mc_event *ev)
 {
-    return mc_event_kind_name(ev->kind) && !(ev->flags & ~(MC_EVF_EMERGENCY | MC_EVF_DENIED)) ? MC_OK
-                                                                                              : MC_EINVAL;
+    return mc_event_kind_name(ev->kind) && !(ev->flags & ~(MC_EVF_EMERGENCY | MC_EVF_DENIED | MC_EVF_REMOVED))
+               ? MC_OK
+               : MC_EINVAL;
 }
 
 int mc_event_encode(mc_buf *out, const mc_event *ev)
@@ -46,8 +47,5 @@ int mc_event_decode(mc_event *ev, const uint8_t *p, size_t n)
     mc_dec_fixed(&d, ev->other.b, 32);
     mc_dec_fixed(&d, ev->subject.b, 32);
     ev->time_ms = mc_dec_u64(&d);
-    int rc = mc_dec_done(&d);
-    if (!rc) rc = mc_event_check(ev);
-    if (rc) memset(ev, 0, sizeof *ev);
-    return rc;
+    return mc_chain_dec_end(&d, ev, sizeof *ev, mc_event_check(ev));
 }

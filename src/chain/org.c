@@ -41,10 +41,7 @@ int mc_body_org_propose_decode(mc_body_org_propose *b, const uint8_t *p, size_t 
     memset(b, 0, sizeof *b);
     mc_dec_init(&d, p, n);
     mc_org_propose_dec(&d, b);
-    int rc = mc_dec_done(&d);
-    if (!rc) rc = mc_org_propose_check(b);
-    if (rc) memset(b, 0, sizeof *b);
-    return rc;
+    return mc_chain_dec_end(&d, b, sizeof *b, mc_org_propose_check(b));
 }
 
 int mc_body_org_approve_encode(mc_buf *out, const mc_body_org_approve *b)
@@ -60,9 +57,7 @@ int mc_body_org_approve_decode(mc_body_org_approve *b, const uint8_t *p, size_t 
     mc_dec d;
     mc_dec_init(&d, p, n);
     mc_dec_fixed(&d, b->proposal.b, 32);
-    int rc = mc_dec_done(&d);
-    if (rc) memset(b, 0, sizeof *b);
-    return rc;
+    return mc_chain_dec_end(&d, b, sizeof *b, MC_OK);
 }
 
 static int mc_proposal_check(const mc_proposal *pr)
@@ -103,8 +98,5 @@ int mc_proposal_decode(mc_proposal *pr, const uint8_t *in, size_t n)
     pr->napprovals = mc_dec_count(&d, MC_MAX_APPROVALS);
     for (uint32_t i = 0; i < pr->napprovals && !d.err; i++) mc_dec_fixed(&d, pr->approvals[i].b, 32);
     pr->height = mc_dec_u64(&d);
-    int rc = mc_dec_done(&d);
-    if (!rc) rc = mc_proposal_check(pr);
-    if (rc) memset(pr, 0, sizeof *pr);
-    return rc;
+    return mc_chain_dec_end(&d, pr, sizeof *pr, mc_proposal_check(pr));
 }

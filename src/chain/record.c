@@ -71,10 +71,7 @@ int mc_body_anchor_decode(mc_body_anchor *b, const uint8_t *p, size_t n)
     for (uint32_t i = 0; i < b->ntokens && !d.err; i++) mc_dec_fixed(&d, b->tokens[i].b, 32);
     b->has_supersedes = mc_dec_bool(&d);
     if (b->has_supersedes) mc_dec_fixed(&d, b->supersedes.b, 32);
-    int rc = mc_dec_done(&d);
-    if (!rc) rc = mc_anchor_check(b);
-    if (rc) memset(b, 0, sizeof *b);
-    return rc;
+    return mc_chain_dec_end(&d, b, sizeof *b, mc_anchor_check(b));
 }
 
 static int mc_record_check(const mc_record *r)
@@ -137,8 +134,5 @@ int mc_record_decode(mc_record *r, const uint8_t *p, size_t n)
     if (r->has_superseded_by) mc_dec_fixed(&d, r->superseded_by.b, 32);
     r->height = mc_dec_u64(&d);
     r->time_ms = mc_dec_u64(&d);
-    int rc = mc_dec_done(&d);
-    if (!rc) rc = mc_record_check(r);
-    if (rc) memset(r, 0, sizeof *r);
-    return rc;
+    return mc_chain_dec_end(&d, r, sizeof *r, mc_record_check(r));
 }
