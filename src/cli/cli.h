@@ -51,12 +51,15 @@ void mc_cli_close(mc_cli_conn *c);
 int mc_cli_call(mc_cli_conn *c, const char *method, const char *path, const char *body, long *status,
                 json_t **out);
 /* Signs a transaction of @p kind with the connection's key, submits it and waits until it is
- * committed. Prints one line about the outcome unless quiet. Returns 0 when it was applied OK. */
-int mc_cli_submit(mc_cli_conn *c, uint16_t kind, const mc_buf *body, const char *what, int quiet,
+ * committed. Prints one line about the outcome (with the full transaction id) unless @p mode is
+ * MC_CLI_QUIET, or the node's JSON answer if it is MC_CLI_JSON. Returns 0 when it was applied OK. */
+#define MC_CLI_QUIET 1
+#define MC_CLI_JSON  2
+int mc_cli_submit(mc_cli_conn *c, uint16_t kind, const mc_buf *body, const char *what, int mode,
                   mc_hash *id_out);
 /* The same, signed with @p sk instead of the connection's key (the signer id stays the key's). */
 int mc_cli_submit_as(mc_cli_conn *c, const mc_sign_sk *sk, uint16_t kind, const mc_buf *body,
-                     const char *what, int quiet, mc_hash *id_out);
+                     const char *what, int mode, mc_hash *id_out);
 /* A nonce for the next transaction of this process: wall-clock microseconds, strictly rising. */
 uint64_t mc_cli_nonce(void);
 /* Parses --node/--key/--passphrase-file/--ca/--json at argv[*i]; returns 1 if it consumed it. */
@@ -65,6 +68,53 @@ int mc_cli_common_opt(mc_cli_common *o, int argc, char **argv, int *i);
 void mc_cli_print_json(json_t *j);
 /* Parses a 64-hex-digit id. */
 int mc_cli_parse_id(const char *s, uint8_t out[32]);
+
+/* Exit code of a usage error or bad input, found before anything is sent: prints
+ * "medchain: <message>" and returns 2. */
+#define MC_CLI_USAGE 2
+int mc_cli_usage(const char *fmt, ...) MC_PRINTF(1, 2);
+/* Exit code of a read or decision the policy denied (medchain access, medchain decide). */
+#define MC_CLI_DENIED 3
+
+/* One option of a command: a value (--x V), a flag (--x), or a repeatable value (--x V ...). */
+typedef struct {
+    const char *name;
+    const char **val;
+    int *flag;
+    const char **list;
+    unsigned *nlist;
+    unsigned cap;
+} mc_cli_opt;
+/* Parses argv[first..] into the common options, @p opts and at most @p npos positional
+ * arguments (set in order). Returns 0, or MC_CLI_USAGE after naming what it could not use. */
+int mc_cli_args(int argc, char **argv, int first, mc_cli_common *o, const mc_cli_opt *opts, const char **pos,
+                unsigned npos);
+/* Parses an id option, naming it in the error. Returns 0 or MC_CLI_USAGE. */
+int mc_cli_id_arg(const char *opt, const char *s, uint8_t out[32]);
+/* A time: Unix milliseconds, or ISO 8601 UTC (2026-11-24T10:00:00Z, optional .mmm). 0 or -1. */
+int mc_cli_parse_time(const char *s, uint64_t *ms);
+/* Formats Unix milliseconds as ISO 8601 UTC into @p out (at least 32 bytes). */
+void mc_cli_format_time(char out[32], uint64_t ms);
+/* Comma lists of purposes (TREAT,HOPERAT; any case) and actions (read,read_meta) as bit sets.
+ * Return 0, or MC_CLI_USAGE after naming the unknown name. */
+int mc_cli_parse_purposes(const char *s, uint32_t *bits);
+int mc_cli_parse_actions(const char *s, uint8_t *bits);
+/* Exactly one purpose / action. Return 0 or MC_CLI_USAGE. */
+int mc_cli_parse_purpose(const char *s, uint32_t *bit);
+int mc_cli_parse_action(const char *s, uint8_t *bit);
+
+/* GETs @p path (signed). On HTTP 200 *out is the JSON (caller decrefs) and 0 is returned;
+ * otherwise the node's error is printed and 1 returned. */
+int mc_cli_get(mc_cli_conn *c, const char *path, json_t **out);
+/* Prints the node's error answer ("<what>: HTTP 403 EDENIED: <message>") and returns 1. */
+int mc_cli_api_fail(const char *what, long status, json_t *j);
+/* A string member of @p j, or "-" when absent. */
+const char *mc_cli_str(json_t *j, const char *key);
+
+/* Prints one record (the API's JSON shape) as a line. */
+void mc_cli_print_record(json_t *r);
+/* Prints a patient's records (@p pid lower-case hex; @p purpose a name or NULL). 0 or 1. */
+int mc_cli_show_records(mc_cli_conn *c, const char *pid, const char *purpose, int json);
 
 /* Commands. Each returns the process exit code. */
 int mc_cmd_keygen(int argc, char **argv);
@@ -76,5 +126,16 @@ int mc_cmd_tx(int argc, char **argv);
 int mc_cmd_identity(int argc, char **argv);
 int mc_cmd_verify(int argc, char **argv);
 int mc_cmd_proof(int argc, char **argv);
+int mc_cmd_patient(int argc, char **argv);
+int mc_cmd_record(int argc, char **argv);
+int mc_cmd_grant(int argc, char **argv);
+int mc_cmd_deny(int argc, char **argv);
+int mc_cmd_revoke(int argc, char **argv);
+int mc_cmd_delegate(int argc, char **argv);
+int mc_cmd_emergency(int argc, char **argv);
+int mc_cmd_access(int argc, char **argv);
+int mc_cmd_access_log(int argc, char **argv);
+int mc_cmd_decide(int argc, char **argv);
+int mc_cmd_events(int argc, char **argv);
 
 #endif

@@ -161,7 +161,7 @@ uint64_t mc_cli_nonce(void)
 }
 
 int mc_cli_submit_as(mc_cli_conn *c, const mc_sign_sk *sk, uint16_t kind, const mc_buf *body,
-                     const char *what, int quiet, mc_hash *id_out)
+                     const char *what, int mode, mc_hash *id_out)
 {
     mc_buf tx;
     mc_buf_init(&tx, MC_MAX_TX_BYTES);
@@ -176,6 +176,12 @@ int mc_cli_submit_as(mc_cli_conn *c, const mc_sign_sk *sk, uint16_t kind, const 
     }
     if (id_out) *id_out = id;
     char *hex = malloc(2 * tx.n + 1), *req = malloc(2 * tx.n + 16);
+    if (!hex || !req) {
+        free(hex);
+        free(req);
+        mc_buf_free(&tx);
+        return mc_cli_fail("out of memory");
+    }
     mc_hex_encode(hex, tx.p, tx.n);
     sprintf(req, "{\"tx\":\"%s\"}", hex);
     long st;
@@ -192,11 +198,12 @@ int mc_cli_submit_as(mc_cli_conn *c, const mc_sign_sk *sk, uint16_t kind, const 
     char idhex[65];
     mc_hex_encode(idhex, id.b, 32);
     int ok = status && !strcmp(status, "committed") && result && !strcmp(result, "OK");
-    if (!t) {
-        const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
-        mc_cli_fail("%s: HTTP %ld: %s", what, st, msg ? msg : "no answer");
-    } else if (!quiet || !ok) {
-        printf("%s: %s%s%s (tx %.16s…", what, status ? status : "?", result ? ", " : "", result ? result : "",
+    if (mode == MC_CLI_JSON) {
+        mc_cli_print_json(j);
+    } else if (!t) {
+        mc_cli_api_fail(what, st, j);
+    } else if (mode != MC_CLI_QUIET || !ok) {
+        printf("%s: %s%s%s (tx %s", what, status ? status : "?", result ? ", " : "", result ? result : "",
                idhex);
         json_t *h = json_object_get(t, "height");
         if (h) printf(", block %lld", (long long)json_integer_value(h));
@@ -206,8 +213,8 @@ int mc_cli_submit_as(mc_cli_conn *c, const mc_sign_sk *sk, uint16_t kind, const 
     return ok ? 0 : 1;
 }
 
-int mc_cli_submit(mc_cli_conn *c, uint16_t kind, const mc_buf *body, const char *what, int quiet,
+int mc_cli_submit(mc_cli_conn *c, uint16_t kind, const mc_buf *body, const char *what, int mode,
                   mc_hash *id_out)
 {
-    return mc_cli_submit_as(c, NULL, kind, body, what, quiet, id_out);
+    return mc_cli_submit_as(c, NULL, kind, body, what, mode, id_out);
 }

@@ -19,13 +19,24 @@ static const struct {
     {"identity", mc_cmd_identity, "register, rotate, revoke or show an identity"},
     {"verify", mc_cmd_verify, "re-check a node's whole chain from genesis, offline"},
     {"proof", mc_cmd_proof, "verify a transaction's Merkle inclusion proof"},
+    {"patient", mc_cmd_patient, "a patient's records, consents, delegates or access history"},
+    {"record", mc_cmd_record, "anchor a record's metadata, list or show records"},
+    {"grant", mc_cmd_grant, "grant access to a patient's records (patient or delegate)"},
+    {"deny", mc_cmd_deny, "deny access explicitly (beats any grant)"},
+    {"revoke", mc_cmd_revoke, "end a grant or deny"},
+    {"delegate", mc_cmd_delegate, "name or remove a patient's delegate"},
+    {"emergency", mc_cmd_emergency, "break-glass on a patient (providers with emergency=true)"},
+    {"access", mc_cmd_access, "read a record through its custodian's node, logged"},
+    {"access-log", mc_cmd_access_log, "a patient's access history, or every read (auditors)"},
+    {"decide", mc_cmd_decide, "what the policy decides for a read, without reading"},
+    {"events", mc_cmd_events, "follow the events the node lets you see"},
 };
 
 static void usage(FILE *f)
 {
     fputs("usage: medchain COMMAND [options]\n\ncommands:\n", f);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+        fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].help);
     fputs("\ncommon options: --node URL (or $MEDCHAIN_NODE), --key FILE, --passphrase-file FILE\n"
           "(or $MEDCHAIN_PASSPHRASE), --ca FILE (or $MEDCHAIN_CA) to trust a node's https certificate.\n",
           f);

@@ -1,0 +1,208 @@
+/*
+ * medchain access (a logged read), medchain decide (a decision, nothing logged) and medchain
+ * emergency (break-glass). Exit status of access and decide: 0 permitted, 3 denied, 1 when no
+ * decision was made (a refused request, another org's node, no node).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Prints a decision ({"permit","reason","basis"}) as one line; returns its exit status. */
+static int mc_print_decision(json_t *d)
+{
+    int permit = json_is_true(json_object_get(d, "permit"));
+    const char *text = json_string_value(json_object_get(d, "reason_text"));
+    printf("%s %s", permit ? "PERMIT" : "DENY", mc_cli_str(d, "reason"));
+    if (text) printf(" (%s)", text);
+    if (json_object_get(d, "basis") && !json_is_null(json_object_get(d, "basis")))
+        printf(" basis %s", mc_cli_str(d, "basis"));
+    putchar('\n');
+    return permit ? 0 : MC_CLI_DENIED;
+}
+
+/* The record, purpose and action of a read or decision, checked before anything is sent. */
+static int mc_access_what(const char *record, const char *purpose, const char *action, mc_hash *rid,
+                          uint32_t *p, uint8_t *a)
+{
+    int rc;
+    if (!record || !purpose) return mc_cli_usage("--record RID and --purpose P are needed");
+    if ((rc = mc_cli_id_arg("--record", record, rid->b)) || (rc = mc_cli_parse_purpose(purpose, p)) ||
+        (rc = mc_cli_parse_action(action ? action : "read", a)))
+        return rc;
+    return 0;
+}
+
+int mc_cmd_access(int argc, char **argv)
+{
+    mc_cli_common o = {0};
+    const char *record = NULL, *purpose = NULL, *action = NULL;
+    mc_cli_opt opts[] = {{.name = "--record", .val = &record},
+                         {.name = "--purpose", .val = &purpose},
+                         {.name = "--action", .val = &action},
+                         {0}};
+    mc_hash rid;
+    uint32_t p;
+    uint8_t a;
+    char target[160];
+    int rc = mc_cli_args(argc, argv, 1, &o, opts, NULL, 0);
+    if (rc || (rc = mc_access_what(record, purpose, action, &rid, &p, &a))) return rc;
+    if (mc_access_target(target, &rid, p, a)) return mc_cli_usage("cannot form the request");
+    mc_cli_conn c;
+    long st = 0;
+    json_t *j = NULL;
+    /* the reader signs exactly this request (POST, this target, an empty body): the custodian's
+     * node puts it on the ledger with the access.log, so it cannot invent or flip the read */
+    rc = mc_cli_connect(&c, &o, 1) || mc_cli_call(&c, "POST", target, "", &st, &j);
+    json_t *d = st == 200 ? j : json_object_get(j, "decision");
+    json_t *log = json_object_get(j, "log");
+    if (rc) {
+        rc = 1;
+    } else if ((st != 200 && st != 403) || !d) {
+        rc = mc_cli_api_fail("access", st, j);
+    } else if (o.json) {
+        mc_cli_print_json(j);
+        rc = json_is_true(json_object_get(d, "permit")) ? 0 : MC_CLI_DENIED;
+    } else {
+        rc = mc_print_decision(d);
+        const char *result = mc_cli_str(log, "result");
+        printf("logged in tx %s (block %lld, index %lld): %s\n", mc_cli_str(log, "id"),
+               (long long)json_integer_value(json_object_get(log, "height")),
+               (long long)json_integer_value(json_object_get(log, "index")), result);
+        if (strcmp(result, "OK") != 0) rc = mc_cli_fail("the read was not logged: nothing may be served");
+    }
+    json_decref(j);
+    mc_cli_close(&c);
+    return rc;
+}
+
+int mc_cmd_decide(int argc, char **argv)
+{
+    mc_cli_common o = {0};
+    const char *record = NULL, *purpose = NULL, *action = NULL, *requester = NULL;
+    mc_cli_opt opts[] = {{.name = "--record", .val = &record},
+                         {.name = "--purpose", .val = &purpose},
+                         {.name = "--action", .val = &action},
+                         {.name = "--requester", .val = &requester},
+                         {0}};
+    mc_hash rid;
+    uint8_t a, who[32];
+    uint32_t p;
+    int rc = mc_cli_args(argc, argv, 1, &o, opts, NULL, 0);
+    if (rc || (rc = mc_access_what(record, purpose, action, &rid, &p, &a))) return rc;
+    if (requester && (rc = mc_cli_id_arg("--requester", requester, who))) return rc;
+    char path[400], rhex[65], whex[65];
+    mc_hex_encode(rhex, rid.b, 32);
+    int n = snprintf(path, sizeof path, "/v1/decide?record=%s&purpose=%s&action=%s", rhex, mc_purpose_name(p),
+                     mc_action_name(a));
+    if (requester) {
+        mc_hex_encode(whex, who, 32);
+        snprintf(path + n, sizeof path - (size_t)n, "&requester=%s", whex);
+    }
+    mc_cli_conn c;
+    json_t *j = NULL;
+    rc = mc_cli_connect(&c, &o, 1) || mc_cli_get(&c, path, &j);
+    if (!rc && o.json) {
+        mc_cli_print_json(j);
+        rc = json_is_true(json_object_get(j, "permit")) ? 0 : MC_CLI_DENIED;
+    } else if (!rc) {
+        rc = mc_print_decision(j);
+    }
+    json_decref(j);
+    mc_cli_close(&c);
+    return rc;
+}
+
+/* The box key of identity @p id, from the chain. */
+static int mc_box_key_of(mc_cli_conn *c, const mc_id *id, mc_box_pk *pk)
+{
+    char path[128], hex[65];
+    mc_hex_encode(hex, id->b, 32);
+    snprintf(path, sizeof path, "/v1/identities/%s", hex);
+    json_t *j;
+    if (mc_cli_get(c, path, &j)) return 1;
+    const char *s = json_string_value(json_object_get(j, "box_pk"));
+    int rc = !s || mc_cli_parse_id(s, pk->b);
+    json_decref(j);
+    return rc ? mc_cli_fail("identity %.16s… has no box key on the chain", hex) : 0;
+}
+
+static int mc_id_cmp(const void *a, const void *b)
+{
+    return memcmp(a, b, 32);
+}
+
+/*
+ * Seals @p reason to every recipient and encodes the body. The reason itself (which may say
+ * something about the patient) is never printed; @p sealed holds the copies the body borrows.
+ */
+static int mc_emergency_body(mc_cli_conn *c, mc_body_emergency *b, const mc_buf *reason, uint8_t *sealed,
+                             mc_buf *body)
+{
+    size_t each = reason->n + MC_SEAL_OVERHEAD;
+    qsort(b->reason_to, b->nreasons, sizeof b->reason_to[0], mc_id_cmp);
+    for (uint32_t i = 0; i < b->nreasons; i++) {
+        if (i && !memcmp(b->reason_to[i - 1].b, b->reason_to[i].b, 32))
+            return mc_cli_usage("a recipient is named twice");
+        mc_box_pk pk;
+        if (mc_box_key_of(c, &b->reason_to[i], &pk)) return 1;
+        if (mc_seal(sealed + i * each, reason->p, reason->n, &pk))
+            return mc_cli_fail("cannot seal the reason");
+        b->reason[i] = (mc_slice){sealed + i * each, each};
+    }
+    return mc_body_emergency_encode(body, b) ? mc_cli_fail("cannot encode the break-glass") : 0;
+}
+
+int mc_cmd_emergency(int argc, char **argv)
+{
+    mc_cli_common o = {0};
+    const char *patient = NULL, *minutes = NULL, *file = NULL, *auditors[MC_MAX_REASONS - 1];
+    unsigned nauditors = 0;
+    mc_cli_opt opts[] = {
+        {.name = "--patient", .val = &patient},
+        {.name = "--minutes", .val = &minutes},
+        {.name = "--reason-file", .val = &file},
+        {.name = "--auditor", .list = auditors, .nlist = &nauditors, .cap = MC_MAX_REASONS - 1},
+        {0}};
+    int rc = mc_cli_args(argc, argv, 1, &o, opts, NULL, 0);
+    if (rc) return rc;
+    if (!patient || !minutes || !file)
+        return mc_cli_usage(
+            "usage: medchain emergency --key KEY --patient PID --minutes N --reason-file FILE "
+            "[--auditor ORG]...");
+    mc_body_emergency b;
+    uint64_t min;
+    memset(&b, 0, sizeof b);
+    if ((rc = mc_cli_id_arg("--patient", patient, b.patient.b))) return rc;
+    if (mc_parse_u64(minutes, &min) || min == 0 || min * 60000 > MC_MAX_EMERGENCY_MS)
+        return mc_cli_usage("--minutes takes 1 to %llu", (unsigned long long)(MC_MAX_EMERGENCY_MS / 60000));
+    b.duration_ms = min * 60000;
+    b.reason_to[b.nreasons++] = b.patient; /* the patient always learns why */
+    for (unsigned i = 0; i < nauditors; i++)
+        if ((rc = mc_cli_id_arg("--auditor", auditors[i], b.reason_to[b.nreasons++].b))) return rc;
+    mc_buf reason, body;
+    mc_buf_init(&reason, MC_MAX_REASON_BYTES - MC_SEAL_OVERHEAD);
+    mc_buf_init(&body, MC_MAX_BODY_BYTES);
+    if (mc_file_read(file, &reason) || reason.n == 0) {
+        mc_buf_free_wipe(&reason);
+        return mc_cli_usage("--reason-file: cannot read %s, or it is empty or over %u bytes", file,
+                            MC_MAX_REASON_BYTES - MC_SEAL_OVERHEAD);
+    }
+    uint8_t *sealed = malloc((size_t)b.nreasons * (reason.n + MC_SEAL_OVERHEAD));
+    mc_cli_conn c;
+    if (!sealed) {
+        rc = mc_cli_fail("out of memory");
+    } else {
+        rc = mc_cli_connect(&c, &o, 1);
+        if (!rc) rc = mc_emergency_body(&c, &b, &reason, sealed, &body);
+        if (!rc)
+            rc =
+                mc_cli_submit(&c, MC_TX_ACCESS_EMERGENCY, &body, "emergency", o.json ? MC_CLI_JSON : 0, NULL);
+        mc_cli_close(&c);
+    }
+    mc_buf_free_wipe(&reason);
+    mc_buf_free(&body);
+    free(sealed);
+    return rc;
+}

@@ -1,0 +1,217 @@
+/*
+ * medchain patient PID [records|consents|delegates|access] and medchain access-log: a patient's
+ * lists as the node lets the caller see them (GET /v1/patients/{pid}/..., /v1/audit/access).
+ * One line per item, full ids for what a later command takes (record, consent, log ids) and
+ * short ones for context; --json prints the node's answer.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* An integer member, or 0. */
+static unsigned long long mc_int(json_t *j, const char *key)
+{
+    return (unsigned long long)json_integer_value(json_object_get(j, key));
+}
+
+/* A time member as ISO 8601 UTC. */
+static const char *mc_time(json_t *j, const char *key, char buf[32])
+{
+    json_t *v = json_object_get(j, key);
+    if (!json_is_integer(v)) return "-";
+    mc_cli_format_time(buf, (uint64_t)json_integer_value(v));
+    return buf;
+}
+
+/* An array of strings joined with commas into @p out. */
+static const char *mc_join(json_t *a, char *out, size_t cap)
+{
+    size_t i, n = 0;
+    json_t *v;
+    out[0] = 0;
+    json_array_foreach(a, i, v)
+    {
+        const char *s = json_string_value(v);
+        int w = snprintf(out + n, cap - n, "%s%s", n ? "," : "", s ? s : "?");
+        if (w < 0 || (size_t)w >= cap - n) break;
+        n += (size_t)w;
+    }
+    return n ? out : "-";
+}
+
+void mc_cli_print_record(json_t *r)
+{
+    char t[32];
+    printf("%s %s %s custodian %.16s… author %.16s… %llu bytes, block %llu, %s", mc_cli_str(r, "id"),
+           mc_cli_str(r, "category"), mc_cli_str(r, "sensitivity"), mc_cli_str(r, "custodian"),
+           mc_cli_str(r, "author"), mc_int(r, "size"), mc_int(r, "height"), mc_time(r, "time_ms", t));
+    if (json_object_get(r, "supersedes")) printf(", amends %.16s…", mc_cli_str(r, "supersedes"));
+    if (json_object_get(r, "superseded_by")) printf(", amended by %.16s…", mc_cli_str(r, "superseded_by"));
+    putchar('\n');
+}
+
+static void mc_print_consent(json_t *c)
+{
+    char a[32], b[32], p[256], x[128], s[2048];
+    json_t *g = json_object_get(c, "grantee"), *sc = json_object_get(c, "scope");
+    const char *sk = mc_cli_str(sc, "kind");
+    const char *scope = !strcmp(sk, "categories") ? mc_join(json_object_get(sc, "categories"), s, sizeof s)
+                        : !strcmp(sk, "records")  ? mc_join(json_object_get(sc, "records"), s, sizeof s)
+                                                  : "";
+    printf("%s %s %s %s %.16s…%s%s scope %s%s%s purposes %s actions %s %s .. %s", mc_cli_str(c, "id"),
+           mc_cli_str(c, "type"), mc_cli_str(c, "status"), mc_cli_str(g, "kind"), mc_cli_str(g, "id"),
+           json_object_get(g, "selector") ? " where " : "",
+           json_object_get(g, "selector") ? mc_cli_str(g, "selector") : "", sk, *scope ? " " : "", scope,
+           mc_join(json_object_get(c, "purposes"), p, sizeof p),
+           mc_join(json_object_get(c, "actions"), x, sizeof x), mc_time(c, "not_before", a),
+           mc_time(c, "not_after", b));
+    if (json_object_get(c, "revoked_height")) printf(", revoked at block %llu", mc_int(c, "revoked_height"));
+    putchar('\n');
+}
+
+static void mc_print_delegate(json_t *d)
+{
+    char t[32];
+    printf("%s %s since block %llu, %s\n", mc_cli_str(d, "id"),
+           json_is_true(json_object_get(d, "active")) ? "active" : "removed", mc_int(d, "height"),
+           mc_time(d, "time_ms", t));
+}
+
+static void mc_print_access(json_t *a)
+{
+    char t[32];
+    int permit = json_is_true(json_object_get(a, "permit"));
+    printf("%s %s %s reader %.16s… record %.16s… %s %s%s log %s\n", mc_time(a, "time_ms", t),
+           permit ? "PERMIT" : "DENY", mc_cli_str(a, "reason"), mc_cli_str(a, "reader"),
+           mc_cli_str(a, "record"), mc_cli_str(a, "purpose"), mc_cli_str(a, "action"),
+           json_is_true(json_object_get(a, "emergency")) ? " emergency" : "", mc_cli_str(a, "log_tx"));
+}
+
+/* GETs a list and prints its items with @p print (or the JSON). */
+static int mc_show_list(mc_cli_conn *c, const char *path, const char *member, void (*print)(json_t *),
+                        int json)
+{
+    json_t *j;
+    if (mc_cli_get(c, path, &j)) return 1;
+    if (json) {
+        mc_cli_print_json(j);
+    } else {
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(j, member), i, v) print(v);
+    }
+    json_decref(j);
+    return 0;
+}
+
+int mc_cli_show_records(mc_cli_conn *c, const char *pid, const char *purpose, int json)
+{
+    char path[200];
+    snprintf(path, sizeof path, "/v1/patients/%s/records%s%s", pid, purpose ? "?purpose=" : "",
+             purpose ? purpose : "");
+    return mc_show_list(c, path, "records", mc_cli_print_record, json);
+}
+
+/*
+ * The access history, page after page (oldest first) following "next", or one page of at most
+ * @p limit. With --json the pages' entries are printed as one answer.
+ */
+static int mc_show_access(mc_cli_conn *c, const char *base, const char *limit, int json)
+{
+    char path[300], after[64] = "";
+    json_t *all = NULL;
+    int rc = 0;
+    for (unsigned page = 0; page < 100000; page++) {
+        int n = snprintf(path, sizeof path, "%s", base);
+        if (limit) n += snprintf(path + n, sizeof path - (size_t)n, "?limit=%s", limit);
+        if (after[0]) snprintf(path + n, sizeof path - (size_t)n, "%safter=%s", limit ? "&" : "?", after);
+        json_t *j;
+        if ((rc = mc_cli_get(c, path, &j))) break;
+        json_t *items = json_object_get(j, "access");
+        const char *next = json_string_value(json_object_get(j, "next"));
+        if (json && !all) {
+            all = json_incref(j);
+        } else if (json) {
+            json_array_extend(json_object_get(all, "access"), items);
+        } else {
+            size_t i;
+            json_t *v;
+            json_array_foreach(items, i, v) mc_print_access(v);
+        }
+        int more = !limit && next && json_array_size(items) > 0 && strcmp(next, after) != 0;
+        if (more) snprintf(after, sizeof after, "%s", next);
+        json_decref(j);
+        if (!more) break;
+    }
+    if (all) {
+        json_object_set_new(all, "next", json_null());
+        if (!rc) mc_cli_print_json(all);
+        json_decref(all);
+    }
+    return rc;
+}
+
+int mc_cmd_patient(int argc, char **argv)
+{
+    mc_cli_common o = {0};
+    const char *pos[2] = {NULL, NULL}, *purpose = NULL, *limit = NULL;
+    mc_cli_opt opts[] = {{.name = "--purpose", .val = &purpose}, {.name = "--limit", .val = &limit}, {0}};
+    int rc = mc_cli_args(argc, argv, 1, &o, opts, pos, 2);
+    if (rc) return rc;
+    const char *what = pos[1] ? pos[1] : "records";
+    uint8_t pid[32];
+    uint32_t p;
+    if (!pos[0])
+        return mc_cli_usage("usage: medchain patient PID [records|consents|delegates|access] --key KEY");
+    if ((rc = mc_cli_id_arg("the patient", pos[0], pid))) return rc;
+    char phex[65];
+    mc_hex_encode(phex, pid, 32);
+    if (purpose && (rc = mc_cli_parse_purpose(purpose, &p))) return rc;
+    if (strcmp(what, "records") && strcmp(what, "consents") && strcmp(what, "delegates") &&
+        strcmp(what, "access"))
+        return mc_cli_usage("medchain patient PID takes records, consents, delegates or access");
+    mc_cli_conn c;
+    char path[200];
+    if (mc_cli_connect(&c, &o, 1)) {
+        rc = 1;
+    } else if (!strcmp(what, "records")) {
+        rc = mc_cli_show_records(&c, phex, purpose ? mc_purpose_name(p) : NULL, o.json);
+    } else if (!strcmp(what, "access")) {
+        snprintf(path, sizeof path, "/v1/patients/%s/access", phex);
+        rc = mc_show_access(&c, path, limit, o.json);
+    } else {
+        snprintf(path, sizeof path, "/v1/patients/%s/%s", phex, what);
+        rc = mc_show_list(&c, path, what, what[0] == 'c' ? mc_print_consent : mc_print_delegate, o.json);
+    }
+    mc_cli_close(&c);
+    return rc;
+}
+
+int mc_cmd_access_log(int argc, char **argv)
+{
+    mc_cli_common o = {0};
+    const char *patient = NULL, *limit = NULL;
+    int all = 0;
+    mc_cli_opt opts[] = {{.name = "--patient", .val = &patient},
+                         {.name = "--limit", .val = &limit},
+                         {.name = "--all", .flag = &all},
+                         {0}};
+    int rc = mc_cli_args(argc, argv, 1, &o, opts, NULL, 0);
+    if (rc) return rc;
+    uint8_t pid[32];
+    char path[200], phex[65];
+    if (!patient == !all) return mc_cli_usage("usage: medchain access-log (--patient PID | --all) --key KEY");
+    if (patient && (rc = mc_cli_id_arg("--patient", patient, pid))) return rc;
+    if (patient) {
+        mc_hex_encode(phex, pid, 32);
+        snprintf(path, sizeof path, "/v1/patients/%s/access", phex);
+    } else {
+        snprintf(path, sizeof path, "/v1/audit/access");
+    }
+    mc_cli_conn c;
+    rc = mc_cli_connect(&c, &o, 1) ? 1 : mc_show_access(&c, path, limit, o.json);
+    mc_cli_close(&c);
+    return rc;
+}
