@@ -76,6 +76,21 @@ typedef struct {
     void (*status)(void *ctx, mc_api_status *out);
     /** Appends the node's own Prometheus metrics. */
     void (*metrics)(void *ctx, mc_buf *out);
+    /** This node's identity: its org in the state is the custodian it may log reads for. */
+    mc_id node;
+    /**
+     * A logged read (POST /v1/records/{rid}/access): builds an access.log transaction carrying
+     * @p body, signs it with the node's key and next nonce, submits it and waits until it is
+     * committed (at most @p timeout_ms). Fills @p out as submit does. NULL: the node logs no reads
+     * (the route answers 503 EUNAVAIL).
+     */
+    void (*log_access)(void *ctx, const mc_body_access_log *body, int timeout_ms, mc_api_txout *out);
+    /**
+     * Blocks until a block above @p height has been applied. Never holds a store transaction.
+     * @return MC_OK (the tip moved), MC_ETIMEDOUT (after @p timeout_ms), MC_ECLOSED (the node is
+     * stopping: event streams end). NULL: event streams poll.
+     */
+    int (*wait_tip)(void *ctx, uint64_t height, int timeout_ms);
 } mc_api_backend;
 
 typedef struct {
@@ -99,7 +114,7 @@ typedef struct mc_api mc_api;
 int mc_api_start(mc_api **pp, const mc_api_opts *opts, const mc_api_backend *backend) MC_WARN_UNUSED_RESULT;
 /** The port actually listened on. */
 uint16_t mc_api_port(const mc_api *api);
-/** Stops listening, ends connections and frees. NULL is harmless. */
+/** Stops listening, ends connections (event streams included) and frees. NULL is harmless. */
 void mc_api_stop(mc_api *api);
 
 #ifdef __cplusplus

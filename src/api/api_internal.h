@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 
 #include "medchain/api.h"
+#include "medchain/policy.h"
 
 typedef struct mc_nonce_cache mc_nonce_cache;
 
@@ -16,6 +17,7 @@ struct mc_api {
     mc_api_opts opts;
     mc_api_backend be;
     mc_nonce_cache *nonces;
+    atomic_int stopping; /* mc_api_stop has begun: event streams end */
     uint64_t started_ms; /* requests signed before this are refused: the nonce memory is new */
     char *tls_cert, *tls_key;
     /* metrics */
@@ -41,7 +43,8 @@ typedef struct {
     json_t *json; /* owned; NULL for text */
     mc_buf text;  /* the body when is_text */
     int is_text;
-    const char *ctype; /* content type of a text body */
+    const char *ctype;           /* content type of a text body */
+    struct MHD_Response *stream; /* owned; a streamed body (events) instead of json or text */
 } mc_resp;
 
 /* The request as the handlers see it. */
@@ -52,13 +55,23 @@ typedef struct {
     const char *path; /* without query */
     const char *full; /* path and query as signed */
     mc_slice body;
-    mc_id signer; /* valid after auth */
+    /* valid after auth: the caller and its signed request as sent (an access.log carries it) */
+    mc_id signer;
+    uint8_t signer_kind; /* enum mc_identity_kind */
+    mc_id signer_org;
+    uint64_t time_ms; /* X-MC-Time: the time decisions are made at */
+    uint8_t nonce[MC_REQ_NONCE_BYTES];
+    mc_sig sig;
 } mc_call;
 
 /* errors.c */
 void mc_resp_error(mc_resp *r, unsigned status, const char *code, const char *message);
 void mc_resp_err(mc_resp *r, int rc, const char *message);
 unsigned mc_http_status_for(int rc);
+/* 403 EDENIED: the policy (or the route's rule) refuses; @p message is a fixed sentence. */
+void mc_resp_denied(mc_resp *r, const char *message);
+/* 409 ENOTCUSTODIAN: this node's org does not hold the record. */
+void mc_resp_not_custodian(mc_resp *r);
 
 /* auth.c */
 int mc_nonce_cache_new(mc_nonce_cache **pp, uint64_t window_ms);
@@ -74,6 +87,38 @@ int mc_api_route_signed(const char *path);
 
 /* routes.c */
 void mc_api_route(mc_call *call, mc_resp *r);
+/* Helpers the route files share. */
+const char *mc_api_arg(mc_call *c, const char *name);
+/* A query number: @p def when absent. @return MC_OK or MC_EINVAL (not a number, over @p max). */
+int mc_api_arg_u64(mc_call *c, const char *name, uint64_t def, uint64_t max, uint64_t *out);
+/* "<prefix><segment>" where the segment has no further '/': the segment, else NULL. */
+const char *mc_api_segment(const char *path, const char *prefix);
+/* 64 hex digits. @return MC_OK or MC_EINVAL. */
+int mc_api_parse_id(const char *z, uint8_t out[32]);
+/* r = 200 with @p j (owned), or 500 ENOMEM when @p j is NULL. */
+void mc_api_ok(mc_resp *r, json_t *j);
+/* Runs @p fn inside one read transaction. */
+typedef void (*mc_read_route)(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg);
+void mc_api_with_snapshot(mc_call *c, mc_resp *r, mc_read_route fn, const char *arg);
+
+/* routes_consent.c: the issue-3 routes (records, consent, access, events). @return 1 if @p c's
+ * path is one of them (and r is filled), 0 if not. */
+int mc_api_route_consent(mc_call *c, mc_resp *r);
+/* ?purpose= (TREAT when absent, unless @p required) and ?action=; on a bad value fill r (400) and
+ * return MC_EINVAL. */
+int mc_api_purpose_arg(mc_call *c, mc_resp *r, int required, uint32_t *out);
+int mc_api_action_arg(mc_call *c, mc_resp *r, uint8_t *out);
+/* 403 EDENIED with the policy's reason and "decision" (owned). */
+void mc_resp_decision_denied(mc_resp *r, json_t *decision, const mc_decision *d);
+/* routes_patient.c: a patient's lists and the auditors' access view. */
+/* "H:I" (nparts 2) or "H:I:N" (3), decimal, into out[0..nparts). @return MC_OK or MC_EINVAL. */
+int mc_api_parse_cursor(const char *z, int nparts, uint64_t out[3]);
+void mc_route_patient(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg);
+void mc_route_audit_access(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg);
+/* routes_access.c: POST /v1/records/{rid}/access, a logged read. */
+void mc_route_access_log(mc_call *c, mc_resp *r, const char *rid);
+/* events.c: GET /v1/events. */
+void mc_route_events(mc_call *c, mc_resp *r);
 
 /* render.c: JSON for chain values */
 json_t *mc_json_hex(const void *p, size_t n);
@@ -82,6 +127,42 @@ json_t *mc_json_tx(const mc_tx *tx, int with_body);
 json_t *mc_json_header(const mc_header *h, const mc_hash *hash);
 /* Appends one submission outcome as a JSON object (hand-written: the hot path). */
 int mc_txout_json(mc_buf *out, const mc_api_txout *o);
+
+/* render_consent.c: records, consent and access (metadata only: the ledger holds no content).
+ * Each returns a new reference, or NULL when out of memory. */
+json_t *mc_json_id_or_null(const uint8_t b[32]); /* null for the all-zero id */
+json_t *mc_json_record(const mc_record *rec);
+json_t *mc_json_consent(const mc_consent *con);
+json_t *mc_json_access(const mc_access *a);
+json_t *mc_json_proposal(const mc_proposal *p);
+/* {"permit","reason","reason_text","basis","time_ms","requester","record"} */
+json_t *mc_json_decision(const mc_decision *d, uint64_t time_ms, const mc_id *requester,
+                         const mc_hash *record);
+/* {"id","status","result"} of a submitted transaction */
+json_t *mc_json_txout(const mc_api_txout *o);
+/* Appends one server-sent event ("id:", "event:", "data:" lines and a blank line). */
+int mc_sse_format(mc_buf *out, const mc_event *ev);
+
+/* visibility.c: who sees what (docs/api.md "Who sees what"), over one read transaction. */
+typedef struct {
+    mc_call *c;
+    mc_store_txn *txn;
+    mc_policy_view view;
+    mc_policy_store_ctx *pc; /* owned */
+} mc_viewer;
+/* @return MC_OK or MC_ENOMEM. */
+int mc_viewer_open(mc_viewer *v, mc_call *c, mc_store_txn *txn);
+void mc_viewer_close(mc_viewer *v);
+/* 1 if the caller sees @p patient's lists in full (the patient, an active delegate, an auditor),
+ * 0 if not, or a negative MC_E* store error. */
+int mc_viewer_full(mc_viewer *v, const mc_id *patient);
+/* The policy's decision for the caller (or @p requester) at the caller's signed time. */
+int mc_viewer_decide(mc_viewer *v, const mc_id *requester, const mc_hash *record, uint32_t purpose,
+                     uint8_t action, mc_decision *d);
+/* 1 if @p con names the caller or the caller's org (as grantee; or the selector's org). */
+int mc_viewer_named(const mc_viewer *v, const mc_consent *con);
+/* Fills r with the error for a failed store read or decision (@p rc > 0). */
+void mc_viewer_fail(mc_resp *r, int rc);
 
 /* metrics.c */
 void mc_api_observe(mc_api *api, unsigned status, uint64_t elapsed_ns);

@@ -200,5 +200,11 @@ int mc_api_authenticate(mc_call *call, mc_resp *r)
         mc_resp_error(r, 503, "EAGAIN", "too many requests in the replay window");
         return 1;
     }
+    /* kept as signed: a logged read carries the caller's own request onto the ledger */
+    call->signer_kind = idn.kind;
+    call->signer_org = idn.org;
+    call->time_ms = t;
+    memcpy(call->nonce, nonce, MC_REQ_NONCE_BYTES);
+    call->sig = sig;
     return 0;
 }

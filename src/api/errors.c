@@ -1,4 +1,9 @@
-/* JSON error responses with stable codes. Messages are fixed text: never request content. */
+/*
+ * JSON error responses with stable codes (docs/api.md "Errors"). Messages are fixed text: never
+ * request content. Most codes are the name of an MC_E* value; two are the API's own:
+ * EDENIED (403) when the policy or a route's rule refuses the caller, and ENOTCUSTODIAN (409)
+ * when a logged read reaches a node whose org does not hold the record.
+ */
 #include "api_internal.h"
 
 unsigned mc_http_status_for(int rc)
@@ -31,4 +36,15 @@ void mc_resp_error(mc_resp *r, unsigned status, const char *code, const char *me
 void mc_resp_err(mc_resp *r, int rc, const char *message)
 {
     mc_resp_error(r, mc_http_status_for(rc), mc_errname(rc), message ? message : mc_strerror(rc));
+}
+
+void mc_resp_denied(mc_resp *r, const char *message)
+{
+    mc_resp_error(r, 403, "EDENIED", message ? message : "permission denied");
+}
+
+void mc_resp_not_custodian(mc_resp *r)
+{
+    mc_resp_error(r, 409, "ENOTCUSTODIAN",
+                  "this node's org is not the record's custodian; ask a node of the custodian org");
 }

@@ -5,27 +5,26 @@
 #include "api_internal.h"
 #include "medchain/codec.h"
 
-static const char *mc_arg(mc_call *c, const char *name)
+const char *mc_api_arg(mc_call *c, const char *name)
 {
     return MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
-static int mc_arg_u64(mc_call *c, const char *name, uint64_t def, uint64_t max, uint64_t *out)
+int mc_api_arg_u64(mc_call *c, const char *name, uint64_t def, uint64_t max, uint64_t *out)
 {
-    const char *z = mc_arg(c, name);
+    const char *z = mc_api_arg(c, name);
     *out = def;
     if (!z) return MC_OK;
     if (mc_parse_u64(z, out) || *out > max) return MC_EINVAL;
     return MC_OK;
 }
 
-/* Parses a 64-hex-digit id from a path segment. */
-static int mc_path_id(const char *seg, uint8_t out[32])
+int mc_api_parse_id(const char *z, uint8_t out[32])
 {
-    return mc_hex_decode(out, 32, seg, strlen(seg));
+    return mc_hex_decode(out, 32, z, strlen(z));
 }
 
-static void mc_ok(mc_resp *r, json_t *j)
+void mc_api_ok(mc_resp *r, json_t *j)
 {
     if (!j) {
         mc_resp_err(r, MC_ENOMEM, NULL);
@@ -46,7 +45,7 @@ static void mc_route_status(mc_call *c, mc_resp *r)
                           (json_int_t)s.time_ms, "state_digest", mc_json_hex(s.state_digest.b, 32), "mempool",
                           (json_int_t)s.mempool, "halted", s.halted);
     if (j && s.halted && s.halt_reason) json_object_set_new(j, "halt_reason", json_string(s.halt_reason));
-    mc_ok(r, j);
+    mc_api_ok(r, j);
 }
 
 static void mc_route_metrics(mc_call *c, mc_resp *r)
@@ -151,14 +150,14 @@ static void mc_route_submit(mc_call *c, mc_resp *r)
     size_t n = 0;
     int single = 0, wait = MC_WAIT_ORDERED;
     uint64_t timeout;
-    const char *w = mc_arg(c, "wait");
+    const char *w = mc_api_arg(c, "wait");
     if (w && strcmp(w, "committed") == 0)
         wait = MC_WAIT_COMMITTED;
     else if (w && strcmp(w, "ordered") != 0) {
         mc_resp_error(r, 400, "EINVAL", "wait must be ordered or committed");
         return;
     }
-    if (mc_arg_u64(c, "timeout_ms", (uint64_t)c->api->opts.default_timeout_ms, 300000, &timeout)) {
+    if (mc_api_arg_u64(c, "timeout_ms", (uint64_t)c->api->opts.default_timeout_ms, 300000, &timeout)) {
         mc_resp_error(r, 400, "EINVAL", "timeout_ms must be a number up to 300000");
         return;
     }
@@ -203,9 +202,7 @@ out:
 }
 
 /* Everything below reads one snapshot. */
-typedef void (*mc_read_route)(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg);
-
-static void mc_with_snapshot(mc_call *c, mc_resp *r, mc_read_route fn, const char *arg)
+void mc_api_with_snapshot(mc_call *c, mc_resp *r, mc_read_route fn, const char *arg)
 {
     mc_store_txn *txn;
     int rc = mc_store_begin(c->api->be.store, 0, &txn);
@@ -227,7 +224,8 @@ static void mc_route_block(mc_call *c, mc_resp *r, mc_store_txn *txn, const char
         mc_resp_error(r, 400, "EINVAL", "height must be a non-negative integer");
         return;
     }
-    if (mc_arg_u64(c, "offset", 0, MC_MAX_BATCH_TXS, &offset) || mc_arg_u64(c, "limit", 1000, 1000, &limit)) {
+    if (mc_api_arg_u64(c, "offset", 0, MC_MAX_BATCH_TXS, &offset) ||
+        mc_api_arg_u64(c, "limit", 1000, 1000, &limit)) {
         mc_resp_error(r, 400, "EINVAL", "offset and limit must be numbers (limit at most 1000)");
         return;
     }
@@ -267,7 +265,7 @@ static void mc_route_block(mc_call *c, mc_resp *r, mc_store_txn *txn, const char
     }
     json_object_set_new(j, "txs", txs);
     json_object_set_new(j, "offset", json_integer((json_int_t)offset));
-    mc_ok(r, j);
+    mc_api_ok(r, j);
 }
 
 /* Loads the block holding a transaction and the transaction itself. */
@@ -278,7 +276,7 @@ static int mc_locate_tx(mc_store_txn *txn, const char *arg, mc_resp *r, mc_block
     uint64_t h;
     mc_slice raw;
     memset(b, 0, sizeof *b);
-    if (mc_path_id(arg, id.b)) {
+    if (mc_api_parse_id(arg, id.b)) {
         mc_resp_error(r, 400, "EINVAL", "transaction id must be 64 hex digits");
         return 1;
     }
@@ -312,7 +310,7 @@ static void mc_route_tx(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *a
     json_object_set_new(j, "result", json_string(mc_txr_name(code)));
     if (code != MC_TXR_OK) json_object_set_new(j, "reason", json_string(mc_txr_text(code)));
     mc_batch_clear(&b);
-    mc_ok(r, j);
+    mc_api_ok(r, j);
 }
 
 static json_t *mc_json_proof(const mc_merkle_proof *p)
@@ -353,11 +351,11 @@ static void mc_route_proof(mc_call *c, mc_resp *r, mc_store_txn *txn, const char
     }
     mc_hash hh;
     mc_header_hash(&hh, &blk.header);
-    mc_ok(r, json_pack("{s:o,s:o,s:I,s:s,s:o,s:o,s:o,s:o}", "id", mc_json_hex(tx.id.b, 32), "tx",
-                       mc_json_hex(b.txs[i].p, b.txs[i].n), "height", (json_int_t)blk.header.height, "result",
-                       mc_txr_name(mc_block_result(&blk, i)), "tx_proof", mc_json_proof(tp), "result_proof",
-                       mc_json_proof(rp), "header", mc_json_hex(hb.p, hb.n), "header_fields",
-                       mc_json_header(&blk.header, &hh)));
+    mc_api_ok(r, json_pack("{s:o,s:o,s:I,s:s,s:o,s:o,s:o,s:o}", "id", mc_json_hex(tx.id.b, 32), "tx",
+                           mc_json_hex(b.txs[i].p, b.txs[i].n), "height", (json_int_t)blk.header.height,
+                           "result", mc_txr_name(mc_block_result(&blk, i)), "tx_proof", mc_json_proof(tp),
+                           "result_proof", mc_json_proof(rp), "header", mc_json_hex(hb.p, hb.n),
+                           "header_fields", mc_json_header(&blk.header, &hh)));
 out:
     mc_batch_clear(&b);
     free(leaves);
@@ -369,7 +367,7 @@ static void mc_route_identity(mc_call *c, mc_resp *r, mc_store_txn *txn, const c
 {
     mc_id id;
     mc_identity idn;
-    if (mc_path_id(arg, id.b)) {
+    if (mc_api_parse_id(arg, id.b)) {
         mc_resp_error(r, 400, "EINVAL", "identity id must be 64 hex digits");
         return;
     }
@@ -378,11 +376,10 @@ static void mc_route_identity(mc_call *c, mc_resp *r, mc_store_txn *txn, const c
         mc_resp_err(r, rc, rc == MC_ENOTFOUND ? "no such identity" : "identity unreadable");
         return;
     }
-    mc_ok(r, mc_json_identity(&idn));
+    mc_api_ok(r, mc_json_identity(&idn));
 }
 
-/* Matches "<prefix><segment>" where the segment has no further '/'. */
-static const char *mc_match(const char *path, const char *prefix)
+const char *mc_api_segment(const char *path, const char *prefix)
 {
     size_t n = strlen(prefix);
     if (strncmp(path, prefix, n) != 0 || !path[n] || strchr(path + n, '/')) return NULL;
@@ -413,18 +410,19 @@ void mc_api_route(mc_call *c, mc_resp *r)
         mc_route_submit(c, r);
         return;
     }
+    if (mc_api_route_consent(c, r)) return;
     mc_read_route fn = NULL;
-    if ((arg = mc_match(p, "/v1/blocks/")))
+    if ((arg = mc_api_segment(p, "/v1/blocks/")))
         fn = mc_route_block;
-    else if ((arg = mc_match(p, "/v1/tx/")))
+    else if ((arg = mc_api_segment(p, "/v1/tx/")))
         fn = mc_route_tx;
-    else if ((arg = mc_match(p, "/v1/proofs/tx/")))
+    else if ((arg = mc_api_segment(p, "/v1/proofs/tx/")))
         fn = mc_route_proof;
-    else if ((arg = mc_match(p, "/v1/identities/")))
+    else if ((arg = mc_api_segment(p, "/v1/identities/")))
         fn = mc_route_identity;
     if (!fn) goto not_found;
     if (!get) goto bad_method;
-    mc_with_snapshot(c, r, fn, arg);
+    mc_api_with_snapshot(c, r, fn, arg);
     return;
 bad_method:
     mc_resp_error(r, 405, "EMETHOD", "method not allowed on this route");

@@ -14,7 +14,10 @@
 static enum MHD_Result mc_api_send(struct MHD_Connection *conn, mc_resp *r)
 {
     struct MHD_Response *resp;
-    if (r->is_text) {
+    if (r->stream) { /* headers set by the route; MHD holds its own reference once queued */
+        resp = r->stream;
+        r->stream = NULL;
+    } else if (r->is_text) {
         resp = MHD_create_response_from_buffer(r->text.n, r->text.p, MHD_RESPMEM_MUST_COPY);
         if (resp)
             MHD_add_response_header(resp, "Content-Type", r->ctype ? r->ctype : "text/plain; version=0.0.4");
@@ -218,6 +221,9 @@ uint16_t mc_api_port(const mc_api *api)
 void mc_api_stop(mc_api *api)
 {
     if (!api) return;
+    /* open event streams notice this within a second and end, so the daemon's join of their
+     * connection threads below does not wait on them */
+    atomic_store(&api->stopping, 1);
     MHD_stop_daemon(api->d);
     mc_nonce_cache_free(api->nonces);
     free(api->tls_cert);

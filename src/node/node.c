@@ -148,6 +148,7 @@ static void *mc_applier_main(void *arg)
         mc_log(MC_LOG_DEBUG, "node", "block %llu applied: %u transactions",
                (unsigned long long)res.header.height, res.ntx);
         mc_mempool_committed(&n->mp, res.txids, res.results, res.ntx, res.header.height);
+        mc_node_tip_moved(n, res.header.height);
     }
 out:
     mc_buf_free(&batch);
@@ -302,7 +303,10 @@ static int mc_node_listen(mc_node *n, char *err, size_t nerr)
                          .chain = n->chain,
                          .submit = mc_node_submit,
                          .status = mc_node_status,
-                         .metrics = mc_node_metrics};
+                         .metrics = mc_node_metrics,
+                         .log_access = mc_node_log_access,
+                         .wait_tip = mc_node_wait_tip};
+    memcpy(be.node.b, n->keys.id.b, 32);
     int rc = mc_api_start(&n->api, &ao, &be);
     if (rc) {
         mc_errf(err, nerr, "cannot listen on %s: %s", n->cfg.listen, mc_strerror(rc));
@@ -329,8 +333,10 @@ int mc_node_start(mc_node **pp, const mc_node_config *cfg, char *err, size_t ner
     n->batch_seq = mc_time_mono_ns();
     pthread_mutex_init(&n->flight_lock, NULL);
     pthread_cond_init(&n->flight_cond, NULL);
+    mc_node_tip_init(n);
     int rc = mc_mempool_init(&n->mp, cfg->mempool_max, (size_t)cfg->mempool_max_mb << 20);
     if (!rc) rc = mc_node_open(n, err, nerr);
+    if (!rc) rc = mc_node_tip_load(n);
     if (!rc && pthread_create(&n->applier, NULL, mc_applier_main, n) == 0) n->applier_started = 1;
     if (!rc && pthread_create(&n->batcher, NULL, mc_batcher_main, n) == 0) n->batcher_started = 1;
     if (!rc && (!n->applier_started || !n->batcher_started)) rc = MC_ENOMEM;
@@ -360,6 +366,7 @@ void mc_node_stop(mc_node *n)
 {
     if (!n) return;
     if (n->running) mc_log(MC_LOG_INFO, "node", "stopping: ordering and applying what was admitted");
+    mc_node_tip_stop(n); /* event streams end now: the api's stop below joins their threads */
     mc_mempool_close(&n->mp);
     pthread_mutex_lock(&n->flight_lock);
     pthread_cond_broadcast(&n->flight_cond);
@@ -378,6 +385,7 @@ void mc_node_stop(mc_node *n)
     mc_wipe(&n->keys, sizeof n->keys);
     pthread_cond_destroy(&n->flight_cond);
     pthread_mutex_destroy(&n->flight_lock);
+    mc_node_tip_destroy(n);
     if (n->running) mc_log(MC_LOG_INFO, "node", "stopped");
     free(n);
 }

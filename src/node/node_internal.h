@@ -37,6 +37,15 @@ struct mc_node {
     pthread_cond_t flight_cond;
     unsigned inflight;
     const char *halt_reason;
+    /* the applied tip, for event streams waiting on the next block (mc_node_wait_tip) */
+    pthread_mutex_t tip_lock;
+    pthread_cond_t tip_cond; /* broadcast after each applied block, and at stop */
+    uint64_t tip_height;
+    int stopping; /* under tip_lock: waiting streams end */
+    /* access.log transactions signed by this node: nonces are taken and admitted under log_lock,
+     * so they reach the mempool's FIFO (and the chain) in increasing order */
+    pthread_mutex_t log_lock;
+    uint64_t log_nonce;
     /* metrics */
     atomic_uint_fast64_t blocks, txs_applied, batches_skipped, batches_submitted, admitted, rejected;
     atomic_uint_fast64_t apply_us, submit_us;
@@ -44,6 +53,22 @@ struct mc_node {
 
 /* submit.c: the api backend's submit callback. */
 void mc_node_submit(void *ctx, const mc_slice *txs, size_t n, int wait, int timeout_ms, mc_api_txout *out);
+/* Like mc_node_submit, and unlocks @p release (held by the caller) once the transactions are in
+ * the mempool, before waiting: what the caller numbered under it is queued in that order. */
+void mc_node_submit_release(mc_node *n, const mc_slice *txs, size_t count, int wait, int timeout_ms,
+                            mc_api_txout *out, pthread_mutex_t *release);
+/* access_log.c: the api backend's log_access and wait_tip callbacks, and their state. */
+void mc_node_log_access(void *ctx, const mc_body_access_log *body, int timeout_ms, mc_api_txout *out);
+int mc_node_wait_tip(void *ctx, uint64_t height, int timeout_ms);
+/* Initialises the locks (first thing at start: stop destroys them). */
+void mc_node_tip_init(mc_node *n);
+/* Reads the tip and the node's last nonce from the store (before the applier runs). */
+int mc_node_tip_load(mc_node *n);
+/* The applier applied block @p height: wakes the event streams. */
+void mc_node_tip_moved(mc_node *n, uint64_t height);
+/* The node is stopping: event streams end now, not when the api stops. */
+void mc_node_tip_stop(mc_node *n);
+void mc_node_tip_destroy(mc_node *n);
 /* Stops applying and reports why (log, metric, /v1/status). */
 void mc_node_halt(mc_node *n, const char *reason);
 

@@ -47,7 +47,12 @@ static int mc_admit_check(mc_node *n, mc_store_txn *txn, const mc_tx *tx, mc_api
 
 void mc_node_submit(void *ctx, const mc_slice *txs, size_t count, int wait, int timeout_ms, mc_api_txout *out)
 {
-    mc_node *n = ctx;
+    mc_node_submit_release(ctx, txs, count, wait, timeout_ms, out, NULL);
+}
+
+void mc_node_submit_release(mc_node *n, const mc_slice *txs, size_t count, int wait, int timeout_ms,
+                            mc_api_txout *out, pthread_mutex_t *release)
+{
     mc_waiter w = {out, count, 0, wait};
     uint8_t *ok = calloc(count, 1);
     mc_store_txn *txn = NULL;
@@ -96,9 +101,12 @@ void mc_node_submit(void *ctx, const mc_slice *txs, size_t count, int wait, int 
                 admitted++;
             }
         }
+        if (release) pthread_mutex_unlock(release); /* queued: the order is fixed */
+        release = NULL;
         mc_mempool_wait_locked(&n->mp, &w, deadline);
         mc_mempool_unlock(&n->mp);
     }
+    if (release) pthread_mutex_unlock(release);
     atomic_fetch_add(&n->admitted, admitted);
     atomic_fetch_add(&n->rejected, rejected);
     free(ok);

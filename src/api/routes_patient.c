@@ -1,0 +1,283 @@
+/*
+ * A patient's lists (records, consents, delegates, access history) and the auditors' chain-wide
+ * access view. Each list is a prefix scan of one read transaction, filtered to what the caller
+ * may see and cut at ?limit= (default 100, at most 1000); "next" is the cursor to pass as
+ * ?after= for the following page, null when there is none.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_internal.h"
+
+#define MC_PAGE_FULL (-1) /* a scan callback's "stop": the page is full and more remain */
+
+typedef struct {
+    mc_viewer *v;
+    int full;         /* the caller sees the patient's lists in full */
+    uint32_t purpose; /* records: read_meta for this purpose */
+    size_t limit, count;
+    int more;
+    json_t *items;
+    mc_skey from; /* the ?after= key, itself excluded */
+    char next[80];
+    mc_consent *consent; /* scratch */
+} mc_page;
+
+int mc_api_parse_cursor(const char *z, int nparts, uint64_t out[3])
+{
+    char tmp[72], *save = NULL;
+    if (!z || strlen(z) >= sizeof tmp) return MC_EINVAL;
+    memcpy(tmp, z, strlen(z) + 1);
+    int k = 0;
+    for (char *t = strtok_r(tmp, ":", &save); t; t = strtok_r(NULL, ":", &save))
+        if (k == nparts || mc_parse_u64(t, &out[k++])) return MC_EINVAL;
+    if (k != nparts || strstr(z, "::") || z[0] == ':' || z[strlen(z) - 1] == ':') return MC_EINVAL;
+    if (nparts > 1 && out[1] > UINT32_MAX) return MC_EINVAL;
+    if (nparts > 2 && out[2] > UINT16_MAX) return MC_EINVAL;
+    return MC_OK;
+}
+
+/* MC_OK: the item belongs on the page; MC_PAGE_FULL: it would be one too many. */
+static int mc_page_room(mc_page *pg)
+{
+    if (pg->count < pg->limit) return MC_OK;
+    pg->more = 1;
+    return MC_PAGE_FULL;
+}
+
+static int mc_page_add(mc_page *pg, json_t *item)
+{
+    if (!item || json_array_append_new(pg->items, item)) return MC_ENOMEM;
+    pg->count++;
+    return MC_OK;
+}
+
+static int mc_page_skip(const mc_page *pg, mc_slice key)
+{
+    return pg->from.n && key.n == pg->from.n && memcmp(key.p, pg->from.b, key.n) == 0;
+}
+
+static void mc_page_next_id(mc_page *pg, const uint8_t *id)
+{
+    mc_hex_encode(pg->next, id, 32);
+}
+
+static void mc_page_next_pos(mc_page *pg, uint64_t height, uint32_t index)
+{
+    snprintf(pg->next, sizeof pg->next, "%llu:%u", (unsigned long long)height, index);
+}
+
+/* P | patient | record id */
+static int mc_scan_records(void *arg, mc_slice key, mc_slice val)
+{
+    mc_page *pg = arg;
+    (void)val;
+    if (mc_page_skip(pg, key)) return MC_OK;
+    if (key.n != 1 + 64) return MC_ECORRUPT;
+    mc_hash rid;
+    mc_record rec;
+    memcpy(rid.b, key.p + 33, 32);
+    int rc = mc_store_get_record(pg->v->txn, &rid, &rec);
+    if (rc) return rc == MC_ENOTFOUND ? MC_ECORRUPT : rc;
+    if (!pg->full) {
+        mc_decision d;
+        if ((rc = mc_viewer_decide(pg->v, NULL, &rid, pg->purpose, MC_ACTION_READ_META, &d))) return rc;
+        if (!d.permit) return MC_OK;
+    }
+    if ((rc = mc_page_room(pg)) || (rc = mc_page_add(pg, mc_json_record(&rec)))) return rc;
+    mc_page_next_id(pg, rid.b);
+    return MC_OK;
+}
+
+/* g | patient | consent id */
+static int mc_scan_consents(void *arg, mc_slice key, mc_slice val)
+{
+    mc_page *pg = arg;
+    (void)val;
+    if (mc_page_skip(pg, key)) return MC_OK;
+    if (key.n != 1 + 64) return MC_ECORRUPT;
+    mc_hash cid;
+    memcpy(cid.b, key.p + 33, 32);
+    int rc = mc_store_get_consent(pg->v->txn, &cid, pg->consent);
+    if (rc) return rc == MC_ENOTFOUND ? MC_ECORRUPT : rc;
+    if (!pg->full && !mc_viewer_named(pg->v, pg->consent)) return MC_OK;
+    if ((rc = mc_page_room(pg)) || (rc = mc_page_add(pg, mc_json_consent(pg->consent)))) return rc;
+    mc_page_next_id(pg, cid.b);
+    return MC_OK;
+}
+
+/* D | patient | delegate -> mc_delegate */
+static int mc_scan_delegates(void *arg, mc_slice key, mc_slice val)
+{
+    mc_page *pg = arg;
+    if (mc_page_skip(pg, key)) return MC_OK;
+    mc_delegate d;
+    if (key.n != 1 + 64 || mc_delegate_decode(&d, val.p, val.n)) return MC_ECORRUPT;
+    /* others see only a delegation naming them */
+    if (!pg->full && memcmp(key.p + 33, pg->v->c->signer.b, 32) != 0) return MC_OK;
+    int rc = mc_page_room(pg);
+    if (!rc)
+        rc = mc_page_add(pg, json_pack("{s:o,s:b,s:I,s:I}", "id", mc_json_hex(key.p + 33, 32), "active",
+                                       (int)d.active, "height", (json_int_t)d.height, "time_ms",
+                                       (json_int_t)d.time_ms));
+    if (!rc) mc_page_next_id(pg, key.p + 33);
+    return rc;
+}
+
+static int mc_page_access(mc_page *pg, const mc_access *a)
+{
+    /* others see only their own reads */
+    if (!pg->full && memcmp(a->reader.b, pg->v->c->signer.b, 32) != 0) return MC_OK;
+    int rc = mc_page_room(pg);
+    if (!rc) rc = mc_page_add(pg, mc_json_access(a));
+    if (!rc) mc_page_next_pos(pg, a->height, a->index);
+    return rc;
+}
+
+/* A | patient | height | index -> mc_access */
+static int mc_scan_access(void *arg, mc_slice key, mc_slice val)
+{
+    mc_page *pg = arg;
+    if (mc_page_skip(pg, key)) return MC_OK;
+    mc_access a;
+    if (key.n != 1 + 32 + 12 || mc_access_decode(&a, val.p, val.n)) return MC_ECORRUPT;
+    return mc_page_access(pg, &a);
+}
+
+/* L | height | index -> patient */
+static int mc_scan_access_all(void *arg, mc_slice key, mc_slice val)
+{
+    mc_page *pg = arg;
+    if (mc_page_skip(pg, key)) return MC_OK;
+    if (key.n != 1 + 12 || val.n != 32) return MC_ECORRUPT;
+    mc_id patient;
+    mc_access a;
+    memcpy(patient.b, val.p, 32);
+    int rc = mc_store_get_access(pg->v->txn, &patient, mc_get_u64be(key.p + 1), mc_get_u32be(key.p + 9), &a);
+    if (rc) return rc == MC_ENOTFOUND ? MC_ECORRUPT : rc;
+    return mc_page_access(pg, &a);
+}
+
+/* ?after=: an id (records, consents, delegates) or H:I (access) appended to @p prefix. */
+static int mc_page_after(mc_call *c, mc_page *pg, const mc_skey *prefix, int by_pos)
+{
+    const char *z = mc_api_arg(c, "after");
+    uint8_t part[32];
+    size_t n = by_pos ? 12 : 32;
+    uint64_t v[3];
+    if (!z) return MC_OK;
+    if (by_pos) {
+        if (mc_api_parse_cursor(z, 2, v)) return MC_EINVAL;
+        mc_put_u64be(part, v[0]);
+        mc_put_u32be(part + 8, (uint32_t)v[1]);
+    } else if (mc_api_parse_id(z, part)) {
+        return MC_EINVAL;
+    }
+    pg->from = *prefix;
+    memcpy(pg->from.b + pg->from.n, part, n);
+    pg->from.n += n;
+    return MC_OK;
+}
+
+/* Runs one list: page set-up, scan, answer {"patient"?, "<name>": [...], "next"}. */
+static void mc_page_run(mc_call *c, mc_resp *r, mc_page *pg, const mc_skey *prefix, int by_pos,
+                        mc_store_scan_fn fn, const char *name, const mc_id *patient)
+{
+    uint64_t limit;
+    if (mc_api_arg_u64(c, "limit", 100, 1000, &limit) || limit == 0) {
+        mc_resp_error(r, 400, "EINVAL", "limit must be a number from 1 to 1000");
+        return;
+    }
+    pg->limit = (size_t)limit;
+    if (mc_page_after(c, pg, prefix, by_pos)) {
+        mc_resp_error(r, 400, "EINVAL",
+                      by_pos ? "after must be H:I" : "after must be an id of 64 hex digits");
+        return;
+    }
+    pg->items = json_array();
+    int rc = pg->items ? mc_store_scan(pg->v->txn, prefix, pg->from.n ? &pg->from : NULL, fn, pg) : MC_ENOMEM;
+    if (rc != MC_OK && rc != MC_PAGE_FULL) {
+        json_decref(pg->items);
+        mc_viewer_fail(r, rc);
+        return;
+    }
+    json_t *j = json_object();
+    if (j && patient) json_object_set_new(j, "patient", mc_json_hex(patient->b, 32));
+    if (j) json_object_set_new(j, name, pg->items);
+    if (j) json_object_set_new(j, "next", pg->more ? json_string(pg->next) : json_null());
+    if (!j) json_decref(pg->items);
+    mc_api_ok(r, j);
+}
+
+void mc_route_patient(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg)
+{
+    static const struct {
+        const char *name;
+        uint8_t key;
+        int by_pos;
+        mc_store_scan_fn fn;
+    } lists[] = {{"records", MC_SK_PATIENT_RECORD, 0, mc_scan_records},
+                 {"consents", MC_SK_PATIENT_CONSENT, 0, mc_scan_consents},
+                 {"delegates", MC_SK_DELEGATE, 0, mc_scan_delegates},
+                 {"access", MC_SK_ACCESS, 1, mc_scan_access}};
+    size_t which = sizeof lists / sizeof lists[0];
+    for (size_t i = 0; strlen(arg) > 65 && arg[64] == '/' && i < sizeof lists / sizeof lists[0]; i++)
+        if (strcmp(arg + 65, lists[i].name) == 0) which = i;
+    if (which == sizeof lists / sizeof lists[0]) {
+        mc_resp_error(r, 404, "ENOTFOUND", "no such route");
+        return;
+    }
+    char hex[65];
+    mc_id pid;
+    mc_identity *idn = malloc(sizeof *idn);
+    mc_viewer v;
+    mc_page pg;
+    memset(&pg, 0, sizeof pg);
+    memcpy(hex, arg, 64);
+    hex[64] = 0;
+    int rc = mc_viewer_open(&v, c, txn);
+    pg.v = &v;
+    pg.consent = malloc(sizeof *pg.consent);
+    if (!rc && (!idn || !pg.consent)) rc = MC_ENOMEM;
+    if (rc) {
+        mc_viewer_fail(r, rc);
+    } else if (mc_api_parse_id(hex, pid.b)) {
+        mc_resp_error(r, 400, "EINVAL", "patient id must be 64 hex digits");
+    } else if ((rc = mc_store_get_identity(txn, &pid, idn)) == MC_ENOTFOUND ||
+               (!rc && idn->kind != MC_ID_PATIENT)) {
+        mc_resp_error(r, 404, "ENOTFOUND", "no such patient");
+    } else if (rc || (pg.full = mc_viewer_full(&v, &pid)) < 0) {
+        mc_viewer_fail(r, rc ? rc : -pg.full);
+    } else if (which != 0 || !mc_api_purpose_arg(c, r, 0, &pg.purpose)) {
+        mc_skey prefix;
+        mc_skey_make(&prefix, lists[which].key, pid.b, 32, NULL, 0, NULL, 0);
+        mc_page_run(c, r, &pg, &prefix, lists[which].by_pos, lists[which].fn, lists[which].name, &pid);
+    }
+    free(idn);
+    free(pg.consent);
+    mc_viewer_close(&v);
+}
+
+void mc_route_audit_access(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg)
+{
+    (void)arg;
+    if (c->signer_kind != MC_ID_AUDITOR) {
+        mc_resp_denied(r, "only auditors see every patient's access history");
+        return;
+    }
+    mc_viewer v;
+    mc_page pg;
+    memset(&pg, 0, sizeof pg);
+    int rc = mc_viewer_open(&v, c, txn);
+    pg.v = &v;
+    pg.full = 1;
+    if (rc) {
+        mc_viewer_fail(r, rc);
+    } else {
+        mc_skey prefix;
+        mc_skey_make(&prefix, MC_SK_ACCESS_ALL, NULL, 0, NULL, 0, NULL, 0);
+        mc_page_run(c, r, &pg, &prefix, 1, mc_scan_access_all, "access", NULL);
+    }
+    mc_viewer_close(&v);
+}
