@@ -13,8 +13,11 @@
 static int mc_print_decision(json_t *d)
 {
     int permit = json_is_true(json_object_get(d, "permit"));
-    const char *text = json_string_value(json_object_get(d, "reason_text"));
-    printf("%s %s", permit ? "PERMIT" : "DENY", mc_cli_str(d, "reason"));
+    const char *reason = mc_cli_str(d, "reason"),
+               *text = json_string_value(json_object_get(d, "reason_text"));
+    for (int r = 1; !text && r < 256; r++) /* a logged read's answer names the reason only */
+        if (mc_reason_name(r) && !strcmp(mc_reason_name(r), reason)) text = mc_reason_text(r);
+    printf("%s %s", permit ? "PERMIT" : "DENY", reason);
     if (text) printf(" (%s)", text);
     if (json_object_get(d, "basis") && !json_is_null(json_object_get(d, "basis")))
         printf(" basis %s", mc_cli_str(d, "basis"));

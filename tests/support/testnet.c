@@ -95,6 +95,31 @@ int tn_create(tn_chain *c, unsigned nclients, const char *medchaind, const char 
     return mc_file_write_atomic(path, conf, (size_t)n, 0600);
 }
 
+int tn_set_org_type(tn_chain *c, unsigned i, const char *type)
+{
+    char path[400];
+    mc_buf gb;
+    mc_genesis *g = calloc(1, sizeof *g);
+    if (!g) return MC_ENOMEM;
+    snprintf(path, sizeof path, "%s/genesis.bin", c->dir);
+    mc_buf_init(&gb, 1u << 20);
+    int rc = mc_file_read(path, &gb);
+    if (!rc) rc = mc_genesis_decode(g, gb.p, gb.n);
+    if (!rc && (i >= g->norgs || strlen(type) >= sizeof g->orgs[i].type)) rc = MC_EINVAL;
+    if (!rc) {
+        snprintf(g->orgs[i].type, sizeof g->orgs[i].type, "%s", type);
+        mc_buf_reset(&gb);
+        rc = mc_genesis_encode(&gb, g);
+    }
+    if (!rc) {
+        mc_genesis_chain_id(&c->chain, gb.p, gb.n);
+        rc = mc_file_write_atomic(path, gb.p, gb.n, 0600);
+    }
+    mc_buf_free(&gb);
+    free(g);
+    return rc;
+}
+
 int tn_start(tn_chain *c, const char *const *settings)
 {
     char conf[400], portf[400], log[400];

@@ -32,6 +32,9 @@ typedef struct {
 
 /* Makes keys, genesis and config in a new temporary directory (nclients extra orgs). */
 int tn_create(tn_chain *c, unsigned nclients, const char *medchaind, const char *medchain);
+/* Sets the type of founding org @p i (0: c->org, then the clients; all start as "hospital") and
+ * rewrites the genesis and c->chain: "regulator" lets an org register auditors. Before tn_start. */
+int tn_set_org_type(tn_chain *c, unsigned i, const char *type);
 /* Starts medchaind (extra "key=value" settings, NULL-terminated) and waits until it listens. */
 int tn_start(tn_chain *c, const char *const *settings);
 /* Sends @p sig to the node and reaps it; returns its exit status (128+signal if killed). */

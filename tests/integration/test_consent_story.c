@@ -1,0 +1,528 @@
+/*
+ * The consent story, end to end: a real medchaind and the real `medchain` CLI, nothing else.
+ *
+ * Hospital A (the node's org), hospital B and a regulator found the chain. A's physician and
+ * B's cardiologist anchor records for one patient, who sees both in one summary; the patient
+ * grants the cardiologist 30 days of cardiology, with the window ending a few seconds from now
+ * (so no clock is faked); the cardiologist's logged read is permitted, and once the block time
+ * is past the window the same read is denied (DENY_EXPIRED) and logged too; the patient's
+ * access history shows both. A second grant, revoked, gives DENY_REVOKED. B's ER doctor breaks
+ * the glass and reads for ETREAT (PERMIT_EMERGENCY, flagged), which the patient and the auditor
+ * are told of. Meanwhile the patient follows `medchain events`, killed mid-stream and restarted
+ * with --after its last id: the two runs together print exactly what one uninterrupted run
+ * prints.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "testnet.h"
+
+extern char **environ;
+
+#define ST_DAY_MS (24ull * 3600 * 1000)
+
+static tn_chain st_c;
+static char st_keys[400];
+
+static void st_sleep_ms(unsigned ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/*
+ * Runs `medchain ARGS...` (NULL-terminated) against the node, the output (stdout and stderr)
+ * into @p out, echoed to the test's stderr. Returns the exit status.
+ */
+static int st_cli(mc_buf *out, ...)
+{
+    char *argv[64];
+    int n = 0;
+    va_list ap;
+    argv[n++] = MEDCHAIN_CLI_PATH;
+    va_start(ap, out);
+    for (char *a; n < 63 && (a = va_arg(ap, char *));) argv[n++] = a;
+    va_end(ap);
+    argv[n] = NULL;
+    mc_buf_reset(out);
+    int rc = tn_run(argv, out);
+    fprintf(stderr, "$ medchain");
+    for (int i = 1; i < n; i++) fprintf(stderr, " %.20s", argv[i]);
+    fprintf(stderr, "  -> %d\n%s", rc, out->n ? (char *)out->p : "");
+    return rc;
+}
+
+/* Key file path of @p name. */
+static const char *st_key(const char *name, char *path, size_t cap)
+{
+    snprintf(path, cap, "%s/%s.key", st_keys, name);
+    return path;
+}
+
+/* The id in NAME.key.pub, as hex. */
+static void st_pub_id(const char *name, char hex[65])
+{
+    char path[500];
+    mc_buf b;
+    snprintf(path, sizeof path, "%s/%s.key.pub", st_keys, name);
+    mc_buf_init(&b, 4096);
+    assert_int_equal(mc_file_read(path, &b), MC_OK);
+    assert_int_equal(mc_buf_cstr(&b), MC_OK);
+    const char *p = strstr((char *)b.p, "\nid ");
+    assert_non_null(p);
+    memcpy(hex, p + 4, 64);
+    hex[64] = 0;
+    mc_buf_free(&b);
+}
+
+/* A fresh key of @p kind made by `medchain keygen`; its id into @p hex. */
+static void st_keygen(mc_buf *out, const char *name, const char *kind, char hex[65])
+{
+    char path[500];
+    assert_int_equal(st_cli(out, "keygen", "--out", st_key(name, path, sizeof path), "--kind", kind, "--kdf",
+                            "test", NULL),
+                     0);
+    st_pub_id(name, hex);
+}
+
+/* An org's key file, written from the keys testnet made for the genesis. */
+static void st_org_key(const char *name, const mc_keys *k)
+{
+    char path[500];
+    assert_int_equal(mc_keyfile_write(st_key(name, path, sizeof path), k, "test-passphrase", MC_KDF_TEST),
+                     MC_OK);
+}
+
+/* The full transaction id in a CLI line "...(tx <id>, block N)". */
+static void st_txid(const mc_buf *out, char hex[65])
+{
+    const char *p = strstr((const char *)out->p, "(tx ");
+    assert_non_null(p);
+    memcpy(hex, p + 4, 64);
+    hex[64] = 0;
+    uint8_t b[32];
+    assert_int_equal(mc_hex_decode(b, 32, hex, 64), MC_OK);
+}
+
+static int st_has(const mc_buf *out, const char *s)
+{
+    return out->n && strstr((const char *)out->p, s) != NULL;
+}
+
+/* The node's block time (GET /v1/status time_ms). */
+static uint64_t st_block_time(void)
+{
+    mc_http *h = tn_client(&st_c, NULL);
+    mc_buf r;
+    long st = 0;
+    mc_buf_init(&r, 1 << 16);
+    assert_non_null(h);
+    assert_int_equal(mc_http_request(h, "GET", "/v1/status", NULL, 0, &st, &r), MC_OK);
+    assert_int_equal(st, 200);
+    json_error_t jerr;
+    json_t *j = json_loadb((const char *)r.p, r.n, 0, &jerr);
+    assert_non_null(j);
+    assert_true(json_is_integer(json_object_get(j, "time_ms")));
+    uint64_t t = (uint64_t)json_integer_value(json_object_get(j, "time_ms"));
+    json_decref(j);
+    mc_buf_free(&r);
+    mc_http_free(h);
+    return t;
+}
+
+/* A harmless transaction, so that a block is made: the regulator enrols a throwaway provider
+ * (the regulator's key is not used by the CLI after the set-up, so the nonces cannot clash). */
+static void st_poke(void)
+{
+    mc_http *h = tn_client(&st_c, &st_c.clients[1]);
+    mc_buf tx, r;
+    mc_hash id;
+    mc_buf_init(&tx, MC_MAX_TX_BYTES);
+    mc_buf_init(&r, 1 << 20);
+    assert_int_equal(tn_build_register(&st_c, &st_c.clients[1], (mc_time_now_ms() + 1) * 1000, &tx, &id),
+                     MC_OK);
+    assert_int_equal(tn_post_txs(h, "committed", &tx, 1, &r), 200);
+    assert_true(tn_tx_committed(h, &id));
+    mc_buf_free(&tx);
+    mc_buf_free(&r);
+    mc_http_free(h);
+}
+
+/* `medchain events` in the background, its stdout and stderr into @p path. */
+static pid_t st_spawn_events(const char *key, const char *after, const char *path)
+{
+    char *argv[] = {MEDCHAIN_CLI_PATH,        "events",      "--key", (char *)key,
+                    after ? "--after" : NULL, (char *)after, NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    pid_t pid;
+    assert_int_equal(posix_spawn(&pid, MEDCHAIN_CLI_PATH, &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    return pid;
+}
+
+/* The ids ("H:I:N") of the complete event lines in @p text, one per line, into @p ids. */
+static unsigned st_event_ids(const char *text, mc_buf *ids)
+{
+    unsigned n = 0;
+    mc_buf_reset(ids);
+    for (const char *p = text; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        if (!nl) break; /* cut off by the kill: not printed */
+        unsigned long long h, i, k;
+        int used = 0;
+        if (sscanf(p, "%llu:%llu:%llu%n", &h, &i, &k, &used) == 3 && p[used] == ' ') {
+            assert_int_equal(mc_buf_append(ids, p, (size_t)used + 1), MC_OK);
+            ids->p[ids->n - 1] = '\n';
+            n++;
+        }
+        p = nl + 1;
+    }
+    assert_int_equal(mc_buf_cstr(ids), MC_OK);
+    return n;
+}
+
+/* Reads a file into @p out (NUL-terminated). */
+static void st_slurp(const char *path, mc_buf *out)
+{
+    mc_buf_reset(out);
+    assert_int_equal(mc_file_read(path, out), MC_OK);
+    assert_int_equal(mc_buf_cstr(out), MC_OK);
+}
+
+/* Waits (up to 30 s) until the file holds @p needle on a complete line. */
+static void st_wait_for(const char *path, const char *needle, mc_buf *out)
+{
+    for (int i = 0; i < 300; i++) {
+        st_slurp(path, out);
+        const char *p = strstr((char *)out->p, needle);
+        if (p && strchr(p, '\n')) return;
+        st_sleep_ms(100);
+    }
+    fprintf(stderr, "%s never showed '%s':\n%s\n", path, needle, (char *)out->p);
+    fail();
+}
+
+static void st_stop(pid_t pid, int sig)
+{
+    int st;
+    kill(pid, sig);
+    waitpid(pid, &st, 0);
+}
+
+static void test_consent_story(void **state)
+{
+    (void)state;
+    tn_chain *c = &st_c;
+    mc_buf out, ev, ids1, ids2, all;
+    char k[500], k2[500], path[500], reasonf[500], sh[65];
+    char patient[65], physician[65], cardio[65], er[65], auditor[65], org_a[65], org_b[65], regulator[65];
+    char r1[65], r2[65], g1[65], g2[65], glass[65], log1[65], log2[65], log3[65], log4[65], logs[80];
+    mc_buf_init(&out, 1u << 20);
+    mc_buf_init(&ev, 1u << 20);
+    mc_buf_init(&ids1, 1u << 16);
+    mc_buf_init(&ids2, 1u << 16);
+    mc_buf_init(&all, 1u << 16);
+
+    /* a chain of hospital A (the node's org), hospital B and a regulator */
+    assert_int_equal(tn_create(c, 2, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH), MC_OK);
+    assert_int_equal(tn_set_org_type(c, 2, "regulator"), MC_OK);
+    assert_int_equal(tn_start(c, NULL), MC_OK);
+    snprintf(st_keys, sizeof st_keys, "%.255s/keys", c->dir);
+    assert_int_equal(mc_dir_make(st_keys), MC_OK);
+    setenv("MEDCHAIN_NODE", c->url, 1);
+    setenv("MEDCHAIN_PASSPHRASE", "test-passphrase", 1);
+    st_org_key("org_a", &c->org);
+    st_org_key("org_b", &c->clients[0]);
+    st_org_key("regulator", &c->clients[1]);
+    mc_hex_encode(org_a, c->org.id.b, 32);
+    mc_hex_encode(org_b, c->clients[0].id.b, 32);
+    mc_hex_encode(regulator, c->clients[1].id.b, 32);
+
+    /* [1] the people: each makes a key, each org enrols its own */
+    st_keygen(&out, "patient", "patient", patient);
+    st_keygen(&out, "physician", "provider", physician);
+    st_keygen(&out, "cardio", "provider", cardio);
+    st_keygen(&out, "er", "provider", er);
+    st_keygen(&out, "auditor", "auditor", auditor);
+    snprintf(path, sizeof path, "%s/patient.key.pub", st_keys);
+    assert_int_equal(st_cli(&out, "identity", "register", "--key", st_key("org_a", k, sizeof k), "--pub",
+                            path, "--cosign", st_key("patient", k2, sizeof k2), NULL),
+                     0);
+    snprintf(path, sizeof path, "%s/physician.key.pub", st_keys);
+    assert_int_equal(st_cli(&out, "identity", "register", "--key", st_key("org_a", k, sizeof k), "--pub",
+                            path, "--attrs", "role=physician,dept=internal", NULL),
+                     0);
+    snprintf(path, sizeof path, "%s/cardio.key.pub", st_keys);
+    assert_int_equal(st_cli(&out, "identity", "register", "--key", st_key("org_b", k, sizeof k), "--pub",
+                            path, "--attrs", "role=physician,dept=cardiology", NULL),
+                     0);
+    snprintf(path, sizeof path, "%s/er.key.pub", st_keys);
+    assert_int_equal(st_cli(&out, "identity", "register", "--key", st_key("org_b", k, sizeof k), "--pub",
+                            path, "--attrs", "role=physician,dept=emergency,emergency=true", NULL),
+                     0);
+    snprintf(path, sizeof path, "%s/auditor.key.pub", st_keys);
+    assert_int_equal(
+        st_cli(&out, "identity", "register", "--key", st_key("regulator", k, sizeof k), "--pub", path, NULL),
+        0);
+
+    /* the patient follows their events from here on, in another process */
+    char evf1[500], evf2[500];
+    snprintf(evf1, sizeof evf1, "%.255s/events1.txt", c->dir);
+    snprintf(evf2, sizeof evf2, "%.255s/events2.txt", c->dir);
+    pid_t follower = st_spawn_events(st_key("patient", k, sizeof k), NULL, evf1);
+
+    /* bad input is refused before anything is sent */
+    uint64_t t0 = st_block_time();
+    assert_int_equal(st_cli(&out, "grant", "--key", st_key("patient", k, sizeof k), "--to", cardio,
+                            "--purpose", "TREATMENT", "--days", "30", NULL),
+                     2);
+    assert_true(st_has(&out, "unknown purpose 'TREATMENT'"));
+    assert_int_equal(
+        st_cli(&out, "grant", "--key", k, "--to", "12ab", "--purpose", "TREAT", "--days", "30", NULL), 2);
+    assert_int_equal(st_cli(&out, "grant", "--key", k, "--to", cardio, "--purpose", "TREAT", "--until",
+                            "2026-11-24 10:00", NULL),
+                     2);
+    assert_int_equal(
+        st_cli(&out, "access", "--key", k, "--record", cardio, "--purpose", "TREAT,ETREAT", NULL), 2);
+    assert_int_equal(st_block_time(), t0);
+
+    /* [2] records at both hospitals: A's physician anchors one custodied by A (read below, on A's
+     * node); B's cardiologist anchors one from a file, custodied by B */
+    uint8_t rb[32];
+    mc_random(rb, 32);
+    mc_hex_encode(r1, rb, 32);
+    mc_random(rb, 32);
+    mc_hex_encode(sh, rb, 32);
+    assert_int_equal(st_cli(&out, "record", "anchor", "--key", st_key("physician", k, sizeof k), "--patient",
+                            patient, "--category", "cardiology", "--record", r1, "--cipher-hash", sh,
+                            "--commitment", sh, "--size", "2048", "--token", sh, NULL),
+                     0);
+    assert_true(st_has(&out, "anchor: committed, OK"));
+    snprintf(path, sizeof path, "%.255s/echo.bin", c->dir);
+    assert_int_equal(mc_file_write_atomic(path, "not a real echocardiogram", 25, 0600), MC_OK);
+    assert_int_equal(st_cli(&out, "record", "anchor", "--key", st_key("cardio", k, sizeof k), "--patient",
+                            patient, "--category", "imaging", "--sensitivity", "R", "--file", path, NULL),
+                     0);
+    const char *rp = strstr((char *)out.p, "\nrecord ");
+    assert_non_null(rp);
+    memcpy(r2, rp + 8, 64);
+    r2[64] = 0;
+    assert_true(st_has(&out, "commitment salt "));
+
+    /* the patient's summary spans both hospitals */
+    assert_int_equal(st_cli(&out, "patient", patient, "--key", st_key("patient", k, sizeof k), NULL), 0);
+    snprintf(path, sizeof path, "%s cardiology N custodian %.16s", r1, org_a);
+    assert_true(st_has(&out, path));
+    snprintf(path, sizeof path, "%s imaging R custodian %.16s", r2, org_b);
+    assert_true(st_has(&out, path));
+    assert_int_equal(st_cli(&out, "record", "list", "--patient", patient, "--key", k, "--json", NULL), 0);
+    assert_true(st_has(&out, r1) && st_has(&out, r2));
+    assert_int_equal(st_cli(&out, "record", "show", r1, "--key", k, NULL), 0);
+    assert_true(st_has(&out, " 2048 bytes, block "));
+
+    /* [3] nothing lets the cardiologist read A's record yet */
+    assert_int_equal(st_cli(&out, "decide", "--record", r1, "--purpose", "TREAT", "--key",
+                            st_key("cardio", k, sizeof k), NULL),
+                     3);
+    assert_true(st_has(&out, "DENY DENY_DEFAULT"));
+
+    /* [4] 30 days of cardiology for the cardiologist, the window ending ~8 s from now */
+    uint64_t from = mc_time_now_ms() - 30 * ST_DAY_MS + 8000, until = from + 30 * ST_DAY_MS;
+    char fs[24], us[24];
+    snprintf(fs, sizeof fs, "%llu", (unsigned long long)from);
+    snprintf(us, sizeof us, "%llu", (unsigned long long)until);
+    assert_int_equal(st_cli(&out, "grant", "--key", st_key("patient", k, sizeof k), "--to", cardio,
+                            "--categories", "cardiology", "--purpose", "TREAT", "--from", fs, "--until", us,
+                            NULL),
+                     0);
+    assert_true(st_has(&out, "grant: committed, OK"));
+    st_txid(&out, g1);
+
+    /* [5] the cardiologist's read: permitted by the grant, and logged */
+    assert_int_equal(st_cli(&out, "access", "--record", r1, "--purpose", "TREAT", "--key",
+                            st_key("cardio", k, sizeof k), NULL),
+                     0);
+    snprintf(path, sizeof path, "PERMIT PERMIT_GRANT (a matching grant) basis %s", g1);
+    assert_true(st_has(&out, path));
+    assert_true(st_has(&out, ": OK\n"));
+    const char *lp = strstr((char *)out.p, "logged in tx ");
+    assert_non_null(lp);
+    memcpy(log1, lp + 13, 64);
+    log1[64] = 0;
+
+    /* the follower is killed mid-stream; its last id is where the next run resumes */
+    st_wait_for(evf1, "record.read", &ev);
+    st_stop(follower, SIGKILL);
+    st_slurp(evf1, &ev);
+    unsigned n1 = st_event_ids((char *)ev.p, &ids1);
+    assert_true(n1 >= 4); /* two records, the grant and its expiry notice, the read */
+    char last1[64];
+    const char *lastl = (char *)ids1.p + ids1.n - 1;
+    while (lastl > (char *)ids1.p && lastl[-1] != '\n') lastl--;
+    snprintf(last1, sizeof last1, "%.*s", (int)strcspn(lastl, "\n"), lastl);
+
+    /* [6] once the block time is past the window, the same read is denied and logged */
+    while (mc_time_now_ms() <= until + 50) st_sleep_ms(100);
+    for (int i = 0; i < 100 && st_block_time() <= until; i++) {
+        st_poke();
+        st_sleep_ms(100);
+    }
+    assert_true(st_block_time() > until);
+    assert_int_equal(st_cli(&out, "access", "--record", r1, "--purpose", "TREAT", "--key",
+                            st_key("cardio", k, sizeof k), NULL),
+                     3);
+    snprintf(path, sizeof path, "DENY DENY_EXPIRED (the matching grant is over) basis %s", g1);
+    assert_true(st_has(&out, path));
+    lp = strstr((char *)out.p, "logged in tx ");
+    assert_non_null(lp);
+    memcpy(log2, lp + 13, 64);
+    log2[64] = 0;
+    assert_true(st_has(&out, ": OK\n"));
+
+    /* the patient's access history shows both reads */
+    assert_int_equal(
+        st_cli(&out, "access-log", "--patient", patient, "--key", st_key("patient", k, sizeof k), NULL), 0);
+    snprintf(path, sizeof path, "PERMIT PERMIT_GRANT reader %.16s", cardio);
+    assert_true(st_has(&out, path));
+    snprintf(path, sizeof path, "DENY DENY_EXPIRED reader %.16s", cardio);
+    assert_true(st_has(&out, path));
+    assert_true(st_has(&out, log1) && st_has(&out, log2));
+    assert_true(strstr((char *)out.p, log1) < strstr((char *)out.p, log2)); /* oldest first */
+    assert_int_equal(st_cli(&out, "patient", patient, "access", "--key", k, NULL), 0);
+    assert_true(st_has(&out, log1) && st_has(&out, log2));
+
+    /* the follower comes back after its last id, while the story goes on */
+    follower = st_spawn_events(st_key("patient", k, sizeof k), last1, evf2);
+
+    /* [7] a new grant, then its revocation: a read right after is DENY_REVOKED */
+    assert_int_equal(st_cli(&out, "grant", "--key", st_key("patient", k, sizeof k), "--to", cardio,
+                            "--categories", "cardiology", "--purpose", "TREAT,HOPERAT", "--days", "30", NULL),
+                     0);
+    st_txid(&out, g2);
+    assert_int_equal(st_cli(&out, "revoke", g2, "--key", k, NULL), 0);
+    assert_true(st_has(&out, "revoke: committed, OK"));
+    assert_int_equal(st_cli(&out, "access", "--record", r1, "--purpose", "TREAT", "--key",
+                            st_key("cardio", k2, sizeof k2), NULL),
+                     3);
+    snprintf(path, sizeof path, "DENY DENY_REVOKED (the matching grant was revoked) basis %s", g2);
+    assert_true(st_has(&out, path));
+    lp = strstr((char *)out.p, "logged in tx ");
+    assert_non_null(lp);
+    memcpy(log3, lp + 13, 64);
+    log3[64] = 0;
+    /* revoking it again fails on the chain, with the result's name */
+    assert_int_equal(st_cli(&out, "revoke", g2, "--key", k, NULL), 1);
+    assert_true(st_has(&out, "TARGET_REVOKED"));
+    /* the patient asks the policy on the cardiologist's behalf */
+    assert_int_equal(
+        st_cli(&out, "decide", "--record", r1, "--purpose", "TREAT", "--requester", cardio, "--key", k, NULL),
+        3);
+    assert_true(st_has(&out, "DENY DENY_REVOKED"));
+    assert_int_equal(st_cli(&out, "patient", patient, "consents", "--key", k, NULL), 0);
+    snprintf(path, sizeof path, "%s grant active identity %.16s", g1, cardio);
+    assert_true(st_has(&out, path));
+    snprintf(path, sizeof path, "%s grant revoked identity %.16s", g2, cardio);
+    assert_true(st_has(&out, path));
+    /* B's record is custodied by B: A's node neither serves nor logs it */
+    assert_int_equal(st_cli(&out, "access", "--record", r2, "--purpose", "TREAT", "--key", k, NULL), 1);
+    assert_true(st_has(&out, "ENOTCUSTODIAN"));
+
+    /* [8] break-glass: B's ER doctor is refused, breaks the glass, and reads for ETREAT */
+    assert_int_equal(st_cli(&out, "access", "--record", r1, "--purpose", "ETREAT", "--key",
+                            st_key("er", k, sizeof k), NULL),
+                     3);
+    assert_true(st_has(&out, "DENY DENY_DEFAULT"));
+    snprintf(reasonf, sizeof reasonf, "%.255s/reason.txt", c->dir);
+    assert_int_equal(mc_file_write_atomic(reasonf, "unconscious on arrival", 22, 0600), MC_OK);
+    assert_int_equal(st_cli(&out, "emergency", "--patient", patient, "--minutes", "30", "--reason-file",
+                            reasonf, "--auditor", regulator, "--key", k, NULL),
+                     0);
+    assert_false(st_has(&out, "unconscious")); /* the reason is sealed, never shown */
+    st_txid(&out, glass);
+    assert_int_equal(st_cli(&out, "access", "--record", r1, "--purpose", "ETREAT", "--key", k, NULL), 0);
+    snprintf(path, sizeof path, "PERMIT PERMIT_EMERGENCY (break-glass inside its window) basis %s", glass);
+    assert_true(st_has(&out, path));
+    lp = strstr((char *)out.p, "logged in tx ");
+    assert_non_null(lp);
+    memcpy(log4, lp + 13, 64);
+    log4[64] = 0;
+    assert_int_equal(
+        st_cli(&out, "access-log", "--patient", patient, "--key", st_key("patient", k, sizeof k), NULL), 0);
+    snprintf(path, sizeof path, "PERMIT PERMIT_EMERGENCY reader %.16s", er);
+    assert_true(st_has(&out, path));
+    snprintf(path, sizeof path, " emergency log %s", log4);
+    assert_true(st_has(&out, path));
+    snprintf(path, sizeof path, "DENY DENY_REVOKED reader %.16s", cardio);
+    assert_true(st_has(&out, path));
+
+    /* the auditor: every read on the chain, and the break-glass as an event */
+    assert_int_equal(st_cli(&out, "access-log", "--all", "--key", st_key("auditor", k, sizeof k), NULL), 0);
+    assert_true(st_has(&out, log1) && st_has(&out, log2) && st_has(&out, log3) && st_has(&out, log4));
+    assert_int_equal(st_cli(&out, "access-log", "--all", "--key", st_key("patient", k2, sizeof k2), NULL), 1);
+    assert_int_equal(st_cli(&out, "events", "--timeout", "3", "--key", k, NULL), 0);
+    snprintf(path, sizeof path, " access.emergency %s %s %s", patient, glass, er);
+    assert_true(st_has(&out, path));
+    snprintf(path, sizeof path, " record.read %s %s %s", patient, log4, er);
+    assert_true(st_has(&out, path));
+    assert_false(st_has(&out, "consent.grant")); /* not the auditor's business as an event */
+
+    /* [9] the patient was told too; the resumed follower reaches the last read and stops */
+    snprintf(logs, sizeof logs, " %s ", log4);
+    st_wait_for(evf2, logs, &ev);
+    st_stop(follower, SIGTERM);
+    st_slurp(evf2, &ev);
+    snprintf(path, sizeof path, " access.emergency %s %s %s", patient, glass, er);
+    assert_true(st_has(&ev, path));
+    unsigned n2 = st_event_ids((char *)ev.p, &ids2);
+    assert_true(n2 >= 6); /* denied read, grant, revoke, revoked read, refusal, break-glass, its read */
+    snprintf(path, sizeof path, " %s ", log2);
+    assert_true(st_has(&ev, path) && st_has(&ev, " denied"));
+
+    /* one uninterrupted run prints exactly what the two runs printed, in the same order */
+    assert_int_equal(st_cli(&out, "events", "--timeout", "3", "--key", st_key("patient", k, sizeof k), NULL),
+                     0);
+    unsigned nall = st_event_ids((char *)out.p, &all);
+    fprintf(stderr, "events: %u before the kill (last %s), %u after the restart, %u in one run\n", n1, last1,
+            n2, nall);
+    assert_int_equal(nall, n1 + n2);
+    assert_int_equal(all.n, ids1.n + ids2.n);
+    assert_memory_equal(all.p, ids1.p, ids1.n);
+    assert_memory_equal(all.p + ids1.n, ids2.p, ids2.n);
+    /* and --count stops after that many */
+    assert_int_equal(st_cli(&out, "events", "--count", "2", "--key", k, NULL), 0);
+    assert_int_equal(st_event_ids((char *)out.p, &ids2), 2);
+    assert_memory_equal(ids2.p, all.p, ids2.n);
+
+    /* the node stops cleanly and the chain verifies from genesis */
+    assert_int_equal(tn_kill(c, SIGTERM), 0);
+    assert_int_equal(tn_verify(c, &out), 0);
+    mc_buf_free(&out);
+    mc_buf_free(&ev);
+    mc_buf_free(&ids1);
+    mc_buf_free(&ids2);
+    mc_buf_free(&all);
+    tn_destroy(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_consent_story),
+    };
+    return cmocka_run_group_tests_name("integration_consent_story", tests, NULL, NULL);
+}
