@@ -1,23 +1,11 @@
 /* The CLI's argument parsing: options, ids, times, purposes and actions; and reading answers. */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
-
-int mc_cli_usage(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("medchain: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return MC_CLI_USAGE;
-}
 
 int mc_cli_args(int argc, char **argv, int first, mc_cli_common *o, const mc_cli_opt *opts, const char **pos,
                 unsigned npos)
@@ -174,4 +162,17 @@ int mc_cli_get(mc_cli_conn *c, const char *path, json_t **out)
     json_decref(*out);
     *out = NULL;
     return 1;
+}
+
+int mc_cli_identity_hex(mc_cli_conn *c, const uint8_t id[32], const char *field, uint8_t out[32])
+{
+    char path[128], hex[65];
+    mc_hex_encode(hex, id, 32);
+    snprintf(path, sizeof path, "/v1/identities/%s", hex);
+    json_t *j;
+    if (mc_cli_get(c, path, &j)) return 1;
+    const char *s = json_string_value(json_object_get(j, field));
+    int rc = !s || mc_cli_parse_id(s, out);
+    json_decref(j);
+    return rc ? mc_cli_fail("identity %.16s… has no %s on the chain", hex, field) : 0;
 }

@@ -106,6 +106,9 @@ int mc_cli_parse_action(const char *s, uint8_t *bit);
 /* GETs @p path (signed). On HTTP 200 *out is the JSON (caller decrefs) and 0 is returned;
  * otherwise the node's error is printed and 1 returned. */
 int mc_cli_get(mc_cli_conn *c, const char *path, json_t **out);
+/* The 32-byte member @p field ("org", "box_pk") of identity @p id as the chain holds it
+ * (GET /v1/identities/{id}). Returns 0, or 1 after saying why. */
+int mc_cli_identity_hex(mc_cli_conn *c, const uint8_t id[32], const char *field, uint8_t out[32]);
 /* Prints the node's error answer ("<what>: HTTP 403 EDENIED: <message>") and returns 1. */
 int mc_cli_api_fail(const char *what, long status, json_t *j);
 /* A string member of @p j, or "-" when absent. */

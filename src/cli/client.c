@@ -6,15 +6,29 @@
 
 #include "cli.h"
 
+static void mc_cli_say(const char *fmt, va_list ap)
+{
+    fputs("medchain: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 int mc_cli_fail(const char *fmt, ...)
 {
     va_list ap;
-    fputs("medchain: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    mc_cli_say(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     return 1;
+}
+
+int mc_cli_usage(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    mc_cli_say(fmt, ap);
+    va_end(ap);
+    return MC_CLI_USAGE;
 }
 
 int mc_cli_parse_id(const char *s, uint8_t out[32])

@@ -117,20 +117,6 @@ int mc_cmd_decide(int argc, char **argv)
     return rc;
 }
 
-/* The box key of identity @p id, from the chain. */
-static int mc_box_key_of(mc_cli_conn *c, const mc_id *id, mc_box_pk *pk)
-{
-    char path[128], hex[65];
-    mc_hex_encode(hex, id->b, 32);
-    snprintf(path, sizeof path, "/v1/identities/%s", hex);
-    json_t *j;
-    if (mc_cli_get(c, path, &j)) return 1;
-    const char *s = json_string_value(json_object_get(j, "box_pk"));
-    int rc = !s || mc_cli_parse_id(s, pk->b);
-    json_decref(j);
-    return rc ? mc_cli_fail("identity %.16s… has no box key on the chain", hex) : 0;
-}
-
 static int mc_id_cmp(const void *a, const void *b)
 {
     return memcmp(a, b, 32);
@@ -149,7 +135,7 @@ static int mc_emergency_body(mc_cli_conn *c, mc_body_emergency *b, const mc_buf 
         if (i && !memcmp(b->reason_to[i - 1].b, b->reason_to[i].b, 32))
             return mc_cli_usage("a recipient is named twice");
         mc_box_pk pk;
-        if (mc_box_key_of(c, &b->reason_to[i], &pk)) return 1;
+        if (mc_cli_identity_hex(c, b->reason_to[i].b, "box_pk", pk.b)) return 1;
         if (mc_seal(sealed + i * each, reason->p, reason->n, &pk))
             return mc_cli_fail("cannot seal the reason");
         b->reason[i] = (mc_slice){sealed + i * each, each};

@@ -45,20 +45,6 @@ static int mc_hash_cmp(const void *a, const void *b)
     return memcmp(a, b, 32);
 }
 
-/* The signer's org, from its identity on the chain. */
-static int mc_record_own_org(mc_cli_conn *c, mc_id *org)
-{
-    char path[128], hex[65];
-    mc_hex_encode(hex, c->keys.id.b, 32);
-    snprintf(path, sizeof path, "/v1/identities/%s", hex);
-    json_t *j;
-    if (mc_cli_get(c, path, &j)) return 1;
-    const char *s = json_string_value(json_object_get(j, "org"));
-    int rc = !s || mc_cli_parse_id(s, org->b);
-    json_decref(j);
-    return rc ? mc_cli_fail("the node gave no org for this key's identity") : 0;
-}
-
 typedef struct {
     const char *patient, *category, *sens, *custodian, *record, *cipher, *commit, *size, *supersedes, *file;
     const char *tokens[MC_MAX_TOKENS];
@@ -142,7 +128,8 @@ static int mc_record_anchor(int argc, char **argv)
     mc_cli_conn c;
     mc_buf body;
     mc_buf_init(&body, MC_MAX_BODY_BYTES);
-    rc = mc_cli_connect(&c, &o, 1) || (!a.custodian && mc_record_own_org(&c, &b->custodian));
+    rc = mc_cli_connect(&c, &o, 1) ||
+         (!a.custodian && mc_cli_identity_hex(&c, c.keys.id.b, "org", b->custodian.b));
     if (!rc && mc_body_anchor_encode(&body, b)) rc = mc_cli_fail("cannot encode the anchor");
     if (!rc) rc = mc_cli_submit(&c, MC_TX_RECORD_ANCHOR, &body, "anchor", o.json ? MC_CLI_JSON : 0, NULL);
     if (!rc && !o.json) {

@@ -224,6 +224,26 @@ static void st_stop(pid_t pid, int sig)
     waitpid(pid, &st, 0);
 }
 
+/*
+ * `medchain access` by @p who on @p record for @p purpose: the exit status must be @p rc, the
+ * output must hold @p decision, and the read must be logged OK; its log transaction id goes
+ * into @p log.
+ */
+static void st_access(mc_buf *out, const char *who, const char *record, const char *purpose, int rc,
+                      const char *decision, char log[65])
+{
+    char k[500];
+    assert_int_equal(st_cli(out, "access", "--record", record, "--purpose", purpose, "--key",
+                            st_key(who, k, sizeof k), NULL),
+                     rc);
+    assert_true(st_has(out, decision));
+    const char *lp = strstr((const char *)out->p, "logged in tx ");
+    assert_non_null(lp);
+    memcpy(log, lp + 13, 64);
+    log[64] = 0;
+    assert_non_null(strstr(lp, ": OK\n"));
+}
+
 static void test_consent_story(void **state)
 {
     (void)state;
@@ -354,16 +374,8 @@ static void test_consent_story(void **state)
     st_txid(&out, g1);
 
     /* [5] the cardiologist's read: permitted by the grant, and logged */
-    assert_int_equal(st_cli(&out, "access", "--record", r1, "--purpose", "TREAT", "--key",
-                            st_key("cardio", k, sizeof k), NULL),
-                     0);
-    snprintf(path, sizeof path, "PERMIT PERMIT_GRANT (a matching grant) basis %s", g1);
-    assert_true(st_has(&out, path));
-    assert_true(st_has(&out, ": OK\n"));
-    const char *lp = strstr((char *)out.p, "logged in tx ");
-    assert_non_null(lp);
-    memcpy(log1, lp + 13, 64);
-    log1[64] = 0;
+    snprintf(path, sizeof path, "PERMIT PERMIT_GRANT (a matching grant) basis %s\n", g1);
+    st_access(&out, "cardio", r1, "TREAT", 0, path, log1);
 
     /* the follower is killed mid-stream; its last id is where the next run resumes */
     st_wait_for(evf1, "record.read", &ev);
@@ -383,16 +395,8 @@ static void test_consent_story(void **state)
         st_sleep_ms(100);
     }
     assert_true(st_block_time() > until);
-    assert_int_equal(st_cli(&out, "access", "--record", r1, "--purpose", "TREAT", "--key",
-                            st_key("cardio", k, sizeof k), NULL),
-                     3);
-    snprintf(path, sizeof path, "DENY DENY_EXPIRED (the matching grant is over) basis %s", g1);
-    assert_true(st_has(&out, path));
-    lp = strstr((char *)out.p, "logged in tx ");
-    assert_non_null(lp);
-    memcpy(log2, lp + 13, 64);
-    log2[64] = 0;
-    assert_true(st_has(&out, ": OK\n"));
+    snprintf(path, sizeof path, "DENY DENY_EXPIRED (the matching grant is over) basis %s\n", g1);
+    st_access(&out, "cardio", r1, "TREAT", 3, path, log2);
 
     /* the patient's access history shows both reads */
     assert_int_equal(
@@ -416,15 +420,8 @@ static void test_consent_story(void **state)
     st_txid(&out, g2);
     assert_int_equal(st_cli(&out, "revoke", g2, "--key", k, NULL), 0);
     assert_true(st_has(&out, "revoke: committed, OK"));
-    assert_int_equal(st_cli(&out, "access", "--record", r1, "--purpose", "TREAT", "--key",
-                            st_key("cardio", k2, sizeof k2), NULL),
-                     3);
-    snprintf(path, sizeof path, "DENY DENY_REVOKED (the matching grant was revoked) basis %s", g2);
-    assert_true(st_has(&out, path));
-    lp = strstr((char *)out.p, "logged in tx ");
-    assert_non_null(lp);
-    memcpy(log3, lp + 13, 64);
-    log3[64] = 0;
+    snprintf(path, sizeof path, "DENY DENY_REVOKED (the matching grant was revoked) basis %s\n", g2);
+    st_access(&out, "cardio", r1, "TREAT", 3, path, log3);
     /* revoking it again fails on the chain, with the result's name */
     assert_int_equal(st_cli(&out, "revoke", g2, "--key", k, NULL), 1);
     assert_true(st_has(&out, "TARGET_REVOKED"));
@@ -439,28 +436,22 @@ static void test_consent_story(void **state)
     snprintf(path, sizeof path, "%s grant revoked identity %.16s", g2, cardio);
     assert_true(st_has(&out, path));
     /* B's record is custodied by B: A's node neither serves nor logs it */
-    assert_int_equal(st_cli(&out, "access", "--record", r2, "--purpose", "TREAT", "--key", k, NULL), 1);
+    assert_int_equal(st_cli(&out, "access", "--record", r2, "--purpose", "TREAT", "--key",
+                            st_key("patient", k, sizeof k), NULL),
+                     1);
     assert_true(st_has(&out, "ENOTCUSTODIAN"));
 
     /* [8] break-glass: B's ER doctor is refused, breaks the glass, and reads for ETREAT */
-    assert_int_equal(st_cli(&out, "access", "--record", r1, "--purpose", "ETREAT", "--key",
-                            st_key("er", k, sizeof k), NULL),
-                     3);
-    assert_true(st_has(&out, "DENY DENY_DEFAULT"));
+    st_access(&out, "er", r1, "ETREAT", 3, "DENY DENY_DEFAULT (nothing permits it)\n", sh);
     snprintf(reasonf, sizeof reasonf, "%.255s/reason.txt", c->dir);
     assert_int_equal(mc_file_write_atomic(reasonf, "unconscious on arrival", 22, 0600), MC_OK);
     assert_int_equal(st_cli(&out, "emergency", "--patient", patient, "--minutes", "30", "--reason-file",
-                            reasonf, "--auditor", regulator, "--key", k, NULL),
+                            reasonf, "--auditor", regulator, "--key", st_key("er", k, sizeof k), NULL),
                      0);
     assert_false(st_has(&out, "unconscious")); /* the reason is sealed, never shown */
     st_txid(&out, glass);
-    assert_int_equal(st_cli(&out, "access", "--record", r1, "--purpose", "ETREAT", "--key", k, NULL), 0);
-    snprintf(path, sizeof path, "PERMIT PERMIT_EMERGENCY (break-glass inside its window) basis %s", glass);
-    assert_true(st_has(&out, path));
-    lp = strstr((char *)out.p, "logged in tx ");
-    assert_non_null(lp);
-    memcpy(log4, lp + 13, 64);
-    log4[64] = 0;
+    snprintf(path, sizeof path, "PERMIT PERMIT_EMERGENCY (break-glass inside its window) basis %s\n", glass);
+    st_access(&out, "er", r1, "ETREAT", 0, path, log4);
     assert_int_equal(
         st_cli(&out, "access-log", "--patient", patient, "--key", st_key("patient", k, sizeof k), NULL), 0);
     snprintf(path, sizeof path, "PERMIT PERMIT_EMERGENCY reader %.16s", er);
