@@ -25,6 +25,9 @@ void mc_fuzz_init(void);
 /** Aborts unless @p buf holds exactly the @p n bytes at @p p. */
 void mc_fuzz_same(const mc_buf *buf, const uint8_t *p, size_t n);
 
+/** 1 if the @p n bytes at @p p are all zero: a decoder's failure leaves its output so (STYLE.md). */
+int mc_fuzz_zero(const void *p, size_t n);
+
 /** Tries every identity body decoder and the identity record decoder on @p p, with round trips. */
 void mc_fuzz_bodies(const uint8_t *p, size_t n);
 

@@ -60,6 +60,265 @@ static void mc_corpus_variants(const char *target, const char *name, const mc_bu
     free(t);
 }
 
+/* ---- fuzz_bodies: the first byte selects the decoder, in the order of fuzz_bodies.c ---- */
+enum {
+    MC_FZ_ANCHOR,
+    MC_FZ_CONSENT_BODY,
+    MC_FZ_CONSENT_REVOKE,
+    MC_FZ_DELEGATE_BODY,
+    MC_FZ_EMERGENCY_BODY,
+    MC_FZ_ACCESS_LOG,
+    MC_FZ_ORG_PROPOSE,
+    MC_FZ_ORG_APPROVE,
+    MC_FZ_RECORD,
+    MC_FZ_CONSENT,
+    MC_FZ_DELEGATE,
+    MC_FZ_EMERGENCY,
+    MC_FZ_ACCESS,
+    MC_FZ_PROPOSAL,
+    MC_FZ_EVENT,
+};
+
+/* Writes fuzz_bodies/<name>: the selector byte then what @p enc wrote into @p b (reset first). */
+static void mc_corpus_sel(const char *name, uint8_t sel, mc_buf *b, int rc)
+{
+    if (rc) mc_corpus_die(name, rc);
+    MC_TRY(mc_buf_reserve(b, 1));
+    memmove(b->p + 1, b->p, b->n);
+    b->p[0] = sel;
+    b->n++;
+    mc_corpus_buf("fuzz_bodies", name, b);
+}
+
+static void mc_corpus_hash(mc_hash *h, const char *label)
+{
+    mc_sha256(h, label, strlen(label));
+}
+
+/* Two 32-byte values (ids, hashes) in increasing order. */
+static void mc_corpus_order(void *lo, void *hi, const void *a, const void *b)
+{
+    int less = memcmp(a, b, 32) < 0;
+    memcpy(lo, less ? a : b, 32);
+    memcpy(hi, less ? b : a, 32);
+}
+
+/* One valid value of each encoding (fixed keys and labels: the same bytes on every run). */
+static void mc_corpus_bodies(const mc_test_key *org, const mc_test_key *prov, const mc_test_key *pat)
+{
+    mc_buf b;
+    mc_buf_init(&b, 1 << 20);
+
+    mc_body_anchor *an = calloc(1, sizeof *an);
+    if (!an) mc_corpus_die("calloc", MC_ENOMEM);
+    mc_corpus_hash(&an->record, "record-2");
+    an->patient = pat->id;
+    an->custodian = org->id;
+    strcpy(an->category, "lab");
+    an->sensitivity = MC_SENS_RESTRICTED;
+    mc_corpus_hash(&an->cipher_hash, "ciphertext");
+    mc_corpus_hash(&an->commitment, "commitment");
+    an->size = 4096;
+    an->nkeys = 2;
+    mc_corpus_order(&an->keys[0].recipient, &an->keys[1].recipient, &pat->id, &prov->id);
+    memset(an->keys[0].sealed, 0x5a, MC_SEALED_KEY_BYTES);
+    memset(an->keys[1].sealed, 0xa5, MC_SEALED_KEY_BYTES);
+    an->ntokens = 2;
+    mc_hash t1, t2;
+    mc_corpus_hash(&t1, "token-1");
+    mc_corpus_hash(&t2, "token-2");
+    mc_corpus_order(&an->tokens[0], &an->tokens[1], &t1, &t2);
+    an->has_supersedes = 1;
+    mc_corpus_hash(&an->supersedes, "record-1");
+    mc_buf_reset(&b);
+    mc_corpus_sel("anchor", MC_FZ_ANCHOR, &b, mc_body_anchor_encode(&b, an));
+    mc_corpus_variants("fuzz_bodies", "anchor", &b, 1 + 96 + 4 + 3); /* sensitivity */
+    free(an);
+
+    mc_body_consent *g = calloc(1, sizeof *g);
+    mc_consent *cs = calloc(1, sizeof *cs);
+    if (!g || !cs) mc_corpus_die("calloc", MC_ENOMEM);
+    g->patient = pat->id;
+    g->grantee_kind = MC_GRANTEE_SELECTOR;
+    g->grantee = org->id;
+    MC_TRY(mc_attrs_parse(&g->selector, "dept=cardiology,role=physician"));
+    g->scope_kind = MC_SCOPE_CATEGORIES;
+    g->ncats = 2;
+    strcpy(g->cats[0], "imaging");
+    strcpy(g->cats[1], "lab");
+    g->purposes = MC_PURPOSE_TREAT | MC_PURPOSE_HOPERAT;
+    g->actions = MC_ACTION_READ | MC_ACTION_READ_META;
+    g->not_before = MC_TEST_GENESIS_TIME;
+    g->not_after = MC_TEST_GENESIS_TIME + 30ull * 86400 * 1000;
+    g->nkeys = 1;
+    mc_corpus_hash(&g->keys[0].record, "record-2");
+    g->keys[0].key.recipient = prov->id;
+    memset(g->keys[0].key.sealed, 0x3c, MC_SEALED_KEY_BYTES);
+    mc_buf_reset(&b);
+    mc_corpus_sel("consent_grant", MC_FZ_CONSENT_BODY, &b, mc_body_consent_encode(&b, g));
+    mc_corpus_variants("fuzz_bodies", "consent_grant", &b, 1 + 32); /* grantee kind */
+    memset(g, 0, sizeof *g);
+    g->patient = pat->id;
+    g->grantee_kind = MC_GRANTEE_IDENTITY;
+    g->grantee = prov->id;
+    g->scope_kind = MC_SCOPE_RECORDS;
+    g->nrecords = 1;
+    mc_corpus_hash(&g->records[0], "record-1");
+    g->purposes = MC_PURPOSE_ALL_;
+    g->actions = MC_ACTION_ALL_;
+    g->not_before = 0;
+    g->not_after = UINT64_MAX;
+    mc_buf_reset(&b);
+    mc_corpus_sel("consent_deny", MC_FZ_CONSENT_BODY, &b, mc_body_consent_encode(&b, g));
+
+    mc_corpus_hash(&cs->id, "deny-tx");
+    cs->deny = 1;
+    cs->status = MC_CONSENT_REVOKED;
+    cs->by = pat->id;
+    cs->height = 5;
+    cs->time_ms = MC_TEST_GENESIS_TIME + 5000;
+    cs->revoked_height = 9;
+    cs->revoked_time_ms = MC_TEST_GENESIS_TIME + 9000;
+    cs->revoked_by = pat->id;
+    cs->body = *g;
+    mc_buf_reset(&b);
+    mc_corpus_sel("consent_state", MC_FZ_CONSENT, &b, mc_consent_encode(&b, cs));
+    free(cs);
+    free(g);
+
+    mc_body_consent_revoke rv;
+    mc_corpus_hash(&rv.target, "grant-tx");
+    mc_buf_reset(&b);
+    mc_corpus_sel("consent_revoke", MC_FZ_CONSENT_REVOKE, &b, mc_body_consent_revoke_encode(&b, &rv));
+
+    mc_body_delegate dg = {pat->id, prov->id, 1};
+    mc_buf_reset(&b);
+    mc_corpus_sel("delegate", MC_FZ_DELEGATE_BODY, &b, mc_body_delegate_encode(&b, &dg));
+    mc_delegate dl = {1, 7, MC_TEST_GENESIS_TIME + 7000};
+    mc_buf_reset(&b);
+    mc_corpus_sel("delegate_state", MC_FZ_DELEGATE, &b, mc_delegate_encode(&b, &dl));
+
+    static uint8_t sealed[2][MC_SEAL_OVERHEAD + 16];
+    memset(sealed[0], 0x11, sizeof sealed[0]);
+    memset(sealed[1], 0x22, sizeof sealed[1]);
+    mc_body_emergency em;
+    memset(&em, 0, sizeof em);
+    em.patient = pat->id;
+    em.duration_ms = 4ull * 3600 * 1000;
+    em.nreasons = 2;
+    mc_corpus_order(&em.reason_to[0], &em.reason_to[1], &pat->id, &org->id);
+    em.reason[0] = (mc_slice){sealed[0], sizeof sealed[0]};
+    em.reason[1] = (mc_slice){sealed[1], sizeof sealed[1]};
+    mc_buf_reset(&b);
+    mc_corpus_sel("emergency", MC_FZ_EMERGENCY_BODY, &b, mc_body_emergency_encode(&b, &em));
+    mc_corpus_variants("fuzz_bodies", "emergency", &b, 1 + 32 + 8 + 3); /* reason count */
+    mc_emergency es;
+    memset(&es, 0, sizeof es);
+    mc_corpus_hash(&es.id, "emergency-tx");
+    es.patient = pat->id;
+    es.provider = prov->id;
+    es.provider_org = org->id;
+    es.start_ms = MC_TEST_GENESIS_TIME;
+    es.end_ms = MC_TEST_GENESIS_TIME + em.duration_ms;
+    es.height = 3;
+    mc_buf_reset(&b);
+    mc_corpus_sel("emergency_state", MC_FZ_EMERGENCY, &b, mc_emergency_encode(&b, &es));
+
+    mc_body_access_log lg;
+    memset(&lg, 0, sizeof lg);
+    lg.reader = prov->id;
+    lg.req_time_ms = MC_TEST_GENESIS_TIME + 1234;
+    memset(lg.req_nonce, 0x4e, sizeof lg.req_nonce);
+    memset(lg.req_sig.b, 0x53, sizeof lg.req_sig.b);
+    mc_corpus_hash(&lg.record, "record-2");
+    lg.purpose = MC_PURPOSE_TREAT;
+    lg.action = MC_ACTION_READ;
+    lg.permit = 1;
+    lg.reason = MC_RSN_PERMIT_GRANT;
+    lg.has_basis = 1;
+    mc_corpus_hash(&lg.basis, "grant-tx");
+    mc_buf_reset(&b);
+    mc_corpus_sel("access_log", MC_FZ_ACCESS_LOG, &b, mc_body_access_log_encode(&b, &lg));
+    mc_corpus_variants("fuzz_bodies", "access_log", &b, 1 + 157); /* permit */
+    mc_access ac;
+    memset(&ac, 0, sizeof ac);
+    mc_corpus_hash(&ac.log_tx, "log-tx");
+    ac.patient = pat->id;
+    ac.reader = prov->id;
+    mc_hash node;
+    mc_corpus_hash(&node, "node");
+    memcpy(ac.custodian_node.b, node.b, 32);
+    ac.record = lg.record;
+    ac.req_time_ms = lg.req_time_ms;
+    ac.purpose = MC_PURPOSE_HRESCH;
+    ac.action = MC_ACTION_READ;
+    ac.permit = 0;
+    ac.reason = MC_RSN_DENY_RESEARCH_IDENTIFIED;
+    ac.height = 11;
+    ac.index = 2;
+    mc_buf_reset(&b);
+    mc_corpus_sel("access_state", MC_FZ_ACCESS, &b, mc_access_encode(&b, &ac));
+
+    mc_proposal *pr = calloc(1, sizeof *pr);
+    if (!pr) mc_corpus_die("calloc", MC_ENOMEM);
+    strcpy(pr->org.name, "Lakeside Clinic");
+    strcpy(pr->org.type, "clinic");
+    pr->org.sign_pk = prov->pk;
+    pr->org.box_pk = prov->box_pk;
+    mc_buf_reset(&b);
+    mc_corpus_sel("org_propose", MC_FZ_ORG_PROPOSE, &b, mc_body_org_propose_encode(&b, &pr->org));
+    mc_corpus_hash(&pr->id, "propose-tx");
+    pr->admitted = 1;
+    pr->threshold = 2;
+    pr->napprovals = 2;
+    pr->approvals[0] = org->id;
+    pr->approvals[1] = pat->id;
+    pr->height = 12;
+    mc_buf_reset(&b);
+    mc_corpus_sel("proposal_state", MC_FZ_PROPOSAL, &b, mc_proposal_encode(&b, pr));
+    mc_body_org_approve ap = {pr->id};
+    mc_buf_reset(&b);
+    mc_corpus_sel("org_approve", MC_FZ_ORG_APPROVE, &b, mc_body_org_approve_encode(&b, &ap));
+    free(pr);
+
+    mc_record *rc = calloc(1, sizeof *rc);
+    if (!rc) mc_corpus_die("calloc", MC_ENOMEM);
+    mc_corpus_hash(&rc->id, "record-2");
+    mc_corpus_hash(&rc->anchor_tx, "anchor-tx");
+    rc->patient = pat->id;
+    rc->custodian = org->id;
+    rc->author = prov->id;
+    rc->author_org = org->id;
+    strcpy(rc->category, "lab");
+    rc->sensitivity = MC_SENS_NORMAL;
+    mc_corpus_hash(&rc->cipher_hash, "ciphertext");
+    mc_corpus_hash(&rc->commitment, "commitment");
+    rc->size = 4096;
+    mc_corpus_hash(&rc->root, "record-1");
+    rc->has_supersedes = 1;
+    rc->supersedes = rc->root;
+    rc->height = 4;
+    rc->time_ms = MC_TEST_GENESIS_TIME + 4000;
+    mc_buf_reset(&b);
+    mc_corpus_sel("record_state", MC_FZ_RECORD, &b, mc_record_encode(&b, rc));
+    free(rc);
+
+    mc_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.height = 11;
+    ev.index = 2;
+    ev.kind = MC_EV_READ;
+    ev.flags = MC_EVF_DENIED;
+    ev.patient = pat->id;
+    ev.actor = prov->id;
+    mc_corpus_hash(&ev.subject, "log-tx");
+    ev.time_ms = MC_TEST_GENESIS_TIME + 11000;
+    mc_buf_reset(&b);
+    mc_corpus_sel("event", MC_FZ_EVENT, &b, mc_event_encode(&b, &ev));
+    mc_corpus_variants("fuzz_bodies", "event", &b, 1 + 1 + 8 + 4 + 2); /* kind */
+    mc_buf_free(&b);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -198,6 +457,8 @@ int main(int argc, char **argv)
     }
     mc_corpus_buf("fuzz_block", "genesis", &net.genesis);
     mc_corpus_variants("fuzz_block", "genesis", &net.genesis, 0);
+
+    mc_corpus_bodies(org, &prov, &pat);
 
     mc_test_txs_free(&txs);
     mc_buf_free(&body);
