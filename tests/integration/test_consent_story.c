@@ -121,6 +121,34 @@ static int st_has(const mc_buf *out, const char *s)
     return out->n && strstr((const char *)out->p, s) != NULL;
 }
 
+/* st_has with a formatted needle. */
+static int st_hasf(const mc_buf *out, const char *fmt, ...) MC_PRINTF(2, 3);
+static int st_hasf(const mc_buf *out, const char *fmt, ...)
+{
+    char s[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s, sizeof s, fmt, ap);
+    va_end(ap);
+    return st_has(out, s);
+}
+
+/* `medchain identity register` of NAME.key.pub by org key @p org, with @p attrs (or none); a
+ * patient co-signs with their own key. */
+static void st_enrol(mc_buf *out, const char *org, const char *name, const char *attrs)
+{
+    char k[500], self[500], pub[500];
+    snprintf(pub, sizeof pub, "%s/%s.key.pub", st_keys, name);
+    st_key(org, k, sizeof k);
+    st_key(name, self, sizeof self);
+    int rc = attrs ? st_cli(out, "identity", "register", "--key", k, "--pub", pub, "--attrs", attrs, NULL)
+             : !strcmp(name, "patient")
+                 ? st_cli(out, "identity", "register", "--key", k, "--pub", pub, "--cosign", self, NULL)
+                 : st_cli(out, "identity", "register", "--key", k, "--pub", pub, NULL);
+    assert_int_equal(rc, 0);
+    assert_true(st_has(out, "register: committed, OK"));
+}
+
 /* The node's block time (GET /v1/status time_ms). */
 static uint64_t st_block_time(void)
 {
@@ -279,26 +307,11 @@ static void test_consent_story(void **state)
     st_keygen(&out, "cardio", "provider", cardio);
     st_keygen(&out, "er", "provider", er);
     st_keygen(&out, "auditor", "auditor", auditor);
-    snprintf(path, sizeof path, "%s/patient.key.pub", st_keys);
-    assert_int_equal(st_cli(&out, "identity", "register", "--key", st_key("org_a", k, sizeof k), "--pub",
-                            path, "--cosign", st_key("patient", k2, sizeof k2), NULL),
-                     0);
-    snprintf(path, sizeof path, "%s/physician.key.pub", st_keys);
-    assert_int_equal(st_cli(&out, "identity", "register", "--key", st_key("org_a", k, sizeof k), "--pub",
-                            path, "--attrs", "role=physician,dept=internal", NULL),
-                     0);
-    snprintf(path, sizeof path, "%s/cardio.key.pub", st_keys);
-    assert_int_equal(st_cli(&out, "identity", "register", "--key", st_key("org_b", k, sizeof k), "--pub",
-                            path, "--attrs", "role=physician,dept=cardiology", NULL),
-                     0);
-    snprintf(path, sizeof path, "%s/er.key.pub", st_keys);
-    assert_int_equal(st_cli(&out, "identity", "register", "--key", st_key("org_b", k, sizeof k), "--pub",
-                            path, "--attrs", "role=physician,dept=emergency,emergency=true", NULL),
-                     0);
-    snprintf(path, sizeof path, "%s/auditor.key.pub", st_keys);
-    assert_int_equal(
-        st_cli(&out, "identity", "register", "--key", st_key("regulator", k, sizeof k), "--pub", path, NULL),
-        0);
+    st_enrol(&out, "org_a", "patient", NULL);
+    st_enrol(&out, "org_a", "physician", "role=physician,dept=internal");
+    st_enrol(&out, "org_b", "cardio", "role=physician,dept=cardiology");
+    st_enrol(&out, "org_b", "er", "role=physician,dept=emergency,emergency=true");
+    st_enrol(&out, "regulator", "auditor", NULL);
 
     /* the patient follows their events from here on, in another process */
     char evf1[500], evf2[500];
@@ -346,10 +359,8 @@ static void test_consent_story(void **state)
 
     /* the patient's summary spans both hospitals */
     assert_int_equal(st_cli(&out, "patient", patient, "--key", st_key("patient", k, sizeof k), NULL), 0);
-    snprintf(path, sizeof path, "%s cardiology N custodian %.16s", r1, org_a);
-    assert_true(st_has(&out, path));
-    snprintf(path, sizeof path, "%s imaging R custodian %.16s", r2, org_b);
-    assert_true(st_has(&out, path));
+    assert_true(st_hasf(&out, "%s cardiology N custodian %.16s", r1, org_a));
+    assert_true(st_hasf(&out, "%s imaging R custodian %.16s", r2, org_b));
     assert_int_equal(st_cli(&out, "record", "list", "--patient", patient, "--key", k, "--json", NULL), 0);
     assert_true(st_has(&out, r1) && st_has(&out, r2));
     assert_int_equal(st_cli(&out, "record", "show", r1, "--key", k, NULL), 0);
@@ -401,10 +412,8 @@ static void test_consent_story(void **state)
     /* the patient's access history shows both reads */
     assert_int_equal(
         st_cli(&out, "access-log", "--patient", patient, "--key", st_key("patient", k, sizeof k), NULL), 0);
-    snprintf(path, sizeof path, "PERMIT PERMIT_GRANT reader %.16s", cardio);
-    assert_true(st_has(&out, path));
-    snprintf(path, sizeof path, "DENY DENY_EXPIRED reader %.16s", cardio);
-    assert_true(st_has(&out, path));
+    assert_true(st_hasf(&out, "PERMIT PERMIT_GRANT reader %.16s", cardio));
+    assert_true(st_hasf(&out, "DENY DENY_EXPIRED reader %.16s", cardio));
     assert_true(st_has(&out, log1) && st_has(&out, log2));
     assert_true(strstr((char *)out.p, log1) < strstr((char *)out.p, log2)); /* oldest first */
     assert_int_equal(st_cli(&out, "patient", patient, "access", "--key", k, NULL), 0);
@@ -431,10 +440,8 @@ static void test_consent_story(void **state)
         3);
     assert_true(st_has(&out, "DENY DENY_REVOKED"));
     assert_int_equal(st_cli(&out, "patient", patient, "consents", "--key", k, NULL), 0);
-    snprintf(path, sizeof path, "%s grant active identity %.16s", g1, cardio);
-    assert_true(st_has(&out, path));
-    snprintf(path, sizeof path, "%s grant revoked identity %.16s", g2, cardio);
-    assert_true(st_has(&out, path));
+    assert_true(st_hasf(&out, "%s grant active identity %.16s", g1, cardio));
+    assert_true(st_hasf(&out, "%s grant revoked identity %.16s", g2, cardio));
     /* B's record is custodied by B: A's node neither serves nor logs it */
     assert_int_equal(st_cli(&out, "access", "--record", r2, "--purpose", "TREAT", "--key",
                             st_key("patient", k, sizeof k), NULL),
@@ -454,22 +461,17 @@ static void test_consent_story(void **state)
     st_access(&out, "er", r1, "ETREAT", 0, path, log4);
     assert_int_equal(
         st_cli(&out, "access-log", "--patient", patient, "--key", st_key("patient", k, sizeof k), NULL), 0);
-    snprintf(path, sizeof path, "PERMIT PERMIT_EMERGENCY reader %.16s", er);
-    assert_true(st_has(&out, path));
-    snprintf(path, sizeof path, " emergency log %s", log4);
-    assert_true(st_has(&out, path));
-    snprintf(path, sizeof path, "DENY DENY_REVOKED reader %.16s", cardio);
-    assert_true(st_has(&out, path));
+    assert_true(st_hasf(&out, "PERMIT PERMIT_EMERGENCY reader %.16s", er));
+    assert_true(st_hasf(&out, " emergency log %s", log4));
+    assert_true(st_hasf(&out, "DENY DENY_REVOKED reader %.16s", cardio));
 
     /* the auditor: every read on the chain, and the break-glass as an event */
     assert_int_equal(st_cli(&out, "access-log", "--all", "--key", st_key("auditor", k, sizeof k), NULL), 0);
     assert_true(st_has(&out, log1) && st_has(&out, log2) && st_has(&out, log3) && st_has(&out, log4));
     assert_int_equal(st_cli(&out, "access-log", "--all", "--key", st_key("patient", k2, sizeof k2), NULL), 1);
     assert_int_equal(st_cli(&out, "events", "--timeout", "3", "--key", k, NULL), 0);
-    snprintf(path, sizeof path, " access.emergency %s %s %s", patient, glass, er);
-    assert_true(st_has(&out, path));
-    snprintf(path, sizeof path, " record.read %s %s %s", patient, log4, er);
-    assert_true(st_has(&out, path));
+    assert_true(st_hasf(&out, " access.emergency %s %s %s", patient, glass, er));
+    assert_true(st_hasf(&out, " record.read %s %s %s", patient, log4, er));
     assert_false(st_has(&out, "consent.grant")); /* not the auditor's business as an event */
 
     /* [9] the patient was told too; the resumed follower reaches the last read and stops */
@@ -477,12 +479,10 @@ static void test_consent_story(void **state)
     st_wait_for(evf2, logs, &ev);
     st_stop(follower, SIGTERM);
     st_slurp(evf2, &ev);
-    snprintf(path, sizeof path, " access.emergency %s %s %s", patient, glass, er);
-    assert_true(st_has(&ev, path));
+    assert_true(st_hasf(&ev, " access.emergency %s %s %s", patient, glass, er));
     unsigned n2 = st_event_ids((char *)ev.p, &ids2);
     assert_true(n2 >= 6); /* denied read, grant, revoke, revoked read, refusal, break-glass, its read */
-    snprintf(path, sizeof path, " %s ", log2);
-    assert_true(st_has(&ev, path) && st_has(&ev, " denied"));
+    assert_true(st_hasf(&ev, " %s ", log2) && st_has(&ev, " denied"));
 
     /* one uninterrupted run prints exactly what the two runs printed, in the same order */
     assert_int_equal(st_cli(&out, "events", "--timeout", "3", "--key", st_key("patient", k, sizeof k), NULL),
