@@ -46,8 +46,8 @@ int mc_cmd_access(int argc, char **argv)
                          {.name = "--action", .val = &action},
                          {0}};
     mc_hash rid;
-    uint32_t p;
-    uint8_t a;
+    uint32_t p = 0;
+    uint8_t a = 0;
     char target[160];
     int rc = mc_cli_args(argc, argv, 1, &o, opts, NULL, 0);
     if (rc || (rc = mc_access_what(record, purpose, action, &rid, &p, &a))) return rc;
@@ -90,8 +90,8 @@ int mc_cmd_decide(int argc, char **argv)
                          {.name = "--requester", .val = &requester},
                          {0}};
     mc_hash rid;
-    uint8_t a, who[32];
-    uint32_t p;
+    uint8_t a = 0, who[32];
+    uint32_t p = 0;
     int rc = mc_cli_args(argc, argv, 1, &o, opts, NULL, 0);
     if (rc || (rc = mc_access_what(record, purpose, action, &rid, &p, &a))) return rc;
     if (requester && (rc = mc_cli_id_arg("--requester", requester, who))) return rc;

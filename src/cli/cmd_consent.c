@@ -40,7 +40,8 @@ static int mc_consent_cats(mc_body_consent *b, const char *list)
     qsort(b->cats, b->ncats, sizeof b->cats[0], mc_cat_cmp);
     uint32_t k = 0;
     for (uint32_t i = 0; i < b->ncats; i++)
-        if (!k || strcmp(b->cats[k - 1], b->cats[i])) memmove(b->cats[k++], b->cats[i], sizeof b->cats[0]);
+        if (!k || strcmp(b->cats[k - 1], b->cats[i]) != 0)
+            memmove(b->cats[k++], b->cats[i], sizeof b->cats[0]);
     b->ncats = k;
     return 0;
 }
@@ -62,7 +63,7 @@ static int mc_consent_records(mc_body_consent *b, const char *list)
     qsort(b->records, b->nrecords, sizeof b->records[0], mc_rec_cmp);
     uint32_t k = 0;
     for (uint32_t i = 0; i < b->nrecords; i++)
-        if (!k || memcmp(b->records[k - 1].b, b->records[i].b, 32)) b->records[k++] = b->records[i];
+        if (!k || memcmp(b->records[k - 1].b, b->records[i].b, 32) != 0) b->records[k++] = b->records[i];
     b->nrecords = k;
     return 0;
 }
@@ -78,7 +79,7 @@ static int mc_consent_window(mc_body_consent *b, const mc_consent_args *a)
     if (a->until && mc_cli_parse_time(a->until, &b->not_after))
         return mc_cli_usage("--until takes Unix milliseconds or a UTC time like 2026-11-24T10:00:00Z");
     if (a->days) {
-        if (mc_parse_u64(a->days, &days) || days == 0 || days > 100 * 365)
+        if (mc_parse_u64(a->days, &days) || days == 0 || days > 36500)
             return mc_cli_usage("--days takes a number of days from 1 to 36500");
         b->not_after = b->not_before + days * MC_DAY_MS;
     }
@@ -193,6 +194,7 @@ int mc_cmd_revoke(int argc, char **argv)
     if (rc) return rc;
     if (!id) return mc_cli_usage("usage: medchain revoke CONSENT_ID --key KEY");
     mc_body_consent_revoke b;
+    memset(&b, 0, sizeof b);
     if ((rc = mc_cli_id_arg("the consent", id, b.target.b))) return rc;
     mc_buf body;
     mc_buf_init(&body, 256);

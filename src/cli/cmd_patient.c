@@ -28,12 +28,10 @@ static const char *mc_time(json_t *j, const char *key, char buf[32])
 /* An array of strings joined with commas into @p out. */
 static const char *mc_join(json_t *a, char *out, size_t cap)
 {
-    size_t i, n = 0;
-    json_t *v;
+    size_t n = 0;
     out[0] = 0;
-    json_array_foreach(a, i, v)
-    {
-        const char *s = json_string_value(v);
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        const char *s = json_string_value(json_array_get(a, i));
         int w = snprintf(out + n, cap - n, "%s%s", n ? "," : "", s ? s : "?");
         if (w < 0 || (size_t)w >= cap - n) break;
         n += (size_t)w;
@@ -98,9 +96,8 @@ static int mc_show_list(mc_cli_conn *c, const char *path, const char *member, vo
     if (json) {
         mc_cli_print_json(j);
     } else {
-        size_t i;
-        json_t *v;
-        json_array_foreach(json_object_get(j, member), i, v) print(v);
+        json_t *items = json_object_get(j, member);
+        for (size_t i = 0; i < json_array_size(items); i++) print(json_array_get(items, i));
     }
     json_decref(j);
     return 0;
@@ -136,9 +133,7 @@ static int mc_show_access(mc_cli_conn *c, const char *base, const char *limit, i
         } else if (json) {
             json_array_extend(json_object_get(all, "access"), items);
         } else {
-            size_t i;
-            json_t *v;
-            json_array_foreach(items, i, v) mc_print_access(v);
+            for (size_t i = 0; i < json_array_size(items); i++) mc_print_access(json_array_get(items, i));
         }
         int more = !limit && next && json_array_size(items) > 0 && strcmp(next, after) != 0;
         if (more) snprintf(after, sizeof after, "%s", next);
