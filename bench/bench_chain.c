@@ -8,6 +8,9 @@
  *   tx_commit_p99_ms  99th percentile of submit -> committed, per transaction
  *   tx_commit_json    the same with the JSON body ({"txs": [hex, ...]}) instead of the binary one
  *   tx_commit_single  the same with one transaction per request
+ *   tx_commit_mix     the same with a consent workload instead of registrations: record.anchor,
+ *                     consent.grant, access.log (each with the reader's signed request) and
+ *                     consent.revoke, 3:3:3:1 (bench/mix.h)
  *   verify            transactions per second re-verified from genesis (medchain verify's engine)
  *   ed25519_verify    the machine's ceiling: Ed25519 verifications per second on every core
  *                     (libsodium through mc_verify_many), the floor under all of the above
@@ -23,6 +26,7 @@
 
 #include "medchain/exec.h"
 #include "medchain/store.h"
+#include "mix.h"
 #include "testnet.h"
 
 typedef struct {
@@ -74,9 +78,38 @@ static double bench_pct(double *v, size_t n, double p)
     return n ? v[i] : 0;
 }
 
+/* What the clients send: the next transaction of client i, and the end of each request. */
+typedef struct {
+    int (*next)(void *ctx, unsigned client, mc_buf *tx);
+    void (*request_done)(void *ctx, unsigned client);
+    void *ctx;
+} bench_builder;
+
+typedef struct {
+    tn_chain *c;
+    uint64_t *nonces;
+} bench_reg;
+
+/* Client i is a founding org registering providers. */
+static int bench_reg_next(void *ctx, unsigned i, mc_buf *tx)
+{
+    bench_reg *r = ctx;
+    return tn_build_register(r->c, &r->c->clients[i], ++r->nonces[i], tx, NULL);
+}
+
+static int bench_mix_next(void *ctx, unsigned i, mc_buf *tx)
+{
+    return bm_next(&((bm_client *)ctx)[i], tx);
+}
+
+static void bench_mix_done(void *ctx, unsigned i)
+{
+    bm_request_done(&((bm_client *)ctx)[i]);
+}
+
 /* One measured run: returns tx/s; appends latencies (per request, weighted by txs) to lat. */
-static double bench_run(tn_chain *c, unsigned nclients, size_t per, size_t reqs, int binary, uint64_t *nonces,
-                        double *lat, size_t *nlat, size_t *failed)
+static double bench_run(tn_chain *c, unsigned nclients, size_t per, size_t reqs, int binary,
+                        const bench_builder *bld, double *lat, size_t *nlat, size_t *failed)
 {
     bench_client cl[TN_MAX_CLIENTS];
     pthread_t th[TN_MAX_CLIENTS];
@@ -92,8 +125,9 @@ static double bench_run(tn_chain *c, unsigned nclients, size_t per, size_t reqs,
             mc_buf_init(&cl[i].bodies[r], 64u << 20);
             for (size_t k = 0; k < per; k++) {
                 mc_buf_reset(&tx[k]);
-                if (tn_build_register(c, &c->clients[i], ++nonces[i], &tx[k], NULL)) abort();
+                if (bld->next(bld->ctx, i, &tx[k])) abort();
             }
+            if (bld->request_done) bld->request_done(bld->ctx, i);
             if ((binary ? tn_txs_binary : tn_txs_json)(&cl[i].bodies[r], tx, per)) abort();
         }
     }
@@ -131,17 +165,17 @@ static int bench_wanted(const char *name)
 
 /* tx_commit with @p per transactions per request. */
 static void bench_commit(tn_chain *c, const char *name, unsigned nclients, size_t per, size_t reqs,
-                         int binary, int runs, uint64_t *nonces, int report_p99)
+                         int binary, int runs, const bench_builder *bld, int report_p99)
 {
     double rates[16];
     double *lat = calloc((size_t)runs * nclients * reqs, sizeof *lat);
     size_t nlat = 0, failed = 0;
     /* warm-up run, not counted */
-    bench_run(c, nclients, per, reqs / 4 + 1, binary, nonces, lat, &nlat, &failed);
+    bench_run(c, nclients, per, reqs / 4 + 1, binary, bld, lat, &nlat, &failed);
     nlat = 0;
     failed = 0;
     for (int r = 0; r < runs; r++)
-        rates[r] = bench_run(c, nclients, per, reqs, binary, nonces, lat, &nlat, &failed);
+        rates[r] = bench_run(c, nclients, per, reqs, binary, bld, lat, &nlat, &failed);
     double med = bench_pct(rates, (size_t)runs, 0.5);
     double p50 = bench_pct(lat, nlat, 0.50), p99 = bench_pct(lat, nlat, 0.99);
     printf("{\"name\":\"%s\",\"value\":%.0f,\"unit\":\"tx/s\",\"runs\":%d,\"min\":%.0f,\"max\":%.0f,"
@@ -255,12 +289,24 @@ int main(int argc, char **argv)
         return 1;
     }
     uint64_t nonces[TN_MAX_CLIENTS] = {0};
+    bench_reg reg = {&c, nonces};
+    bench_builder regs = {bench_reg_next, NULL, &reg};
     if (bench_wanted("tx_commit") || bench_wanted("tx_commit_p99_ms") || bench_wanted("verify"))
-        bench_commit(&c, "tx_commit", clients, per, reqs, 1, runs, nonces, 1);
+        bench_commit(&c, "tx_commit", clients, per, reqs, 1, runs, &regs, 1);
     if (bench_wanted("tx_commit_json"))
-        bench_commit(&c, "tx_commit_json", clients, per, reqs, 0, runs, nonces, 0);
-    if (bench_wanted("tx_commit_single"))
-        bench_commit(&c, "tx_commit_single", 32, 1, 300, 1, runs, nonces, 0);
+        bench_commit(&c, "tx_commit_json", clients, per, reqs, 0, runs, &regs, 0);
+    if (bench_wanted("tx_commit_single")) bench_commit(&c, "tx_commit_single", 32, 1, 300, 1, runs, &regs, 0);
+    if (bench_wanted("tx_commit_mix")) {
+        bm_client *mix = calloc(clients, sizeof *mix);
+        for (unsigned i = 0; mix && i < clients; i++)
+            if (bm_setup(&mix[i], &c, &c.clients[i], &nonces[i])) {
+                fprintf(stderr, "bench_chain: cannot set up the consent workload\n");
+                abort();
+            }
+        bench_builder mixes = {bench_mix_next, bench_mix_done, mix};
+        if (mix) bench_commit(&c, "tx_commit_mix", clients, per, reqs, 1, runs, &mixes, 1);
+        free(mix);
+    }
     tn_kill(&c, SIGTERM);
     if (bench_wanted("verify")) bench_verify(&c, runs);
     tn_destroy(&c);
