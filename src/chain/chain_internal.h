@@ -63,6 +63,22 @@ static inline int mc_chain_dec_end(const mc_dec *d, void *v, size_t n, int check
     return rc;
 }
 
+/* A body that is one transaction id (consent.revoke, org.approve): exactly its 32 bytes. */
+static inline int mc_chain_txref_encode(mc_buf *out, const mc_hash *h)
+{
+    return mc_buf_append(out, h->b, sizeof h->b);
+}
+
+static inline int mc_chain_txref_decode(mc_hash *h, const uint8_t *p, size_t n)
+{
+    if (!p || n != sizeof h->b) {
+        memset(h, 0, sizeof *h);
+        return MC_EINVAL;
+    }
+    memcpy(h->b, p, sizeof h->b);
+    return MC_OK;
+}
+
 /* 1 if @p v is 0 or 1: every flag on the wire is a boolean byte. */
 static inline int mc_chain_flag_ok(int v)
 {

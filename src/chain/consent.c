@@ -106,18 +106,12 @@ int mc_body_consent_decode(mc_body_consent *b, const uint8_t *p, size_t n)
 
 int mc_body_consent_revoke_encode(mc_buf *out, const mc_body_consent_revoke *b)
 {
-    mc_enc e;
-    mc_enc_init(&e, out);
-    mc_enc_fixed(&e, b->target.b, 32);
-    return mc_enc_done(&e);
+    return mc_chain_txref_encode(out, &b->target);
 }
 
 int mc_body_consent_revoke_decode(mc_body_consent_revoke *b, const uint8_t *p, size_t n)
 {
-    mc_dec d;
-    mc_dec_init(&d, p, n);
-    mc_dec_fixed(&d, b->target.b, 32);
-    return mc_chain_dec_end(&d, b, sizeof *b, MC_OK);
+    return mc_chain_txref_decode(&b->target, p, n);
 }
 
 int mc_body_delegate_encode(mc_buf *out, const mc_body_delegate *b)

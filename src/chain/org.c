@@ -46,18 +46,12 @@ int mc_body_org_propose_decode(mc_body_org_propose *b, const uint8_t *p, size_t 
 
 int mc_body_org_approve_encode(mc_buf *out, const mc_body_org_approve *b)
 {
-    mc_enc e;
-    mc_enc_init(&e, out);
-    mc_enc_fixed(&e, b->proposal.b, 32);
-    return mc_enc_done(&e);
+    return mc_chain_txref_encode(out, &b->proposal);
 }
 
 int mc_body_org_approve_decode(mc_body_org_approve *b, const uint8_t *p, size_t n)
 {
-    mc_dec d;
-    mc_dec_init(&d, p, n);
-    mc_dec_fixed(&d, b->proposal.b, 32);
-    return mc_chain_dec_end(&d, b, sizeof *b, MC_OK);
+    return mc_chain_txref_decode(&b->proposal, p, n);
 }
 
 static int mc_proposal_check(const mc_proposal *pr)

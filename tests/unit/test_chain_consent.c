@@ -132,29 +132,23 @@ static void mc_copy(mc_buf *dst, const mc_buf *src)
     assert_ok(mc_buf_append(dst, src->p, src->n));
 }
 
-static void mc_put8(mc_buf *b, size_t off, uint8_t v)
+/* Sets the @p width-byte big-endian integer at @p off to @p v. */
+static void mc_put(mc_buf *b, size_t off, unsigned width, uint64_t v)
 {
-    assert_true(off < b->n);
-    b->p[off] = v;
+    assert_true(off + width <= b->n);
+    for (unsigned i = 0; i < width; i++) b->p[off + i] = (uint8_t)(v >> (8 * (width - 1 - i)));
 }
 
-static void mc_put16(mc_buf *b, size_t off, uint16_t v)
+/* The decoder refuses @p good with the @p width-byte integer at @p off set to @p v. */
+static void mc_refuse_at(const mc_codec *c, const mc_buf *good, size_t off, unsigned width, uint64_t v,
+                         int want)
 {
-    assert_true(off + 2 <= b->n);
-    b->p[off] = (uint8_t)(v >> 8);
-    b->p[off + 1] = (uint8_t)v;
-}
-
-static void mc_put32(mc_buf *b, size_t off, uint32_t v)
-{
-    assert_true(off + 4 <= b->n);
-    mc_put_u32be(b->p + off, v);
-}
-
-static void mc_put64(mc_buf *b, size_t off, uint64_t v)
-{
-    assert_true(off + 8 <= b->n);
-    mc_put_u64be(b->p + off, v);
+    mc_buf b;
+    mc_buf_init(&b, 1 << 20);
+    mc_copy(&b, good);
+    mc_put(&b, off, width, v);
+    mc_refuse(c, b.p, b.n, want);
+    mc_buf_free(&b);
 }
 
 /* Replaces @p del bytes at @p off with @p nins bytes of @p ins. */
@@ -520,15 +514,11 @@ static void test_anchor(void **state)
     x = a;
     x.nkeys = MC_MAX_WRAPPED + 1;
     mc_refuse_enc(&mc_c_anchor, &x, MC_ETOOBIG);
-    mc_copy(&b, &g);
-    mc_put32(&b, l.nkeys, MC_MAX_WRAPPED + 1);
-    mc_refuse(&mc_c_anchor, b.p, b.n, MC_ETOOBIG);
+    mc_refuse_at(&mc_c_anchor, &g, l.nkeys, 4, MC_MAX_WRAPPED + 1, MC_ETOOBIG);
     x = a;
     x.ntokens = MC_MAX_TOKENS + 1;
     mc_refuse_enc(&mc_c_anchor, &x, MC_ETOOBIG);
-    mc_copy(&b, &g);
-    mc_put32(&b, l.ntokens, MC_MAX_TOKENS + 1);
-    mc_refuse(&mc_c_anchor, b.p, b.n, MC_ETOOBIG);
+    mc_refuse_at(&mc_c_anchor, &g, l.ntokens, 4, MC_MAX_TOKENS + 1, MC_ETOOBIG);
 
     /* the category: valid, non-empty, within its cap */
     static const char *const badcat[] = {"", "Lab", "lab result", "lab,x"};
@@ -546,9 +536,7 @@ static void test_anchor(void **state)
     mc_copy(&b, &g);
     mc_splice_str(&b, l.category, a.category, "abcdefghijklmnopqrstuvwxyz0123456");
     mc_refuse(&mc_c_anchor, b.p, b.n, MC_ETOOBIG);
-    mc_copy(&b, &g);
-    mc_put8(&b, l.category + 4, 0x01); /* a control byte */
-    mc_refuse(&mc_c_anchor, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(&mc_c_anchor, &g, l.category + 4, 1, 0x01, MC_EINVAL); /* a control byte */
 
     /* sensitivity 0..2 */
     for (uint8_t s = 0; s <= MC_SENS_VERY_RESTRICTED; s++) {
@@ -559,9 +547,7 @@ static void test_anchor(void **state)
     x = a;
     x.sensitivity = 3;
     mc_refuse_enc(&mc_c_anchor, &x, MC_EINVAL);
-    mc_copy(&b, &g);
-    mc_put8(&b, l.sensitivity, 3);
-    mc_refuse(&mc_c_anchor, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(&mc_c_anchor, &g, l.sensitivity, 1, 3, MC_EINVAL);
 
     /* keys strictly increasing by recipient: swapped, duplicated */
     const size_t ks = 32 + MC_SEALED_KEY_BYTES;
@@ -594,12 +580,8 @@ static void test_anchor(void **state)
     x = a;
     x.has_supersedes = 2;
     mc_refuse_enc(&mc_c_anchor, &x, MC_EINVAL);
-    mc_copy(&b, &g);
-    mc_put8(&b, l.has_supersedes, 2);
-    mc_refuse(&mc_c_anchor, b.p, b.n, MC_EINVAL);
-    mc_copy(&b, &g);
-    mc_put8(&b, l.has_supersedes, 0); /* says none, but 32 bytes follow */
-    mc_refuse(&mc_c_anchor, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(&mc_c_anchor, &g, l.has_supersedes, 1, 2, MC_EINVAL);
+    mc_refuse_at(&mc_c_anchor, &g, l.has_supersedes, 1, 0, MC_EINVAL); /* says none, but 32 bytes follow */
 
     mc_buf_free(&b);
     mc_buf_free(&g);
@@ -643,15 +625,11 @@ static void test_record(void **state)
     memset(x.superseded_by.b, 0, 32);
     mc_roundtrip(&mc_c_record, &x, &b);
 
-    mc_copy(&b, &g);
-    mc_put8(&b, 0, 2);
-    mc_refuse(&mc_c_record, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(&mc_c_record, &g, 0, 1, 2, MC_EINVAL);
     x = r;
     strcpy(x.category, "CT");
     mc_refuse_enc(&mc_c_record, &x, MC_EINVAL);
-    mc_copy(&b, &g);
-    mc_put8(&b, cat + 4, 'I');
-    mc_refuse(&mc_c_record, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(&mc_c_record, &g, cat + 4, 1, 'I', MC_EINVAL);
     x = r;
     x.category[0] = 0;
     mc_refuse_enc(&mc_c_record, &x, MC_EINVAL);
@@ -661,21 +639,15 @@ static void test_record(void **state)
     x = r;
     x.sensitivity = 3;
     mc_refuse_enc(&mc_c_record, &x, MC_EINVAL);
-    mc_copy(&b, &g);
-    mc_put8(&b, sens, 0xff);
-    mc_refuse(&mc_c_record, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(&mc_c_record, &g, sens, 1, 0xff, MC_EINVAL);
     x = r;
     x.has_supersedes = 2;
     mc_refuse_enc(&mc_c_record, &x, MC_EINVAL);
-    mc_copy(&b, &g);
-    mc_put8(&b, sup, 2);
-    mc_refuse(&mc_c_record, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(&mc_c_record, &g, sup, 1, 2, MC_EINVAL);
     x = r;
     x.has_superseded_by = -1;
     mc_refuse_enc(&mc_c_record, &x, MC_EINVAL);
-    mc_copy(&b, &g);
-    mc_put8(&b, supby, 2);
-    mc_refuse(&mc_c_record, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(&mc_c_record, &g, supby, 1, 2, MC_EINVAL);
     mc_buf_free(&b);
     mc_buf_free(&g);
 }
@@ -772,9 +744,7 @@ static void test_consent_body_rules(void **state)
                 {&g, la.nkeys, MC_MAX_REWRAPPED + 1},
                 {&g, la.nkeys, UINT32_MAX}};
     for (unsigned i = 0; i < MC_ARRAY_LEN(over); i++) {
-        mc_copy(&b, over[i].from);
-        mc_put32(&b, over[i].off, over[i].n);
-        mc_refuse(c, b.p, b.n, MC_ETOOBIG);
+        mc_refuse_at(c, over[i].from, over[i].off, 4, over[i].n, MC_ETOOBIG);
     }
     *x = *a;
     x->selector.n = MC_MAX_ATTRS + 1;
@@ -795,34 +765,26 @@ static void test_consent_body_rules(void **state)
         *x = *r;
         x->grantee_kind = badkind[i];
         mc_consent_refused(x, MC_EINVAL);
-        mc_copy(&b, &d);
-        mc_put8(&b, lr.grantee_kind, badkind[i]);
-        mc_refuse(c, b.p, b.n, MC_EINVAL);
+        mc_refuse_at(c, &d, lr.grantee_kind, 1, badkind[i], MC_EINVAL);
     }
     /* a selector exactly for a selector grantee: present on an identity or an org, absent on a selector */
     for (uint8_t k = MC_GRANTEE_IDENTITY; k <= MC_GRANTEE_ORG; k++) {
         *x = *a;
         x->grantee_kind = k;
         mc_consent_refused(x, MC_EINVAL);
-        mc_copy(&b, &g);
-        mc_put8(&b, la.grantee_kind, k);
-        mc_refuse(c, b.p, b.n, MC_EINVAL);
+        mc_refuse_at(c, &g, la.grantee_kind, 1, k, MC_EINVAL);
     }
     *x = *r;
     x->grantee_kind = MC_GRANTEE_SELECTOR;
     mc_consent_refused(x, MC_EINVAL);
-    mc_copy(&b, &d);
-    mc_put8(&b, lr.grantee_kind, MC_GRANTEE_SELECTOR);
-    mc_refuse(c, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(c, &d, lr.grantee_kind, 1, MC_GRANTEE_SELECTOR, MC_EINVAL);
     /* the selector's own canonical form: keys valid and strictly increasing */
     *x = *a;
     mc_attr t = x->selector.a[0];
     x->selector.a[0] = x->selector.a[1];
     x->selector.a[1] = t;
     mc_consent_refused(x, MC_EINVAL);
-    mc_copy(&b, &g);
-    mc_put8(&b, la.selector + 4 + 4, 'z'); /* "dept" -> "zept": after "role" */
-    mc_refuse(c, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(c, &g, la.selector + 4 + 4, 1, 'z', MC_EINVAL); /* "dept" -> "zept": after "role" */
     *x = *a;
     strcpy(x->selector.a[1].val, "a,b");
     mc_consent_refused(x, MC_EINVAL);
@@ -832,9 +794,7 @@ static void test_consent_body_rules(void **state)
         *x = *a;
         x->scope_kind = badkind[i];
         mc_consent_refused(x, MC_EINVAL);
-        mc_copy(&b, &g);
-        mc_put8(&b, la.scope_kind, badkind[i]);
-        mc_refuse(c, b.p, b.n, MC_EINVAL);
+        mc_refuse_at(c, &g, la.scope_kind, 1, badkind[i], MC_EINVAL);
     }
     /* categories exactly for a categories scope, records exactly for a records scope */
     static const uint8_t notcats[] = {MC_SCOPE_ALL, MC_SCOPE_RECORDS};
@@ -842,18 +802,14 @@ static void test_consent_body_rules(void **state)
         *x = *a;
         x->scope_kind = notcats[i];
         mc_consent_refused(x, MC_EINVAL);
-        mc_copy(&b, &g);
-        mc_put8(&b, la.scope_kind, notcats[i]);
-        mc_refuse(c, b.p, b.n, MC_EINVAL);
+        mc_refuse_at(c, &g, la.scope_kind, 1, notcats[i], MC_EINVAL);
     }
     static const uint8_t notrecs[] = {MC_SCOPE_ALL, MC_SCOPE_CATEGORIES};
     for (unsigned i = 0; i < MC_ARRAY_LEN(notrecs); i++) {
         *x = *r;
         x->scope_kind = notrecs[i];
         mc_consent_refused(x, MC_EINVAL);
-        mc_copy(&b, &d);
-        mc_put8(&b, lr.scope_kind, notrecs[i]);
-        mc_refuse(c, b.p, b.n, MC_EINVAL);
+        mc_refuse_at(c, &d, lr.scope_kind, 1, notrecs[i], MC_EINVAL);
     }
     /* a categories scope with no categories; a records scope with no records */
     *x = *a;
@@ -874,7 +830,7 @@ static void test_consent_body_rules(void **state)
     x->nrecords = 1;
     mc_consent_refused(x, MC_EINVAL);
     mc_copy(&b, &g);
-    mc_put32(&b, la.nrecords, 1);
+    mc_put(&b, la.nrecords, 4, 1);
     mc_splice(&b, la.records, 0, r->records[0].b, 32);
     mc_refuse(c, b.p, b.n, MC_EINVAL);
 
@@ -882,9 +838,7 @@ static void test_consent_body_rules(void **state)
     *x = *a;
     strcpy(x->cats[1], "MED");
     mc_consent_refused(x, MC_EINVAL);
-    mc_copy(&b, &g);
-    mc_put8(&b, la.cats + 7 + 4, 'M');
-    mc_refuse(c, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(c, &g, la.cats + 7 + 4, 1, 'M', MC_EINVAL);
     *x = *a;
     strcpy(x->cats[2], "lab");
     mc_consent_refused(x, MC_EINVAL);
@@ -918,33 +872,25 @@ static void test_consent_body_rules(void **state)
         *x = *a;
         x->purposes = badp[i];
         mc_consent_refused(x, MC_EINVAL);
-        mc_copy(&b, &g);
-        mc_put32(&b, la.purposes, badp[i]);
-        mc_refuse(c, b.p, b.n, MC_EINVAL);
+        mc_refuse_at(c, &g, la.purposes, 4, badp[i], MC_EINVAL);
     }
     static const uint8_t bada[] = {0, 8, MC_ACTION_READ | 0x80};
     for (unsigned i = 0; i < MC_ARRAY_LEN(bada); i++) {
         *x = *a;
         x->actions = bada[i];
         mc_consent_refused(x, MC_EINVAL);
-        mc_copy(&b, &g);
-        mc_put8(&b, la.actions, bada[i]);
-        mc_refuse(c, b.p, b.n, MC_EINVAL);
+        mc_refuse_at(c, &g, la.actions, 1, bada[i], MC_EINVAL);
     }
 
     /* the window is not empty: not_before < not_after */
     *x = *a;
     x->not_after = x->not_before;
     mc_consent_refused(x, MC_EINVAL);
-    mc_copy(&b, &g);
-    mc_put64(&b, la.not_after, a->not_before);
-    mc_refuse(c, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(c, &g, la.not_after, 8, a->not_before, MC_EINVAL);
     *x = *a;
     x->not_before = x->not_after + 1;
     mc_consent_refused(x, MC_EINVAL);
-    mc_copy(&b, &g);
-    mc_put64(&b, la.not_before, a->not_after + 1);
-    mc_refuse(c, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(c, &g, la.not_before, 8, a->not_after + 1, MC_EINVAL);
     *x = *a;
     x->not_after = x->not_before + 1; /* the shortest window */
     mc_roundtrip(c, x, &b);
@@ -1012,23 +958,17 @@ static void test_consent_state(void **state)
     mc_sample_deny_records(&x->body);
     mc_roundtrip(&mc_c_consent, x, &b);
 
-    mc_copy(&b, &g);
-    mc_put8(&b, 0, 0);
-    mc_refuse(&mc_c_consent, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(&mc_c_consent, &g, 0, 1, 0, MC_EINVAL);
     *x = *s;
     x->deny = 2;
     mc_refuse_enc(&mc_c_consent, x, MC_EINVAL);
-    mc_copy(&b, &g);
-    mc_put8(&b, 33, 2);
-    mc_refuse(&mc_c_consent, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(&mc_c_consent, &g, 33, 1, 2, MC_EINVAL);
     static const uint8_t badst[] = {0, 3};
     for (unsigned i = 0; i < MC_ARRAY_LEN(badst); i++) {
         *x = *s;
         x->status = badst[i];
         mc_refuse_enc(&mc_c_consent, x, MC_EINVAL);
-        mc_copy(&b, &g);
-        mc_put8(&b, 34, badst[i]);
-        mc_refuse(&mc_c_consent, b.p, b.n, MC_EINVAL);
+        mc_refuse_at(&mc_c_consent, &g, 34, 1, badst[i], MC_EINVAL);
     }
     /* no keys in the state (they stay in the grant's block) */
     *x = *s;
@@ -1038,22 +978,16 @@ static void test_consent_state(void **state)
     uint8_t key[32 + 32 + MC_SEALED_KEY_BYTES];
     mc_fill(key, sizeof key, 0x01);
     mc_copy(&b, &g);
-    mc_put32(&b, l.nkeys, 1);
+    mc_put(&b, l.nkeys, 4, 1);
     mc_splice(&b, l.keys, 0, key, sizeof key);
     mc_refuse(&mc_c_consent, b.p, b.n, MC_EINVAL);
     /* the embedded body follows the body's rules */
     *x = *s;
     x->body.purposes = 0;
     mc_refuse_enc(&mc_c_consent, x, MC_EINVAL);
-    mc_copy(&b, &g);
-    mc_put32(&b, l.purposes, 0);
-    mc_refuse(&mc_c_consent, b.p, b.n, MC_EINVAL);
-    mc_copy(&b, &g);
-    mc_put8(&b, l.scope_kind, MC_SCOPE_ALL);
-    mc_refuse(&mc_c_consent, b.p, b.n, MC_EINVAL);
-    mc_copy(&b, &g);
-    mc_put32(&b, l.ncats, MC_MAX_SCOPE_CATS + 1);
-    mc_refuse(&mc_c_consent, b.p, b.n, MC_ETOOBIG);
+    mc_refuse_at(&mc_c_consent, &g, l.purposes, 4, 0, MC_EINVAL);
+    mc_refuse_at(&mc_c_consent, &g, l.scope_kind, 1, MC_SCOPE_ALL, MC_EINVAL);
+    mc_refuse_at(&mc_c_consent, &g, l.ncats, 4, MC_MAX_SCOPE_CATS + 1, MC_ETOOBIG);
     free(s);
     free(x);
     mc_buf_free(&b);
@@ -1084,9 +1018,7 @@ static void test_revoke_delegate(void **state)
     dx = db;
     dx.add = 2;
     mc_refuse_enc(&mc_c_delegate_body, &dx, MC_EINVAL);
-    mc_copy(&b, &g);
-    mc_put8(&b, 64, 2);
-    mc_refuse(&mc_c_delegate_body, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(&mc_c_delegate_body, &g, 64, 1, 2, MC_EINVAL);
 
     mc_delegate dl, dlx;
     memset(&dl, 0, sizeof dl);
@@ -1100,12 +1032,8 @@ static void test_revoke_delegate(void **state)
     mc_roundtrip(&mc_c_delegate, &dlx, &b);
     dlx.active = 2;
     mc_refuse_enc(&mc_c_delegate, &dlx, MC_EINVAL);
-    mc_copy(&b, &g);
-    mc_put8(&b, 1, 2);
-    mc_refuse(&mc_c_delegate, b.p, b.n, MC_EINVAL);
-    mc_copy(&b, &g);
-    mc_put8(&b, 0, 0);
-    mc_refuse(&mc_c_delegate, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(&mc_c_delegate, &g, 1, 1, 2, MC_EINVAL);
+    mc_refuse_at(&mc_c_delegate, &g, 0, 1, 0, MC_EINVAL);
     mc_buf_free(&b);
     mc_buf_free(&g);
 }
@@ -1162,24 +1090,20 @@ static void test_emergency_body(void **state)
         x = e;
         x.duration_ms = baddur[i];
         mc_refuse_enc(c, &x, MC_EINVAL);
-        mc_copy(&b, &g);
-        mc_put64(&b, 32, baddur[i]);
-        mc_refuse(c, b.p, b.n, MC_EINVAL);
+        mc_refuse_at(c, &g, 32, 8, baddur[i], MC_EINVAL);
     }
     /* 1 .. MC_MAX_REASONS reasons */
     x = e;
     x.nreasons = 0;
     mc_refuse_enc(c, &x, MC_EINVAL);
     mc_copy(&b, &g);
-    mc_put32(&b, 40, 0);
+    mc_put(&b, 40, 4, 0);
     b.n = items;
     mc_refuse(c, b.p, b.n, MC_EINVAL);
     x = e;
     x.nreasons = MC_MAX_REASONS + 1;
     mc_refuse_enc(c, &x, MC_ETOOBIG);
-    mc_copy(&b, &g);
-    mc_put32(&b, 40, MC_MAX_REASONS + 1);
-    mc_refuse(c, b.p, b.n, MC_ETOOBIG);
+    mc_refuse_at(c, &g, 40, 4, MC_MAX_REASONS + 1, MC_ETOOBIG);
     /* recipients strictly increasing */
     x = e;
     x.reason_to[0] = e.reason_to[2];
@@ -1197,7 +1121,7 @@ static void test_emergency_body(void **state)
     x.reason[1].n = MC_SEAL_OVERHEAD;
     mc_refuse_enc(c, &x, MC_EINVAL);
     mc_copy(&b, &g);
-    mc_put32(&b, items + item + 32, MC_SEAL_OVERHEAD);
+    mc_put(&b, items + item + 32, 4, MC_SEAL_OVERHEAD);
     mc_splice(&b, items + item + 36, 100, box, MC_SEAL_OVERHEAD);
     mc_refuse(c, b.p, b.n, MC_EINVAL);
     x = e;
@@ -1205,7 +1129,7 @@ static void test_emergency_body(void **state)
     x.reason[1].p = NULL;
     mc_refuse_enc(c, &x, MC_EINVAL);
     mc_copy(&b, &g);
-    mc_put32(&b, items + item + 32, 0);
+    mc_put(&b, items + item + 32, 4, 0);
     mc_splice(&b, items + item + 36, 100, NULL, 0);
     mc_refuse(c, b.p, b.n, MC_EINVAL);
     x = e;
@@ -1213,7 +1137,7 @@ static void test_emergency_body(void **state)
     x.reason[2].n = MC_MAX_REASON_BYTES + 1;
     mc_refuse_enc(c, &x, MC_ETOOBIG);
     mc_copy(&b, &g);
-    mc_put32(&b, items + 2 * item + 32, MC_MAX_REASON_BYTES + 1);
+    mc_put(&b, items + 2 * item + 32, 4, MC_MAX_REASON_BYTES + 1);
     mc_splice(&b, items + 2 * item + 36, 100, box, MC_MAX_REASON_BYTES + 1);
     mc_refuse(c, b.p, b.n, MC_ETOOBIG);
     mc_buf_free(&b);
@@ -1264,25 +1188,21 @@ static void test_access_log(void **state)
         x = l;
         x.purpose = badp[i];
         mc_refuse_enc(c, &x, MC_EINVAL);
-        mc_copy(&b, &g);
-        mc_put32(&b, MC_LOG_PURPOSE, badp[i]);
-        mc_refuse(c, b.p, b.n, MC_EINVAL);
+        mc_refuse_at(c, &g, MC_LOG_PURPOSE, 4, badp[i], MC_EINVAL);
     }
     static const uint8_t bada[] = {0, 3, 8, 0x80, MC_ACTION_ALL_};
     for (unsigned i = 0; i < MC_ARRAY_LEN(bada); i++) {
         x = l;
         x.action = bada[i];
         mc_refuse_enc(c, &x, MC_EINVAL);
-        mc_copy(&b, &g);
-        mc_put8(&b, MC_LOG_ACTION, bada[i]);
-        mc_refuse(c, b.p, b.n, MC_EINVAL);
+        mc_refuse_at(c, &g, MC_LOG_ACTION, 1, bada[i], MC_EINVAL);
     }
     /* the decision: every (permit, reason) pair, accepted exactly when the reason is known and on its side */
     for (unsigned permit = 0; permit <= 2; permit++)
         for (uint32_t r = 0; r <= 0xffff; r++) {
             mc_copy(&b, &g);
-            mc_put8(&b, MC_LOG_PERMIT, (uint8_t)permit);
-            mc_put16(&b, MC_LOG_REASON, (uint16_t)r);
+            mc_put(&b, MC_LOG_PERMIT, 1, permit);
+            mc_put(&b, MC_LOG_REASON, 2, r);
             mc_body_access_log got;
             int ok = permit <= 1 && mc_decision_known((uint8_t)permit, (uint16_t)r);
             int rc = mc_body_access_log_decode(&got, b.p, b.n);
@@ -1298,9 +1218,7 @@ static void test_access_log(void **state)
     x = l;
     x.has_basis = 2;
     mc_refuse_enc(c, &x, MC_EINVAL);
-    mc_copy(&b, &g);
-    mc_put8(&b, MC_LOG_BASIS, 2);
-    mc_refuse(c, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(c, &g, MC_LOG_BASIS, 1, 2, MC_EINVAL);
     mc_buf_free(&b);
     mc_buf_free(&g);
 }
@@ -1375,9 +1293,7 @@ static void test_access_state(void **state)
     memset(x.basis.b, 0, 32);
     mc_roundtrip(c, &x, &b);
 
-    mc_copy(&b, &g);
-    mc_put8(&b, 0, 0);
-    mc_refuse(c, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(c, &g, 0, 1, 0, MC_EINVAL);
     struct {
         size_t off, width;
         uint32_t v;
@@ -1398,14 +1314,7 @@ static void test_access_state(void **state)
         {MC_ACC_BASIS, 1, 2},
     };
     for (unsigned i = 0; i < MC_ARRAY_LEN(bad); i++) {
-        mc_copy(&b, &g);
-        if (bad[i].width == 4)
-            mc_put32(&b, bad[i].off, bad[i].v);
-        else if (bad[i].width == 2)
-            mc_put16(&b, bad[i].off, (uint16_t)bad[i].v);
-        else
-            mc_put8(&b, bad[i].off, (uint8_t)bad[i].v);
-        mc_refuse(c, b.p, b.n, MC_EINVAL);
+        mc_refuse_at(c, &g, bad[i].off, (unsigned)bad[i].width, bad[i].v, MC_EINVAL);
     }
     x = a;
     x.purpose = 0;
@@ -1475,9 +1384,7 @@ static void test_org_bodies(void **state)
     mc_copy(&b, &g);
     mc_splice_str(&b, 0, o.name, longname);
     mc_refuse(c, b.p, b.n, MC_ETOOBIG);
-    mc_copy(&b, &g);
-    mc_put8(&b, 4, 0x7f);
-    mc_refuse(c, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(c, &g, 4, 1, 0x7f, MC_EINVAL);
 
     mc_body_org_approve ap;
     mc_fill(ap.proposal.b, 32, 0xc0);
@@ -1519,33 +1426,23 @@ static void test_proposal(void **state)
     memset(x->approvals, 0, sizeof x->approvals);
     mc_roundtrip(c, x, &b);
 
-    mc_copy(&b, &g);
-    mc_put8(&b, 0, 2);
-    mc_refuse(c, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(c, &g, 0, 1, 2, MC_EINVAL);
     *x = *p;
     x->admitted = 2;
     mc_refuse_enc(c, x, MC_EINVAL);
-    mc_copy(&b, &g);
-    mc_put8(&b, after, 2);
-    mc_refuse(c, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(c, &g, after, 1, 2, MC_EINVAL);
     *x = *p;
     x->threshold = 0;
     mc_refuse_enc(c, x, MC_EINVAL);
-    mc_copy(&b, &g);
-    mc_put32(&b, after + 1, 0);
-    mc_refuse(c, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(c, &g, after + 1, 4, 0, MC_EINVAL);
     *x = *p;
     x->napprovals = MC_MAX_APPROVALS + 1;
     mc_refuse_enc(c, x, MC_ETOOBIG);
-    mc_copy(&b, &g);
-    mc_put32(&b, after + 5, MC_MAX_APPROVALS + 1);
-    mc_refuse(c, b.p, b.n, MC_ETOOBIG);
+    mc_refuse_at(c, &g, after + 5, 4, MC_MAX_APPROVALS + 1, MC_ETOOBIG);
     *x = *p;
     x->org.type[0] = 0;
     mc_refuse_enc(c, x, MC_EINVAL);
-    mc_copy(&b, &g);
-    mc_put8(&b, org + 4, ',');
-    mc_refuse(c, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(c, &g, org + 4, 1, ',', MC_EINVAL);
     free(p);
     free(x);
     mc_buf_free(&b);
@@ -1585,17 +1482,13 @@ static void test_event(void **state)
         assert_int_equal(b.n, MC_EVENT_BYTES);
     }
 
-    mc_copy(&b, &g);
-    mc_put8(&b, 0, 0);
-    mc_refuse(c, b.p, b.n, MC_EINVAL);
+    mc_refuse_at(c, &g, 0, 1, 0, MC_EINVAL);
     static const uint8_t badkind[] = {0, MC_EV_ORG_ADMITTED + 1, 0xff};
     for (unsigned i = 0; i < MC_ARRAY_LEN(badkind); i++) {
         x = ev;
         x.kind = badkind[i];
         mc_refuse_enc(c, &x, MC_EINVAL);
-        mc_copy(&b, &g);
-        mc_put8(&b, 1 + 8 + 4 + 2, badkind[i]);
-        mc_refuse(c, b.p, b.n, MC_EINVAL);
+        mc_refuse_at(c, &g, 1 + 8 + 4 + 2, 1, badkind[i], MC_EINVAL);
     }
     for (uint8_t f = 0; f <= (MC_EVF_EMERGENCY | MC_EVF_DENIED | MC_EVF_REMOVED); f++) {
         x = ev;
@@ -1607,9 +1500,7 @@ static void test_event(void **state)
         x = ev;
         x.flags = badflags[i];
         mc_refuse_enc(c, &x, MC_EINVAL);
-        mc_copy(&b, &g);
-        mc_put8(&b, 1 + 8 + 4 + 2 + 1, badflags[i]);
-        mc_refuse(c, b.p, b.n, MC_EINVAL);
+        mc_refuse_at(c, &g, 1 + 8 + 4 + 2 + 1, 1, badflags[i], MC_EINVAL);
     }
     mc_buf_free(&b);
     mc_buf_free(&g);
