@@ -93,8 +93,9 @@ const char *mc_api_arg(mc_call *c, const char *name);
 int mc_api_arg_u64(mc_call *c, const char *name, uint64_t def, uint64_t max, uint64_t *out);
 /* "<prefix><segment>" where the segment has no further '/': the segment, else NULL. */
 const char *mc_api_segment(const char *path, const char *prefix);
-/* 64 hex digits. @return MC_OK or MC_EINVAL. */
-int mc_api_parse_id(const char *z, uint8_t out[32]);
+/* 64 hex digits (@p z may be NULL). @return MC_OK, or MC_EINVAL after filling @p r (if not NULL)
+ * with 400 "<what> must be 64 hex digits". */
+int mc_api_parse_id(const char *z, uint8_t out[32], mc_resp *r, const char *what);
 /* r = 200 with @p j (owned), or 500 ENOMEM when @p j is NULL. */
 void mc_api_ok(mc_resp *r, json_t *j);
 /* Runs @p fn inside one read transaction. */

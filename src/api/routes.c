@@ -1,4 +1,5 @@
 /* The /v1 routes. Each reads from one store snapshot (read transaction). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,9 +20,15 @@ int mc_api_arg_u64(mc_call *c, const char *name, uint64_t def, uint64_t max, uin
     return MC_OK;
 }
 
-int mc_api_parse_id(const char *z, uint8_t out[32])
+int mc_api_parse_id(const char *z, uint8_t out[32], mc_resp *r, const char *what)
 {
-    return mc_hex_decode(out, 32, z, strlen(z));
+    if (z && mc_hex_decode(out, 32, z, strlen(z)) == MC_OK) return MC_OK;
+    if (r) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "%s must be 64 hex digits", what);
+        mc_resp_error(r, 400, "EINVAL", msg);
+    }
+    return MC_EINVAL;
 }
 
 void mc_api_ok(mc_resp *r, json_t *j)
@@ -276,10 +283,7 @@ static int mc_locate_tx(mc_store_txn *txn, const char *arg, mc_resp *r, mc_block
     uint64_t h;
     mc_slice raw;
     memset(b, 0, sizeof *b);
-    if (mc_api_parse_id(arg, id.b)) {
-        mc_resp_error(r, 400, "EINVAL", "transaction id must be 64 hex digits");
-        return 1;
-    }
+    if (mc_api_parse_id(arg, id.b, r, "transaction id")) return 1;
     int rc = mc_store_get_txloc(txn, &id, &h, index);
     if (rc) {
         mc_resp_err(r, rc, rc == MC_ENOTFOUND ? "no such transaction on the chain" : "index unreadable");
@@ -367,10 +371,7 @@ static void mc_route_identity(mc_call *c, mc_resp *r, mc_store_txn *txn, const c
 {
     mc_id id;
     mc_identity idn;
-    if (mc_api_parse_id(arg, id.b)) {
-        mc_resp_error(r, 400, "EINVAL", "identity id must be 64 hex digits");
-        return;
-    }
+    if (mc_api_parse_id(arg, id.b, r, "identity id")) return;
     int rc = mc_store_get_identity(txn, &id, &idn);
     if (rc) {
         mc_resp_err(r, rc, rc == MC_ENOTFOUND ? "no such identity" : "identity unreadable");

@@ -74,11 +74,9 @@ void mc_route_access_log(mc_call *c, mc_resp *r, const char *zrid)
     uint32_t purpose;
     uint8_t action;
     char target[160];
-    if (mc_api_parse_id(zrid, rid.b)) {
-        mc_resp_error(r, 400, "EINVAL", "record id must be 64 hex digits");
+    if (mc_api_parse_id(zrid, rid.b, r, "record id") || mc_api_purpose_arg(c, r, 1, &purpose) ||
+        mc_api_action_arg(c, r, &action))
         return;
-    }
-    if (mc_api_purpose_arg(c, r, 1, &purpose) || mc_api_action_arg(c, r, &action)) return;
     /* the executor verifies the reader's signature over exactly this target and no body */
     if (mc_access_target(target, &rid, purpose, action) || strcmp(target, c->full) != 0 || c->body.n) {
         mc_resp_error(

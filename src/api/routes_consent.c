@@ -44,11 +44,7 @@ static void mc_route_record(mc_call *c, mc_resp *r, mc_store_txn *txn, const cha
     mc_decision d;
     mc_viewer v;
     uint32_t purpose;
-    if (mc_api_parse_id(arg, rid.b)) {
-        mc_resp_error(r, 400, "EINVAL", "record id must be 64 hex digits");
-        return;
-    }
-    if (mc_api_purpose_arg(c, r, 0, &purpose)) return;
+    if (mc_api_parse_id(arg, rid.b, r, "record id") || mc_api_purpose_arg(c, r, 0, &purpose)) return;
     int rc = mc_store_get_record(txn, &rid, &rec);
     if (rc) {
         if (rc == MC_ENOTFOUND)
@@ -71,10 +67,7 @@ static void mc_route_consent_one(mc_call *c, mc_resp *r, mc_store_txn *txn, cons
 {
     mc_hash cid;
     mc_viewer v;
-    if (mc_api_parse_id(arg, cid.b)) {
-        mc_resp_error(r, 400, "EINVAL", "consent id must be 64 hex digits");
-        return;
-    }
+    if (mc_api_parse_id(arg, cid.b, r, "consent id")) return;
     int rc = mc_viewer_open(&v, c, txn);
     mc_consent *con = rc ? NULL : malloc(sizeof *con);
     if (!rc && !con) rc = MC_ENOMEM;
@@ -122,10 +115,8 @@ static void mc_route_decide(mc_call *c, mc_resp *r, mc_store_txn *txn, const cha
     mc_decision d;
     mc_viewer v;
     const char *zr = mc_api_arg(c, "record"), *zq = mc_api_arg(c, "requester");
-    if (!zr || mc_api_parse_id(zr, rid.b) || (zq && mc_api_parse_id(zq, requester.b))) {
-        mc_resp_error(r, 400, "EINVAL", "record (and requester, if given) must be 64 hex digits");
+    if (mc_api_parse_id(zr, rid.b, r, "record") || (zq && mc_api_parse_id(zq, requester.b, r, "requester")))
         return;
-    }
     if (mc_api_purpose_arg(c, r, 1, &purpose) || mc_api_action_arg(c, r, &action)) return;
     int rc = mc_viewer_open(&v, c, txn);
     if (rc) {
@@ -144,10 +135,7 @@ static void mc_route_proposal(mc_call *c, mc_resp *r, mc_store_txn *txn, const c
 {
     (void)c;
     mc_hash id;
-    if (mc_api_parse_id(arg, id.b)) {
-        mc_resp_error(r, 400, "EINVAL", "proposal id must be 64 hex digits");
-        return;
-    }
+    if (mc_api_parse_id(arg, id.b, r, "proposal id")) return;
     mc_proposal *p = malloc(sizeof *p);
     int rc = p ? mc_store_get_proposal(txn, &id, p) : MC_ENOMEM;
     if (rc == MC_ENOTFOUND)

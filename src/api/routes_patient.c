@@ -11,6 +11,7 @@
 #include "api_internal.h"
 
 #define MC_PAGE_FULL (-1) /* a scan callback's "stop": the page is full and more remain */
+#define MC_PAGE_SKIP (-2) /* the ?after= key itself */
 
 typedef struct {
     mc_viewer *v;
@@ -38,109 +39,104 @@ int mc_api_parse_cursor(const char *z, int nparts, uint64_t out[3])
     return MC_OK;
 }
 
-/* MC_OK: the item belongs on the page; MC_PAGE_FULL: it would be one too many. */
-static int mc_page_room(mc_page *pg)
+/*
+ * Puts @p item (owned) on the page, with its cursor: @p id, or (@p height, @p index) when @p id
+ * is NULL. @return MC_OK, MC_PAGE_FULL (it would be one too many: the scan stops), MC_ENOMEM.
+ */
+static int mc_page_put(mc_page *pg, json_t *item, const uint8_t *id, uint64_t height, uint32_t index)
 {
-    if (pg->count < pg->limit) return MC_OK;
-    pg->more = 1;
-    return MC_PAGE_FULL;
-}
-
-static int mc_page_add(mc_page *pg, json_t *item)
-{
+    if (pg->count == pg->limit) {
+        json_decref(item);
+        pg->more = 1;
+        return MC_PAGE_FULL;
+    }
     if (!item || json_array_append_new(pg->items, item)) return MC_ENOMEM;
     pg->count++;
+    if (id)
+        mc_hex_encode(pg->next, id, 32);
+    else
+        snprintf(pg->next, sizeof pg->next, "%llu:%u", (unsigned long long)height, index);
     return MC_OK;
 }
 
-static int mc_page_skip(const mc_page *pg, mc_slice key)
+/* 1 for the ?after= key itself: the page starts after it. */
+static int mc_page_is_after(const mc_page *pg, mc_slice key)
 {
     return pg->from.n && key.n == pg->from.n && memcmp(key.p, pg->from.b, key.n) == 0;
 }
 
-static void mc_page_next_id(mc_page *pg, const uint8_t *id)
+/* The id after the patient in a key "type | patient | id". @return MC_OK, MC_PAGE_SKIP (the
+ * ?after= key), MC_ECORRUPT. */
+static int mc_page_key_id(const mc_page *pg, mc_slice key, uint8_t id[32])
 {
-    mc_hex_encode(pg->next, id, 32);
-}
-
-static void mc_page_next_pos(mc_page *pg, uint64_t height, uint32_t index)
-{
-    snprintf(pg->next, sizeof pg->next, "%llu:%u", (unsigned long long)height, index);
+    if (mc_page_is_after(pg, key)) return MC_PAGE_SKIP;
+    if (key.n != 1 + 64) return MC_ECORRUPT;
+    memcpy(id, key.p + 33, 32);
+    return MC_OK;
 }
 
 /* P | patient | record id */
 static int mc_scan_records(void *arg, mc_slice key, mc_slice val)
 {
     mc_page *pg = arg;
-    (void)val;
-    if (mc_page_skip(pg, key)) return MC_OK;
-    if (key.n != 1 + 64) return MC_ECORRUPT;
     mc_hash rid;
     mc_record rec;
-    memcpy(rid.b, key.p + 33, 32);
-    int rc = mc_store_get_record(pg->v->txn, &rid, &rec);
-    if (rc) return rc == MC_ENOTFOUND ? MC_ECORRUPT : rc;
+    (void)val;
+    int rc = mc_page_key_id(pg, key, rid.b);
+    if (rc) return rc == MC_PAGE_SKIP ? MC_OK : rc;
+    if ((rc = mc_store_get_record(pg->v->txn, &rid, &rec))) return rc == MC_ENOTFOUND ? MC_ECORRUPT : rc;
     if (!pg->full) {
         mc_decision d;
         if ((rc = mc_viewer_decide(pg->v, NULL, &rid, pg->purpose, MC_ACTION_READ_META, &d))) return rc;
         if (!d.permit) return MC_OK;
     }
-    if ((rc = mc_page_room(pg)) || (rc = mc_page_add(pg, mc_json_record(&rec)))) return rc;
-    mc_page_next_id(pg, rid.b);
-    return MC_OK;
+    return mc_page_put(pg, mc_json_record(&rec), rid.b, 0, 0);
 }
 
 /* g | patient | consent id */
 static int mc_scan_consents(void *arg, mc_slice key, mc_slice val)
 {
     mc_page *pg = arg;
-    (void)val;
-    if (mc_page_skip(pg, key)) return MC_OK;
-    if (key.n != 1 + 64) return MC_ECORRUPT;
     mc_hash cid;
-    memcpy(cid.b, key.p + 33, 32);
-    int rc = mc_store_get_consent(pg->v->txn, &cid, pg->consent);
-    if (rc) return rc == MC_ENOTFOUND ? MC_ECORRUPT : rc;
+    (void)val;
+    int rc = mc_page_key_id(pg, key, cid.b);
+    if (rc) return rc == MC_PAGE_SKIP ? MC_OK : rc;
+    if ((rc = mc_store_get_consent(pg->v->txn, &cid, pg->consent)))
+        return rc == MC_ENOTFOUND ? MC_ECORRUPT : rc;
     if (!pg->full && !mc_viewer_named(pg->v, pg->consent)) return MC_OK;
-    if ((rc = mc_page_room(pg)) || (rc = mc_page_add(pg, mc_json_consent(pg->consent)))) return rc;
-    mc_page_next_id(pg, cid.b);
-    return MC_OK;
+    return mc_page_put(pg, mc_json_consent(pg->consent), cid.b, 0, 0);
 }
 
 /* D | patient | delegate -> mc_delegate */
 static int mc_scan_delegates(void *arg, mc_slice key, mc_slice val)
 {
     mc_page *pg = arg;
-    if (mc_page_skip(pg, key)) return MC_OK;
+    mc_id who;
     mc_delegate d;
-    if (key.n != 1 + 64 || mc_delegate_decode(&d, val.p, val.n)) return MC_ECORRUPT;
+    int rc = mc_page_key_id(pg, key, who.b);
+    if (rc) return rc == MC_PAGE_SKIP ? MC_OK : rc;
+    if (mc_delegate_decode(&d, val.p, val.n)) return MC_ECORRUPT;
     /* others see only a delegation naming them */
-    if (!pg->full && memcmp(key.p + 33, pg->v->c->signer.b, 32) != 0) return MC_OK;
-    int rc = mc_page_room(pg);
-    if (!rc)
-        rc = mc_page_add(pg, json_pack("{s:o,s:b,s:I,s:I}", "id", mc_json_hex(key.p + 33, 32), "active",
-                                       (int)d.active, "height", (json_int_t)d.height, "time_ms",
-                                       (json_int_t)d.time_ms));
-    if (!rc) mc_page_next_id(pg, key.p + 33);
-    return rc;
+    if (!pg->full && memcmp(who.b, pg->v->c->signer.b, 32) != 0) return MC_OK;
+    return mc_page_put(pg,
+                       json_pack("{s:o,s:b,s:I,s:I}", "id", mc_json_hex(who.b, 32), "active", (int)d.active,
+                                 "height", (json_int_t)d.height, "time_ms", (json_int_t)d.time_ms),
+                       who.b, 0, 0);
 }
 
 static int mc_page_access(mc_page *pg, const mc_access *a)
 {
     /* others see only their own reads */
     if (!pg->full && memcmp(a->reader.b, pg->v->c->signer.b, 32) != 0) return MC_OK;
-    int rc = mc_page_room(pg);
-    if (!rc) rc = mc_page_add(pg, mc_json_access(a));
-    if (!rc) mc_page_next_pos(pg, a->height, a->index);
-    return rc;
+    return mc_page_put(pg, mc_json_access(a), NULL, a->height, a->index);
 }
 
 /* A | patient | height | index -> mc_access */
 static int mc_scan_access(void *arg, mc_slice key, mc_slice val)
 {
     mc_page *pg = arg;
-    if (mc_page_skip(pg, key)) return MC_OK;
     mc_access a;
+    if (mc_page_is_after(pg, key)) return MC_OK;
     if (key.n != 1 + 32 + 12 || mc_access_decode(&a, val.p, val.n)) return MC_ECORRUPT;
     return mc_page_access(pg, &a);
 }
@@ -149,10 +145,10 @@ static int mc_scan_access(void *arg, mc_slice key, mc_slice val)
 static int mc_scan_access_all(void *arg, mc_slice key, mc_slice val)
 {
     mc_page *pg = arg;
-    if (mc_page_skip(pg, key)) return MC_OK;
-    if (key.n != 1 + 12 || val.n != 32) return MC_ECORRUPT;
     mc_id patient;
     mc_access a;
+    if (mc_page_is_after(pg, key)) return MC_OK;
+    if (key.n != 1 + 12 || val.n != 32) return MC_ECORRUPT;
     memcpy(patient.b, val.p, 32);
     int rc = mc_store_get_access(pg->v->txn, &patient, mc_get_u64be(key.p + 1), mc_get_u32be(key.p + 9), &a);
     if (rc) return rc == MC_ENOTFOUND ? MC_ECORRUPT : rc;
@@ -171,7 +167,7 @@ static int mc_page_after(mc_call *c, mc_page *pg, const mc_skey *prefix, int by_
         if (mc_api_parse_cursor(z, 2, v)) return MC_EINVAL;
         mc_put_u64be(part, v[0]);
         mc_put_u32be(part + 8, (uint32_t)v[1]);
-    } else if (mc_api_parse_id(z, part)) {
+    } else if (mc_api_parse_id(z, part, NULL, NULL)) {
         return MC_EINVAL;
     }
     pg->from = *prefix;
@@ -242,8 +238,8 @@ void mc_route_patient(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg
     if (!rc && (!idn || !pg.consent)) rc = MC_ENOMEM;
     if (rc) {
         mc_viewer_fail(r, rc);
-    } else if (mc_api_parse_id(hex, pid.b)) {
-        mc_resp_error(r, 400, "EINVAL", "patient id must be 64 hex digits");
+    } else if (mc_api_parse_id(hex, pid.b, r, "patient id")) {
+        /* r says why */
     } else if ((rc = mc_store_get_identity(txn, &pid, idn)) == MC_ENOTFOUND ||
                (!rc && idn->kind != MC_ID_PATIENT)) {
         mc_resp_error(r, 404, "ENOTFOUND", "no such patient");

@@ -40,18 +40,13 @@ int mc_node_tip_load(mc_node *n)
     return rc == MC_ENOTFOUND ? MC_OK : rc;
 }
 
-void mc_node_tip_moved(mc_node *n, uint64_t height)
+void mc_node_tip_moved(mc_node *n, uint64_t height, int stopping)
 {
     pthread_mutex_lock(&n->tip_lock);
-    n->tip_height = height;
-    pthread_cond_broadcast(&n->tip_cond);
-    pthread_mutex_unlock(&n->tip_lock);
-}
-
-void mc_node_tip_stop(mc_node *n)
-{
-    pthread_mutex_lock(&n->tip_lock);
-    n->stopping = 1;
+    if (stopping)
+        n->stopping = 1;
+    else
+        n->tip_height = height;
     pthread_cond_broadcast(&n->tip_cond);
     pthread_mutex_unlock(&n->tip_lock);
 }

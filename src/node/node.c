@@ -148,7 +148,7 @@ static void *mc_applier_main(void *arg)
         mc_log(MC_LOG_DEBUG, "node", "block %llu applied: %u transactions",
                (unsigned long long)res.header.height, res.ntx);
         mc_mempool_committed(&n->mp, res.txids, res.results, res.ntx, res.header.height);
-        mc_node_tip_moved(n, res.header.height);
+        mc_node_tip_moved(n, res.header.height, 0);
     }
 out:
     mc_buf_free(&batch);
@@ -366,7 +366,7 @@ void mc_node_stop(mc_node *n)
 {
     if (!n) return;
     if (n->running) mc_log(MC_LOG_INFO, "node", "stopping: ordering and applying what was admitted");
-    mc_node_tip_stop(n); /* event streams end now: the api's stop below joins their threads */
+    mc_node_tip_moved(n, 0, 1); /* event streams end now: the api's stop joins their threads */
     mc_mempool_close(&n->mp);
     pthread_mutex_lock(&n->flight_lock);
     pthread_cond_broadcast(&n->flight_cond);

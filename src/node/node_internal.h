@@ -64,10 +64,9 @@ int mc_node_wait_tip(void *ctx, uint64_t height, int timeout_ms);
 void mc_node_tip_init(mc_node *n);
 /* Reads the tip and the node's last nonce from the store (before the applier runs). */
 int mc_node_tip_load(mc_node *n);
-/* The applier applied block @p height: wakes the event streams. */
-void mc_node_tip_moved(mc_node *n, uint64_t height);
-/* The node is stopping: event streams end now, not when the api stops. */
-void mc_node_tip_stop(mc_node *n);
+/* The applier applied block @p height, or (@p stopping) the node is stopping and event streams
+ * end now, not when the api stops: wakes them. */
+void mc_node_tip_moved(mc_node *n, uint64_t height, int stopping);
 void mc_node_tip_destroy(mc_node *n);
 /* Stops applying and reports why (log, metric, /v1/status). */
 void mc_node_halt(mc_node *n, const char *reason);
