@@ -1,7 +1,7 @@
 /*
  * medchain events: follows GET /v1/events (server-sent events) and prints one line per event,
  *
- *   H:I:N kind patient subject actor other time [emergency] [denied]
+ *   H:I:N kind patient subject actor other time [emergency] [denied] [removed]
  *
  * (ids in full, "-" for none). When the connection drops, or stays silent past the keep-alives,
  * it reconnects with Last-Event-ID set to the last event it printed: the node replays from its
@@ -50,10 +50,11 @@ static void mc_sse_print(mc_sse *s, json_t *d)
         char when[32] = "-";
         json_t *tm = json_object_get(d, "time_ms");
         if (json_is_integer(tm)) mc_cli_format_time(when, (uint64_t)json_integer_value(tm));
-        printf("%s %s %s %s %s %s %s%s%s\n", s->id, mc_cli_str(d, "kind"), mc_cli_str(d, "patient"),
+        printf("%s %s %s %s %s %s %s%s%s%s\n", s->id, mc_cli_str(d, "kind"), mc_cli_str(d, "patient"),
                mc_cli_str(d, "subject"), mc_cli_str(d, "actor"), mc_cli_str(d, "other"), when,
                json_is_true(json_object_get(d, "emergency")) ? " emergency" : "",
-               json_is_true(json_object_get(d, "denied")) ? " denied" : "");
+               json_is_true(json_object_get(d, "denied")) ? " denied" : "",
+               json_is_true(json_object_get(d, "removed")) ? " removed" : "");
     }
 }
 
