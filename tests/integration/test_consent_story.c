@@ -502,6 +502,11 @@ static void test_consent_story(void **state)
     /* the node stops cleanly and the chain verifies from genesis */
     assert_int_equal(tn_kill(c, SIGTERM), 0);
     assert_int_equal(tn_verify(c, &out), 0);
+    /* nothing of the reason or the record reached the node's log */
+    snprintf(path, sizeof path, "%.255s/medchaind.log", c->dir);
+    mc_buf_reset(&out);
+    if (mc_file_read(path, &out) == MC_OK && mc_buf_cstr(&out) == MC_OK)
+        assert_false(st_has(&out, "unconscious") || st_has(&out, "echocardiogram"));
     mc_buf_free(&out);
     mc_buf_free(&ev);
     mc_buf_free(&ids1);
