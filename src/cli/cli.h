@@ -116,8 +116,9 @@ const char *mc_cli_str(json_t *j, const char *key);
 
 /* Prints one record (the API's JSON shape) as a line. */
 void mc_cli_print_record(json_t *r);
-/* Prints a patient's records (@p pid lower-case hex; @p purpose a name or NULL). 0 or 1. */
-int mc_cli_show_records(mc_cli_conn *c, const char *pid, const char *purpose, int json);
+/* Prints a patient's records (@p pid lower-case hex; @p purpose a name or NULL; every page, or
+ * one of at most @p limit). Returns 0 or 1. */
+int mc_cli_show_records(mc_cli_conn *c, const char *pid, const char *purpose, const char *limit, int json);
 
 /* Commands. Each returns the process exit code. */
 int mc_cmd_keygen(int argc, char **argv);

@@ -2,7 +2,8 @@
  * medchain patient PID [records|consents|delegates|access] and medchain access-log: a patient's
  * lists as the node lets the caller see them (GET /v1/patients/{pid}/..., /v1/audit/access).
  * One line per item, full ids for what a later command takes (record, consent, log ids) and
- * short ones for context; --json prints the node's answer.
+ * short ones for context; --json prints the node's answer. Every page is fetched unless --limit
+ * asks for one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,53 +88,33 @@ static void mc_print_access(json_t *a)
            json_is_true(json_object_get(a, "emergency")) ? " emergency" : "", mc_cli_str(a, "log_tx"));
 }
 
-/* GETs a list and prints its items with @p print (or the JSON). */
-static int mc_show_list(mc_cli_conn *c, const char *path, const char *member, void (*print)(json_t *),
-                        int json)
-{
-    json_t *j;
-    if (mc_cli_get(c, path, &j)) return 1;
-    if (json) {
-        mc_cli_print_json(j);
-    } else {
-        json_t *items = json_object_get(j, member);
-        for (size_t i = 0; i < json_array_size(items); i++) print(json_array_get(items, i));
-    }
-    json_decref(j);
-    return 0;
-}
-
-int mc_cli_show_records(mc_cli_conn *c, const char *pid, const char *purpose, int json)
-{
-    char path[200];
-    snprintf(path, sizeof path, "/v1/patients/%s/records%s%s", pid, purpose ? "?purpose=" : "",
-             purpose ? purpose : "");
-    return mc_show_list(c, path, "records", mc_cli_print_record, json);
-}
-
 /*
- * The access history, page after page (oldest first) following "next", or one page of at most
- * @p limit. With --json the pages' entries are printed as one answer.
+ * A list route, page after page following "next" (or one page of at most @p limit): the items of
+ * @p member printed with @p print, or (--json) every page's items in one answer. @p param is the
+ * route's own query parameter ("purpose=TREAT") or NULL.
  */
-static int mc_show_access(mc_cli_conn *c, const char *base, const char *limit, int json)
+static int mc_show_list(mc_cli_conn *c, const char *base, const char *param, const char *member,
+                        void (*print)(json_t *), const char *limit, int json)
 {
-    char path[300], after[64] = "";
+    char path[400], after[80] = "";
     json_t *all = NULL;
     int rc = 0;
     for (unsigned page = 0; page < 100000; page++) {
         int n = snprintf(path, sizeof path, "%s", base);
-        if (limit) n += snprintf(path + n, sizeof path - (size_t)n, "?limit=%s", limit);
-        if (after[0]) snprintf(path + n, sizeof path - (size_t)n, "%safter=%s", limit ? "&" : "?", after);
+        const char *sep = "?";
+        if (param) n += snprintf(path + n, sizeof path - (size_t)n, "%s%s", sep, param), sep = "&";
+        if (limit) n += snprintf(path + n, sizeof path - (size_t)n, "%slimit=%s", sep, limit), sep = "&";
+        if (after[0]) snprintf(path + n, sizeof path - (size_t)n, "%safter=%s", sep, after);
         json_t *j;
         if ((rc = mc_cli_get(c, path, &j))) break;
-        json_t *items = json_object_get(j, "access");
+        json_t *items = json_object_get(j, member);
         const char *next = json_string_value(json_object_get(j, "next"));
         if (json && !all) {
             all = json_incref(j);
         } else if (json) {
-            json_array_extend(json_object_get(all, "access"), items);
+            json_array_extend(json_object_get(all, member), items);
         } else {
-            for (size_t i = 0; i < json_array_size(items); i++) mc_print_access(json_array_get(items, i));
+            for (size_t i = 0; i < json_array_size(items); i++) print(json_array_get(items, i));
         }
         int more = !limit && next && json_array_size(items) > 0 && strcmp(next, after) != 0;
         if (more) snprintf(after, sizeof after, "%s", next);
@@ -141,11 +122,28 @@ static int mc_show_access(mc_cli_conn *c, const char *base, const char *limit, i
         if (!more) break;
     }
     if (all) {
-        json_object_set_new(all, "next", json_null());
+        if (!limit) json_object_set_new(all, "next", json_null());
         if (!rc) mc_cli_print_json(all);
         json_decref(all);
     }
     return rc;
+}
+
+int mc_cli_show_records(mc_cli_conn *c, const char *pid, const char *purpose, const char *limit, int json)
+{
+    char path[200], param[40];
+    snprintf(path, sizeof path, "/v1/patients/%s/records", pid);
+    snprintf(param, sizeof param, "purpose=%s", purpose ? purpose : "");
+    return mc_show_list(c, path, purpose ? param : NULL, "records", mc_cli_print_record, limit, json);
+}
+
+/* --limit: one page of 1 to 1,000 items (the node's cap). */
+static int mc_limit_arg(const char *limit)
+{
+    uint64_t n;
+    if (limit && (mc_parse_u64(limit, &n) || n < 1 || n > 1000))
+        return mc_cli_usage("--limit takes 1 to 1000");
+    return 0;
 }
 
 int mc_cmd_patient(int argc, char **argv)
@@ -163,7 +161,7 @@ int mc_cmd_patient(int argc, char **argv)
     if ((rc = mc_cli_id_arg("the patient", pos[0], pid))) return rc;
     char phex[65];
     mc_hex_encode(phex, pid, 32);
-    if (purpose && (rc = mc_cli_parse_purpose(purpose, &p))) return rc;
+    if ((purpose && (rc = mc_cli_parse_purpose(purpose, &p))) || (rc = mc_limit_arg(limit))) return rc;
     if (strcmp(what, "records") && strcmp(what, "consents") && strcmp(what, "delegates") &&
         strcmp(what, "access"))
         return mc_cli_usage("medchain patient PID takes records, consents, delegates or access");
@@ -172,13 +170,14 @@ int mc_cmd_patient(int argc, char **argv)
     if (mc_cli_connect(&c, &o, 1)) {
         rc = 1;
     } else if (!strcmp(what, "records")) {
-        rc = mc_cli_show_records(&c, phex, purpose ? mc_purpose_name(p) : NULL, o.json);
-    } else if (!strcmp(what, "access")) {
-        snprintf(path, sizeof path, "/v1/patients/%s/access", phex);
-        rc = mc_show_access(&c, path, limit, o.json);
+        rc = mc_cli_show_records(&c, phex, purpose ? mc_purpose_name(p) : NULL, limit, o.json);
     } else {
         snprintf(path, sizeof path, "/v1/patients/%s/%s", phex, what);
-        rc = mc_show_list(&c, path, what, what[0] == 'c' ? mc_print_consent : mc_print_delegate, o.json);
+        rc = mc_show_list(&c, path, NULL, what,
+                          !strcmp(what, "access")     ? mc_print_access
+                          : !strcmp(what, "consents") ? mc_print_consent
+                                                      : mc_print_delegate,
+                          limit, o.json);
     }
     mc_cli_close(&c);
     return rc;
@@ -198,7 +197,7 @@ int mc_cmd_access_log(int argc, char **argv)
     uint8_t pid[32];
     char path[200], phex[65];
     if (!patient == !all) return mc_cli_usage("usage: medchain access-log (--patient PID | --all) --key KEY");
-    if (patient && (rc = mc_cli_id_arg("--patient", patient, pid))) return rc;
+    if ((patient && (rc = mc_cli_id_arg("--patient", patient, pid))) || (rc = mc_limit_arg(limit))) return rc;
     if (patient) {
         mc_hex_encode(phex, pid, 32);
         snprintf(path, sizeof path, "/v1/patients/%s/access", phex);
@@ -206,7 +205,8 @@ int mc_cmd_access_log(int argc, char **argv)
         snprintf(path, sizeof path, "/v1/audit/access");
     }
     mc_cli_conn c;
-    rc = mc_cli_connect(&c, &o, 1) ? 1 : mc_show_access(&c, path, limit, o.json);
+    rc = mc_cli_connect(&c, &o, 1) ? 1
+                                   : mc_show_list(&c, path, NULL, "access", mc_print_access, limit, o.json);
     mc_cli_close(&c);
     return rc;
 }

@@ -172,7 +172,7 @@ int mc_cmd_record(int argc, char **argv)
     if (mc_cli_connect(&c, &o, 1)) {
         rc = 1;
     } else if (list) {
-        rc = mc_cli_show_records(&c, hex, purpose ? mc_purpose_name(p) : NULL, o.json);
+        rc = mc_cli_show_records(&c, hex, purpose ? mc_purpose_name(p) : NULL, NULL, o.json);
     } else {
         snprintf(path, sizeof path, "/v1/records/%s%s%s", hex, purpose ? "?purpose=" : "",
                  purpose ? mc_purpose_name(p) : "");

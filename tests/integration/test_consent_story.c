@@ -464,6 +464,9 @@ static void test_consent_story(void **state)
     assert_true(st_hasf(&out, "PERMIT PERMIT_EMERGENCY reader %.16s", er));
     assert_true(st_hasf(&out, " emergency log %s", log4));
     assert_true(st_hasf(&out, "DENY DENY_REVOKED reader %.16s", cardio));
+    /* one page of two: the oldest two */
+    assert_int_equal(st_cli(&out, "access-log", "--patient", patient, "--limit", "2", "--key", k, NULL), 0);
+    assert_true(st_has(&out, log1) && st_has(&out, log2) && !st_has(&out, log3) && !st_has(&out, log4));
 
     /* the auditor: every read on the chain, and the break-glass as an event */
     assert_int_equal(st_cli(&out, "access-log", "--all", "--key", st_key("auditor", k, sizeof k), NULL), 0);
