@@ -15,6 +15,7 @@ typedef struct {
     int have_pk;   /* the signer was known at the start of the block */
     mc_sign_pk pk; /* key the pre-pass checked against */
     int sig_ok;
+    mc_exec_presig presig; /* an access.log's reader signature */
 } mc_txwork;
 
 static int mc_exec_reserve(mc_exec *x, size_t n)
@@ -86,8 +87,8 @@ static int mc_exec_check_batch(mc_exec *x, mc_store_txn *txn, const mc_batch *b)
  * does not already vouch for, against the signer's key at the start of the block. */
 static int mc_exec_prepass(mc_exec *x, mc_store_txn *txn, const mc_batch *b, mc_txwork *w)
 {
-    mc_verify_item *items = calloc(b->ntx ? b->ntx : 1, sizeof *items);
-    size_t *map = calloc(b->ntx ? b->ntx : 1, sizeof *map);
+    mc_verify_item *items = calloc(b->ntx ? 2 * (size_t)b->ntx : 1, sizeof *items);
+    size_t *map = calloc(b->ntx ? 2 * (size_t)b->ntx : 1, sizeof *map); /* index, +ntx: inner signature */
     size_t nitems = 0;
     int rc = MC_OK;
     if (!items || !map) {
@@ -104,6 +105,14 @@ static int mc_exec_prepass(mc_exec *x, mc_store_txn *txn, const mc_batch *b, mc_
             rc = r;
             goto out;
         }
+        if (w[i].tx.kind == MC_TX_ACCESS_LOG) {
+            mc_exec_presig *ps = &w[i].presig;
+            if ((rc = mc_exec_access_presig(txn, &x->info.chain, &w[i].tx, ps))) goto out;
+            if (ps->checked) {
+                items[nitems] = (mc_verify_item){&ps->sig, &ps->pk, ps->digest.b, 32, 0};
+                map[nitems++] = b->ntx + i;
+            }
+        }
         w[i].have_pk = 1;
         w[i].pk = s.sign_pk;
         if (x->opts.sigcache && mc_sigcache_has(x->opts.sigcache, &w[i].tx.id, &w[i].tx.sig, &s.sign_pk)) {
@@ -114,7 +123,12 @@ static int mc_exec_prepass(mc_exec *x, mc_store_txn *txn, const mc_batch *b, mc_
         map[nitems++] = i;
     }
     mc_verify_many(items, nitems, x->opts.verify_threads);
-    for (size_t k = 0; k < nitems; k++) w[map[k]].sig_ok = items[k].ok;
+    for (size_t k = 0; k < nitems; k++) {
+        if (map[k] < b->ntx)
+            w[map[k]].sig_ok = items[k].ok;
+        else
+            w[map[k] - b->ntx].presig.ok = items[k].ok;
+    }
 out:
     free(items);
     free(map);
@@ -168,7 +182,8 @@ static int mc_exec_one(mc_exec *x, mc_store_txn *txn, mc_txwork *w, uint64_t hei
      * bytes can never be replayed into a later block */
     if ((rc = mc_store_put_nonce(txn, &tx->signer, tx->nonce))) return -rc;
     uint16_t nevents = 0;
-    mc_exec_ctx c = {txn, &x->info.chain, height, time_ms, tx, &signer, index, &nevents, x->threshold};
+    mc_exec_ctx c = {txn,     &x->info.chain, height,   time_ms,      tx,
+                     &signer, index,          &nevents, x->threshold, &w->presig};
     return rule(&c);
 }
 

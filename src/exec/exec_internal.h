@@ -21,6 +21,16 @@ struct mc_exec {
     size_t cap;
 };
 
+/* A signature inside a body (an access.log's reader request), checked by the parallel pre-pass
+ * against the key its signer had at the start of the block. */
+typedef struct {
+    int checked;
+    mc_sign_pk pk;
+    mc_hash digest;
+    mc_sig sig;
+    int ok;
+} mc_exec_presig;
+
 /* Everything a transaction rule needs. */
 typedef struct {
     mc_store_txn *txn;
@@ -29,9 +39,10 @@ typedef struct {
     uint64_t time_ms;
     const mc_tx *tx;
     const mc_identity *signer;
-    uint32_t index;     /* the transaction's index in the block */
-    uint16_t *nevents;  /* events this transaction has emitted so far */
-    uint32_t threshold; /* the genesis admission threshold */
+    uint32_t index;               /* the transaction's index in the block */
+    uint16_t *nevents;            /* events this transaction has emitted so far */
+    uint32_t threshold;           /* the genesis admission threshold */
+    const mc_exec_presig *presig; /* this transaction's pre-checked inner signature, if any */
 } mc_exec_ctx;
 
 /* Transaction rules: each returns an enum mc_txr code, or a negative MC_E* store failure. */
@@ -45,6 +56,10 @@ int mc_exec_consent_revoke(const mc_exec_ctx *c);
 int mc_exec_consent_delegate(const mc_exec_ctx *c);
 int mc_exec_access_emergency(const mc_exec_ctx *c);
 int mc_exec_access_log(const mc_exec_ctx *c);
+/* The digest the reader of a logged read signed. @return MC_OK or MC_EINVAL. */
+int mc_exec_access_digest(const mc_hash *chain, const mc_body_access_log *b, mc_hash *digest);
+/* Fills @p ps for an access.log transaction whose reader is known (for the pre-pass). */
+int mc_exec_access_presig(mc_store_txn *txn, const mc_hash *chain, const mc_tx *tx, mc_exec_presig *ps);
 int mc_exec_org_propose(const mc_exec_ctx *c);
 int mc_exec_org_approve(const mc_exec_ctx *c);
 
