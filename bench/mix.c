@@ -130,7 +130,7 @@ static int bm_grant(bm_client *m, mc_buf *tx)
     mc_buf body;
     mc_hash id;
     if (!b) return MC_ENOMEM;
-    int j = (int)((m->k / 3) % BM_PATIENTS);
+    int j = (int)((m->k * 7 + m->ngrants) % BM_PATIENTS);
     b->patient = m->pat[j].id;
     b->grantee_kind = MC_GRANTEE_IDENTITY;
     b->grantee = m->prov.id;

@@ -9,7 +9,7 @@
 
 #include "testnet.h"
 
-#define BM_PATIENTS 8
+#define BM_PATIENTS 256
 #define BM_KEEP     4096
 
 typedef struct {
