@@ -167,7 +167,7 @@ static void mc_corpus_bodies(const mc_test_key *org, const mc_test_key *prov, co
     g->purposes = MC_PURPOSE_ALL_;
     g->actions = MC_ACTION_ALL_;
     g->not_before = 0;
-    g->not_after = UINT64_MAX;
+    g->not_after = (uint64_t)INT64_MAX;
     mc_buf_reset(&b);
     mc_corpus_sel("consent_deny", MC_FZ_CONSENT_BODY, &b, mc_body_consent_encode(&b, g));
 

@@ -307,7 +307,7 @@ const char *mc_reason_text(int reason);
 #define MC_MAX_REASON_BYTES        1024u
 #define MC_SEALED_KEY_BYTES        (32u + MC_SEAL_OVERHEAD) /**< a 256-bit data key in a sealed box */
 #define MC_MAX_EMERGENCY_MS        (24ull * 3600 * 1000)    /**< break-glass lasts at most a day */
-#define MC_ACCESS_LOG_MAX_AGE_MS   (10ull * 60 * 1000)      /**< a logged read is at most this old */
+#define MC_ACCESS_LOG_MAX_AGE_MS   (2ull * 60 * 1000)       /**< a logged read is at most this old */
 #define MC_ACCESS_LOG_MAX_AHEAD_MS (60ull * 1000)           /**< ... and at most this far ahead */
 
 /** A data key sealed to one recipient. */
@@ -411,7 +411,7 @@ int mc_body_emergency_decode(mc_body_emergency *b, const uint8_t *p, size_t n) M
  * Body of access.log, signed by a node of the record's custodian org: one read, permitted or
  * denied, with the reader's own signed request so that a custodian cannot invent or flip a
  * read. The request is "POST" to mc_access_target() with an empty body, signed by the reader
- * (mc_request_digest). The executor re-decides it with the policy at the request's time.
+ * (mc_request_digest). The executor re-decides it with the policy at the block time.
  */
 typedef struct {
     mc_id reader;

@@ -34,7 +34,8 @@ static int mc_consent_body_check(const mc_body_consent *b)
     if (b->purposes == 0 || (b->purposes & ~(uint32_t)MC_PURPOSE_ALL_) || b->actions == 0 ||
         (b->actions & ~(unsigned)MC_ACTION_ALL_))
         return MC_EINVAL;
-    if (b->not_before >= b->not_after) return MC_EINVAL; /* half-open: never empty */
+    if (b->not_before >= b->not_after) return MC_EINVAL;      /* half-open: never empty */
+    if (b->not_after > (uint64_t)INT64_MAX) return MC_EINVAL; /* times are signed 64-bit ms everywhere */
     return MC_OK;
 }
 

@@ -4,8 +4,9 @@
  * Break-glass is for providers whose org gave them emergency=true; it opens a window of at
  * most a day on one patient, starting at the block time, and is always notified to the patient
  * and to auditors. A read is logged by a node of the record's custodian org with the reader's
- * own signed request, and is valid only if the policy, at the request's time, gives the logged
- * decision: a custodian can neither invent a read nor flip its outcome.
+ * own signed request, and is valid only if the policy, at the block time, gives the logged
+ * decision: a custodian can neither invent a read nor flip its outcome, and the reader cannot
+ * choose the time it is decided at.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +22,18 @@ int mc_exec_access_emergency(const mc_exec_ctx *c)
     if (c->signer->kind != MC_ID_PROVIDER || !em || strcmp(em, "true") != 0) return MC_TXR_UNAUTHORIZED;
     int code = mc_exec_check_patient(c, &b.patient);
     if (code != MC_TXR_OK) return code;
-    int to_patient = 0; /* the patient must be able to read why */
-    for (uint32_t i = 0; i < b.nreasons; i++) to_patient |= memcmp(b.reason_to[i].b, b.patient.b, 32) == 0;
-    if (!to_patient) return MC_TXR_BAD_BODY;
+    /* the patient and at least one auditor (or regulator org) must be able to read why */
+    int to_patient = 0, to_auditor = 0;
+    for (uint32_t i = 0; i < b.nreasons; i++) {
+        if (memcmp(b.reason_to[i].b, b.patient.b, 32) == 0) {
+            to_patient = 1;
+            continue;
+        }
+        int yes = mc_exec_is_auditor(c->txn, &b.reason_to[i]);
+        if (yes < 0) return yes;
+        to_auditor |= yes;
+    }
+    if (!to_patient || !to_auditor) return MC_TXR_BAD_BODY;
     mc_emergency e = {.id = c->tx->id,
                       .patient = b.patient,
                       .provider = c->signer->id,
@@ -111,7 +121,7 @@ int mc_exec_access_log(const mc_exec_ctx *c)
     if (!pc) return -MC_ENOMEM;
     mc_decision d;
     mc_policy_store_view(&view, pc, c->txn);
-    rc = mc_policy_decide(&view, &b.reader, &b.record, b.purpose, b.action, b.req_time_ms, &d);
+    rc = mc_policy_decide(&view, &b.reader, &b.record, b.purpose, b.action, c->time_ms, &d);
     free(pc);
     if (rc) return -rc;
     if (!mc_same_decision(&d, &b)) return MC_TXR_DECISION_MISMATCH;
@@ -134,6 +144,8 @@ int mc_exec_access_log(const mc_exec_ctx *c)
                    .height = c->height,
                    .index = c->index};
     if ((rc = mc_store_put_access(c->txn, &a))) return -rc;
-    unsigned flags = (emergency ? MC_EVF_EMERGENCY : 0) | (b.permit ? 0 : MC_EVF_DENIED);
+    /* every break-glass read is flagged (and so reaches auditors), permitted or not */
+    unsigned flags =
+        (emergency || b.purpose == MC_PURPOSE_ETREAT ? MC_EVF_EMERGENCY : 0) | (b.permit ? 0 : MC_EVF_DENIED);
     return mc_exec_emit(c, MC_EV_READ, flags, &rec.patient, &b.reader, &reader.org, &c->tx->id);
 }

@@ -50,6 +50,9 @@ int mc_exec_consent_grant(const mc_exec_ctx *c)
     s->height = c->height;
     s->time_ms = c->time_ms;
     s->body = *b;
+    /* in force from the block that applied it, never before: it cannot permit (or refuse) a
+     * read that happened before it existed */
+    if (s->body.not_before < c->time_ms) s->body.not_before = c->time_ms;
     s->body.nkeys = 0; /* the keys stay in the block, for the grantee to fetch */
     memset(s->body.keys, 0, sizeof s->body.keys);
     int rc = mc_store_put_consent(c->txn, s);

@@ -37,23 +37,26 @@ typedef struct {
     mc_store_txn *txn;
     uint64_t height, time_ms, until;
     uint32_t ntx;
-    uint16_t n;
+    uint64_t count; /* notices so far: index ntx + count / 65536, n = count % 65536 */
 } mc_expiry_scan;
+
+#define MC_SCAN_STOP 0x7fffffff /* not an MC_E* code */
 
 static int mc_expiry_one(void *arg, mc_slice key, mc_slice val)
 {
     mc_expiry_scan *s = arg;
     (void)val;
     if (key.n != 1 + 8 + 32) return MC_ECORRUPT;
-    if (mc_get_u64be(key.p + 1) >= s->until) return 1; /* past the window: stop */
+    if (mc_get_u64be(key.p + 1) >= s->until) return MC_SCAN_STOP; /* past the window */
     mc_hash id;
     mc_consent c;
     memcpy(id.b, key.p + 9, 32);
     int rc = mc_store_get_consent(s->txn, &id, &c);
     if (rc) return rc == MC_ENOTFOUND ? MC_ECORRUPT : rc;
     if (c.deny || c.status != MC_CONSENT_ACTIVE) return 0;
-    return mc_exec_put_event(s->txn, s->height, s->ntx, s->n++, s->time_ms, MC_EV_GRANT_EXPIRING, 0,
-                             &c.body.patient, &c.by, &c.body.grantee, &c.id);
+    uint64_t k = s->count++;
+    return mc_exec_put_event(s->txn, s->height, s->ntx + (uint32_t)(k >> 16), (uint16_t)k, s->time_ms,
+                             MC_EV_GRANT_EXPIRING, 0, &c.body.patient, &c.by, &c.body.grantee, &c.id);
 }
 
 int mc_exec_expiry_notices(mc_store_txn *txn, uint64_t height, uint32_t ntx, uint64_t prev_time,
@@ -67,5 +70,5 @@ int mc_exec_expiry_notices(mc_store_txn *txn, uint64_t height, uint32_t ntx, uin
     mc_skey_make(&prefix, MC_SK_CONSENT_END, NULL, 0, NULL, 0, NULL, 0);
     mc_skey_make(&start, MC_SK_CONSENT_END, from, 8, NULL, 0, NULL, 0);
     int rc = mc_store_scan(txn, &prefix, &start, mc_expiry_one, &s);
-    return rc == 1 ? MC_OK : rc;
+    return rc == MC_SCAN_STOP ? MC_OK : rc;
 }

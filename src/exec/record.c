@@ -16,6 +16,8 @@ static int mc_amend(const mc_exec_ctx *c, const mc_body_anchor *b, mc_record *r)
     if (rc) return -rc;
     if (memcmp(old.patient.b, b->patient.b, 32) != 0) return MC_TXR_UNAUTHORIZED;
     if (memcmp(old.author_org.b, c->signer->org.b, 32) != 0) return MC_TXR_UNAUTHORIZED;
+    /* a category-scoped deny must keep covering the record's amendments */
+    if (strcmp(old.category, b->category) != 0) return MC_TXR_UNAUTHORIZED;
     if (old.has_superseded_by) return MC_TXR_SUPERSEDED;
     old.has_superseded_by = 1;
     old.superseded_by = b->record;

@@ -121,17 +121,24 @@ void mc_body_delegate_for(mc_world *w, const mc_id *patient, const mc_id *delega
     assert_ok(mc_body_delegate_encode(&w->c.body, &b));
 }
 
-void mc_body_emergency_for(mc_world *w, const mc_id *patient, uint64_t ms, const mc_id *reason_to)
+void mc_body_emergency_for(mc_world *w, const mc_id *patient, uint64_t ms, const mc_id *to1, const mc_id *to2)
 {
-    static uint8_t sealed[MC_SEAL_OVERHEAD + 16];
+    static uint8_t sealed[2][MC_SEAL_OVERHEAD + 16];
     mc_body_emergency b;
     memset(&b, 0, sizeof b);
     b.patient = *patient;
     b.duration_ms = ms;
-    b.nreasons = 1;
-    b.reason_to[0] = *reason_to;
-    mc_random(sealed, sizeof sealed);
-    b.reason[0] = (mc_slice){sealed, sizeof sealed};
+    const mc_id *to[2] = {to1, to2};
+    if (to2 && memcmp(to1->b, to2->b, 32) > 0) { /* recipients strictly increasing */
+        to[0] = to2;
+        to[1] = to1;
+    }
+    b.nreasons = to2 ? 2 : 1;
+    for (uint32_t i = 0; i < b.nreasons; i++) {
+        b.reason_to[i] = *to[i];
+        mc_random(sealed[i], sizeof sealed[i]);
+        b.reason[i] = (mc_slice){sealed[i], sizeof sealed[i]};
+    }
     mc_buf_reset(&w->c.body);
     assert_ok(mc_body_emergency_encode(&w->c.body, &b));
 }

@@ -37,7 +37,9 @@ void mc_body_consent_for(mc_world *w, const mc_id *patient, uint8_t gkind, const
                          uint8_t actions, uint64_t nb, uint64_t na);
 void mc_body_revoke_for(mc_world *w, const mc_hash *target);
 void mc_body_delegate_for(mc_world *w, const mc_id *patient, const mc_id *delegate, int add);
-void mc_body_emergency_for(mc_world *w, const mc_id *patient, uint64_t ms, const mc_id *reason_to);
+/** The reason is sealed to @p to1 and, unless NULL, @p to2. */
+void mc_body_emergency_for(mc_world *w, const mc_id *patient, uint64_t ms, const mc_id *to1,
+                           const mc_id *to2);
 /**
  * access.log body into c.body for a read by @p reader at @p t, with the decision the policy
  * gives now (over the node's store). @p flip: 0, or MC_ACCESS_FLIP (the logged decision is

@@ -281,7 +281,7 @@ static void mc_sample_deny_records(mc_body_consent *b)
     b->purposes = MC_PURPOSE_ALL_;
     b->actions = MC_ACTION_ALL_;
     b->not_before = 0;
-    b->not_after = UINT64_MAX;
+    b->not_after = (uint64_t)INT64_MAX; /* the latest end: times are signed 64-bit */
 }
 
 typedef struct {
@@ -891,6 +891,10 @@ static void test_consent_body_rules(void **state)
     x->not_before = x->not_after + 1;
     mc_consent_refused(x, MC_EINVAL);
     mc_refuse_at(c, &g, la.not_before, 8, a->not_after + 1, MC_EINVAL);
+    *x = *a;
+    x->not_after = (uint64_t)INT64_MAX + 1; /* beyond a signed 64-bit time */
+    mc_consent_refused(x, MC_EINVAL);
+    mc_refuse_at(c, &g, la.not_after, 8, (uint64_t)INT64_MAX + 1, MC_EINVAL);
     *x = *a;
     x->not_after = x->not_before + 1; /* the shortest window */
     mc_roundtrip(c, x, &b);
