@@ -1,11 +1,10 @@
 /*
  * identity.register, identity.rotate, identity.revoke.
  *
- * Orgs enrol their staff, nodes and patients; orgs themselves join only through the genesis
- * config or governance. A patient's enrolment also carries the patient's own signature, and no
- * attributes.
- * An identity's keys are rotated, and an identity revoked, by itself or by its org; a
- * validator's only through governance.
+ * Orgs enrol their staff, nodes and patients (each kind of org only its own kinds of staff);
+ * orgs themselves join only through the genesis config or governance. A patient's enrolment also carries the
+ * patient's own signature, and no attributes. An identity's keys are rotated, and an identity revoked, by
+ * itself or by its org; a validator's only through governance.
  */
 #include <string.h>
 
@@ -17,6 +16,27 @@ static int mc_signer_may_manage(const mc_identity *signer, const mc_identity *ta
     return signer->kind == MC_ID_ORG && memcmp(signer->id.b, target->org.b, 32) == 0;
 }
 
+static int mc_type_is(const char *type, const char *want)
+{
+    return type && strcmp(type, want) == 0;
+}
+
+/*
+ * Who an org may enrol: a regulator enrols auditors and nodes; a research institute
+ * researchers and nodes; a care org (anything else) providers, patients and nodes. Only
+ * hospitals and clinics may give a provider emergency=true (break-glass).
+ */
+static int mc_org_may_enrol(const mc_identity *org, const mc_body_register *b)
+{
+    const char *type = mc_attrs_get(&org->attrs, "type");
+    const char *em = mc_attrs_get(&b->attrs, "emergency");
+    if (b->kind == MC_ID_NODE) return 1;
+    if (mc_type_is(type, "regulator")) return b->kind == MC_ID_AUDITOR;
+    if (mc_type_is(type, "research")) return b->kind == MC_ID_RESEARCHER;
+    if (b->kind != MC_ID_PROVIDER && b->kind != MC_ID_PATIENT) return 0;
+    return !em || (b->kind == MC_ID_PROVIDER && (mc_type_is(type, "hospital") || mc_type_is(type, "clinic")));
+}
+
 int mc_exec_identity_register(const mc_exec_ctx *c)
 {
     mc_body_register b;
@@ -24,9 +44,7 @@ int mc_exec_identity_register(const mc_exec_ctx *c)
     const mc_identity *s = c->signer;
     if (b.kind == MC_ID_ORG || s->kind != MC_ID_ORG) return MC_TXR_UNAUTHORIZED;
     if (memcmp(b.org.b, s->id.b, 32) != 0) return MC_TXR_UNAUTHORIZED;
-    const char *type = mc_attrs_get(&s->attrs, "type");
-    if (b.kind == MC_ID_AUDITOR && (!type || strcmp(type, "regulator") != 0)) return MC_TXR_UNAUTHORIZED;
-    if (b.kind == MC_ID_RESEARCHER && (!type || strcmp(type, "research") != 0)) return MC_TXR_UNAUTHORIZED;
+    if (!mc_org_may_enrol(s, &b)) return MC_TXR_UNAUTHORIZED;
     /* a patient's identity carries nothing but keys: no attribute could hold a name or a
      * record number on the ledger */
     if (b.kind == MC_ID_PATIENT && b.attrs.n) return MC_TXR_BAD_BODY;

@@ -211,3 +211,26 @@ unsigned mc_count_events(mc_world *w, int kind)
     mc_store_abort(txn);
     return n[0];
 }
+
+void mc_world_admit_org(mc_world *w, mc_who *org, const char *name, const char *type)
+{
+    mc_tchain *c = &w->c;
+    mc_body_org_propose p;
+    mc_hash prop;
+    mc_who_new(org);
+    memset(&p, 0, sizeof p);
+    snprintf(p.name, sizeof p.name, "%s", name);
+    snprintf(p.type, sizeof p.type, "%s", type);
+    p.sign_pk = org->key.pk;
+    p.box_pk = org->key.box_pk;
+    mc_buf_reset(&c->body);
+    assert_ok(mc_body_org_propose_encode(&c->body, &p));
+    mc_add(c, &w->hosp, MC_TX_ORG_PROPOSE, MC_TXR_OK);
+    mc_commit(c, 0);
+    mc_last_txid(w, 0, &prop);
+    mc_body_org_approve a = {prop};
+    mc_buf_reset(&c->body);
+    assert_ok(mc_body_org_approve_encode(&c->body, &a));
+    mc_add(c, &w->reg, MC_TX_ORG_APPROVE, MC_TXR_OK); /* the genesis threshold is 2 */
+    mc_commit(c, 0);
+}

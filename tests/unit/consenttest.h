@@ -53,6 +53,9 @@ void mc_body_access_for(mc_world *w, const mc_who *reader, const mc_hash *rec, u
 void mc_last_txid(mc_world *w, uint32_t index, mc_hash *id);
 /** Counts the events of @p kind (0: all) stored so far. */
 unsigned mc_count_events(mc_world *w, int kind);
+/** Admits a new member org (fresh keys into @p org) by the hospital's proposal and the regulator's approval.
+ */
+void mc_world_admit_org(mc_world *w, mc_who *org, const char *name, const char *type);
 /** Decides over the node's current state. */
 void mc_world_decide(mc_world *w, const mc_id *who, const mc_hash *rec, uint32_t purpose, uint8_t action,
                      uint64_t t, mc_decision *d);

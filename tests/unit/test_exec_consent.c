@@ -80,10 +80,16 @@ static void test_anchor(void **state)
     assert_true(rec.has_supersedes);
 
     /* a provider of another org may not amend the hospital's record */
-    mc_who labdoc;
+    mc_who lab, labdoc;
+    mc_world_admit_org(w, &lab, "Lab B", "lab");
     mc_who_new(&labdoc);
     mc_body_reg(c, MC_ID_PROVIDER, &w->res.id, &labdoc.key, "", NULL);
-    mc_add(c, &w->res, MC_TX_IDENTITY_REGISTER, MC_TXR_OK);
+    mc_add(c, &w->res, MC_TX_IDENTITY_REGISTER, MC_TXR_UNAUTHORIZED); /* research orgs have no providers */
+    mc_body_reg(c, MC_ID_PROVIDER, &lab.id, &labdoc.key, "emergency=true", NULL);
+    mc_add(c, &lab, MC_TX_IDENTITY_REGISTER,
+           MC_TXR_UNAUTHORIZED); /* break-glass is for hospitals and clinics */
+    mc_body_reg(c, MC_ID_PROVIDER, &lab.id, &labdoc.key, "", NULL);
+    mc_add(c, &lab, MC_TX_IDENTITY_REGISTER, MC_TXR_OK);
     mc_commit(c, 0);
     mc_body_anchor_for(w, &r3, 0, &w->pat.id, "cardiology", &r2);
     mc_add(c, &labdoc, MC_TX_RECORD_ANCHOR, MC_TXR_UNAUTHORIZED);
