@@ -170,7 +170,7 @@ static uint64_t st_block_time(void)
     return t;
 }
 
-/* A harmless transaction, so that a block is made: the regulator enrols a throwaway provider
+/* A harmless transaction, so that a block is made: the regulator enrols a throwaway node
  * (the regulator's key is not used by the CLI after the set-up, so the nonces cannot clash). */
 static void st_poke(void)
 {
@@ -179,7 +179,8 @@ static void st_poke(void)
     mc_hash id;
     mc_buf_init(&tx, MC_MAX_TX_BYTES);
     mc_buf_init(&r, 1 << 20);
-    assert_int_equal(tn_build_register(&st_c, &st_c.clients[1], (mc_time_now_ms() + 1) * 1000, &tx, &id),
+    assert_int_equal(tn_build_register_kind(&st_c, &st_c.clients[1], (mc_time_now_ms() + 1) * 1000,
+                                            MC_ID_NODE, "", &tx, &id),
                      MC_OK);
     assert_int_equal(tn_post_txs(h, "committed", &tx, 1, &r), 200);
     assert_true(tn_tx_committed(h, &id));

@@ -196,17 +196,18 @@ mc_http *tn_client(tn_chain *c, const mc_keys *keys)
     return h;
 }
 
-int tn_build_register(tn_chain *c, const mc_keys *org, uint64_t nonce, mc_buf *tx, mc_hash *id)
+int tn_build_register_kind(tn_chain *c, const mc_keys *org, uint64_t nonce, uint8_t kind, const char *attrs,
+                           mc_buf *tx, mc_hash *id)
 {
     mc_body_register b;
     mc_sign_sk sk;
     mc_box_sk bsk;
     memset(&b, 0, sizeof b);
-    b.kind = MC_ID_PROVIDER;
+    b.kind = kind;
     memcpy(b.org.b, org->id.b, 32);
     mc_sign_keypair(&b.sign_pk, &sk);
     mc_box_keypair(&b.box_pk, &bsk);
-    TN_TRY(mc_attrs_parse(&b.attrs, "role=physician"));
+    TN_TRY(mc_attrs_parse(&b.attrs, attrs));
     uint8_t tmp[1024];
     mc_buf body = {tmp, 0, sizeof tmp, sizeof tmp - 1}; /* stack-backed: a body fits */
     TN_TRY(mc_body_register_encode(&body, &b));
@@ -214,6 +215,11 @@ int tn_build_register(tn_chain *c, const mc_keys *org, uint64_t nonce, mc_buf *t
     memcpy(signer.b, org->id.b, 32);
     return mc_tx_build(tx, id, &c->chain, &signer, nonce, MC_TX_IDENTITY_REGISTER, body.p, body.n,
                        &org->sign_sk);
+}
+
+int tn_build_register(tn_chain *c, const mc_keys *org, uint64_t nonce, mc_buf *tx, mc_hash *id)
+{
+    return tn_build_register_kind(c, org, nonce, MC_ID_PROVIDER, "role=physician", tx, id);
 }
 
 int tn_txs_json(mc_buf *out, const mc_buf *txs, size_t n)

@@ -44,7 +44,10 @@ void tn_destroy(tn_chain *c);
 
 /* A client signing requests as @p keys (NULL: unsigned). NULL on failure. */
 mc_http *tn_client(tn_chain *c, const mc_keys *keys);
-/* Appends an identity.register of a fresh provider signed by @p org with @p nonce. */
+/* Appends an identity.register of a fresh identity of @p kind with @p attrs signed by @p org. */
+int tn_build_register_kind(tn_chain *c, const mc_keys *org, uint64_t nonce, uint8_t kind, const char *attrs,
+                           mc_buf *tx, mc_hash *id);
+/* Appends an identity.register of a fresh provider (role=physician) signed by @p org with @p nonce. */
 int tn_build_register(tn_chain *c, const mc_keys *org, uint64_t nonce, mc_buf *tx, mc_hash *id);
 /* Appends {"txs":["hex",...]} for @p n transactions to @p out. */
 int tn_txs_json(mc_buf *out, const mc_buf *txs, size_t n);
