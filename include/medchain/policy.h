@@ -48,7 +48,10 @@
 extern "C" {
 #endif
 
-/** What the policy needs of an identity. Pointers valid until the view's next call. */
+/**
+ * What the policy needs of an identity. Pointers valid until the view's next identity() call
+ * (a view keeps an identity's and a record's pointers apart: the decision reads both at once).
+ */
 typedef struct {
     uint8_t kind;       /**< enum mc_identity_kind */
     uint8_t active;     /**< 1 unless revoked */
@@ -57,7 +60,7 @@ typedef struct {
     const mc_attrs *attrs; /**< never NULL */
 } mc_policy_party;
 
-/** What the policy needs of a record. */
+/** What the policy needs of a record. Pointers valid until the view's next record() call. */
 typedef struct {
     mc_id patient;
     mc_id author_org;
@@ -105,6 +108,11 @@ typedef struct {
     int (*emergency)(void *ctx, const mc_id *patient, const mc_id *provider, uint64_t t, mc_hash *id);
     /** Calls @p fn for each of the patient's grants and denies, revoked ones included. */
     int (*consents)(void *ctx, const mc_id *patient, mc_policy_rule_fn fn, void *arg);
+    /**
+     * Optional (NULL: none): told first that @p requester and @p record are about to be looked
+     * up, so that a view in memory can start both loads at once instead of one after the other.
+     */
+    void (*prefetch)(void *ctx, const mc_id *requester, const mc_hash *record);
 } mc_policy_view;
 
 typedef struct {

@@ -172,30 +172,28 @@ static int mc_may_break_glass(const mc_policy_party *who, uint32_t purpose, uint
 int mc_policy_decide(const mc_policy_view *view, const mc_id *requester, const mc_hash *record,
                      uint32_t purpose, uint8_t action, uint64_t t, mc_decision *out)
 {
-    if (out) memset(out, 0, sizeof *out), out->reason = MC_RSN_DENY_DEFAULT;
+    if (out) *out = (mc_decision){.permit = 0, .reason = MC_RSN_DENY_DEFAULT};
     if (!view || !requester || !record || !out) return MC_EINVAL;
 
     /* 1. a well-formed request about a known record by an active identity of an active org */
     if (!mc_one_bit(purpose, MC_PURPOSE_ALL_) || !mc_one_bit(action, MC_ACTION_ALL_))
         return mc_set(out, MC_RSN_DENY_BAD_REQUEST, NULL);
+    if (view->prefetch) view->prefetch(view->ctx, requester, record);
+    /* both look-ups before looking at either, so that they overlap; the record's verdict first */
+    mc_policy_party who;
     mc_policy_record rec;
+    int rc_who = view->identity(view->ctx, requester, &who);
     int rc = view->record(view->ctx, record, &rec);
     if (rc == MC_ENOTFOUND) return mc_set(out, MC_RSN_DENY_UNKNOWN_RECORD, NULL);
     if (rc) return mc_view_err(rc);
-    /* a view's pointers last until its next call: keep our own copies */
-    char category[MC_MAX_CATEGORY + 1] = "";
-    if (rec.category) strncpy(category, rec.category, MC_MAX_CATEGORY);
-    rec.category = category;
-    mc_policy_party who;
-    rc = view->identity(view->ctx, requester, &who);
-    if (rc == MC_ENOTFOUND) return mc_set(out, MC_RSN_DENY_UNKNOWN_REQUESTER, NULL);
-    if (rc) return mc_view_err(rc);
+    if (rc_who == MC_ENOTFOUND) return mc_set(out, MC_RSN_DENY_UNKNOWN_REQUESTER, NULL);
+    if (rc_who) return mc_view_err(rc_who);
     if (!who.active) return mc_set(out, MC_RSN_DENY_REQUESTER_REVOKED, NULL);
     if (!who.org_active) return mc_set(out, MC_RSN_DENY_ORG_REVOKED, NULL);
-    mc_attrs attrs;
-    attrs.n = who.attrs && who.attrs->n <= MC_MAX_ATTRS ? who.attrs->n : 0;
-    if (attrs.n) memcpy(attrs.a, who.attrs->a, attrs.n * sizeof attrs.a[0]);
-    who.attrs = &attrs;
+    /* (the record's and the identity's pointers stay valid together: see mc_policy_view) */
+    static const mc_attrs mc_no_attrs;
+    if (!who.attrs) who.attrs = &mc_no_attrs;
+    if (!rec.category) rec.category = "";
 
     /* 2. the owner */
     if (mc_id_eq(requester, &rec.patient)) return mc_set(out, MC_RSN_PERMIT_OWNER, NULL);
@@ -220,8 +218,14 @@ int mc_policy_decide(const mc_policy_view *view, const mc_id *requester, const m
     }
 
     /* one pass over the patient's grants and denies serves rules 6 and 8 */
-    mc_scan s = {
-        .requester = requester, .who = &who, .rec = &rec, .purpose = purpose, .action = action, .t = t};
+    mc_scan s; /* (only the flags need zeroing: a candidate is read only once one was kept) */
+    s.requester = requester;
+    s.who = &who;
+    s.rec = &rec;
+    s.purpose = purpose;
+    s.action = action;
+    s.t = t;
+    s.has_deny = s.has_grant = s.has_revoked = s.has_expired = s.has_not_yet = 0;
     rc = view->consents(view->ctx, &rec.patient, mc_scan_rule, &s);
     if (rc) return mc_view_err(rc);
 

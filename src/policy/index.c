@@ -1,21 +1,30 @@
 /*
  * The in-memory policy index: storage (pools, tables, interned side values) and put_*.
  *
- * Selectors, category lists and record-id lists are interned: the thousand grants a hospital's
- * patients give to "role=physician,dept=cardiology" share one copy. Interned values, pool
- * entries and the per-patient vectors' contents are freed only by mc_policy_index_free.
+ * Selectors, category lists, record-id lists, categories and amendment roots are interned: the
+ * thousand grants a hospital's patients give to "dept=cardiology,role=physician" share one
+ * copy. Everything is freed only by mc_policy_index_free.
  */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "index_internal.h"
 #include "medchain/crypto.h"
 
-#define MC_PIX_MIN_SLOTS 1024u
-#define MC_PIX_MAX_ITEMS (UINT32_MAX - 1) /* entries per pool, rules per patient, ... */
+#define MC_PIX_MIN_SLOTS  1024u
+#define MC_PIX_MAX_ITEMS  (UINT32_MAX - 1)  /* entries per pool, rules per patient, ... */
+#define MC_PIX_HUGE       ((size_t)2 << 20) /* a huge page */
+#define MC_PIX_CHUNK_SIZE MC_PIX_HUGE       /* bytes per pool chunk, about */
 
-enum { MC_BLOB_ATTRS = 1, MC_BLOB_CATEGORY = 2, MC_BLOB_CATS = 3, MC_BLOB_RECORDS = 4 };
+enum { MC_BLOB_ATTRS = 1, MC_BLOB_CATEGORY, MC_BLOB_CATS, MC_BLOB_RECORDS, MC_BLOB_ROOT, MC_BLOB_SIDE };
+
+_Static_assert(sizeof(mc_pix_record) == 128, "a record is two cache lines");
+_Static_assert(sizeof(mc_pix_rule) == 64, "a rule is one cache line");
+_Static_assert(sizeof(mc_pix_ident) == 64, "an identity is one cache line");
+_Static_assert(offsetof(mc_pix_patient, rules) == 64, "a patient's header is one cache line");
+_Static_assert(sizeof(mc_pix_patient) == 1024, "patients fill huge-page chunks exactly");
 
 static uint64_t mc_load64(const uint8_t *p)
 {
@@ -38,12 +47,23 @@ uint64_t mc_pix_hash(const mc_policy_index *ix, const void *p, size_t n)
     return h ^ (h >> 29);
 }
 
+/* @p n bytes, not zeroed; a big block is aligned to and advised into huge pages. */
+static void *mc_pix_alloc(size_t n)
+{
+    if (n < MC_PIX_HUGE / 2) return malloc(n);
+    size_t round = (n + MC_PIX_HUGE - 1) & ~(MC_PIX_HUGE - 1);
+    void *p = aligned_alloc(MC_PIX_HUGE, round);
+    if (p) (void)madvise(p, round, MADV_HUGEPAGE); /* a hint: without it, only slower */
+    return p;
+}
+
 /* ---- pools -------------------------------------------------------------------------------- */
 
 static void mc_pool_init(mc_pix_pool *p, size_t size)
 {
     memset(p, 0, sizeof *p);
     p->size = size;
+    while (((size_t)2 << p->shift) * size <= MC_PIX_CHUNK_SIZE) p->shift++;
 }
 
 static void mc_pool_free(mc_pix_pool *p)
@@ -57,7 +77,7 @@ static void mc_pool_free(mc_pix_pool *p)
 static int mc_pool_add(mc_pix_pool *p, uint32_t *idx)
 {
     if (p->n >= MC_PIX_MAX_ITEMS) return MC_ENOMEM;
-    uint32_t chunk = p->n >> MC_PIX_CHUNK_SHIFT;
+    uint32_t chunk = p->n >> p->shift;
     if (chunk == p->nchunks) {
         if (p->nchunks == p->capchunks) {
             uint32_t cap = p->capchunks ? p->capchunks * 2 : 16;
@@ -66,11 +86,12 @@ static int mc_pool_add(mc_pix_pool *p, uint32_t *idx)
             p->chunks = c;
             p->capchunks = cap;
         }
-        p->chunks[chunk] = calloc((size_t)1 << MC_PIX_CHUNK_SHIFT, p->size);
+        p->chunks[chunk] = mc_pix_alloc(((size_t)1 << p->shift) * p->size); /* zeroed entry by entry */
         if (!p->chunks[chunk]) return MC_ENOMEM;
         p->nchunks++;
     }
     *idx = p->n++;
+    memset(mc_pix_at(p, *idx), 0, p->size);
     return MC_OK;
 }
 
@@ -84,22 +105,30 @@ static void mc_table_place(uint64_t *slots, uint32_t mask, uint64_t s)
     slots[i] = s;
 }
 
-/* Adds entry @p idx with hash @p h (the caller knows it is absent). @return MC_OK, MC_ENOMEM. */
+/* A zeroed table of @p n entries of @p size bytes. */
+static void *mc_table_alloc(size_t n, size_t size)
+{
+    void *p = mc_pix_alloc(n * size);
+    if (p) memset(p, 0, n * size);
+    return p;
+}
+
 static int mc_table_init(mc_pix_table *t)
 {
-    t->slots = calloc(MC_PIX_MIN_SLOTS, sizeof *t->slots);
+    t->slots = mc_table_alloc(MC_PIX_MIN_SLOTS, sizeof *t->slots);
     t->mask = MC_PIX_MIN_SLOTS - 1;
     t->n = 0;
     return t->slots ? MC_OK : MC_ENOMEM;
 }
 
+/* Adds entry @p idx with hash @p h (the caller knows it is absent). @return MC_OK, MC_ENOMEM. */
 static int mc_table_add(mc_pix_table *t, uint64_t h, uint32_t idx)
 {
     uint64_t cap = (uint64_t)t->mask + 1;
     if ((uint64_t)(t->n + 1) * 2 > cap) {
         uint64_t ncap = cap * 2;
         if (ncap > (1ull << 32)) return MC_ENOMEM;
-        uint64_t *s = calloc(ncap, sizeof *s);
+        uint64_t *s = mc_table_alloc(ncap, sizeof *s);
         if (!s) return MC_ENOMEM;
         for (uint64_t i = 0; i < cap; i++)
             if (t->slots[i]) mc_table_place(s, (uint32_t)(ncap - 1), t->slots[i]);
@@ -122,11 +151,53 @@ static int mc_get_or_add(mc_policy_index *ix, mc_pix_table *t, mc_pix_pool *pool
     if (rc) return rc;
     memcpy(mc_pix_at(pool, *idx), key, 32);
     rc = mc_table_add(t, mc_pix_hash(ix, key, 32), *idx);
-    if (rc) { /* the entry was the last one: take it back */
-        memset(mc_pix_at(pool, *idx), 0, pool->size);
-        pool->n--;
-    }
+    if (rc) pool->n--; /* the entry was the last one: take it back */
     return rc;
+}
+
+/* Inline tables (identities, records): an entry is its key, the rest, and a used byte. */
+static void mc_itab_place(const mc_policy_index *ix, uint8_t *b, uint32_t mask, size_t size, size_t used,
+                          const uint8_t *e)
+{
+    uint32_t i = (uint32_t)(mc_pix_hash(ix, e, 32) >> 32) & mask;
+    while (b[(size_t)i * size + used]) i = (i + 1) & mask;
+    memcpy(b + (size_t)i * size, e, size);
+}
+
+static int mc_itab_init(mc_pix_itab *t, size_t size)
+{
+    t->b = mc_table_alloc(MC_PIX_MIN_SLOTS, size);
+    t->mask = MC_PIX_MIN_SLOTS - 1;
+    t->n = 0;
+    return t->b ? MC_OK : MC_ENOMEM;
+}
+
+/* The entry of @p key, added (zeroed but for its key and used byte) if absent. Adding may move
+ * every entry: pointers into the table last until the next add. */
+static int mc_itab_get_or_add(mc_policy_index *ix, mc_pix_itab *t, size_t size, size_t used, const void *key,
+                              void **out)
+{
+    *out = mc_pix_ifind(ix, t, size, used, key);
+    if (*out) return MC_OK;
+    uint64_t cap = (uint64_t)t->mask + 1;
+    if ((uint64_t)(t->n + 1) * 2 > cap) {
+        if (cap * 2 > (1ull << 32)) return MC_ENOMEM;
+        uint8_t *b = mc_table_alloc(cap * 2, size);
+        if (!b) return MC_ENOMEM;
+        for (uint64_t i = 0; i < cap; i++)
+            if (t->b[i * size + used])
+                mc_itab_place(ix, b, (uint32_t)(cap * 2 - 1), size, used, t->b + i * size);
+        free(t->b);
+        t->b = b;
+        t->mask = (uint32_t)(cap * 2 - 1);
+    }
+    uint8_t e[sizeof(mc_pix_record)] = {0};
+    memcpy(e, key, 32);
+    e[used] = 1;
+    mc_itab_place(ix, t->b, t->mask, size, used, e);
+    t->n++;
+    *out = mc_pix_ifind(ix, t, size, used, key);
+    return MC_OK;
 }
 
 /* ---- interned side values ----------------------------------------------------------------- */
@@ -158,7 +229,7 @@ static int mc_intern(mc_policy_index *ix, uint32_t kind, const void *p, size_t n
         mc_pix_blob *b = mc_pix_at(&ix->blobs, idx);
         *b = (mc_pix_blob){h, kind, (uint32_t)n, copy};
         rc = mc_table_add(&ix->tblobs, h, idx);
-        if (rc) ix->blobs.n--, memset(b, 0, sizeof *b);
+        if (rc) ix->blobs.n--;
     }
     if (rc) {
         free(copy);
@@ -191,36 +262,31 @@ static int mc_intern_attrs(mc_policy_index *ix, const mc_attrs *a, const mc_attr
     return rc;
 }
 
-static int mc_intern_category(mc_policy_index *ix, const char *cat, const char **out)
-{
-    char c[MC_MAX_CATEGORY + 1];
-    mc_copy_str(c, cat, sizeof c);
-    const void *p;
-    int rc = mc_intern(ix, MC_BLOB_CATEGORY, c, strlen(c) + 1, strlen(c) + 1, &p);
-    *out = rc ? NULL : p;
-    return rc;
-}
-
-/* A rule's selector and scope lists, interned. */
+/* A rule's selector and scope list, interned, and where the rule keeps them. */
 static int mc_intern_side(mc_policy_index *ix, const mc_body_consent *b, mc_pix_rule *r)
 {
-    r->selector = ix->no_attrs;
-    if (b->grantee_kind == MC_GRANTEE_SELECTOR) {
-        int rc = mc_intern_attrs(ix, &b->selector, &r->selector);
-        if (rc) return rc;
-    }
-    if (b->scope_kind == MC_SCOPE_CATEGORIES) {
+    const mc_attrs *sel = NULL;
+    const void *items = NULL;
+    int rc = MC_OK;
+    if (b->grantee_kind == MC_GRANTEE_SELECTOR) rc = mc_intern_attrs(ix, &b->selector, &sel);
+    if (!rc && b->scope_kind == MC_SCOPE_CATEGORIES) {
         char cats[MC_MAX_SCOPE_CATS][MC_MAX_CATEGORY + 1];
         memset(cats, 0, sizeof cats);
-        r->nitems = b->ncats <= MC_MAX_SCOPE_CATS ? b->ncats : MC_MAX_SCOPE_CATS;
+        r->nitems = (uint8_t)(b->ncats <= MC_MAX_SCOPE_CATS ? b->ncats : MC_MAX_SCOPE_CATS);
         for (uint32_t i = 0; i < r->nitems; i++) mc_copy_str(cats[i], b->cats[i], sizeof cats[i]);
         size_t n = r->nitems * sizeof cats[0];
-        return mc_intern(ix, MC_BLOB_CATS, cats, n, n ? n : 1, &r->items);
-    }
-    if (b->scope_kind == MC_SCOPE_RECORDS) {
-        r->nitems = b->nrecords <= MC_MAX_SCOPE_RECORDS ? b->nrecords : MC_MAX_SCOPE_RECORDS;
+        rc = mc_intern(ix, MC_BLOB_CATS, cats, n, n ? n : 1, &items);
+    } else if (!rc && b->scope_kind == MC_SCOPE_RECORDS) {
+        r->nitems = (uint8_t)(b->nrecords <= MC_MAX_SCOPE_RECORDS ? b->nrecords : MC_MAX_SCOPE_RECORDS);
         size_t n = r->nitems * sizeof b->records[0];
-        return mc_intern(ix, MC_BLOB_RECORDS, b->records, n, n ? n : 1, &r->items);
+        rc = mc_intern(ix, MC_BLOB_RECORDS, b->records, n, n ? n : 1, &items);
+    }
+    if (rc) return rc;
+    r->side = sel ? (const void *)sel : items;
+    if (sel && items) { /* both: a selector grant on categories or records */
+        mc_pix_side both = {sel, items};
+        r->flags |= MC_PIX_SIDE;
+        return mc_intern(ix, MC_BLOB_SIDE, &both, sizeof both, sizeof both, &r->side);
     }
     return MC_OK;
 }
@@ -234,13 +300,14 @@ int mc_policy_index_new(mc_policy_index **pp)
     mc_policy_index *ix = calloc(1, sizeof *ix);
     if (!ix) return MC_ENOMEM;
     mc_random(&ix->seed, sizeof ix->seed);
-    mc_pool_init(&ix->idents, sizeof(mc_pix_ident));
-    mc_pool_init(&ix->records, sizeof(mc_pix_record));
+    mc_random(&ix->serial, sizeof ix->serial);
+    mc_pool_init(&ix->orgs, sizeof(mc_pix_org));
     mc_pool_init(&ix->patients, sizeof(mc_pix_patient));
     mc_pool_init(&ix->consents, sizeof(mc_pix_consent));
     mc_pool_init(&ix->blobs, sizeof(mc_pix_blob));
-    mc_pix_table *tables[] = {&ix->tidents, &ix->trecords, &ix->tpatients, &ix->tconsents, &ix->tblobs};
-    int rc = MC_OK;
+    mc_pix_table *tables[] = {&ix->torgs, &ix->tpatients, &ix->tconsents, &ix->tblobs};
+    int rc = mc_itab_init(&ix->idents, sizeof(mc_pix_ident));
+    if (!rc) rc = mc_itab_init(&ix->records, sizeof(mc_pix_record));
     for (size_t i = 0; i < MC_ARRAY_LEN(tables) && !rc; i++) rc = mc_table_init(tables[i]);
     mc_attrs none;
     memset(&none, 0, sizeof none);
@@ -258,17 +325,22 @@ void mc_policy_index_free(mc_policy_index *ix)
     if (!ix) return;
     for (uint32_t i = 0; i < ix->patients.n; i++) {
         mc_pix_patient *p = mc_pix_at(&ix->patients, i);
-        free(p->rules);
-        free(p->delegates);
-        free(p->emergencies);
+        free(p->over);
+        if (p->extra) {
+            free(p->extra->delegates);
+            free(p->extra->emergencies);
+            free(p->extra);
+        }
     }
     for (uint32_t i = 0; i < ix->blobs.n; i++) free(((mc_pix_blob *)mc_pix_at(&ix->blobs, i))->p);
-    mc_pix_pool *pools[] = {&ix->idents, &ix->records, &ix->patients, &ix->consents, &ix->blobs};
-    mc_pix_table *tables[] = {&ix->tidents, &ix->trecords, &ix->tpatients, &ix->tconsents, &ix->tblobs};
+    mc_pix_pool *pools[] = {&ix->orgs, &ix->patients, &ix->consents, &ix->blobs};
+    mc_pix_table *tables[] = {&ix->torgs, &ix->tpatients, &ix->tconsents, &ix->tblobs};
     for (size_t i = 0; i < MC_ARRAY_LEN(pools); i++) {
         mc_pool_free(pools[i]);
         free(tables[i]->slots);
     }
+    free(ix->idents.b);
+    free(ix->records.b);
     free(ix);
 }
 
@@ -292,38 +364,81 @@ static int mc_patient(mc_policy_index *ix, const mc_id *id, uint32_t *idx, mc_pi
     return rc;
 }
 
+/* A patient's delegates and break-glass, made on first use. */
+static int mc_patient_extra(mc_policy_index *ix, const mc_id *id, mc_pix_extra **out)
+{
+    uint32_t pi;
+    mc_pix_patient *p;
+    int rc = mc_patient(ix, id, &pi, &p);
+    if (rc) return rc;
+    if (!p->extra && !(p->extra = calloc(1, sizeof *p->extra))) return MC_ENOMEM;
+    *out = p->extra;
+    return MC_OK;
+}
+
+/* The org entry of @p id, made (from the identity, if it was put) on first use. */
+static int mc_org(mc_policy_index *ix, const mc_id *id, uint32_t *idx)
+{
+    int rc = mc_get_or_add(ix, &ix->torgs, &ix->orgs, id, idx);
+    if (rc || ((mc_pix_org *)mc_pix_at(&ix->orgs, *idx))->present) return rc;
+    const mc_pix_ident *d = mc_pix_find_ident(ix, id);
+    mc_pix_org *o = mc_pix_at(&ix->orgs, *idx);
+    o->present = d != NULL;
+    o->active = d && d->active;
+    return MC_OK;
+}
+
 int mc_policy_index_put_identity(mc_policy_index *ix, const mc_identity *idn)
 {
     if (!ix || !idn) return MC_EINVAL;
-    uint32_t e, org;
     const mc_attrs *attrs;
-    int rc = mc_get_or_add(ix, &ix->tidents, &ix->idents, &idn->id, &e);
-    /* a member may come before its org: the org's entry is then a placeholder */
-    if (!rc) rc = mc_get_or_add(ix, &ix->tidents, &ix->idents, &idn->org, &org);
-    if (!rc) rc = mc_intern_attrs(ix, &idn->attrs, &attrs);
+    void *e;
+    uint32_t org;
+    int rc = mc_intern_attrs(ix, &idn->attrs, &attrs);
+    if (!rc)
+        rc = mc_itab_get_or_add(ix, &ix->idents, sizeof(mc_pix_ident), offsetof(mc_pix_ident, used), &idn->id,
+                                &e);
     if (rc) return rc;
-    mc_pix_ident *d = mc_pix_at(&ix->idents, e);
-    d->present = 1;
+    mc_pix_ident *d = e;
     d->kind = idn->kind;
     d->active = idn->status == MC_ID_ACTIVE;
-    d->org = org;
     d->attrs = attrs;
+    /* its org (perhaps itself, perhaps not put yet); then its own org entry, if it has one */
+    if ((rc = mc_org(ix, &idn->org, &org))) return rc;
+    d->org = org;
+    uint32_t self = mc_pix_find(ix, &ix->torgs, &ix->orgs, &idn->id);
+    if (self != MC_PIX_NONE) {
+        mc_pix_org *o = mc_pix_at(&ix->orgs, self);
+        o->present = 1;
+        o->active = d->active;
+    }
     return MC_OK;
 }
 
 int mc_policy_index_put_record(mc_policy_index *ix, const mc_record *rec)
 {
     if (!ix || !rec) return MC_EINVAL;
-    uint32_t e;
-    const char *cat;
-    int rc = mc_intern_category(ix, rec->category, &cat);
-    if (!rc) rc = mc_get_or_add(ix, &ix->trecords, &ix->records, &rec->id, &e);
+    char cat[MC_MAX_CATEGORY + 1];
+    mc_copy_str(cat, rec->category, sizeof cat);
+    const void *category, *root = NULL;
+    uint32_t pi, org;
+    mc_pix_patient *p;
+    void *e;
+    int rc = mc_intern(ix, MC_BLOB_CATEGORY, cat, strlen(cat) + 1, strlen(cat) + 1, &category);
+    if (!rc && memcmp(rec->root.b, rec->id.b, 32) != 0)
+        rc = mc_intern(ix, MC_BLOB_ROOT, rec->root.b, 32, 32, &root);
+    if (!rc) rc = mc_patient(ix, &rec->patient, &pi, &p);
+    if (!rc) rc = mc_org(ix, &rec->author_org, &org);
+    if (!rc)
+        rc = mc_itab_get_or_add(ix, &ix->records, sizeof(mc_pix_record), offsetof(mc_pix_record, used),
+                                &rec->id, &e);
     if (rc) return rc;
-    mc_pix_record *r = mc_pix_at(&ix->records, e);
-    r->root = rec->root;
+    mc_pix_record *r = e;
     r->patient = rec->patient;
-    r->author_org = rec->author_org;
-    r->category = cat;
+    r->pidx = pi;
+    r->author_org = org;
+    r->category = category;
+    r->root = root;
     return MC_OK;
 }
 
@@ -331,16 +446,16 @@ int mc_policy_index_put_consent(mc_policy_index *ix, const mc_consent *c)
 {
     if (!ix || !c) return MC_EINVAL;
     const mc_body_consent *b = &c->body;
-    mc_pix_rule r = {.id = c->id,
-                     .grantee = b->grantee,
-                     .not_before = b->not_before,
+    uint8_t gk = b->grantee_kind <= MC_GRANTEE_SELECTOR ? b->grantee_kind : 0;
+    uint8_t sk = b->scope_kind <= MC_SCOPE_RECORDS ? b->scope_kind : 0;
+    mc_pix_rule r = {.not_before = b->not_before,
                      .not_after = b->not_after,
-                     .purposes = b->purposes,
-                     .deny = c->deny ? 1 : 0,
-                     .revoked = c->status != MC_CONSENT_ACTIVE,
-                     .grantee_kind = b->grantee_kind,
-                     .scope_kind = b->scope_kind,
-                     .actions = b->actions};
+                     .grantee = b->grantee,
+                     .purposes = (uint8_t)(b->purposes & MC_PURPOSE_ALL_),
+                     .actions = (uint8_t)(b->actions & MC_ACTION_ALL_),
+                     .flags = (uint8_t)((c->deny ? MC_PIX_DENY : 0) |
+                                        (c->status != MC_CONSENT_ACTIVE ? MC_PIX_REVOKED : 0) |
+                                        gk << MC_PIX_GK_SHIFT | sk << MC_PIX_SK_SHIFT)};
     int rc = mc_intern_side(ix, b, &r);
     if (rc) return rc;
     uint32_t ce = mc_pix_find(ix, &ix->tconsents, &ix->consents, &c->id);
@@ -348,56 +463,59 @@ int mc_policy_index_put_consent(mc_policy_index *ix, const mc_consent *c)
         const mc_pix_consent *pc = mc_pix_at(&ix->consents, ce);
         mc_pix_patient *p = mc_pix_at(&ix->patients, pc->patient);
         if (memcmp(p->id.b, b->patient.b, 32) != 0) return MC_EINVAL; /* an id names one consent */
-        p->rules[pc->pos] = r;
+        *mc_pix_rule_at(p, pc->pos) = r;
         return MC_OK;
     }
     uint32_t pi;
     mc_pix_patient *p;
     if ((rc = mc_patient(ix, &b->patient, &pi, &p))) return rc;
-    if ((rc = mc_vec_reserve((void **)&p->rules, p->nrules, &p->caprules, sizeof r))) return rc;
+    if (p->nrules >= MC_PIX_MAX_ITEMS) return MC_ENOMEM;
+    if (p->nrules >= MC_PIX_INLINE_RULES &&
+        (rc = mc_vec_reserve((void **)&p->over, p->nrules - MC_PIX_INLINE_RULES, &p->capover,
+                             sizeof *p->over)))
+        return rc;
     if ((rc = mc_get_or_add(ix, &ix->tconsents, &ix->consents, &c->id, &ce))) return rc;
     mc_pix_consent *pc = mc_pix_at(&ix->consents, ce);
     pc->patient = pi;
     pc->pos = p->nrules;
-    p->rules[p->nrules++] = r;
+    *mc_pix_rule_id(p, p->nrules) = c->id;
+    *mc_pix_rule_at(p, p->nrules++) = r;
     return MC_OK;
 }
 
 int mc_policy_index_put_delegate(mc_policy_index *ix, const mc_id *patient, const mc_id *delegate, int active)
 {
     if (!ix || !patient || !delegate) return MC_EINVAL;
-    uint32_t pi;
-    mc_pix_patient *p;
-    int rc = mc_patient(ix, patient, &pi, &p);
+    mc_pix_extra *x;
+    int rc = mc_patient_extra(ix, patient, &x);
     if (rc) return rc;
-    for (uint32_t i = 0; i < p->ndelegates; i++) {
-        if (memcmp(p->delegates[i].who.b, delegate->b, 32) == 0) {
-            p->delegates[i].active = active != 0;
+    for (uint32_t i = 0; i < x->ndelegates; i++) {
+        if (memcmp(x->delegates[i].who.b, delegate->b, 32) == 0) {
+            x->delegates[i].active = active != 0;
             return MC_OK;
         }
     }
-    if ((rc = mc_vec_reserve((void **)&p->delegates, p->ndelegates, &p->capdelegates, sizeof *p->delegates)))
+    if ((rc = mc_vec_reserve((void **)&x->delegates, x->ndelegates, &x->capdelegates, sizeof *x->delegates)))
         return rc;
-    p->delegates[p->ndelegates++] = (mc_pix_delegate){*delegate, active != 0};
+    x->delegates[x->ndelegates++] = (mc_pix_delegate){*delegate, active != 0};
     return MC_OK;
 }
 
 int mc_policy_index_put_emergency(mc_policy_index *ix, const mc_emergency *e)
 {
     if (!ix || !e) return MC_EINVAL;
-    uint32_t pi;
-    mc_pix_patient *p;
-    int rc = mc_patient(ix, &e->patient, &pi, &p);
+    mc_pix_extra *x;
+    int rc = mc_patient_extra(ix, &e->patient, &x);
     if (rc) return rc;
     mc_pix_emergency em = {e->id, e->provider, e->start_ms, e->end_ms};
-    for (uint32_t i = 0; i < p->nemergencies; i++) {
-        if (memcmp(p->emergencies[i].id.b, e->id.b, 32) == 0) {
-            p->emergencies[i] = em;
+    for (uint32_t i = 0; i < x->nemergencies; i++) {
+        if (memcmp(x->emergencies[i].id.b, e->id.b, 32) == 0) {
+            x->emergencies[i] = em;
             return MC_OK;
         }
     }
-    rc = mc_vec_reserve((void **)&p->emergencies, p->nemergencies, &p->capemergencies, sizeof em);
+    rc = mc_vec_reserve((void **)&x->emergencies, x->nemergencies, &x->capemergencies, sizeof em);
     if (rc) return rc;
-    p->emergencies[p->nemergencies++] = em;
+    x->emergencies[x->nemergencies++] = em;
     return MC_OK;
 }

@@ -2,68 +2,123 @@
  * The in-memory policy index (index.c: storage and put_*; index_view.c: the view; index_load.c:
  * loading from the state).
  *
- * Entries live in pools of fixed-size chunks that never move, so an entry's address and index
- * are stable for the index's life; open-addressing tables map an id to an entry index. Nothing
- * is ever deleted: a revocation or a removed delegate is a status, as in the state. A decision
- * costs three table look-ups (record, requester, patient; the org is a stored index) and a scan
- * of the patient's compact rules, and allocates nothing.
+ * A decision must cost a few cache misses, and on a machine whose caches the index does not
+ * fit in, each is a trip to memory. So the layout follows the decision's path:
+ *
+ *   record id    --records table, entries inline-->  the record (two lines: it names its
+ *                                                    patient's id and entry)
+ *   patient entry = one header line + its first MC_PIX_INLINE_RULES rules, one line each
+ *                   (prefetched as soon as the record is found)
+ *   requester id --identities table, entries inline--> the identity (one line) --> its org
+ *
+ * a grant's grantee id is inline in its rule (no look-up while matching), and the view
+ * remembers, per thread, the patient of the record it returned last, so the delegate, consent
+ * and break-glass calls that follow find it without a look-up.
+ *
+ * Pools hold entries in chunks that never move: their addresses and numbers are stable for the
+ * index's life (records name patient entries and orgs, consents their patients, identities
+ * their orgs). The inline tables move their entries when they grow: nothing points into them.
+ * Nothing is ever deleted: a revocation or a removed delegate is a status, as in the state.
+ * Big blocks ask the kernel for huge pages (fewer TLB misses on random look-ups).
  */
 #ifndef MEDCHAIN_POLICY_INDEX_INTERNAL_H
 #define MEDCHAIN_POLICY_INDEX_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "policy_internal.h"
 
-#define MC_PIX_NONE        UINT32_MAX
-#define MC_PIX_CHUNK_SHIFT 12u /* entries per chunk: 4096 */
+#define MC_PIX_NONE         UINT32_MAX
+#define MC_PIX_INLINE_RULES 10u /* rules in a patient's entry; more go to its overflow vector */
 
 typedef struct {
     uint8_t **chunks;
     uint32_t nchunks, capchunks;
-    uint32_t n;  /* entries in use */
-    size_t size; /* bytes per entry */
+    uint32_t n;     /* entries in use */
+    uint32_t shift; /* entries per chunk: 1 << shift */
+    size_t size;    /* bytes per entry */
 } mc_pix_pool;
 
-/* An open-addressing table (linear probing, load <= 1/2, never empty of slots). A slot is 0
- * (empty) or a tag, the top 32 bits of the key's hash, above (entry index + 1): most probes
- * never touch an entry. A slot's home is its tag's low bits. */
+/* An open-addressing table over a pool (linear probing, load <= 1/2, never without slots). A
+ * slot is 0 (empty) or a tag, the top 32 bits of the key's hash, above (entry number + 1): most
+ * probes never touch an entry. A slot's home is its tag's low bits. */
 typedef struct {
     uint64_t *slots;
     uint32_t mask;
     uint32_t n;
 } mc_pix_table;
 
+/* An open-addressing table holding its entries (linear probing, load <= 1/2). An entry starts
+ * with its 32-byte key; a zero "used" byte marks an empty one. */
+typedef struct {
+    uint8_t *b;
+    uint32_t mask;
+    uint32_t n;
+} mc_pix_itab;
+
+/* An org as its members and records see it (an entry for every id named as an org). */
 typedef struct {
     mc_id id;
-    uint32_t org;    /* the entry of its org (which may be a placeholder) */
-    uint8_t present; /* 0: a placeholder for an org named by a member before it was put */
-    uint8_t kind;
+    uint8_t present; /* put as an identity */
     uint8_t active;
+} mc_pix_org;
+
+/* An identity, inline in the identities table: one cache line. */
+typedef struct {
+    mc_id id;
+    uint32_t org; /* its org's entry */
+    uint8_t used, kind, active, pad;
     const mc_attrs *attrs; /* interned */
+    uint64_t pad2[2];
 } mc_pix_ident;
 
+/* A record, inline in the records table: two cache lines, the look-up reading the first. */
 typedef struct {
     mc_hash id;
-    mc_hash root;
-    mc_id patient;
-    mc_id author_org;
+    uint8_t used;
+    uint8_t pad[3];
+    uint32_t pidx;       /* its patient's entry */
+    uint32_t author_org; /* the author org's entry */
+    uint32_t pad2;
     const char *category; /* interned */
+    const mc_hash *root;  /* interned; NULL: the record is its own root */
+    mc_id patient;
+    uint8_t pad3[32];
 } mc_pix_record;
 
-/* A grant or deny in compact form; the selector and the scope's lists are interned (shared). */
+/* A selector together with a scope list, interned (rules with both point at one of these). */
 typedef struct {
-    mc_hash id;
-    mc_id grantee;
+    const mc_attrs *selector;
+    const void *items;
+} mc_pix_side;
+
+#define MC_PIX_DENY     0x01u
+#define MC_PIX_REVOKED  0x02u
+#define MC_PIX_GK_SHIFT 2     /* 2 bits: enum mc_grantee_kind, 0 if unknown */
+#define MC_PIX_SK_SHIFT 4     /* 2 bits: enum mc_scope_kind, 0 if unknown */
+#define MC_PIX_SIDE     0x40u /* side is an mc_pix_side */
+
+/*
+ * A grant or deny in compact form: one cache line. side is the selector (a selector grantee),
+ * the scope's list (categories, record ids), both (MC_PIX_SIDE) or NULL; all interned.
+ * Purposes and actions keep only the known bits: a request names one known bit of each.
+ */
+typedef struct {
     uint64_t not_before;
     uint64_t not_after;
-    uint32_t purposes;
-    uint32_t nitems; /* categories or record ids */
-    uint8_t deny, revoked, grantee_kind, scope_kind, actions;
-    const mc_attrs *selector; /* never NULL */
-    const void *items;        /* char[][MC_MAX_CATEGORY + 1] or mc_hash[] */
+    mc_id grantee;
+    const void *side;
+    uint32_t pad;
+    uint8_t purposes, actions, flags, nitems;
 } mc_pix_rule;
+
+/* A rule beyond a patient's inline ones, with its id. */
+typedef struct {
+    mc_pix_rule r;
+    mc_hash id;
+} mc_pix_over;
 
 typedef struct {
     mc_id who;
@@ -76,14 +131,25 @@ typedef struct {
     uint64_t start_ms, end_ms;
 } mc_pix_emergency;
 
+/* What few patients have: delegates, break-glass. */
 typedef struct {
-    mc_id id;
-    uint32_t nrules, caprules;
     uint32_t ndelegates, capdelegates;
     uint32_t nemergencies, capemergencies;
-    mc_pix_rule *rules;
     mc_pix_delegate *delegates;
     mc_pix_emergency *emergencies;
+} mc_pix_extra;
+
+/* A patient: a header line, then its first rules, one line each, then their ids (read only
+ * for the few rules a decision keeps as candidates). */
+typedef struct {
+    mc_id id;
+    uint32_t nrules;
+    uint32_t capover;
+    mc_pix_over *over;   /* rules MC_PIX_INLINE_RULES.. */
+    mc_pix_extra *extra; /* NULL if none */
+    uint64_t pad;
+    mc_pix_rule rules[MC_PIX_INLINE_RULES];
+    mc_hash ids[MC_PIX_INLINE_RULES];
 } mc_pix_patient;
 
 /* Where a grant or deny is: its patient's entry and its position in that patient's rules. */
@@ -102,15 +168,27 @@ typedef struct {
 } mc_pix_blob;
 
 struct mc_policy_index {
-    uint64_t seed; /* keys the hash: ids are chosen by their authors, so collisions must not be */
-    mc_pix_pool idents, records, patients, consents, blobs;
-    mc_pix_table tidents, trecords, tpatients, tconsents, tblobs;
+    uint64_t seed;   /* keys the hash: ids are chosen by their authors, so collisions must not be */
+    uint64_t serial; /* tells this index from one freed before at the same address */
+    mc_pix_pool orgs, patients, consents, blobs;
+    mc_pix_table torgs, tpatients, tconsents, tblobs;
+    mc_pix_itab idents, records;
     const mc_attrs *no_attrs;
 };
 
 static inline void *mc_pix_at(const mc_pix_pool *p, uint32_t i)
 {
-    return p->chunks[i >> MC_PIX_CHUNK_SHIFT] + (size_t)(i & ((1u << MC_PIX_CHUNK_SHIFT) - 1)) * p->size;
+    return p->chunks[i >> p->shift] + (size_t)(i & ((1u << p->shift) - 1)) * p->size;
+}
+
+static inline mc_pix_rule *mc_pix_rule_at(mc_pix_patient *p, uint32_t i)
+{
+    return i < MC_PIX_INLINE_RULES ? &p->rules[i] : &p->over[i - MC_PIX_INLINE_RULES].r;
+}
+
+static inline mc_hash *mc_pix_rule_id(mc_pix_patient *p, uint32_t i)
+{
+    return i < MC_PIX_INLINE_RULES ? &p->ids[i] : &p->over[i - MC_PIX_INLINE_RULES].id;
 }
 
 uint64_t mc_pix_hash(const mc_policy_index *ix, const void *p, size_t n);
@@ -119,8 +197,7 @@ uint64_t mc_pix_hash(const mc_policy_index *ix, const void *p, size_t n);
 static inline uint32_t mc_pix_find(const mc_policy_index *ix, const mc_pix_table *t, const mc_pix_pool *pool,
                                    const void *key)
 {
-    uint64_t h = mc_pix_hash(ix, key, 32);
-    uint32_t tag = (uint32_t)(h >> 32);
+    uint32_t tag = (uint32_t)(mc_pix_hash(ix, key, 32) >> 32);
     for (uint32_t i = tag & t->mask;; i = (i + 1) & t->mask) {
         uint64_t s = t->slots[i];
         if (!s) return MC_PIX_NONE;
@@ -128,6 +205,35 @@ static inline uint32_t mc_pix_find(const mc_policy_index *ix, const mc_pix_table
             uint32_t e = (uint32_t)s - 1;
             if (memcmp(mc_pix_at(pool, e), key, 32) == 0) return e;
         }
+    }
+}
+
+/* The entry of @p key in an inline table of @p size-byte entries whose used byte is at @p used, or NULL. */
+static inline void *mc_pix_ifind(const mc_policy_index *ix, const mc_pix_itab *t, size_t size, size_t used,
+                                 const void *key)
+{
+    for (uint32_t i = (uint32_t)(mc_pix_hash(ix, key, 32) >> 32) & t->mask;; i = (i + 1) & t->mask) {
+        uint8_t *e = t->b + (size_t)i * size;
+        if (!e[used]) return NULL;
+        if (memcmp(e, key, 32) == 0) return e;
+    }
+}
+
+static inline mc_pix_ident *mc_pix_find_ident(const mc_policy_index *ix, const mc_id *id)
+{
+    return mc_pix_ifind(ix, &ix->idents, sizeof(mc_pix_ident), offsetof(mc_pix_ident, used), id);
+}
+
+/* Its second line (the patient's id) is asked for with the first: one memory round trip. */
+static inline mc_pix_record *mc_pix_find_record(const mc_policy_index *ix, const mc_hash *id)
+{
+    const mc_pix_itab *t = &ix->records;
+    uint32_t i = (uint32_t)(mc_pix_hash(ix, id, 32) >> 32) & t->mask;
+    __builtin_prefetch(t->b + (size_t)i * sizeof(mc_pix_record) + 64);
+    for (;; i = (i + 1) & t->mask) {
+        mc_pix_record *r = (mc_pix_record *)(t->b + (size_t)i * sizeof(mc_pix_record));
+        if (!r->used) return NULL;
+        if (memcmp(r->id.b, id->b, 32) == 0) return r;
     }
 }
 

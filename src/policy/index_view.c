@@ -7,8 +7,24 @@
 
 #include "index_internal.h"
 
+/*
+ * The patient of the record this thread's view returned last: mc_policy_decide asks for the
+ * record first and then, by id, for that record's patient's delegates, consents and break-glass.
+ * Per thread, so that views over one index may decide concurrently; the serial tells this index
+ * from one freed before at the same address.
+ */
+#define MC_PIX_RECORD_PREFETCH 6u /* lines of the patient's entry asked for with its record */
+
+static _Thread_local struct {
+    const mc_policy_index *ix;
+    uint64_t serial;
+    const mc_pix_patient *p;
+} mc_last;
+
 static const mc_pix_patient *mc_find_patient(const mc_policy_index *ix, const mc_id *id)
 {
+    if (mc_last.ix == ix && mc_last.serial == ix->serial && memcmp(mc_last.p->id.b, id->b, 32) == 0)
+        return mc_last.p;
     uint32_t e = mc_pix_find(ix, &ix->tpatients, &ix->patients, id);
     return e == MC_PIX_NONE ? NULL : mc_pix_at(&ix->patients, e);
 }
@@ -16,10 +32,9 @@ static const mc_pix_patient *mc_find_patient(const mc_policy_index *ix, const mc
 static int mc_ixv_identity(void *ctx, const mc_id *id, mc_policy_party *out)
 {
     const mc_policy_index *ix = ctx;
-    uint32_t e = mc_pix_find(ix, &ix->tidents, &ix->idents, id);
-    const mc_pix_ident *d = e == MC_PIX_NONE ? NULL : mc_pix_at(&ix->idents, e);
-    if (!d || !d->present) return MC_ENOTFOUND;
-    const mc_pix_ident *org = mc_pix_at(&ix->idents, d->org);
+    const mc_pix_ident *d = mc_pix_find_ident(ix, id);
+    if (!d) return MC_ENOTFOUND;
+    const mc_pix_org *org = mc_pix_at(&ix->orgs, d->org);
     out->kind = d->kind;
     out->active = d->active;
     out->org_active = org->present && org->active; /* an org is its own org */
@@ -31,13 +46,19 @@ static int mc_ixv_identity(void *ctx, const mc_id *id, mc_policy_party *out)
 static int mc_ixv_record(void *ctx, const mc_hash *id, mc_policy_record *out)
 {
     const mc_policy_index *ix = ctx;
-    uint32_t e = mc_pix_find(ix, &ix->trecords, &ix->records, id);
-    if (e == MC_PIX_NONE) return MC_ENOTFOUND;
-    const mc_pix_record *r = mc_pix_at(&ix->records, e);
+    const mc_pix_record *r = mc_pix_find_record(ix, id);
+    if (!r) return MC_ENOTFOUND;
+    /* the patient's header and first rules come next: load them while the caller looks up
+     * the requester (the rest follow as the scan reads on) */
+    const mc_pix_patient *p = mc_pix_at(&ix->patients, r->pidx);
+    for (uint32_t i = 0; i < MC_PIX_RECORD_PREFETCH; i++) __builtin_prefetch((const char *)p + 64 * i);
+    mc_last.ix = ix;
+    mc_last.serial = ix->serial;
+    mc_last.p = p;
     out->patient = r->patient;
-    out->author_org = r->author_org;
+    out->author_org = ((const mc_pix_org *)mc_pix_at(&ix->orgs, r->author_org))->id;
     out->id = r->id;
-    out->root = r->root;
+    out->root = r->root ? *r->root : r->id;
     out->category = r->category;
     return MC_OK;
 }
@@ -45,17 +66,19 @@ static int mc_ixv_record(void *ctx, const mc_hash *id, mc_policy_record *out)
 static int mc_ixv_is_delegate(void *ctx, const mc_id *patient, const mc_id *who)
 {
     const mc_pix_patient *p = mc_find_patient(ctx, patient);
-    for (uint32_t i = 0; p && i < p->ndelegates; i++)
-        if (memcmp(p->delegates[i].who.b, who->b, 32) == 0) return p->delegates[i].active;
+    const mc_pix_extra *x = p ? p->extra : NULL;
+    for (uint32_t i = 0; x && i < x->ndelegates; i++)
+        if (memcmp(x->delegates[i].who.b, who->b, 32) == 0) return x->delegates[i].active;
     return 0;
 }
 
 static int mc_ixv_emergency(void *ctx, const mc_id *patient, const mc_id *provider, uint64_t t, mc_hash *id)
 {
     const mc_pix_patient *p = mc_find_patient(ctx, patient);
+    const mc_pix_extra *x = p ? p->extra : NULL;
     mc_policy_emerg_acc acc = {0};
-    for (uint32_t i = 0; p && i < p->nemergencies; i++) {
-        const mc_pix_emergency *e = &p->emergencies[i];
+    for (uint32_t i = 0; x && i < x->nemergencies; i++) {
+        const mc_pix_emergency *e = &x->emergencies[i];
         if (memcmp(e->provider.b, provider->b, 32) == 0)
             mc_policy_emerg_add(&acc, &e->id, e->start_ms, e->end_ms, t);
     }
@@ -65,29 +88,60 @@ static int mc_ixv_emergency(void *ctx, const mc_id *patient, const mc_id *provid
 
 static int mc_ixv_consents(void *ctx, const mc_id *patient, mc_policy_rule_fn fn, void *arg)
 {
-    const mc_pix_patient *p = mc_find_patient(ctx, patient);
-    for (uint32_t i = 0; p && i < p->nrules; i++) {
-        const mc_pix_rule *c = &p->rules[i];
-        int cats = c->scope_kind == MC_SCOPE_CATEGORIES, recs = c->scope_kind == MC_SCOPE_RECORDS;
-        mc_policy_rule r = {.id = &c->id,
-                            .deny = c->deny,
-                            .revoked = c->revoked,
-                            .grantee_kind = c->grantee_kind,
-                            .scope_kind = c->scope_kind,
+    const mc_policy_index *ix = ctx;
+    mc_pix_patient *p = (mc_pix_patient *)mc_find_patient(ix, patient);
+    if (!p) return MC_OK;
+    /* the record asked for the first lines; ask for the rest now, all at once */
+    for (uint32_t i = MC_PIX_RECORD_PREFETCH - 1; i < p->nrules && i < MC_PIX_INLINE_RULES; i++)
+        __builtin_prefetch(&p->rules[i]);
+    if (p->nrules > MC_PIX_INLINE_RULES) __builtin_prefetch(p->over);
+    for (uint32_t i = 0; i < p->nrules; i++) {
+        const mc_pix_rule *c = mc_pix_rule_at(p, i);
+        uint8_t gk = (c->flags >> MC_PIX_GK_SHIFT) & 3, sk = (c->flags >> MC_PIX_SK_SHIFT) & 3;
+        const mc_attrs *sel = ix->no_attrs;
+        const void *items = NULL;
+        if (c->flags & MC_PIX_SIDE) {
+            const mc_pix_side *both = c->side;
+            sel = both->selector;
+            items = both->items;
+        } else if (gk == MC_GRANTEE_SELECTOR) {
+            sel = c->side;
+        } else {
+            items = c->side;
+        }
+        mc_policy_rule r = {.id = mc_pix_rule_id(p, i),
+                            .deny = c->flags & MC_PIX_DENY ? 1 : 0,
+                            .revoked = c->flags & MC_PIX_REVOKED ? 1 : 0,
+                            .grantee_kind = gk,
+                            .scope_kind = sk,
                             .purposes = c->purposes,
                             .actions = c->actions,
                             .not_before = c->not_before,
                             .not_after = c->not_after,
                             .grantee = &c->grantee,
-                            .selector = c->selector,
-                            .ncats = cats ? c->nitems : 0,
-                            .cats = cats ? c->items : NULL,
-                            .nrecords = recs ? c->nitems : 0,
-                            .records = recs ? c->items : NULL};
+                            .selector = sel,
+                            .ncats = sk == MC_SCOPE_CATEGORIES ? c->nitems : 0,
+                            .cats = sk == MC_SCOPE_CATEGORIES ? items : NULL,
+                            .nrecords = sk == MC_SCOPE_RECORDS ? c->nitems : 0,
+                            .records = sk == MC_SCOPE_RECORDS ? items : NULL};
         int rc = fn(arg, &r);
         if (rc) return rc;
     }
     return MC_OK;
+}
+
+/* The record's lines and the requester's, asked for together: the look-ups then overlap. */
+static void mc_ixv_prefetch(void *ctx, const mc_id *requester, const mc_hash *record)
+{
+    const mc_policy_index *ix = ctx;
+    const mc_pix_itab *r = &ix->records, *i = &ix->idents;
+    const uint8_t *rb =
+        r->b + (size_t)((uint32_t)(mc_pix_hash(ix, record, 32) >> 32) & r->mask) * sizeof(mc_pix_record);
+    const uint8_t *ib =
+        i->b + (size_t)((uint32_t)(mc_pix_hash(ix, requester, 32) >> 32) & i->mask) * sizeof(mc_pix_ident);
+    __builtin_prefetch(rb);
+    __builtin_prefetch(rb + 64);
+    __builtin_prefetch(ib);
 }
 
 void mc_policy_index_view(mc_policy_view *view, mc_policy_index *ix)
@@ -97,5 +151,6 @@ void mc_policy_index_view(mc_policy_view *view, mc_policy_index *ix)
                              .record = mc_ixv_record,
                              .is_delegate = mc_ixv_is_delegate,
                              .emergency = mc_ixv_emergency,
-                             .consents = mc_ixv_consents};
+                             .consents = mc_ixv_consents,
+                             .prefetch = mc_ixv_prefetch};
 }

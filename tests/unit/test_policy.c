@@ -1210,7 +1210,12 @@ static void test_view_errors(void **state)
     for (size_t i = 0; i < MC_ARRAY_LEN(cases); i++) {
         tp_failing f = {.fail_at = cases[i].at, .rc = cases[i].rc};
         assert_ok(mc_attrs_parse(&f.attrs, "emergency=true"));
-        mc_policy_view v = {&f, tp_f_identity, tp_f_record, tp_f_is_delegate, tp_f_emergency, tp_f_consents};
+        mc_policy_view v = {.ctx = &f,
+                            .identity = tp_f_identity,
+                            .record = tp_f_record,
+                            .is_delegate = tp_f_is_delegate,
+                            .emergency = tp_f_emergency,
+                            .consents = tp_f_consents}; /* no prefetch: it is optional */
         mc_decision d;
         assert_rc(mc_policy_decide(&v, &tp_pid[ER_B], &tp_rid[R1], P_ETREAT, A_READ, T, &d), cases[i].want);
         assert_int_equal(d.permit, 0);
