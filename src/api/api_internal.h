@@ -58,8 +58,10 @@ typedef struct {
     /* valid after auth: the caller and its signed request as sent (an access.log carries it) */
     mc_id signer;
     uint8_t signer_kind; /* enum mc_identity_kind */
-    mc_id signer_org;
-    uint64_t time_ms; /* X-MC-Time: the time decisions are made at */
+    mc_id signer_org;    /* the enrolling org for a patient, which is no member of it */
+    int org_active;      /* 0 if the caller is staff, a node or an auditor of a revoked org, else 1
+                          * (an org: itself, and auth refuses a revoked one; a patient: always) */
+    uint64_t time_ms;    /* X-MC-Time as signed: a logged read carries it; never decided at */
     uint8_t nonce[MC_REQ_NONCE_BYTES];
     mc_sig sig;
 } mc_call;
@@ -84,6 +86,10 @@ int mc_api_authenticate(mc_call *call, mc_resp *r);
 int mc_api_precheck(mc_call *call, mc_resp *r);
 /* 1 for routes that need a signed request. */
 int mc_api_route_signed(const char *path);
+/* 1 unless @p idn is staff, a node or an auditor of an org that is revoked (or unknown); an org
+ * counts as its own org; a patient is enrolled by an org but no member of it: always 1. 0, or a
+ * negative MC_E* store error. */
+int mc_api_org_active(mc_store_txn *txn, const mc_identity *idn);
 
 /* routes.c */
 void mc_api_route(mc_call *call, mc_resp *r);
@@ -123,6 +129,9 @@ void mc_route_events(mc_call *c, mc_resp *r);
 
 /* render.c: JSON for chain values */
 json_t *mc_json_hex(const void *p, size_t n);
+/* A u64 the format does not cap (a nonce, a size): an integer up to INT64_MAX (JSON integers are
+ * signed 64-bit here), else its decimal digits as a string, never a negative number. */
+json_t *mc_json_u64(uint64_t v);
 json_t *mc_json_identity(const mc_identity *idn);
 json_t *mc_json_tx(const mc_tx *tx, int with_body);
 json_t *mc_json_header(const mc_header *h, const mc_hash *hash);
@@ -150,18 +159,28 @@ typedef struct {
     mc_store_txn *txn;
     mc_policy_view view;
     mc_policy_store_ctx *pc; /* owned */
+    uint64_t time_ms;        /* the node's clock, max(now, tip block time): decisions are made at it */
 } mc_viewer;
-/* @return MC_OK or MC_ENOMEM. */
+/* @return MC_OK, MC_ENOMEM, or a store error (the tip unreadable). */
 int mc_viewer_open(mc_viewer *v, mc_call *c, mc_store_txn *txn);
 void mc_viewer_close(mc_viewer *v);
-/* 1 if the caller sees @p patient's lists in full (the patient, an active delegate, an auditor),
- * 0 if not, or a negative MC_E* store error. */
+/* 1 if the caller is an auditor of an active org. */
+int mc_viewer_auditor(const mc_viewer *v);
+/* 1 if the caller sees @p patient's lists in full (the patient; an auditor, or an active
+ * delegate who is no researcher, of an active org), 0 if not, or a negative MC_E* store error. */
 int mc_viewer_full(mc_viewer *v, const mc_id *patient);
-/* The policy's decision for the caller (or @p requester) at the caller's signed time. */
+/* The policy's decision for the caller (or @p requester) at v->time_ms. */
 int mc_viewer_decide(mc_viewer *v, const mc_id *requester, const mc_hash *record, uint32_t purpose,
                      uint8_t action, mc_decision *d);
-/* 1 if @p con names the caller or the caller's org (as grantee; or the selector's org). */
-int mc_viewer_named(const mc_viewer *v, const mc_consent *con);
+/* 1 if the grant or deny @p b names the caller, or the caller's org when the caller is a member
+ * of it (a patient is not a member of the org that enrolled it). */
+int mc_viewer_named(const mc_viewer *v, const mc_body_consent *b);
+/*
+ * 1 if the caller may see transaction @p tx whole (signer, nonce, body, bytes), 0 if not, or a
+ * negative MC_E* store error. Identity and org transactions: every caller. Record, consent and
+ * access transactions (kinds 10..16): their parties only (docs/api.md, GET /v1/tx/{id}).
+ */
+int mc_viewer_may_see_tx(mc_viewer *v, const mc_tx *tx);
 /* Fills r with the error for a failed store read or decision (@p rc > 0). */
 void mc_viewer_fail(mc_resp *r, int rc);
 

@@ -114,10 +114,22 @@ static const char *mc_hdr(mc_call *call, const char *name)
     return MHD_lookup_connection_value(call->conn, MHD_HEADER_KIND, name);
 }
 
+int mc_api_org_active(mc_store_txn *txn, const mc_identity *idn)
+{
+    if (idn->kind == MC_ID_PATIENT) return 1; /* enrolled by an org, no member of it */
+    if (idn->kind == MC_ID_ORG) return idn->status == MC_ID_ACTIVE;
+    mc_identity org;
+    int rc = mc_store_get_identity(txn, &idn->org, &org);
+    if (rc == MC_ENOTFOUND) return 0;
+    if (rc) return -rc;
+    return org.status == MC_ID_ACTIVE;
+}
+
 /* The cheap part: headers well formed, time within the skew (and not before this node started:
- * its replay memory starts empty), signer an active registered identity. */
-static int mc_api_auth_headers(mc_call *call, mc_resp *r, mc_identity *idn, uint64_t *t, uint8_t *nonce,
-                               mc_sig *sig)
+ * its replay memory starts empty), signer an active registered identity; and whether its org is
+ * active (@p org_active), from the same read. */
+static int mc_api_auth_headers(mc_call *call, mc_resp *r, mc_identity *idn, int *org_active, uint64_t *t,
+                               uint8_t *nonce, mc_sig *sig)
 {
     const char *zs = mc_hdr(call, "X-MC-Signer"), *zt = mc_hdr(call, "X-MC-Time"),
                *zn = mc_hdr(call, "X-MC-Nonce"), *zg = mc_hdr(call, "X-MC-Signature");
@@ -149,6 +161,10 @@ static int mc_api_auth_headers(mc_call *call, mc_resp *r, mc_identity *idn, uint
         return 1;
     }
     rc = mc_store_get_identity(txn, &call->signer, idn);
+    if (rc == MC_OK && idn->status == MC_ID_ACTIVE) {
+        *org_active = mc_api_org_active(txn, idn);
+        if (*org_active < 0) rc = -*org_active;
+    }
     mc_store_abort(txn);
     if (rc == MC_ENOTFOUND || (rc == MC_OK && idn->status != MC_ID_ACTIVE)) {
         mc_resp_error(r, 401, "EAUTH", "signer is not an active registered identity");
@@ -167,20 +183,22 @@ refused:
 int mc_api_precheck(mc_call *call, mc_resp *r)
 {
     mc_identity idn;
+    int org_active;
     uint64_t t;
     uint8_t nonce[MC_REQ_NONCE_BYTES];
     mc_sig sig;
-    return mc_api_auth_headers(call, r, &idn, &t, nonce, &sig);
+    return mc_api_auth_headers(call, r, &idn, &org_active, &t, nonce, &sig);
 }
 
 int mc_api_authenticate(mc_call *call, mc_resp *r)
 {
     mc_api *api = call->api;
     mc_identity idn;
+    int org_active = 0;
     uint64_t t;
     uint8_t nonce[MC_REQ_NONCE_BYTES];
     mc_sig sig;
-    if (mc_api_auth_headers(call, r, &idn, &t, nonce, &sig)) return 1;
+    if (mc_api_auth_headers(call, r, &idn, &org_active, &t, nonce, &sig)) return 1;
     mc_hash bh, digest;
     mc_sha256(&bh, call->body.p ? (const void *)call->body.p : "", call->body.n);
     mc_request_digest(&digest, &api->be.chain, &call->signer, t, nonce, call->method, call->full, &bh);
@@ -203,6 +221,7 @@ int mc_api_authenticate(mc_call *call, mc_resp *r)
     /* kept as signed: a logged read carries the caller's own request onto the ledger */
     call->signer_kind = idn.kind;
     call->signer_org = idn.org;
+    call->org_active = org_active;
     call->time_ms = t;
     memcpy(call->nonce, nonce, MC_REQ_NONCE_BYTES);
     call->sig = sig;

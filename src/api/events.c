@@ -17,8 +17,9 @@
  * Who receives what is decided at delivery, from the state of that transaction: events about
  * the caller's own patient id and those of patients it is an active delegate of; grants,
  * denies, revocations, delegations and expiry notices naming it; break-glass (and break-glass
- * reads) if it is an auditor; org admissions if it is an org. A caller revoked meanwhile gets
- * nothing more: its stream ends.
+ * reads) if it is an auditor; org admissions if it is an org. As for the lists (visibility.c),
+ * auditors and delegates of a revoked org, and researchers as delegates, get nothing on those
+ * grounds. A caller revoked meanwhile gets nothing more: its stream ends.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* POLLRDHUP */
@@ -54,7 +55,8 @@ typedef struct {
 typedef struct {
     mc_sse *s;
     mc_store_txn *txn;
-    uint8_t kind; /* the caller's */
+    uint8_t kind;   /* the caller's */
+    int org_active; /* the caller's org (mc_api_org_active), in this transaction */
     unsigned delivered, examined;
     int err;
 } mc_sse_scan;
@@ -69,8 +71,10 @@ static int mc_is_zero(const uint8_t b[32])
 static int mc_sse_wants(const mc_sse_scan *sc, const mc_event *ev)
 {
     const mc_id *me = &sc->s->caller;
-    if (!mc_is_zero(ev->patient.b)) {
-        if (memcmp(ev->patient.b, me->b, 32) == 0) return 1;
+    int about = !mc_is_zero(ev->patient.b);
+    if (about && memcmp(ev->patient.b, me->b, 32) == 0) return 1;
+    /* a delegate follows the patient only with the standing the policy gives it (visibility.c) */
+    if (about && sc->org_active && sc->kind != MC_ID_RESEARCHER) {
         mc_delegate d;
         int rc = mc_store_get_delegate(sc->txn, &ev->patient, me, &d);
         if (rc == MC_OK && d.active) return 1;
@@ -86,7 +90,7 @@ static int mc_sse_wants(const mc_sse_scan *sc, const mc_event *ev)
         break;
     default: break;
     }
-    if (sc->kind == MC_ID_AUDITOR && (ev->flags & MC_EVF_EMERGENCY)) return 1;
+    if (sc->kind == MC_ID_AUDITOR && sc->org_active && (ev->flags & MC_EVF_EMERGENCY)) return 1;
     if (sc->kind == MC_ID_ORG && ev->kind == MC_EV_ORG_ADMITTED) return 1;
     return 0;
 }
@@ -132,8 +136,10 @@ static int mc_sse_fill(mc_sse *s, int *caught_up, uint64_t *tip)
     if (rc) return rc;
     rc = mc_store_get_identity(txn, &s->caller, &idn);
     if (rc == MC_ENOTFOUND || (!rc && idn.status != MC_ID_ACTIVE)) rc = MC_EDENIED;
+    int org_active = rc ? 0 : mc_api_org_active(txn, &idn);
+    if (org_active < 0) rc = -org_active;
     if (!rc) rc = mc_store_get_tip(txn, tip, &hash);
-    mc_sse_scan sc = {.s = s, .txn = txn, .kind = rc ? 0 : idn.kind};
+    mc_sse_scan sc = {.s = s, .txn = txn, .kind = rc ? 0 : idn.kind, .org_active = org_active};
     if (!rc) rc = mc_store_scan_events(txn, !s->has_pos, s->height, s->index, s->n, mc_sse_one, &sc);
     mc_store_abort(txn);
     if (rc == -1) return sc.err; /* stopped early: an error, or the budget (caught_up stays 0) */

@@ -1,4 +1,6 @@
 /* JSON renderings of chain values. Only ids, keys, hashes and chain metadata: never PHI. */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "api_internal.h"
@@ -11,6 +13,14 @@ json_t *mc_json_hex(const void *p, size_t n)
     json_t *j = json_string(s);
     if (s != stack) free(s);
     return j;
+}
+
+json_t *mc_json_u64(uint64_t v)
+{
+    if (v <= (uint64_t)INT64_MAX) return json_integer((json_int_t)v);
+    char z[24];
+    snprintf(z, sizeof z, "%llu", (unsigned long long)v);
+    return json_string(z);
 }
 
 static json_t *mc_json_attrs(const mc_attrs *a)
@@ -65,8 +75,8 @@ json_t *mc_json_tx(const mc_tx *tx, int with_body)
 {
     const char *kind = mc_tx_kind_name(tx->kind);
     json_t *j =
-        json_pack("{s:o,s:s,s:o,s:I}", "id", mc_json_hex(tx->id.b, 32), "kind", kind ? kind : "unknown",
-                  "signer", mc_json_hex(tx->signer.b, 32), "nonce", (json_int_t)tx->nonce);
+        json_pack("{s:o,s:s,s:o,s:o}", "id", mc_json_hex(tx->id.b, 32), "kind", kind ? kind : "unknown",
+                  "signer", mc_json_hex(tx->signer.b, 32), "nonce", mc_json_u64(tx->nonce));
     if (j && with_body) {
         json_object_set_new(j, "body", mc_json_body(tx));
         json_object_set_new(j, "raw", mc_json_hex(tx->raw.p, tx->raw.n));

@@ -48,13 +48,13 @@ static const char *mc_reason_or(int reason)
 json_t *mc_json_record(const mc_record *rec)
 {
     static const char *const sens[] = {"N", "R", "V"};
-    json_t *j = json_pack("{s:o,s:o,s:o,s:o,s:o,s:s,s:s,s:o,s:o,s:I,s:o,s:o,s:I,s:I}", "id",
+    json_t *j = json_pack("{s:o,s:o,s:o,s:o,s:o,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:I,s:I}", "id",
                           mc_json_hex(rec->id.b, 32), "patient", mc_json_hex(rec->patient.b, 32), "custodian",
                           mc_json_hex(rec->custodian.b, 32), "author", mc_json_hex(rec->author.b, 32),
                           "author_org", mc_json_hex(rec->author_org.b, 32), "category", rec->category,
                           "sensitivity", rec->sensitivity < 3 ? sens[rec->sensitivity] : "?", "cipher_hash",
                           mc_json_hex(rec->cipher_hash.b, 32), "commitment",
-                          mc_json_hex(rec->commitment.b, 32), "size", (json_int_t)rec->size, "root",
+                          mc_json_hex(rec->commitment.b, 32), "size", mc_json_u64(rec->size), "root",
                           mc_json_hex(rec->root.b, 32), "anchor_tx", mc_json_hex(rec->anchor_tx.b, 32),
                           "height", (json_int_t)rec->height, "time_ms", (json_int_t)rec->time_ms);
     if (j && rec->has_supersedes) json_object_set_new(j, "supersedes", mc_json_hex(rec->supersedes.b, 32));

@@ -221,6 +221,8 @@ void mc_api_with_snapshot(mc_call *c, mc_resp *r, mc_read_route fn, const char *
     mc_store_abort(txn);
 }
 
+/* A block's listing shows every transaction's id, kind and result; the signer and the nonce (which
+ * links a signer's transactions) only where the caller may see the transaction itself. */
 static void mc_route_block(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg)
 {
     uint64_t h, offset, limit;
@@ -245,21 +247,32 @@ static void mc_route_block(mc_call *c, mc_resp *r, mc_store_txn *txn, const char
         mc_resp_err(r, MC_ECORRUPT, "stored block does not decode");
         return;
     }
+    mc_viewer v;
+    if ((rc = mc_viewer_open(&v, c, txn))) {
+        mc_viewer_close(&v);
+        mc_viewer_fail(r, rc);
+        return;
+    }
     mc_hash hh;
     mc_header_hash(&hh, &blk.header);
     json_t *j = json_pack("{s:o}", "header", mc_json_header(&blk.header, &hh));
     json_t *txs = json_array();
+    int seen = 1;
     if (h > 0 && mc_batch_decode(&b, blk.batch.p, blk.batch.n) == MC_OK) {
         json_object_set_new(j, "batch",
                             json_pack("{s:o,s:I,s:I,s:b}", "proposer", mc_json_hex(b.proposer.b, 32), "seq",
                                       (json_int_t)b.seq, "time_ms", (json_int_t)b.time_ms, "has_certificate",
                                       b.has_cert));
-        for (uint64_t i = offset; i < b.ntx && i < offset + limit; i++) {
+        for (uint64_t i = offset; i < b.ntx && i < offset + limit && seen >= 0; i++) {
             mc_tx tx;
             json_t *t;
-            if (mc_tx_decode(&tx, b.txs[i].p, b.txs[i].n) == MC_OK)
+            if (mc_tx_decode(&tx, b.txs[i].p, b.txs[i].n) == MC_OK) {
                 t = mc_json_tx(&tx, 0);
-            else {
+                if (t && (seen = mc_viewer_may_see_tx(&v, &tx)) == 0) {
+                    json_object_del(t, "signer");
+                    json_object_del(t, "nonce");
+                }
+            } else {
                 mc_hash id;
                 mc_tx_id_undecodable(&id, b.txs[i].p, b.txs[i].n);
                 t = json_pack("{s:o}", "id", mc_json_hex(id.b, 32));
@@ -270,8 +283,14 @@ static void mc_route_block(mc_call *c, mc_resp *r, mc_store_txn *txn, const char
         }
         mc_batch_clear(&b);
     }
+    mc_viewer_close(&v);
     json_object_set_new(j, "txs", txs);
     json_object_set_new(j, "offset", json_integer((json_int_t)offset));
+    if (seen < 0) {
+        json_decref(j);
+        mc_viewer_fail(r, -seen);
+        return;
+    }
     mc_api_ok(r, j);
 }
 
@@ -300,6 +319,24 @@ static int mc_locate_tx(mc_store_txn *txn, const char *arg, mc_resp *r, mc_block
     return 0;
 }
 
+/*
+ * /v1/tx and /v1/proofs/tx show a transaction whole: a record, consent or access transaction
+ * only to its parties (mc_viewer_may_see_tx). @return 1 if the caller may see @p tx, else 0
+ * with r filled (403, or the store's error).
+ */
+static int mc_tx_visible(mc_call *c, mc_resp *r, mc_store_txn *txn, const mc_tx *tx)
+{
+    mc_viewer v;
+    int rc = mc_viewer_open(&v, c, txn);
+    int yes = rc ? -rc : mc_viewer_may_see_tx(&v, tx);
+    mc_viewer_close(&v);
+    if (yes < 0)
+        mc_viewer_fail(r, -yes);
+    else if (!yes)
+        mc_resp_denied(r, "only the parties to this transaction and auditors may see it");
+    return yes == 1;
+}
+
 static void mc_route_tx(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg)
 {
     mc_block blk;
@@ -307,6 +344,10 @@ static void mc_route_tx(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *a
     mc_tx tx;
     uint32_t i;
     if (mc_locate_tx(txn, arg, r, &blk, &b, &i, &tx)) return;
+    if (!mc_tx_visible(c, r, txn, &tx)) {
+        mc_batch_clear(&b);
+        return;
+    }
     uint16_t code = mc_block_result(&blk, i);
     json_t *j = tx.raw.p ? mc_json_tx(&tx, 1) : json_pack("{s:o}", "id", mc_json_hex(tx.id.b, 32));
     json_object_set_new(j, "height", json_integer((json_int_t)blk.header.height));
@@ -332,6 +373,10 @@ static void mc_route_proof(mc_call *c, mc_resp *r, mc_store_txn *txn, const char
     mc_tx tx;
     uint32_t i;
     if (mc_locate_tx(txn, arg, r, &blk, &b, &i, &tx)) return;
+    if (!mc_tx_visible(c, r, txn, &tx)) {
+        mc_batch_clear(&b);
+        return;
+    }
     mc_hash *leaves = malloc((b.ntx ? b.ntx : 1) * sizeof *leaves);
     mc_merkle_proof *tp = malloc(sizeof *tp), *rp = malloc(sizeof *rp);
     uint8_t hdr[MC_HEADER_BYTES + 1];

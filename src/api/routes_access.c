@@ -1,19 +1,23 @@
 /*
  * POST /v1/records/{rid}/access: a logged read. The caller's own signed request goes onto the
  * ledger in an access.log transaction signed by this node, so the executor can check the reader
- * asked (its signature over exactly mc_access_target()) and re-decide the read at the request's
+ * asked (its signature over exactly mc_access_target()) and re-decide the read at the block's
  * time: the node can neither invent a read nor flip its outcome. The node decides first with
- * the same policy over its tip, so that what it answers is what it logs; a refused read is
- * logged too. Only a node of the record's custodian org may log it.
+ * the same policy over its tip at its own clock (never the X-MC-Time the reader chose, which may
+ * lie anywhere in the clock skew), so that what it answers is what it logs; a refused read is
+ * logged too. If a grant's window opens or closes between that decision and the block, the
+ * executor's decision differs, the log fails (DECISION_MISMATCH) and nothing is served: 503.
+ * Only a node of the record's custodian org may log it.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "api_internal.h"
 
-/* Reads the record, checks custody and decides, all in one snapshot. On failure fills @p r. */
+/* Reads the record, checks custody and decides (at the node's clock, into @p t), all in one
+ * snapshot. On failure fills @p r. */
 static int mc_access_decide(mc_call *c, mc_resp *r, const mc_hash *rid, uint32_t purpose, uint8_t action,
-                            mc_record *rec, mc_decision *d)
+                            mc_record *rec, mc_decision *d, uint64_t *t)
 {
     mc_store_txn *txn;
     mc_identity *node = malloc(sizeof *node);
@@ -36,6 +40,7 @@ static int mc_access_decide(mc_call *c, mc_resp *r, const mc_hash *rid, uint32_t
                (rc = mc_viewer_decide(&v, NULL, rid, purpose, action, d))) {
         mc_viewer_fail(r, rc);
     }
+    *t = v.time_ms;
     mc_viewer_close(&v);
     mc_store_abort(txn);
     free(node);
@@ -43,14 +48,14 @@ static int mc_access_decide(mc_call *c, mc_resp *r, const mc_hash *rid, uint32_t
 }
 
 /* The answer once the log was submitted: the decision it carries, if the ledger took it. */
-static void mc_access_answer(mc_call *c, mc_resp *r, const mc_record *rec, const mc_decision *d,
+static void mc_access_answer(mc_call *c, mc_resp *r, const mc_record *rec, const mc_decision *d, uint64_t t,
                              const mc_api_txout *out)
 {
     json_t *log = mc_json_txout(out);
-    json_t *decision = mc_json_decision(d, c->time_ms, &c->signer, &rec->id);
+    json_t *decision = mc_json_decision(d, t, &c->signer, &rec->id);
     if (out->state != MC_TXS_COMMITTED || out->code != MC_TXR_OK) {
-        /* not on the ledger (refused, timed out, or the state moved under the decision): nothing
-         * is served; the caller signs a new request to try again */
+        /* not on the ledger (refused, timed out, or the state or a grant's window moved under the
+         * decision: DECISION_MISMATCH): nothing is served; the caller signs a new request */
         mc_resp_error(r, 503, "EAGAIN", "the read could not be logged; sign a new request and retry");
         json_decref(decision);
     } else if (!d->permit) {
@@ -90,7 +95,8 @@ void mc_route_access_log(mc_call *c, mc_resp *r, const char *zrid)
     }
     mc_record rec;
     mc_decision d;
-    if (mc_access_decide(c, r, &rid, purpose, action, &rec, &d)) return;
+    uint64_t t = 0;
+    if (mc_access_decide(c, r, &rid, purpose, action, &rec, &d, &t)) return;
     mc_body_access_log b;
     memset(&b, 0, sizeof b);
     b.reader = c->signer;
@@ -107,5 +113,5 @@ void mc_route_access_log(mc_call *c, mc_resp *r, const char *zrid)
     mc_api_txout out;
     memset(&out, 0, sizeof out);
     c->api->be.log_access(c->api->be.ctx, &b, c->api->opts.default_timeout_ms, &out);
-    mc_access_answer(c, r, &rec, &d, &out);
+    mc_access_answer(c, r, &rec, &d, t, &out);
 }

@@ -57,7 +57,7 @@ static void mc_route_record(mc_call *c, mc_resp *r, mc_store_txn *txn, const cha
         (rc = mc_viewer_decide(&v, NULL, &rid, purpose, MC_ACTION_READ_META, &d)))
         mc_viewer_fail(r, rc);
     else if (!d.permit)
-        mc_resp_decision_denied(r, mc_json_decision(&d, c->time_ms, &c->signer, &rid), &d);
+        mc_resp_decision_denied(r, mc_json_decision(&d, v.time_ms, &c->signer, &rid), &d);
     else
         mc_api_ok(r, mc_json_record(&rec));
     mc_viewer_close(&v);
@@ -78,7 +78,7 @@ static void mc_route_consent_one(mc_call *c, mc_resp *r, mc_store_txn *txn, cons
         mc_resp_err(r, rc, "no such grant or deny");
     else if (rc)
         mc_viewer_fail(r, rc);
-    else if (!full && !mc_viewer_named(&v, con))
+    else if (!full && !mc_viewer_named(&v, &con->body))
         mc_resp_denied(r, "only the patient, its delegates, auditors and those it names see a grant or deny");
     else
         mc_api_ok(r, mc_json_consent(con));
@@ -92,7 +92,7 @@ static int mc_decide_standing(mc_viewer *v, const mc_hash *rid, mc_resp *r)
     mc_record rec;
     int rc = mc_store_get_record(v->txn, rid, &rec);
     int full = rc == MC_OK          ? mc_viewer_full(v, &rec.patient)
-               : rc == MC_ENOTFOUND ? v->c->signer_kind == MC_ID_AUDITOR
+               : rc == MC_ENOTFOUND ? mc_viewer_auditor(v)
                                     : -rc;
     if (full < 0) {
         mc_viewer_fail(r, -full);
@@ -126,7 +126,7 @@ static void mc_route_decide(mc_call *c, mc_resp *r, mc_store_txn *txn, const cha
     } else if ((rc = mc_viewer_decide(&v, &requester, &rid, purpose, action, &d))) {
         mc_viewer_fail(r, rc);
     } else {
-        mc_api_ok(r, mc_json_decision(&d, c->time_ms, &requester, &rid));
+        mc_api_ok(r, mc_json_decision(&d, v.time_ms, &requester, &rid));
     }
     mc_viewer_close(&v);
 }

@@ -103,7 +103,7 @@ static int mc_scan_consents(void *arg, mc_slice key, mc_slice val)
     if (rc) return rc == MC_PAGE_SKIP ? MC_OK : rc;
     if ((rc = mc_store_get_consent(pg->v->txn, &cid, pg->consent)))
         return rc == MC_ENOTFOUND ? MC_ECORRUPT : rc;
-    if (!pg->full && !mc_viewer_named(pg->v, pg->consent)) return MC_OK;
+    if (!pg->full && !mc_viewer_named(pg->v, &pg->consent->body)) return MC_OK;
     return mc_page_put(pg, mc_json_consent(pg->consent), cid.b, 0, 0);
 }
 
@@ -258,10 +258,6 @@ void mc_route_patient(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg
 void mc_route_audit_access(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg)
 {
     (void)arg;
-    if (c->signer_kind != MC_ID_AUDITOR) {
-        mc_resp_denied(r, "only auditors see every patient's access history");
-        return;
-    }
     mc_viewer v;
     mc_page pg;
     memset(&pg, 0, sizeof pg);
@@ -270,6 +266,8 @@ void mc_route_audit_access(mc_call *c, mc_resp *r, mc_store_txn *txn, const char
     pg.full = 1;
     if (rc) {
         mc_viewer_fail(r, rc);
+    } else if (!mc_viewer_auditor(&v)) {
+        mc_resp_denied(r, "only auditors of an active org see every patient's access history");
     } else {
         mc_skey prefix;
         mc_skey_make(&prefix, MC_SK_ACCESS_ALL, NULL, 0, NULL, 0, NULL, 0);

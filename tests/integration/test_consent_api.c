@@ -4,8 +4,14 @@
  * delegation put on the chain with real transactions; what the owner, a grantee, a stranger, a
  * delegate and an auditor each see; logged reads (permitted, refused, wrong target, wrong
  * custodian) and where they show up; the event stream, its resumption without loss or
- * repetition, a live event, and a prompt SIGTERM with a stream open.
+ * repetition, a live event, and a prompt SIGTERM with a stream open. Then the holes a security
+ * review found: record, consent and access transactions shown to anyone by /v1/tx, /v1/proofs
+ * and /v1/blocks; a patient taken for a member of the org that enrolled it; decisions made at
+ * the caller's signed time; and an org's revocation ignored for its auditors and delegates, and
+ * researchers given full lists as delegates.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -32,14 +39,17 @@ typedef struct {
 
 typedef struct {
     tn_chain c;
-    mc_keys org, hosp1, regulator;   /* founding orgs: the node's, another hospital, a regulator */
-    it_who provider, patient;        /* org 0: the record's author; the patient */
-    it_who grantee, stranger;        /* org 1 providers: one with a grant, one without */
-    it_who delegate, auditor;        /* org 1 provider named delegate; the regulator's auditor */
-    uint64_t org_nonce, hosp1_nonce; /* their last transaction nonces */
-    mc_hash rid;                     /* a record held by org 0 (this node's org) */
-    mc_hash rid_other;               /* a record held by org 1: this node may not log its reads */
-    mc_hash grant;
+    mc_keys org, hosp1, regulator; /* founding orgs: the node's, another hospital, a regulator */
+    mc_keys research;              /* and a research institute */
+    it_who provider, patient;      /* org 0: the record's author; the patient */
+    it_who grantee, stranger;      /* org 1 providers: one with a grant, one without */
+    it_who delegate, auditor;      /* org 1 provider named delegate; the regulator's auditor */
+    uint64_t org_nonce, hosp1_nonce, reg_nonce, research_nonce; /* their last transaction nonces */
+    uint64_t patient_nonce, provider_nonce;
+    mc_hash rid;       /* a record held by org 0 (this node's org) */
+    mc_hash rid_other; /* a record held by org 1: this node may not log its reads */
+    mc_hash anchor;    /* the transaction that anchored rid */
+    mc_hash grant, delegation;
     char zpid[65], zrid[65], zgid[65], zsid[65], zcid[65]; /* hex: patient, rid, grantee, stranger, grant */
     mc_buf r;                                              /* the last answer */
 } it_world;
@@ -84,7 +94,8 @@ static void it_commit(it_world *w, const mc_keys *signer, uint64_t nonce, uint16
     mc_buf_free(&resp);
 }
 
-static void it_register(it_world *w, mc_keys *org, uint64_t *nonce, uint8_t kind, it_who *who)
+static void it_register_attrs(it_world *w, mc_keys *org, uint64_t *nonce, uint8_t kind, const char *attrs,
+                              it_who *who)
 {
     mc_buf body;
     mc_id oid;
@@ -96,13 +107,18 @@ static void it_register(it_world *w, mc_keys *org, uint64_t *nonce, uint8_t kind
     memcpy(oid.b, org->id.b, 32);
     mc_buf_init(&body, MC_MAX_BODY_BYTES);
     assert_int_equal(
-        mc_test_body_register(&body, kind, &oid, k, NULL, kind == MC_ID_PATIENT ? k : NULL, &w->c.chain),
+        mc_test_body_register(&body, kind, &oid, k, attrs, kind == MC_ID_PATIENT ? k : NULL, &w->c.chain),
         MC_OK);
     it_commit(w, org, ++*nonce, MC_TX_IDENTITY_REGISTER, &body, NULL);
     mc_buf_free(&body);
 }
 
-static void it_anchor(it_world *w, uint64_t nonce, const mc_keys *custodian, mc_hash *rid)
+static void it_register(it_world *w, mc_keys *org, uint64_t *nonce, uint8_t kind, it_who *who)
+{
+    it_register_attrs(w, org, nonce, kind, NULL, who);
+}
+
+static void it_anchor(it_world *w, const mc_keys *custodian, mc_hash *rid, mc_hash *anchor)
 {
     mc_body_anchor *b = calloc(1, sizeof *b);
     mc_buf body;
@@ -116,55 +132,75 @@ static void it_anchor(it_world *w, uint64_t nonce, const mc_keys *custodian, mc_
     b->size = 4096;
     mc_buf_init(&body, MC_MAX_BODY_BYTES);
     assert_int_equal(mc_body_anchor_encode(&body, b), MC_OK);
-    it_commit(w, &w->provider.k, nonce, MC_TX_RECORD_ANCHOR, &body, NULL);
+    it_commit(w, &w->provider.k, ++w->provider_nonce, MC_TX_RECORD_ANCHOR, &body, anchor);
     *rid = b->record;
     mc_buf_free(&body);
     free(b);
 }
 
-static void it_grant_and_delegate(it_world *w)
+/* The patient grants (or denies) read and read_meta for TREAT on all its records to @p grantee
+ * (an identity, an org, or an org's members with the attributes @p selector) until @p not_after. */
+static void it_consent(it_world *w, uint16_t kind, uint8_t grantee_kind, const mc_id *grantee,
+                       const char *selector, uint64_t not_after, mc_hash *id)
 {
     mc_body_consent *b = calloc(1, sizeof *b);
     mc_buf body;
     assert_non_null(b);
     b->patient = w->patient.t.id;
-    b->grantee_kind = MC_GRANTEE_IDENTITY;
-    b->grantee = w->grantee.t.id;
+    b->grantee_kind = grantee_kind;
+    b->grantee = *grantee;
+    if (selector) assert_int_equal(mc_attrs_parse(&b->selector, selector), MC_OK);
     b->scope_kind = MC_SCOPE_ALL;
     b->purposes = MC_PURPOSE_TREAT;
     b->actions = MC_ACTION_READ | MC_ACTION_READ_META;
-    b->not_after = mc_time_now_ms() + 7ull * 24 * 3600 * 1000;
+    b->not_after = not_after;
     mc_buf_init(&body, MC_MAX_BODY_BYTES);
     assert_int_equal(mc_body_consent_encode(&body, b), MC_OK);
-    it_commit(w, &w->patient.k, 1, MC_TX_CONSENT_GRANT, &body, &w->grant);
-    mc_body_delegate d = {.patient = w->patient.t.id, .delegate = w->delegate.t.id, .add = 1};
-    mc_buf_reset(&body);
-    assert_int_equal(mc_body_delegate_encode(&body, &d), MC_OK);
-    it_commit(w, &w->patient.k, 2, MC_TX_CONSENT_DELEGATE, &body, NULL);
+    it_commit(w, &w->patient.k, ++w->patient_nonce, kind, &body, id);
     mc_buf_free(&body);
     free(b);
 }
 
-/* A chain with org 2 a regulator, the identities, two records, a grant and a delegation. */
+/* The patient names (@p add) or removes a delegate. */
+static void it_delegate(it_world *w, const it_who *who, int add, mc_hash *id)
+{
+    mc_buf body;
+    mc_body_delegate d = {.patient = w->patient.t.id, .delegate = who->t.id, .add = add};
+    mc_buf_init(&body, MC_MAX_BODY_BYTES);
+    assert_int_equal(mc_body_delegate_encode(&body, &d), MC_OK);
+    it_commit(w, &w->patient.k, ++w->patient_nonce, MC_TX_CONSENT_DELEGATE, &body, id);
+    mc_buf_free(&body);
+}
+
+static void it_grant_and_delegate(it_world *w)
+{
+    it_consent(w, MC_TX_CONSENT_GRANT, MC_GRANTEE_IDENTITY, &w->grantee.t.id, NULL,
+               mc_time_now_ms() + 7ull * 24 * 3600 * 1000, &w->grant);
+    it_delegate(w, &w->delegate, 1, &w->delegation);
+}
+
+/* A chain with org 2 a regulator and org 3 a research institute, the identities, two records,
+ * a grant and a delegation. */
 static it_world *it_world_new(void)
 {
     it_world *w = calloc(1, sizeof *w);
     assert_non_null(w);
-    assert_int_equal(tn_create(&w->c, 2, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH), MC_OK);
+    assert_int_equal(tn_create(&w->c, 3, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH), MC_OK);
     assert_int_equal(tn_set_org_type(&w->c, 2, "regulator"), MC_OK);
+    assert_int_equal(tn_set_org_type(&w->c, 3, "research"), MC_OK);
     assert_int_equal(tn_start(&w->c, NULL), MC_OK);
     w->org = w->c.org;
     w->hosp1 = w->c.clients[0];
     w->regulator = w->c.clients[1];
-    uint64_t reg_nonce = 0;
+    w->research = w->c.clients[2];
     it_register(w, &w->org, &w->org_nonce, MC_ID_PROVIDER, &w->provider);
     it_register(w, &w->org, &w->org_nonce, MC_ID_PATIENT, &w->patient);
     it_register(w, &w->hosp1, &w->hosp1_nonce, MC_ID_PROVIDER, &w->grantee);
     it_register(w, &w->hosp1, &w->hosp1_nonce, MC_ID_PROVIDER, &w->stranger);
     it_register(w, &w->hosp1, &w->hosp1_nonce, MC_ID_PROVIDER, &w->delegate);
-    it_register(w, &w->regulator, &reg_nonce, MC_ID_AUDITOR, &w->auditor);
-    it_anchor(w, 1, &w->org, &w->rid);
-    it_anchor(w, 2, &w->hosp1, &w->rid_other);
+    it_register(w, &w->regulator, &w->reg_nonce, MC_ID_AUDITOR, &w->auditor);
+    it_anchor(w, &w->org, &w->rid, &w->anchor);
+    it_anchor(w, &w->hosp1, &w->rid_other, NULL);
     it_grant_and_delegate(w);
     it_hex(w->zpid, w->patient.t.id.b);
     it_hex(w->zrid, w->rid.b);
@@ -570,6 +606,371 @@ static void test_events(void **state)
     free(e);
 }
 
+/* ---- the security review's findings ------------------------------------------------------ */
+
+/* The number after "<key>": in a JSON answer (the first one), or UINT64_MAX if absent. */
+static uint64_t it_json_u64(const mc_buf *b, const char *key)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = strstr((const char *)b->p, pat);
+    return p ? strtoull(p + strlen(pat), NULL, 10) : UINT64_MAX;
+}
+
+/* The 64 hex digits after @p prefix in an answer into @p out. */
+static void it_json_id(const mc_buf *b, const char *prefix, char out[65])
+{
+    const char *p = strstr((const char *)b->p, prefix);
+    assert_non_null(p);
+    p += strlen(prefix);
+    assert_true(strspn(p, "0123456789abcdef") >= 64);
+    memcpy(out, p, 64);
+    out[64] = 0;
+}
+
+/*
+ * A request signed as @p who at time @p t (not the client's clock), with no body, over a plain
+ * HTTP/1.1 exchange: the client library always signs at its own clock. @p resp gets the body.
+ * @return the status, or -1.
+ */
+static long it_req_at(it_world *w, const it_who *who, const char *method, const char *path, uint64_t t,
+                      mc_buf *resp)
+{
+    uint8_t nonce[MC_REQ_NONCE_BYTES];
+    mc_hash bh, digest;
+    mc_sig sig;
+    char zid[65], znonce[2 * MC_REQ_NONCE_BYTES + 1], zsig[129], req[1024];
+    mc_random(nonce, sizeof nonce);
+    mc_sha256(&bh, "", 0);
+    mc_request_digest(&digest, &w->c.chain, &who->t.id, t, nonce, method, path, &bh);
+    mc_sign(&sig, digest.b, 32, &who->k.sign_sk);
+    mc_hex_encode(zid, who->t.id.b, 32);
+    mc_hex_encode(znonce, nonce, sizeof nonce);
+    mc_hex_encode(zsig, sig.b, 64);
+    int n = snprintf(req, sizeof req,
+                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n"
+                     "X-MC-Signer: %s\r\nX-MC-Time: %llu\r\nX-MC-Nonce: %s\r\nX-MC-Signature: %s\r\n\r\n",
+                     method, path, zid, (unsigned long long)t, znonce, zsig);
+    assert_true(n > 0 && (size_t)n < sizeof req);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)w->c.port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct timeval tv = {60, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    long st = -1;
+    mc_buf_reset(resp);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0 && send(fd, req, (size_t)n, 0) == n) {
+        char buf[4096];
+        ssize_t got;
+        while ((got = recv(fd, buf, sizeof buf, 0)) > 0)
+            if (mc_buf_append(resp, buf, (size_t)got)) break;
+    }
+    close(fd);
+    if (mc_buf_cstr(resp)) return -1;
+    const char *z = (const char *)resp->p, *body = strstr(z, "\r\n\r\n");
+    if (strncmp(z, "HTTP/1.1 ", 9) == 0 && body) {
+        st = strtol(z + 9, NULL, 10);
+        size_t off = (size_t)(body + 4 - z);
+        memmove(resp->p, resp->p + off, resp->n - off + 1); /* with its NUL */
+        resp->n -= off;
+    }
+    return st;
+}
+
+/* Streams /v1/events as @p who for at most @p ms, collecting up to @p e->want events. */
+static int it_stream_for(it_world *w, const it_who *who, long ms, it_events *e)
+{
+    long st = 0;
+    mc_buf err;
+    mc_buf_init(&err, 1 << 16);
+    mc_http *h = it_client(w, who);
+    mc_http_set_timeout(h, ms);
+    int rc = mc_http_stream(h, "/v1/events", NULL, 30000, &st, it_on_chunk, e, &err);
+    mc_http_free(h);
+    mc_buf_free(&err);
+    return rc ? -rc : (int)st;
+}
+
+/* GET @p path as each of @p who (NULL-terminated); each must answer @p status. */
+static void it_all_get(it_world *w, const it_who *const *who, const char *path, long status)
+{
+    for (; *who; who++) {
+        long st = it_get_as(w, *who, path, &w->r);
+        if (st != status) fail_msg("GET %s: %ld, expected %ld: %s", path, st, status, (char *)w->r.p);
+        if (status == 403)
+            assert_true(it_has(&w->r, "\"code\":\"EDENIED\"") && !it_has(&w->r, "\"raw\"") &&
+                        !it_has(&w->r, "\"tx\":"));
+    }
+}
+
+/* /v1/tx and /v1/proofs/tx of a record, consent or access transaction: its parties only. */
+static void test_tx_parties(void **state)
+{
+    (void)state;
+    it_world *w = it_world_new();
+    char path[320], zid[65], entry[256];
+    it_who other; /* another patient of the same hospital */
+    it_register(w, &w->org, &w->org_nonce, MC_ID_PATIENT, &other);
+
+    /* the grant: the patient, the grantee, the delegate and auditors; not a stranger nor
+     * another patient */
+    snprintf(path, sizeof path, "/v1/tx/%s", w->zcid);
+    it_all_get(w, (const it_who *[]){&w->patient, &w->grantee, &w->delegate, &w->auditor, NULL}, path, 200);
+    assert_true(it_has(&w->r, "\"raw\"") && it_has(&w->r, w->zpid));
+    uint64_t height = it_json_u64(&w->r, "height");
+    it_all_get(w, (const it_who *[]){&w->stranger, &other, NULL}, path, 403);
+    snprintf(path, sizeof path, "/v1/proofs/tx/%s", w->zcid);
+    it_all_get(w, (const it_who *[]){&w->patient, &w->grantee, NULL}, path, 200);
+    assert_true(it_has(&w->r, "\"tx_proof\""));
+    it_all_get(w, (const it_who *[]){&w->stranger, &other, NULL}, path, 403);
+    /* its block lists it to others without the signer or the nonce */
+    snprintf(path, sizeof path, "/v1/blocks/%llu", (unsigned long long)height);
+    assert_int_equal(it_get_as(w, &w->patient, path, &w->r), 200);
+    snprintf(entry, sizeof entry,
+             "{\"id\":\"%s\",\"kind\":\"consent.grant\",\"signer\":\"%s\",\"nonce\":", w->zcid, w->zpid);
+    assert_true(it_has(&w->r, entry));
+    assert_int_equal(it_get_as(w, &w->stranger, path, &w->r), 200);
+    snprintf(entry, sizeof entry, "{\"id\":\"%s\",\"kind\":\"consent.grant\",\"index\":", w->zcid);
+    assert_true(it_has(&w->r, entry) && !it_has(&w->r, w->zpid));
+
+    /* the anchor: its signer, the patient and auditors */
+    it_hex(zid, w->anchor.b);
+    snprintf(path, sizeof path, "/v1/tx/%s", zid);
+    it_all_get(w, (const it_who *[]){&w->provider, &w->patient, &w->delegate, &w->auditor, NULL}, path, 200);
+    it_all_get(w, (const it_who *[]){&w->stranger, &w->grantee, &other, NULL}, path, 403);
+    /* the delegation: the delegate named */
+    it_hex(zid, w->delegation.b);
+    snprintf(path, sizeof path, "/v1/tx/%s", zid);
+    it_all_get(w, (const it_who *[]){&w->patient, &w->delegate, &w->auditor, NULL}, path, 200);
+    it_all_get(w, (const it_who *[]){&w->stranger, &w->grantee, &other, NULL}, path, 403);
+
+    /* a logged read: its reader (and the patient's side); not another reader */
+    char zlog1[65], zlog2[65];
+    assert_int_equal(it_read(w, &w->grantee, &w->rid, &w->r), 200);
+    it_json_id(&w->r, "\"log\":{\"id\":\"", zlog1);
+    assert_int_equal(it_read(w, &w->stranger, &w->rid, &w->r), 403);
+    it_json_id(&w->r, "\"log\":{\"id\":\"", zlog2);
+    snprintf(path, sizeof path, "/v1/tx/%s", zlog1);
+    it_all_get(w, (const it_who *[]){&w->grantee, &w->patient, &w->delegate, &w->auditor, NULL}, path, 200);
+    it_all_get(w, (const it_who *[]){&w->stranger, &other, NULL}, path, 403);
+    snprintf(path, sizeof path, "/v1/tx/%s", zlog2);
+    it_all_get(w, (const it_who *[]){&w->stranger, &w->patient, NULL}, path, 200);
+    it_all_get(w, (const it_who *[]){&w->grantee, NULL}, path, 403);
+
+    /* a revocation: the grantee of the grant it ends */
+    mc_body_consent_revoke rv = {.target = w->grant};
+    mc_buf body;
+    mc_hash revoke;
+    mc_buf_init(&body, 64);
+    assert_int_equal(mc_body_consent_revoke_encode(&body, &rv), MC_OK);
+    it_commit(w, &w->patient.k, ++w->patient_nonce, MC_TX_CONSENT_REVOKE, &body, &revoke);
+    mc_buf_free(&body);
+    it_hex(zid, revoke.b);
+    snprintf(path, sizeof path, "/v1/tx/%s", zid);
+    it_all_get(w, (const it_who *[]){&w->patient, &w->grantee, &w->delegate, &w->auditor, NULL}, path, 200);
+    it_all_get(w, (const it_who *[]){&w->stranger, &other, NULL}, path, 403);
+    it_world_free(w);
+}
+
+/* A patient is enrolled by an org, not a member of it: its grants to the org are not the patient's. */
+static void test_patients_are_not_members(void **state)
+{
+    (void)state;
+    it_world *w = it_world_new();
+    char path[320], zorg[65], zsel[65];
+    it_who other; /* another patient of the same hospital */
+    mc_hash org_grant, sel_grant;
+    mc_id org0;
+    memcpy(org0.b, w->org.id.b, 32);
+    it_register(w, &w->org, &w->org_nonce, MC_ID_PATIENT, &other);
+    uint64_t end = mc_time_now_ms() + 3600ull * 1000;
+    it_consent(w, MC_TX_CONSENT_GRANT, MC_GRANTEE_ORG, &org0, NULL, end, &org_grant);
+    it_consent(w, MC_TX_CONSENT_GRANT, MC_GRANTEE_SELECTOR, &org0, "role=nurse", end, &sel_grant);
+    it_hex(zorg, org_grant.b);
+    it_hex(zsel, sel_grant.b);
+
+    /* the hospital's staff see both; another patient it enrolled sees neither */
+    snprintf(path, sizeof path, "/v1/patients/%s/consents", w->zpid);
+    assert_int_equal(it_get_as(w, &w->provider, path, &w->r), 200);
+    assert_true(it_has(&w->r, zorg) && it_has(&w->r, zsel));
+    assert_int_equal(it_get_as(w, &other, path, &w->r), 200);
+    assert_true(it_has(&w->r, "\"consents\":[]"));
+    const it_who *staff[] = {&w->provider, NULL}, *patient[] = {&other, NULL};
+    snprintf(path, sizeof path, "/v1/consents/%s", zorg);
+    it_all_get(w, staff, path, 200);
+    assert_int_equal(it_get_as(w, &other, path, &w->r), 403);
+    snprintf(path, sizeof path, "/v1/consents/%s", zsel);
+    it_all_get(w, staff, path, 200);
+    assert_int_equal(it_get_as(w, &other, path, &w->r), 403);
+    snprintf(path, sizeof path, "/v1/tx/%s", zorg);
+    it_all_get(w, staff, path, 200);
+    it_all_get(w, patient, path, 403);
+    snprintf(path, sizeof path, "/v1/tx/%s", zsel);
+    it_all_get(w, patient, path, 403);
+    it_world_free(w);
+}
+
+/* Every decision is made at the node's clock, never at the time the caller says it signed. */
+static void test_decided_at_node_clock(void **state)
+{
+    (void)state;
+    it_world *w = it_world_new();
+    char path[320], target[160];
+    mc_hash g;
+    uint64_t end = mc_time_now_ms() + 4000;
+    it_consent(w, MC_TX_CONSENT_GRANT, MC_GRANTEE_IDENTITY, &w->stranger.t.id, NULL, end, &g);
+    snprintf(path, sizeof path, "/v1/records/%s", w->zrid);
+    assert_int_equal(it_get_as(w, &w->stranger, path, &w->r), 200); /* in force */
+    while (mc_time_now_ms() < end + 300) it_sleep_ms(100);
+
+    /* signed "before the end", as the clock skew allows: still decided now, so expired */
+    uint64_t t = end - 1000;
+    assert_int_equal(it_req_at(w, &w->stranger, "GET", path, t, &w->r), 403);
+    assert_true(it_has(&w->r, "\"reason\":\"DENY_EXPIRED\""));
+    assert_true(it_json_u64(&w->r, "time_ms") >= end);
+    snprintf(path, sizeof path, "/v1/decide?record=%s&purpose=TREAT&action=read", w->zrid);
+    assert_int_equal(it_req_at(w, &w->stranger, "GET", path, t, &w->r), 200);
+    assert_true(it_has(&w->r, "\"permit\":false") && it_has(&w->r, "\"reason\":\"DENY_EXPIRED\""));
+    assert_true(it_json_u64(&w->r, "time_ms") >= end);
+    snprintf(path, sizeof path, "/v1/patients/%s/records", w->zpid);
+    assert_int_equal(it_req_at(w, &w->stranger, "GET", path, t, &w->r), 200);
+    assert_true(it_has(&w->r, "\"records\":[]"));
+    /* a logged read is refused (and logged) at the node's clock; with the executor deciding at
+     * the request time instead, the log would not commit: either way nothing is served */
+    assert_int_equal(mc_access_target(target, &w->rid, MC_PURPOSE_TREAT, MC_ACTION_READ), MC_OK);
+    long st = it_req_at(w, &w->stranger, "POST", target, t, &w->r);
+    assert_true(st == 403 || st == 503);
+    assert_false(it_has(&w->r, "\"anchor_tx\""));
+    if (st == 403) assert_true(it_has(&w->r, "\"reason\":\"DENY_EXPIRED\""));
+    it_world_free(w);
+}
+
+/* A break-glass by a provider of org 0 allowed to, its reason sealed (here: random bytes) to the
+ * patient and the auditor. */
+static void it_break_glass(it_world *w, it_who *medic, mc_hash *id)
+{
+    mc_body_emergency b;
+    uint8_t reasons[2][MC_SEAL_OVERHEAD + 16];
+    mc_buf body;
+    memset(&b, 0, sizeof b);
+    b.patient = w->patient.t.id;
+    b.duration_ms = 3600ull * 1000;
+    b.nreasons = 2;
+    int pfirst = memcmp(w->patient.t.id.b, w->auditor.t.id.b, 32) < 0;
+    b.reason_to[pfirst ? 0 : 1] = w->patient.t.id;
+    b.reason_to[pfirst ? 1 : 0] = w->auditor.t.id;
+    for (int i = 0; i < 2; i++) {
+        mc_random(reasons[i], sizeof reasons[i]);
+        b.reason[i] = (mc_slice){reasons[i], sizeof reasons[i]};
+    }
+    mc_buf_init(&body, MC_MAX_BODY_BYTES);
+    assert_int_equal(mc_body_emergency_encode(&body, &b), MC_OK);
+    it_commit(w, &medic->k, 1, MC_TX_ACCESS_EMERGENCY, &body, id);
+    mc_buf_free(&body);
+}
+
+/* Revoked orgs' auditors and delegates, and researchers as delegates, see no more than the
+ * policy lets them. */
+static void test_revoked_orgs_and_researchers(void **state)
+{
+    (void)state;
+    it_world *w = it_world_new();
+    it_events *e = malloc(sizeof *e);
+    char path[320], zglass[65];
+    it_who researcher, medic;
+    mc_hash glass;
+    assert_non_null(e);
+    it_register(w, &w->research, &w->research_nonce, MC_ID_RESEARCHER, &researcher);
+    it_register_attrs(w, &w->org, &w->org_nonce, MC_ID_PROVIDER, "emergency=true", &medic);
+    it_delegate(w, &researcher, 1, NULL);
+    it_break_glass(w, &medic, &glass);
+    it_hex(zglass, glass.b);
+
+    /* a researcher named delegate: de-identified data only, so no list in full */
+    snprintf(path, sizeof path, "/v1/patients/%s/records", w->zpid);
+    assert_int_equal(it_get_as(w, &researcher, path, &w->r), 200);
+    assert_true(it_has(&w->r, "\"records\":[]"));
+    snprintf(path, sizeof path, "/v1/patients/%s/consents", w->zpid);
+    assert_int_equal(it_get_as(w, &researcher, path, &w->r), 200);
+    assert_true(it_has(&w->r, "\"consents\":[]"));
+    snprintf(path, sizeof path, "/v1/consents/%s", w->zcid);
+    assert_int_equal(it_get_as(w, &researcher, path, &w->r), 403);
+    snprintf(path, sizeof path, "/v1/tx/%s", w->zcid);
+    assert_int_equal(it_get_as(w, &researcher, path, &w->r), 403);
+    snprintf(path, sizeof path, "/v1/decide?record=%s&purpose=TREAT&action=read&requester=%s", w->zrid,
+             w->zgid);
+    assert_int_equal(it_get_as(w, &researcher, path, &w->r), 403);
+    it_events_init(e, 1); /* its own delegation first: none of the patient's records */
+    assert_int_equal(it_stream(w, &researcher, "/v1/events", NULL, e), 200);
+    assert_string_equal(e->kinds[0], "consent.delegate");
+    mc_buf_free(&e->text);
+
+    /* the auditor, while the regulator is active: everything, break-glass events included */
+    assert_int_equal(it_get_as(w, &w->auditor, "/v1/audit/access", &w->r), 200);
+    snprintf(path, sizeof path, "/v1/patients/%s/records", w->zpid);
+    assert_int_equal(it_get_as(w, &w->auditor, path, &w->r), 200);
+    assert_int_equal(it_count(&w->r, "\"anchor_tx\""), 2);
+    snprintf(path, sizeof path, "/v1/tx/%s", zglass);
+    assert_int_equal(it_get_as(w, &w->auditor, path, &w->r), 200);
+    assert_int_equal(it_get_as(w, &w->stranger, path, &w->r), 403);
+    it_events_init(e, 1);
+    assert_int_equal(it_stream(w, &w->auditor, "/v1/events", NULL, e), 200);
+    assert_string_equal(e->kinds[0], "access.emergency");
+    mc_buf_free(&e->text);
+
+    /* the regulator and the delegate's hospital revoke themselves */
+    mc_buf body;
+    mc_id rid, hid;
+    memcpy(rid.b, w->regulator.id.b, 32);
+    memcpy(hid.b, w->hosp1.id.b, 32);
+    mc_buf_init(&body, 64);
+    assert_int_equal(mc_test_body_revoke(&body, &rid, 2), MC_OK);
+    it_commit(w, &w->regulator, ++w->reg_nonce, MC_TX_IDENTITY_REVOKE, &body, NULL);
+    mc_buf_reset(&body);
+    assert_int_equal(mc_test_body_revoke(&body, &hid, 2), MC_OK);
+    it_commit(w, &w->hosp1, ++w->hosp1_nonce, MC_TX_IDENTITY_REVOKE, &body, NULL);
+    mc_buf_free(&body);
+
+    /* the auditor of a revoked regulator: no audit view, no lists in full, no break-glass */
+    assert_int_equal(it_get_as(w, &w->auditor, "/v1/audit/access", &w->r), 403);
+    snprintf(path, sizeof path, "/v1/patients/%s/records", w->zpid);
+    assert_int_equal(it_get_as(w, &w->auditor, path, &w->r), 200);
+    assert_true(it_has(&w->r, "\"records\":[]"));
+    snprintf(path, sizeof path, "/v1/patients/%s/consents", w->zpid);
+    assert_int_equal(it_get_as(w, &w->auditor, path, &w->r), 200);
+    assert_true(it_has(&w->r, "\"consents\":[]"));
+    snprintf(path, sizeof path, "/v1/tx/%s", zglass);
+    assert_int_equal(it_get_as(w, &w->auditor, path, &w->r), 403);
+    snprintf(path, sizeof path, "/v1/decide?record=%s&purpose=TREAT&action=read&requester=%s", w->zrid,
+             w->zgid);
+    assert_int_equal(it_get_as(w, &w->auditor, path, &w->r), 403);
+    it_events_init(e, 1);
+    assert_int_equal(it_stream_for(w, &w->auditor, 2000, e), -MC_ETIMEDOUT);
+    assert_int_equal(e->got, 0);
+    mc_buf_free(&e->text);
+
+    /* a delegate of a revoked hospital: likewise */
+    snprintf(path, sizeof path, "/v1/patients/%s/records", w->zpid);
+    assert_int_equal(it_get_as(w, &w->delegate, path, &w->r), 200);
+    assert_true(it_has(&w->r, "\"records\":[]"));
+    snprintf(path, sizeof path, "/v1/tx/%s", w->zcid);
+    assert_int_equal(it_get_as(w, &w->delegate, path, &w->r), 403);
+    it_events_init(e, 1);
+    assert_int_equal(it_stream(w, &w->delegate, "/v1/events", NULL, e), 200);
+    assert_string_equal(e->kinds[0], "consent.delegate");
+    mc_buf_free(&e->text);
+    /* the patient keeps everything */
+    snprintf(path, sizeof path, "/v1/patients/%s/records", w->zpid);
+    assert_int_equal(it_get_as(w, &w->patient, path, &w->r), 200);
+    assert_int_equal(it_count(&w->r, "\"anchor_tx\""), 2);
+    free(e);
+    it_world_free(w);
+}
+
 int main(void)
 {
     const char *filter = getenv("MEDCHAIN_TEST_FILTER");
@@ -578,6 +979,10 @@ int main(void)
         cmocka_unit_test(test_who_sees_what),
         cmocka_unit_test(test_logged_reads),
         cmocka_unit_test(test_events),
+        cmocka_unit_test(test_tx_parties),
+        cmocka_unit_test(test_patients_are_not_members),
+        cmocka_unit_test(test_decided_at_node_clock),
+        cmocka_unit_test(test_revoked_orgs_and_researchers),
     };
     return cmocka_run_group_tests_name("integration_consent_api", tests, NULL, NULL);
 }
