@@ -4,6 +4,12 @@
  *   policy_decide         decisions per second: mc_policy_decide over the index view for a
  *                         realistic mix of 1,048,576 requests (every permit and deny reason),
  *                         with 100,000 patients, 1,000,000 grants and denies, 500,000 records
+ *   policy_decide_batch   the same requests through mc_policy_decide_many, 64 at a time: the
+ *                         index is told of each request a few decisions ahead, so that the
+ *                         memory loads of the next ones overlap the current decision
+ *   policy_decide_active  the same mix about 2,000 "active" patients only (a hospital's
+ *                         inpatients and the day's visits): their entries stay in the CPU's
+ *                         caches, so this is the decision's cost without memory latency
  *   policy_decide_p99_ns  99th percentile of one decision (a sample of single decisions, each
  *                         timed with the monotonic clock; the clock's own cost is reported)
  *
@@ -332,12 +338,7 @@ static void bp_emergencies(bp_world *w, mc_policy_index *ix)
 
 /* ---- the requests ------------------------------------------------------------------------- */
 
-typedef struct {
-    mc_id who;
-    mc_hash rec;
-    uint32_t purpose;
-    uint8_t action;
-} bp_req;
+typedef mc_policy_request bp_req; /* requester, record, purpose, action */
 
 static uint32_t bp_record_of(uint32_t p)
 {
@@ -345,19 +346,28 @@ static uint32_t bp_record_of(uint32_t p)
 }
 
 /* A request someone would make of a grant: its grantee (or a colleague), in its scope, for it. */
+/* The patients requests are about: all of them, or only the first bp_active (0: all). */
+static uint32_t bp_active;
+
+static uint32_t bp_patient(void)
+{
+    return bp_below(bp_active ? bp_active : BP_PATIENTS);
+}
+
 static void bp_req_grant(const bp_world *w, bp_req *q)
 {
-    uint32_t p = bp_below(BP_PATIENTS);
+    uint32_t p = bp_patient();
     const bp_grant *g = &w->grants[p * BP_GRANTS_PER + bp_below(BP_GRANTS_PER)];
     if (g->gk == MC_GRANTEE_IDENTITY)
-        q->who = g->purposes == MC_PURPOSE_HRESCH ? w->res[g->grantee] : w->prov[g->grantee];
+        q->requester = g->purposes == MC_PURPOSE_HRESCH ? w->res[g->grantee] : w->prov[g->grantee];
     else if (g->grantee >= BP_HOSPITALS)
-        q->who = w->res[(g->grantee - BP_HOSPITALS) + BP_RESEARCH * bp_below(BP_RESEARCHERS / BP_RESEARCH)];
+        q->requester =
+            w->res[(g->grantee - BP_HOSPITALS) + BP_RESEARCH * bp_below(BP_RESEARCHERS / BP_RESEARCH)];
     else
-        q->who = w->prov[w->org_first[g->grantee] + bp_below(w->org_nprov[g->grantee])];
+        q->requester = w->prov[w->org_first[g->grantee] + bp_below(w->org_nprov[g->grantee])];
     uint32_t r = bp_record_of(p);
     if (g->sk == MC_SCOPE_RECORDS) r = p * BP_RECORDS_PER + g->recs[bp_below(g->nrecs)];
-    q->rec = w->rec[r];
+    q->record = w->rec[r];
     q->purpose = bp_bit(g->purposes);
     q->action = (uint8_t)bp_bit(g->actions);
 }
@@ -366,50 +376,51 @@ static void bp_requests(const bp_world *w, bp_req *reqs, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
         bp_req *q = &reqs[i];
-        uint32_t kind = bp_below(100), p = bp_below(BP_PATIENTS), r = bp_record_of(p);
-        q->rec = w->rec[r];
+        uint32_t kind = bp_below(100), p = bp_patient(), r = bp_record_of(p);
+        q->record = w->rec[r];
         q->purpose = MC_PURPOSE_TREAT;
         q->action = MC_ACTION_READ;
         if (kind < 35) {
             bp_req_grant(w, q);
         } else if (kind < 50) { /* the authoring org's staff */
             uint32_t o = w->rec_org[r];
-            q->who = bp_pct(90) ? w->prov[w->org_first[o] + bp_below(w->org_nprov[o])] : w->node[o];
+            q->requester = bp_pct(90) ? w->prov[w->org_first[o] + bp_below(w->org_nprov[o])] : w->node[o];
             q->purpose = bp_pct(80) ? MC_PURPOSE_TREAT : MC_PURPOSE_HOPERAT;
             q->action = bp_pct(70) ? MC_ACTION_READ : MC_ACTION_READ_META;
         } else if (kind < 65) { /* anyone, anything: mostly nothing permits it */
-            q->who = w->prov[bp_below(BP_PROVIDERS)];
+            q->requester = w->prov[bp_below(BP_PROVIDERS)];
             q->purpose = 1u << bp_below(7);
             q->action = (uint8_t)(1u << bp_below(3));
         } else if (kind < 70) {
-            q->who = w->pat[p];
+            q->requester = w->pat[p];
             q->purpose = MC_PURPOSE_PATRQT;
         } else if (kind < 73) { /* a delegate, named or removed, or someone who never was */
-            q->who = w->pat_delegate[p] ? w->pat[w->pat_delegate[p] - 1] : w->pat[bp_below(BP_PATIENTS)];
+            q->requester =
+                w->pat_delegate[p] ? w->pat[w->pat_delegate[p] - 1] : w->pat[bp_below(BP_PATIENTS)];
         } else if (kind < 78) {
-            q->who = w->aud[bp_below(BP_AUDITORS)];
+            q->requester = w->aud[bp_below(BP_AUDITORS)];
             q->purpose = MC_PURPOSE_HOPERAT;
             q->action = bp_pct(70) ? MC_ACTION_READ_META : MC_ACTION_READ;
         } else if (kind < 85) {
-            q->who = w->res[bp_below(BP_RESEARCHERS)];
+            q->requester = w->res[bp_below(BP_RESEARCHERS)];
             q->purpose = MC_PURPOSE_HRESCH;
             q->action = bp_pct(70) ? MC_ACTION_READ_DEID : MC_ACTION_READ;
         } else if (kind < 92) { /* break-glass: open, ended, or by someone who holds none */
             uint32_t e = bp_below(BP_EMERGENCIES);
-            q->who = w->em[e].provider;
-            q->rec = w->rec[bp_record_of(w->em_patient[e])];
+            q->requester = w->em[e].provider;
+            q->record = w->rec[bp_record_of(w->em_patient[e])];
             q->purpose = MC_PURPOSE_ETREAT;
         } else if (kind < 95) { /* unknown requester or record */
-            q->who = w->prov[bp_below(BP_PROVIDERS)];
-            bp_fill(bp_pct(50) ? q->who.b : q->rec.b, 32);
+            q->requester = w->prov[bp_below(BP_PROVIDERS)];
+            bp_fill(bp_pct(50) ? q->requester.b : q->record.b, 32);
         } else if (kind < 98) { /* no single purpose */
-            q->who = w->prov[bp_below(BP_PROVIDERS)];
+            q->requester = w->prov[bp_below(BP_PROVIDERS)];
             q->purpose = bp_pct(50) ? 0 : MC_PURPOSE_TREAT | MC_PURPOSE_HPAYMT;
         } else { /* a revoked provider, or one of the revoked org */
             uint32_t k;
             do k = bp_below(BP_PROVIDERS);
             while (!w->prov_revoked[k] && w->prov_org[k] != 7);
-            q->who = w->prov[k];
+            q->requester = w->prov[k];
         }
     }
 }
@@ -435,10 +446,21 @@ static double bp_run(const mc_policy_view *v, const bp_req *reqs, uint32_t n, ui
     uint64_t t0 = mc_time_mono_ns();
     for (uint32_t i = 0; i < n; i++) {
         const bp_req *q = &reqs[i];
-        if (mc_policy_decide(v, &q->who, &q->rec, q->purpose, q->action, BP_NOW, &d))
+        if (mc_policy_decide(v, &q->requester, &q->record, q->purpose, q->action, BP_NOW, &d))
             bp_check(MC_EINVAL, "decide");
         reasons[d.reason & 127]++;
     }
+    return (double)n / ((double)(mc_time_mono_ns() - t0) / 1e9);
+}
+
+/* The same, @p batch requests per call of mc_policy_decide_many. */
+static double bp_run_batch(const mc_policy_view *v, const bp_req *reqs, uint32_t n, uint32_t batch)
+{
+    mc_decision d[256];
+    uint64_t t0 = mc_time_mono_ns();
+    for (uint32_t i = 0; i < n; i += batch)
+        if (mc_policy_decide_many(v, &reqs[i], n - i < batch ? n - i : batch, BP_NOW, d))
+            bp_check(MC_EINVAL, "decide");
     return (double)n / ((double)(mc_time_mono_ns() - t0) / 1e9);
 }
 
@@ -465,7 +487,8 @@ int main(int argc, char **argv)
         else if (argv[i][0] != '-' && bp_nnames < 16)
             bp_names[bp_nnames++] = argv[i];
         else {
-            fprintf(stderr, "usage: bench_policy [--runs N] [policy_decide] [policy_decide_p99_ns]\n");
+            fprintf(stderr, "usage: bench_policy [--runs N] [policy_decide] [policy_decide_batch] "
+                            "[policy_decide_p99_ns]\n");
             return 2;
         }
     }
@@ -473,7 +496,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_policy: --runs 1..15\n");
         return 2;
     }
-    if (!bp_wanted("policy_decide") && !bp_wanted("policy_decide_p99_ns")) return 0;
+    if (!bp_wanted("policy_decide") && !bp_wanted("policy_decide_batch") &&
+        !bp_wanted("policy_decide_active") && !bp_wanted("policy_decide_p99_ns"))
+        return 0;
     if (mc_crypto_init()) return 1;
 
     bp_world *w = calloc(1, sizeof *w);
@@ -524,6 +549,34 @@ int main(int argc, char **argv)
         printf("}\n");
         fflush(stdout);
     }
+    if (bp_wanted("policy_decide_batch")) {
+        double rates[15];
+        for (int r = 0; r < runs; r++) rates[r] = bp_run_batch(&v, reqs, BP_REQUESTS, 64);
+        double med = bp_pctile(rates, (size_t)runs, 0.5);
+        printf("{\"name\":\"policy_decide_batch\",\"value\":%.0f,\"unit\":\"decisions/"
+               "s\",\"runs\":%d,\"min\":%.0f,"
+               "\"max\":%.0f,\"cores\":1,\"batch\":64,\"requests\":%u}\n",
+               med, runs, rates[0], rates[runs - 1], BP_REQUESTS);
+        fflush(stdout);
+    }
+    if (bp_wanted("policy_decide_active")) {
+        bp_req *act = calloc(BP_REQUESTS, sizeof *act);
+        if (!act) return 1;
+        bp_active = 2000;
+        bp_requests(w, act, BP_REQUESTS);
+        bp_active = 0;
+        double rates[15];
+        uint32_t scratch[128];
+        bp_run(&v, act, BP_REQUESTS, scratch); /* warm-up */
+        for (int r = 0; r < runs; r++) rates[r] = bp_run(&v, act, BP_REQUESTS, scratch);
+        double med = bp_pctile(rates, (size_t)runs, 0.5);
+        printf("{\"name\":\"policy_decide_active\",\"value\":%.0f,\"unit\":\"decisions/"
+               "s\",\"runs\":%d,\"min\":%.0f,"
+               "\"max\":%.0f,\"cores\":1,\"active_patients\":2000,\"requests\":%u}\n",
+               med, runs, rates[0], rates[runs - 1], BP_REQUESTS);
+        fflush(stdout);
+        free(act);
+    }
     if (bp_wanted("policy_decide_p99_ns")) {
         double *lat = calloc(BP_SAMPLES, sizeof *lat), *clk = calloc(BP_SAMPLES, sizeof *clk);
         if (!lat || !clk) return 1;
@@ -531,7 +584,7 @@ int main(int argc, char **argv)
         for (uint32_t i = 0; i < BP_SAMPLES; i++) {
             const bp_req *q = &reqs[(uint32_t)(bp_rand() % BP_REQUESTS)];
             uint64_t a = mc_time_mono_ns();
-            if (mc_policy_decide(&v, &q->who, &q->rec, q->purpose, q->action, BP_NOW, &d)) return 1;
+            if (mc_policy_decide(&v, &q->requester, &q->record, q->purpose, q->action, BP_NOW, &d)) return 1;
             lat[i] = (double)(mc_time_mono_ns() - a);
             a = mc_time_mono_ns();
             clk[i] = (double)(mc_time_mono_ns() - a);

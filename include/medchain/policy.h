@@ -109,10 +109,12 @@ typedef struct {
     /** Calls @p fn for each of the patient's grants and denies, revoked ones included. */
     int (*consents)(void *ctx, const mc_id *patient, mc_policy_rule_fn fn, void *arg);
     /**
-     * Optional (NULL: none): told first that @p requester and @p record are about to be looked
-     * up, so that a view in memory can start both loads at once instead of one after the other.
+     * Optional (NULL: none): told ahead that @p requester and @p record are about to be looked
+     * up, so that a view in memory can start its loads early and at once instead of one after
+     * the other. Stage 0: the requester and the record; stage 1 (later, for a batch): what
+     * the decision reads after them (the patient's rules).
      */
-    void (*prefetch)(void *ctx, const mc_id *requester, const mc_hash *record);
+    void (*prefetch)(void *ctx, const mc_id *requester, const mc_hash *record, int stage);
 } mc_policy_view;
 
 typedef struct {
@@ -129,6 +131,23 @@ typedef struct {
  */
 int mc_policy_decide(const mc_policy_view *view, const mc_id *requester, const mc_hash *record,
                      uint32_t purpose, uint8_t action, uint64_t t, mc_decision *out) MC_WARN_UNUSED_RESULT;
+
+/** One request of a batch. */
+typedef struct {
+    mc_id requester;
+    mc_hash record;
+    uint32_t purpose;
+    uint8_t action;
+} mc_policy_request;
+
+/**
+ * Decides @p n requests at time @p t, each exactly as mc_policy_decide would; over a view that
+ * prefetches, the memory loads of the next requests overlap the current decision. Allocates
+ * nothing. @return MC_OK with every @p out filled, or the first view error (that request's
+ * out is a deny; the later ones are not decided).
+ */
+int mc_policy_decide_many(const mc_policy_view *view, const mc_policy_request *reqs, size_t n, uint64_t t,
+                          mc_decision *out) MC_WARN_UNUSED_RESULT;
 
 /** Does @p rule match (grantee, scope, purpose, action; ignoring window and revocation)? */
 int mc_policy_rule_matches(const mc_policy_rule *rule, const mc_id *requester, const mc_policy_party *who,

@@ -71,13 +71,20 @@ static int mc_scope_matches(const mc_policy_rule *r, const mc_policy_record *rec
     }
 }
 
+/* The cheap tests first: most of a patient's rules fail on purpose or action. */
+static inline int mc_rule_matches(const mc_policy_rule *rule, const mc_id *requester,
+                                  const mc_policy_party *who, const mc_policy_record *rec, uint32_t purpose,
+                                  uint8_t action)
+{
+    if (!(rule->purposes & purpose) || !(rule->actions & action)) return 0;
+    return mc_grantee_matches(rule, requester, who) && mc_scope_matches(rule, rec);
+}
+
 int mc_policy_rule_matches(const mc_policy_rule *rule, const mc_id *requester, const mc_policy_party *who,
                            const mc_policy_record *rec, uint32_t purpose, uint8_t action)
 {
     if (!rule || !requester || !who || !rec) return 0;
-    /* the cheap tests first: most of a patient's rules fail on purpose or action */
-    if (!(rule->purposes & purpose) || !(rule->actions & action)) return 0;
-    return mc_grantee_matches(rule, requester, who) && mc_scope_matches(rule, rec);
+    return mc_rule_matches(rule, requester, who, rec, purpose, action);
 }
 
 /* The decision as the consent scan sees it. */
@@ -115,7 +122,7 @@ static void mc_keep_best(int *has, mc_hash *slot, uint64_t *held, const mc_hash 
 static int mc_scan_rule(void *arg, const mc_policy_rule *r)
 {
     mc_scan *s = arg;
-    if (!mc_policy_rule_matches(r, s->requester, s->who, s->rec, s->purpose, s->action)) return 0;
+    if (!mc_rule_matches(r, s->requester, s->who, s->rec, s->purpose, s->action)) return 0;
     int in_window = r->not_before <= s->t && s->t < r->not_after;
     if (r->deny) {
         /* a revoked deny, or one outside its window, has no effect at all */
@@ -178,7 +185,7 @@ int mc_policy_decide(const mc_policy_view *view, const mc_id *requester, const m
     /* 1. a well-formed request about a known record by an active identity of an active org */
     if (!mc_one_bit(purpose, MC_PURPOSE_ALL_) || !mc_one_bit(action, MC_ACTION_ALL_))
         return mc_set(out, MC_RSN_DENY_BAD_REQUEST, NULL);
-    if (view->prefetch) view->prefetch(view->ctx, requester, record);
+    if (view->prefetch) view->prefetch(view->ctx, requester, record, 0);
     /* both look-ups before looking at either, so that they overlap; the record's verdict first */
     mc_policy_party who;
     mc_policy_record rec;
@@ -250,6 +257,31 @@ int mc_policy_decide(const mc_policy_view *view, const mc_id *requester, const m
     if (s.has_expired) return mc_set(out, MC_RSN_DENY_EXPIRED, &s.expired);
     if (s.has_not_yet) return mc_set(out, MC_RSN_DENY_NOT_YET, &s.not_yet);
     return mc_set(out, MC_RSN_DENY_DEFAULT, NULL);
+}
+
+/*
+ * Requests ahead of the current one are announced to the view twice: far ahead (stage 0: their
+ * requester and record), then nearer (stage 1: what the record leads to, by then in cache).
+ */
+#define MC_AHEAD_FAR  8u
+#define MC_AHEAD_NEAR 4u
+
+int mc_policy_decide_many(const mc_policy_view *view, const mc_policy_request *reqs, size_t n, uint64_t t,
+                          mc_decision *out)
+{
+    if (!view || (n && (!reqs || !out))) return MC_EINVAL;
+    for (size_t i = 0; view->prefetch && i < n && i < MC_AHEAD_FAR; i++)
+        view->prefetch(view->ctx, &reqs[i].requester, &reqs[i].record, 0);
+    for (size_t i = 0; i < n; i++) {
+        if (view->prefetch && i + MC_AHEAD_FAR < n)
+            view->prefetch(view->ctx, &reqs[i + MC_AHEAD_FAR].requester, &reqs[i + MC_AHEAD_FAR].record, 0);
+        if (view->prefetch && i + MC_AHEAD_NEAR < n)
+            view->prefetch(view->ctx, &reqs[i + MC_AHEAD_NEAR].requester, &reqs[i + MC_AHEAD_NEAR].record, 1);
+        const mc_policy_request *q = &reqs[i];
+        int rc = mc_policy_decide(view, &q->requester, &q->record, q->purpose, q->action, t, &out[i]);
+        if (rc) return rc;
+    }
+    return MC_OK;
 }
 
 void mc_policy_emerg_add(mc_policy_emerg_acc *acc, const mc_hash *id, uint64_t start_ms, uint64_t end_ms,

@@ -18,9 +18,9 @@
 #define MC_PIX_HUGE       ((size_t)2 << 20) /* a huge page */
 #define MC_PIX_CHUNK_SIZE MC_PIX_HUGE       /* bytes per pool chunk, about */
 
-enum { MC_BLOB_ATTRS = 1, MC_BLOB_CATEGORY, MC_BLOB_CATS, MC_BLOB_RECORDS, MC_BLOB_ROOT, MC_BLOB_SIDE };
+enum { MC_BLOB_ATTRS = 1, MC_BLOB_CATEGORY, MC_BLOB_CATS, MC_BLOB_RECORDS, MC_BLOB_ROOT };
 
-_Static_assert(sizeof(mc_pix_record) == 128, "a record is two cache lines");
+_Static_assert(sizeof(mc_pix_record) == 64, "a record is one cache line");
 _Static_assert(sizeof(mc_pix_rule) == 64, "a rule is one cache line");
 _Static_assert(sizeof(mc_pix_ident) == 64, "an identity is one cache line");
 _Static_assert(offsetof(mc_pix_patient, rules) == 64, "a patient's header is one cache line");
@@ -150,7 +150,7 @@ static int mc_get_or_add(mc_policy_index *ix, mc_pix_table *t, mc_pix_pool *pool
     int rc = mc_pool_add(pool, idx);
     if (rc) return rc;
     memcpy(mc_pix_at(pool, *idx), key, 32);
-    rc = mc_table_add(t, mc_pix_hash(ix, key, 32), *idx);
+    rc = mc_table_add(t, mc_pix_hash32(ix, key), *idx);
     if (rc) pool->n--; /* the entry was the last one: take it back */
     return rc;
 }
@@ -159,7 +159,7 @@ static int mc_get_or_add(mc_policy_index *ix, mc_pix_table *t, mc_pix_pool *pool
 static void mc_itab_place(const mc_policy_index *ix, uint8_t *b, uint32_t mask, size_t size, size_t used,
                           const uint8_t *e)
 {
-    uint32_t i = (uint32_t)(mc_pix_hash(ix, e, 32) >> 32) & mask;
+    uint32_t i = (uint32_t)(mc_pix_hash32(ix, e) >> 32) & mask;
     while (b[(size_t)i * size + used]) i = (i + 1) & mask;
     memcpy(b + (size_t)i * size, e, size);
 }
@@ -262,31 +262,21 @@ static int mc_intern_attrs(mc_policy_index *ix, const mc_attrs *a, const mc_attr
     return rc;
 }
 
-/* A rule's selector and scope list, interned, and where the rule keeps them. */
-static int mc_intern_side(mc_policy_index *ix, const mc_body_consent *b, mc_pix_rule *r)
+/* A rule's scope list, interned. */
+static int mc_intern_items(mc_policy_index *ix, const mc_body_consent *b, mc_pix_rule *r)
 {
-    const mc_attrs *sel = NULL;
-    const void *items = NULL;
-    int rc = MC_OK;
-    if (b->grantee_kind == MC_GRANTEE_SELECTOR) rc = mc_intern_attrs(ix, &b->selector, &sel);
-    if (!rc && b->scope_kind == MC_SCOPE_CATEGORIES) {
+    if (b->scope_kind == MC_SCOPE_CATEGORIES) {
         char cats[MC_MAX_SCOPE_CATS][MC_MAX_CATEGORY + 1];
         memset(cats, 0, sizeof cats);
         r->nitems = (uint8_t)(b->ncats <= MC_MAX_SCOPE_CATS ? b->ncats : MC_MAX_SCOPE_CATS);
         for (uint32_t i = 0; i < r->nitems; i++) mc_copy_str(cats[i], b->cats[i], sizeof cats[i]);
         size_t n = r->nitems * sizeof cats[0];
-        rc = mc_intern(ix, MC_BLOB_CATS, cats, n, n ? n : 1, &items);
-    } else if (!rc && b->scope_kind == MC_SCOPE_RECORDS) {
+        return mc_intern(ix, MC_BLOB_CATS, cats, n, n ? n : 1, &r->items);
+    }
+    if (b->scope_kind == MC_SCOPE_RECORDS) {
         r->nitems = (uint8_t)(b->nrecords <= MC_MAX_SCOPE_RECORDS ? b->nrecords : MC_MAX_SCOPE_RECORDS);
         size_t n = r->nitems * sizeof b->records[0];
-        rc = mc_intern(ix, MC_BLOB_RECORDS, b->records, n, n ? n : 1, &items);
-    }
-    if (rc) return rc;
-    r->side = sel ? (const void *)sel : items;
-    if (sel && items) { /* both: a selector grant on categories or records */
-        mc_pix_side both = {sel, items};
-        r->flags |= MC_PIX_SIDE;
-        return mc_intern(ix, MC_BLOB_SIDE, &both, sizeof both, sizeof both, &r->side);
+        return mc_intern(ix, MC_BLOB_RECORDS, b->records, n, n ? n : 1, &r->items);
     }
     return MC_OK;
 }
@@ -434,7 +424,6 @@ int mc_policy_index_put_record(mc_policy_index *ix, const mc_record *rec)
                                 &rec->id, &e);
     if (rc) return rc;
     mc_pix_record *r = e;
-    r->patient = rec->patient;
     r->pidx = pi;
     r->author_org = org;
     r->category = category;
@@ -450,14 +439,20 @@ int mc_policy_index_put_consent(mc_policy_index *ix, const mc_consent *c)
     uint8_t sk = b->scope_kind <= MC_SCOPE_RECORDS ? b->scope_kind : 0;
     mc_pix_rule r = {.not_before = b->not_before,
                      .not_after = b->not_after,
-                     .grantee = b->grantee,
                      .purposes = (uint8_t)(b->purposes & MC_PURPOSE_ALL_),
                      .actions = (uint8_t)(b->actions & MC_ACTION_ALL_),
                      .flags = (uint8_t)((c->deny ? MC_PIX_DENY : 0) |
                                         (c->status != MC_CONSENT_ACTIVE ? MC_PIX_REVOKED : 0) |
                                         gk << MC_PIX_GK_SHIFT | sk << MC_PIX_SK_SHIFT)};
-    int rc = mc_intern_side(ix, b, &r);
+    int rc = mc_intern_items(ix, b, &r);
     if (rc) return rc;
+    if (gk == MC_GRANTEE_SELECTOR) {
+        rc = mc_org(ix, &b->grantee, &r.u.sel.org);
+        if (!rc) rc = mc_intern_attrs(ix, &b->selector, &r.u.sel.selector);
+        if (rc) return rc;
+    } else {
+        r.u.grantee = b->grantee;
+    }
     uint32_t ce = mc_pix_find(ix, &ix->tconsents, &ix->consents, &c->id);
     if (ce != MC_PIX_NONE) { /* put again (revoked): in place, under the patient it was put for */
         const mc_pix_consent *pc = mc_pix_at(&ix->consents, ce);

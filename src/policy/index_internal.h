@@ -5,13 +5,13 @@
  * A decision must cost a few cache misses, and on a machine whose caches the index does not
  * fit in, each is a trip to memory. So the layout follows the decision's path:
  *
- *   record id    --records table, entries inline-->  the record (two lines: it names its
- *                                                    patient's id and entry)
+ *   record id    --records table, entries inline-->  the record (one line: it names its
+ *                                                    patient's entry)
  *   patient entry = one header line + its first MC_PIX_INLINE_RULES rules, one line each
  *                   (prefetched as soon as the record is found)
  *   requester id --identities table, entries inline--> the identity (one line) --> its org
  *
- * a grant's grantee id is inline in its rule (no look-up while matching), and the view
+ * a grant's grantee is inline in its rule (no look-up while matching), and the view
  * remembers, per thread, the patient of the record it returned last, so the delegate, consent
  * and break-glass calls that follow find it without a look-up.
  *
@@ -74,7 +74,7 @@ typedef struct {
     uint64_t pad2[2];
 } mc_pix_ident;
 
-/* A record, inline in the records table: two cache lines, the look-up reading the first. */
+/* A record, inline in the records table: one cache line (its patient's id is in the patient's entry). */
 typedef struct {
     mc_hash id;
     uint8_t used;
@@ -84,32 +84,31 @@ typedef struct {
     uint32_t pad2;
     const char *category; /* interned */
     const mc_hash *root;  /* interned; NULL: the record is its own root */
-    mc_id patient;
-    uint8_t pad3[32];
 } mc_pix_record;
-
-/* A selector together with a scope list, interned (rules with both point at one of these). */
-typedef struct {
-    const mc_attrs *selector;
-    const void *items;
-} mc_pix_side;
 
 #define MC_PIX_DENY     0x01u
 #define MC_PIX_REVOKED  0x02u
-#define MC_PIX_GK_SHIFT 2     /* 2 bits: enum mc_grantee_kind, 0 if unknown */
-#define MC_PIX_SK_SHIFT 4     /* 2 bits: enum mc_scope_kind, 0 if unknown */
-#define MC_PIX_SIDE     0x40u /* side is an mc_pix_side */
+#define MC_PIX_GK_SHIFT 2 /* 2 bits: enum mc_grantee_kind, 0 if unknown */
+#define MC_PIX_SK_SHIFT 4 /* 2 bits: enum mc_scope_kind, 0 if unknown */
 
 /*
- * A grant or deny in compact form: one cache line. side is the selector (a selector grantee),
- * the scope's list (categories, record ids), both (MC_PIX_SIDE) or NULL; all interned.
- * Purposes and actions keep only the known bits: a request names one known bit of each.
+ * A grant or deny in compact form: one cache line, nothing to follow while matching but the
+ * scope's list. A selector grantee names its org by entry (orgs are few, and every decision
+ * reads two of them: they stay in cache), which leaves room for the selector. Purposes and
+ * actions keep only the known bits: a request names one known bit of each.
  */
 typedef struct {
     uint64_t not_before;
     uint64_t not_after;
-    mc_id grantee;
-    const void *side;
+    union {
+        mc_id grantee; /* an identity or an org */
+        struct {
+            uint32_t org; /* its org's entry */
+            uint32_t pad;
+            const mc_attrs *selector; /* interned */
+        } sel;
+    } u;
+    const void *items; /* interned char[][MC_MAX_CATEGORY + 1] or mc_hash[]; NULL for all */
     uint32_t pad;
     uint8_t purposes, actions, flags, nitems;
 } mc_pix_rule;
@@ -193,11 +192,26 @@ static inline mc_hash *mc_pix_rule_id(mc_pix_patient *p, uint32_t i)
 
 uint64_t mc_pix_hash(const mc_policy_index *ix, const void *p, size_t n);
 
+/* mc_pix_hash of a 32-byte key, inline: every look-up starts with one. */
+static inline uint64_t mc_pix_hash32(const mc_policy_index *ix, const void *key)
+{
+    const uint8_t *b = key;
+    uint64_t h = ix->seed ^ (32 * 0x9e3779b97f4a7c15ull);
+    for (int i = 0; i < 4; i++) {
+        uint64_t w;
+        memcpy(&w, b + 8 * i, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+    }
+    h *= 0x94d049bb133111ebull; /* the empty tail */
+    return h ^ (h >> 29);
+}
+
 /* The entry whose 32-byte key (its first member) is @p key, or MC_PIX_NONE. */
 static inline uint32_t mc_pix_find(const mc_policy_index *ix, const mc_pix_table *t, const mc_pix_pool *pool,
                                    const void *key)
 {
-    uint32_t tag = (uint32_t)(mc_pix_hash(ix, key, 32) >> 32);
+    uint32_t tag = (uint32_t)(mc_pix_hash32(ix, key) >> 32);
     for (uint32_t i = tag & t->mask;; i = (i + 1) & t->mask) {
         uint64_t s = t->slots[i];
         if (!s) return MC_PIX_NONE;
@@ -212,7 +226,7 @@ static inline uint32_t mc_pix_find(const mc_policy_index *ix, const mc_pix_table
 static inline void *mc_pix_ifind(const mc_policy_index *ix, const mc_pix_itab *t, size_t size, size_t used,
                                  const void *key)
 {
-    for (uint32_t i = (uint32_t)(mc_pix_hash(ix, key, 32) >> 32) & t->mask;; i = (i + 1) & t->mask) {
+    for (uint32_t i = (uint32_t)(mc_pix_hash32(ix, key) >> 32) & t->mask;; i = (i + 1) & t->mask) {
         uint8_t *e = t->b + (size_t)i * size;
         if (!e[used]) return NULL;
         if (memcmp(e, key, 32) == 0) return e;
@@ -224,17 +238,9 @@ static inline mc_pix_ident *mc_pix_find_ident(const mc_policy_index *ix, const m
     return mc_pix_ifind(ix, &ix->idents, sizeof(mc_pix_ident), offsetof(mc_pix_ident, used), id);
 }
 
-/* Its second line (the patient's id) is asked for with the first: one memory round trip. */
 static inline mc_pix_record *mc_pix_find_record(const mc_policy_index *ix, const mc_hash *id)
 {
-    const mc_pix_itab *t = &ix->records;
-    uint32_t i = (uint32_t)(mc_pix_hash(ix, id, 32) >> 32) & t->mask;
-    __builtin_prefetch(t->b + (size_t)i * sizeof(mc_pix_record) + 64);
-    for (;; i = (i + 1) & t->mask) {
-        mc_pix_record *r = (mc_pix_record *)(t->b + (size_t)i * sizeof(mc_pix_record));
-        if (!r->used) return NULL;
-        if (memcmp(r->id.b, id->b, 32) == 0) return r;
-    }
+    return mc_pix_ifind(ix, &ix->records, sizeof(mc_pix_record), offsetof(mc_pix_record, used), id);
 }
 
 #endif

@@ -55,7 +55,7 @@ static int mc_ixv_record(void *ctx, const mc_hash *id, mc_policy_record *out)
     mc_last.ix = ix;
     mc_last.serial = ix->serial;
     mc_last.p = p;
-    out->patient = r->patient;
+    out->patient = p->id;
     out->author_org = ((const mc_pix_org *)mc_pix_at(&ix->orgs, r->author_org))->id;
     out->id = r->id;
     out->root = r->root ? *r->root : r->id;
@@ -98,17 +98,9 @@ static int mc_ixv_consents(void *ctx, const mc_id *patient, mc_policy_rule_fn fn
     for (uint32_t i = 0; i < p->nrules; i++) {
         const mc_pix_rule *c = mc_pix_rule_at(p, i);
         uint8_t gk = (c->flags >> MC_PIX_GK_SHIFT) & 3, sk = (c->flags >> MC_PIX_SK_SHIFT) & 3;
-        const mc_attrs *sel = ix->no_attrs;
-        const void *items = NULL;
-        if (c->flags & MC_PIX_SIDE) {
-            const mc_pix_side *both = c->side;
-            sel = both->selector;
-            items = both->items;
-        } else if (gk == MC_GRANTEE_SELECTOR) {
-            sel = c->side;
-        } else {
-            items = c->side;
-        }
+        int sel = gk == MC_GRANTEE_SELECTOR;
+        const mc_id *grantee =
+            sel ? &((const mc_pix_org *)mc_pix_at(&ix->orgs, c->u.sel.org))->id : &c->u.grantee;
         mc_policy_rule r = {.id = mc_pix_rule_id(p, i),
                             .deny = c->flags & MC_PIX_DENY ? 1 : 0,
                             .revoked = c->flags & MC_PIX_REVOKED ? 1 : 0,
@@ -118,30 +110,34 @@ static int mc_ixv_consents(void *ctx, const mc_id *patient, mc_policy_rule_fn fn
                             .actions = c->actions,
                             .not_before = c->not_before,
                             .not_after = c->not_after,
-                            .grantee = &c->grantee,
-                            .selector = sel,
+                            .grantee = grantee,
+                            .selector = sel ? c->u.sel.selector : ix->no_attrs,
                             .ncats = sk == MC_SCOPE_CATEGORIES ? c->nitems : 0,
-                            .cats = sk == MC_SCOPE_CATEGORIES ? items : NULL,
+                            .cats = sk == MC_SCOPE_CATEGORIES ? c->items : NULL,
                             .nrecords = sk == MC_SCOPE_RECORDS ? c->nitems : 0,
-                            .records = sk == MC_SCOPE_RECORDS ? items : NULL};
+                            .records = sk == MC_SCOPE_RECORDS ? c->items : NULL};
         int rc = fn(arg, &r);
         if (rc) return rc;
     }
     return MC_OK;
 }
 
-/* The record's lines and the requester's, asked for together: the look-ups then overlap. */
-static void mc_ixv_prefetch(void *ctx, const mc_id *requester, const mc_hash *record)
+/* Stage 0: the record's line and the requester's, asked for together, so that the look-ups
+ * overlap. Stage 1: the record is in cache by now: ask for its patient's entry. */
+static void mc_ixv_prefetch(void *ctx, const mc_id *requester, const mc_hash *record, int stage)
 {
     const mc_policy_index *ix = ctx;
+    if (stage == 1) {
+        const mc_pix_record *r = mc_pix_find_record(ix, record);
+        const uint8_t *p = r ? mc_pix_at(&ix->patients, r->pidx) : NULL;
+        for (uint32_t i = 0; p && i < MC_PIX_RECORD_PREFETCH; i++) __builtin_prefetch(p + 64 * i);
+        return;
+    }
     const mc_pix_itab *r = &ix->records, *i = &ix->idents;
-    const uint8_t *rb =
-        r->b + (size_t)((uint32_t)(mc_pix_hash(ix, record, 32) >> 32) & r->mask) * sizeof(mc_pix_record);
-    const uint8_t *ib =
-        i->b + (size_t)((uint32_t)(mc_pix_hash(ix, requester, 32) >> 32) & i->mask) * sizeof(mc_pix_ident);
-    __builtin_prefetch(rb);
-    __builtin_prefetch(rb + 64);
-    __builtin_prefetch(ib);
+    uint32_t rh = (uint32_t)(mc_pix_hash32(ix, record) >> 32),
+             ih = (uint32_t)(mc_pix_hash32(ix, requester) >> 32);
+    __builtin_prefetch(r->b + (size_t)(rh & r->mask) * sizeof(mc_pix_record));
+    __builtin_prefetch(i->b + (size_t)(ih & i->mask) * sizeof(mc_pix_ident));
 }
 
 void mc_policy_index_view(mc_policy_view *view, mc_policy_index *ix)

@@ -874,6 +874,8 @@ static void test_views_agree(void **state)
     unsigned seen[MC_RSN_DENY_EMERGENCY_EXPIRED + 1] = {0};
     tp_row *r = malloc(sizeof *r);
     assert_non_null(r);
+    mc_policy_request batch[REQUESTS];
+    mc_decision many[REQUESTS], one;
     for (int s = 0; s < STATES; s++) {
         tp_random_row(r, &rng);
         tp_views v;
@@ -900,6 +902,18 @@ static void test_views_agree(void **state)
             tp_decide3(&v, who, rec, purpose, action, tp_random_time(r, &rng), &d, what);
             assert_true(d.reason <= MC_RSN_DENY_EMERGENCY_EXPIRED);
             seen[d.reason]++;
+            batch[q] = (mc_policy_request){tp_pid[who], tp_rid[rec], purpose, action};
+        }
+        /* the same requests as one batch at one time: each decided as if alone, in every view */
+        uint64_t t = tp_random_time(r, &rng);
+        for (int i = 0; i < 3; i++) {
+            assert_ok(mc_policy_decide_many(&v.v[i], batch, REQUESTS, t, many));
+            for (int q = 0; q < REQUESTS; q++) {
+                const mc_policy_request *b = &batch[q];
+                assert_ok(
+                    mc_policy_decide(&v.v[0], &b->requester, &b->record, b->purpose, b->action, t, &one));
+                assert_true(tp_same(&one, &many[q]));
+            }
         }
         tp_views_close(&v);
     }
@@ -1106,6 +1120,13 @@ static void test_bad_args(void **state)
     assert_rc(mc_policy_decide(&v, NULL, rec, P_TREAT, A_READ, T, &d), MC_EINVAL);
     assert_rc(mc_policy_decide(&v, who, NULL, P_TREAT, A_READ, T, &d), MC_EINVAL);
     assert_rc(mc_policy_decide(&v, who, rec, P_TREAT, A_READ, T, NULL), MC_EINVAL);
+    mc_policy_request req = {*who, *rec, P_TREAT, A_READ};
+    assert_rc(mc_policy_decide_many(NULL, &req, 1, T, &d), MC_EINVAL);
+    assert_rc(mc_policy_decide_many(&v, NULL, 1, T, &d), MC_EINVAL);
+    assert_rc(mc_policy_decide_many(&v, &req, 1, T, NULL), MC_EINVAL);
+    assert_ok(mc_policy_decide_many(&v, NULL, 0, T, NULL));
+    assert_ok(mc_policy_decide_many(&v, &req, 1, T, &d)); /* the index is empty */
+    assert_int_equal(d.reason, MC_RSN_DENY_UNKNOWN_RECORD);
     assert_rc(mc_policy_index_put_identity(NULL, NULL), MC_EINVAL);
     assert_rc(mc_policy_index_put_identity(ix, NULL), MC_EINVAL);
     assert_rc(mc_policy_index_put_record(ix, NULL), MC_EINVAL);
@@ -1219,6 +1240,11 @@ static void test_view_errors(void **state)
         mc_decision d;
         assert_rc(mc_policy_decide(&v, &tp_pid[ER_B], &tp_rid[R1], P_ETREAT, A_READ, T, &d), cases[i].want);
         assert_int_equal(d.permit, 0);
+        mc_policy_request reqs[2] = {{tp_pid[ER_B], tp_rid[R1], P_ETREAT, A_READ},
+                                     {tp_pid[ER_B], tp_rid[R1], 0, 0}};
+        mc_decision ds[2];
+        assert_rc(mc_policy_decide_many(&v, reqs, 2, T, ds), cases[i].want); /* stops at the first */
+        assert_int_equal(ds[0].permit, 0);
         assert_int_equal(d.has_basis, 0);
     }
 }
