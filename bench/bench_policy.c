@@ -464,13 +464,29 @@ static double bp_run_batch(const mc_policy_view *v, const bp_req *reqs, uint32_t
     return (double)n / ((double)(mc_time_mono_ns() - t0) / 1e9);
 }
 
+/* @p runs passes over every request (one by one, or @p batch at a time), one line: the median. */
+static void bp_measure(const char *name, const mc_policy_view *v, const bp_req *reqs, uint32_t batch,
+                       int runs, const char *extra)
+{
+    double rates[15];
+    uint32_t reasons[128];
+    for (int r = 0; r < runs; r++)
+        rates[r] = batch ? bp_run_batch(v, reqs, BP_REQUESTS, batch) : bp_run(v, reqs, BP_REQUESTS, reasons);
+    double med = bp_pctile(rates, (size_t)runs, 0.5);
+    printf("{\"name\":\"%s\",\"value\":%.0f,\"unit\":\"decisions/s\",\"runs\":%d,\"min\":%.0f,\"max\":%.0f,"
+           "\"cores\":1,\"requests\":%u,%s}\n",
+           name, med, runs, rates[0], rates[runs - 1], BP_REQUESTS, extra);
+    fflush(stdout);
+}
+
 static const char *bp_names[16];
 static int bp_nnames;
 
+/* With no names given every figure is wanted; "policy_decide" brings all of its family. */
 static int bp_wanted(const char *name)
 {
     for (int i = 0; i < bp_nnames; i++)
-        if (!strcmp(bp_names[i], name)) return 1;
+        if (!strcmp(bp_names[i], name) || !strcmp(bp_names[i], "policy_decide")) return 1;
     return bp_nnames == 0;
 }
 
@@ -533,48 +549,29 @@ int main(int argc, char **argv)
     for (int r = 1; r < MC_RSN_DENY_; r++) permits += reasons[r];
 
     if (bp_wanted("policy_decide")) {
-        double rates[15];
-        uint32_t scratch[128];
-        for (int r = 0; r < runs; r++) rates[r] = bp_run(&v, reqs, BP_REQUESTS, scratch);
-        double med = bp_pctile(rates, (size_t)runs, 0.5);
-        printf("{\"name\":\"policy_decide\",\"value\":%.0f,\"unit\":\"decisions/s\",\"runs\":%d,\"min\":%.0f,"
-               "\"max\":%.0f,\"cores\":1,\"patients\":%u,\"grants\":%u,\"records\":%u,\"requests\":%u,"
-               "\"permit_share\":%.3f,\"build_s\":%.1f,\"max_rss_mb\":%ld}\n",
-               med, runs, rates[0], rates[runs - 1], BP_PATIENTS, BP_PATIENTS * BP_GRANTS_PER,
-               BP_PATIENTS * BP_RECORDS_PER, BP_REQUESTS, (double)permits / BP_REQUESTS, build_s,
-               ru.ru_maxrss / 1024);
+        char extra[256];
+        snprintf(extra, sizeof extra,
+                 "\"patients\":%u,\"grants\":%u,\"records\":%u,\"permit_share\":%.3f,\"build_s\":%.1f,"
+                 "\"max_rss_mb\":%ld",
+                 BP_PATIENTS, BP_PATIENTS * BP_GRANTS_PER, BP_PATIENTS * BP_RECORDS_PER,
+                 (double)permits / BP_REQUESTS, build_s, ru.ru_maxrss / 1024);
+        bp_measure("policy_decide", &v, reqs, 0, runs, extra);
         printf("{\"name\":\"policy_decide_mix\",\"unit\":\"share of requests\"");
         for (int r = 1; r < 128; r++)
             if (reasons[r]) printf(",\"%s\":%.3f", mc_reason_name(r), (double)reasons[r] / BP_REQUESTS);
         printf("}\n");
         fflush(stdout);
     }
-    if (bp_wanted("policy_decide_batch")) {
-        double rates[15];
-        for (int r = 0; r < runs; r++) rates[r] = bp_run_batch(&v, reqs, BP_REQUESTS, 64);
-        double med = bp_pctile(rates, (size_t)runs, 0.5);
-        printf("{\"name\":\"policy_decide_batch\",\"value\":%.0f,\"unit\":\"decisions/"
-               "s\",\"runs\":%d,\"min\":%.0f,"
-               "\"max\":%.0f,\"cores\":1,\"batch\":64,\"requests\":%u}\n",
-               med, runs, rates[0], rates[runs - 1], BP_REQUESTS);
-        fflush(stdout);
-    }
+    if (bp_wanted("policy_decide_batch"))
+        bp_measure("policy_decide_batch", &v, reqs, 64, runs, "\"batch\":64");
     if (bp_wanted("policy_decide_active")) {
         bp_req *act = calloc(BP_REQUESTS, sizeof *act);
         if (!act) return 1;
         bp_active = 2000;
         bp_requests(w, act, BP_REQUESTS);
         bp_active = 0;
-        double rates[15];
-        uint32_t scratch[128];
-        bp_run(&v, act, BP_REQUESTS, scratch); /* warm-up */
-        for (int r = 0; r < runs; r++) rates[r] = bp_run(&v, act, BP_REQUESTS, scratch);
-        double med = bp_pctile(rates, (size_t)runs, 0.5);
-        printf("{\"name\":\"policy_decide_active\",\"value\":%.0f,\"unit\":\"decisions/"
-               "s\",\"runs\":%d,\"min\":%.0f,"
-               "\"max\":%.0f,\"cores\":1,\"active_patients\":2000,\"requests\":%u}\n",
-               med, runs, rates[0], rates[runs - 1], BP_REQUESTS);
-        fflush(stdout);
+        bp_run(&v, act, BP_REQUESTS, reasons); /* warm-up */
+        bp_measure("policy_decide_active", &v, act, 0, runs, "\"active_patients\":2000");
         free(act);
     }
     if (bp_wanted("policy_decide_p99_ns")) {

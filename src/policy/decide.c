@@ -10,6 +10,8 @@
 
 #include "policy_internal.h"
 
+static const mc_attrs mc_no_attrs;
+
 /* A set with exactly one bit, inside @p all. */
 static int mc_one_bit(uint32_t v, uint32_t all)
 {
@@ -198,7 +200,6 @@ int mc_policy_decide(const mc_policy_view *view, const mc_id *requester, const m
     if (!who.active) return mc_set(out, MC_RSN_DENY_REQUESTER_REVOKED, NULL);
     if (!who.org_active) return mc_set(out, MC_RSN_DENY_ORG_REVOKED, NULL);
     /* (the record's and the identity's pointers stay valid together: see mc_policy_view) */
-    static const mc_attrs mc_no_attrs;
     if (!who.attrs) who.attrs = &mc_no_attrs;
     if (!rec.category) rec.category = "";
 

@@ -54,6 +54,8 @@ enum tp_party {
     DOC_REV,    /* a revoked provider of B */
     DELEG,      /* PAT's delegate */
     DELEG_GONE, /* was PAT's delegate */
+    NURSE_B,    /* dept=cardiology, role=nurse */
+    NODE_ER,    /* a node of B with emergency=true: break-glass is for providers */
     GHOST,      /* never registered */
     NPARTY
 };
@@ -85,6 +87,8 @@ static const struct {
     [DOC_REV] = {MC_ID_PROVIDER, MC_ID_REVOKED, O_B, "role=physician"},
     [DELEG] = {MC_ID_PATIENT, MC_ID_ACTIVE, O_A, ""},
     [DELEG_GONE] = {MC_ID_PATIENT, MC_ID_ACTIVE, O_A, ""},
+    [NURSE_B] = {MC_ID_PROVIDER, MC_ID_ACTIVE, O_B, "dept=cardiology,role=nurse"},
+    [NODE_ER] = {MC_ID_NODE, MC_ID_ACTIVE, O_B, "emergency=true"},
     [GHOST] = {0, 0, 0, NULL},
 };
 
@@ -350,6 +354,8 @@ static const tp_row tp_rows[] = {
      REQ(ER_B, R1, P_TREAT, A_READ, T), WANT(DENY_DEFAULT, 0)},
     {"break-glass by a provider without emergency=true", .e = {EM(DOC_B, T - 100, T + 100)},
      REQ(DOC_B, R1, P_ETREAT, A_READ, T), WANT(DENY_DEFAULT, 0)},
+    {"break-glass by a node with emergency=true", .e = {EM(NODE_ER, T - 100, T + 100)},
+     REQ(NODE_ER, R1, P_ETREAT, A_READ, T), WANT(DENY_DEFAULT, 0)},
     {"break-glass by a provider with emergency=false", .e = {EM(NOER_B, T - 100, T + 100)},
      REQ(NOER_B, R1, P_ETREAT, A_READ, T), WANT(DENY_DEFAULT, 0)},
     {"break-glass of another provider", .e = {EM(ER_A, T - 100, T + 100)},
@@ -398,6 +404,8 @@ static const tp_row tp_rows[] = {
      REQ(ER_B, R1, P_TREAT, A_READ, T), WANT(DENY_DEFAULT, 0)},
     {"selector, one pair different", .c = {GR(SEL(O_B, "dept=cardiology,role=physician"))},
      REQ(DOC_B2, R1, P_TREAT, A_READ, T), WANT(DENY_DEFAULT, 0)},
+    {"selector, second pair different", .c = {GR(SEL(O_B, "dept=cardiology,role=physician"))},
+     REQ(NURSE_B, R1, P_TREAT, A_READ, T), WANT(DENY_DEFAULT, 0)},
     {"selector, same attributes in another org", .c = {GR(SEL(O_B, "dept=cardiology,role=physician"))},
      REQ(DOC_A, RB, P_TREAT, A_READ, T), WANT(DENY_DEFAULT, 0)},
     {"selector, the org itself", .c = {GR(SEL(O_B, "role=physician"))},
@@ -422,6 +430,8 @@ static const tp_row tp_rows[] = {
      REQ(DOC_B, R1A, P_TREAT, A_READ, T), WANT(PERMIT_GRANT, BC(0))},
     {"superseded record decided like its amendment", .c = {GR(.grantee = DOC_B, RECS1(R1))},
      REQ(DOC_B, R1, P_TREAT, A_READ, T), WANT(PERMIT_GRANT, BC(0))},
+    {"record scope on an amendment covers it", .c = {GR(.grantee = DOC_B, RECS1(R1A))},
+     REQ(DOC_B, R1A, P_TREAT, A_READ, T), WANT(PERMIT_GRANT, BC(0))},
     {"record scope on an amendment leaves the original", .c = {GR(.grantee = DOC_B, RECS1(R1A))},
      REQ(DOC_B, R1, P_TREAT, A_READ, T), WANT(DENY_DEFAULT, 0)},
     {"category scope, superseded record", .c = {GR(.grantee = DOC_B, CATS("lab"))},
@@ -795,7 +805,7 @@ static const char *const tp_sels[] = {"role=physician", "dept=cardiology,role=ph
 static const char *const tp_catsets[] = {
     "imaging", "lab", "notes", "imaging,lab", "imaging,notes", "lab,notes", "imaging,lab,notes"};
 static const int tp_orgs[] = {O_A, O_B, O_R, O_REG, O_X};
-static const int tp_glass[] = {ER_A, ER_B, DOC_B, NOER_B, DOC_REV};
+static const int tp_glass[] = {ER_A, ER_B, DOC_B, NOER_B, DOC_REV, NODE_ER};
 
 static void tp_random_row(tp_row *r, uint64_t *rng)
 {
