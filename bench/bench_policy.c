@@ -21,7 +21,8 @@
  * began up to 2 years ago, 5% not yet begun), 5 records per patient (some amendments), 5%
  * of patients with a delegate, 5,000 break-glass windows.
  *
- * One JSON object per line: {"name","value","unit",...}. Median of --runs runs.
+ * Names select figures; "policy_decide" (or none) runs them all. One JSON object per line:
+ * {"name","value","unit",...}. Median of --runs runs (default 5).
  */
 #include <stdio.h>
 #include <stdlib.h>
