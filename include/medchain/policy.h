@@ -9,7 +9,8 @@
  *
  *  1. the request names exactly one known purpose and one known action, else DENY_BAD_REQUEST;
  *     the record exists (DENY_UNKNOWN_RECORD); the requester is a registered (DENY_UNKNOWN_
- *     REQUESTER), active (DENY_REQUESTER_REVOKED) identity whose org is active (DENY_ORG_REVOKED);
+ *     REQUESTER), active (DENY_REQUESTER_REVOKED) identity whose org is active (DENY_ORG_REVOKED;
+ *     patients are no members of the org that enrolled them, so this does not apply to them);
  *  2. the patient (owner) is permitted everything on their records (PERMIT_OWNER);
  *  3. an auditor may read metadata (PERMIT_AUDITOR_META) and never content or derivatives
  *     (DENY_AUDITOR_CONTENT), whatever any grant says;

@@ -8,15 +8,33 @@
 
 #include "exec_internal.h"
 
-/* The grantee must exist; an org or a selector names an org. */
-static int mc_check_grantee(const mc_exec_ctx *c, const mc_body_consent *b)
+/* The grantee must exist; an org or a selector names an org; a grant to a research institute or
+ * a regulator (or their members) gives no more than they may have. */
+static int mc_check_grantee(const mc_exec_ctx *c, const mc_body_consent *b, int deny)
 {
     mc_identity g;
     int rc = mc_store_get_identity(c->txn, &b->grantee, &g);
     if (rc == MC_ENOTFOUND) return MC_TXR_NOT_FOUND;
     if (rc) return -rc;
     if (b->grantee_kind != MC_GRANTEE_IDENTITY && g.kind != MC_ID_ORG) return MC_TXR_BAD_BODY;
-    return g.status == MC_ID_ACTIVE ? MC_TXR_OK : MC_TXR_TARGET_REVOKED;
+    if (g.status != MC_ID_ACTIVE) return MC_TXR_TARGET_REVOKED;
+    if (deny) return MC_TXR_OK; /* a deny only takes away */
+    /* what a grant can give follows the grantee's org: research institutes get de-identified
+     * data for research only, regulators metadata only, whoever in them holds the grant */
+    mc_identity org;
+    if (g.kind != MC_ID_ORG && g.kind != MC_ID_PATIENT) {
+        rc = mc_store_get_identity(c->txn, &g.org, &org);
+        if (rc) return rc == MC_ENOTFOUND ? MC_TXR_NOT_FOUND : -rc;
+    } else {
+        org = g;
+    }
+    const char *type = g.kind == MC_ID_PATIENT ? NULL : mc_attrs_get(&org.attrs, "type");
+    if (type && strcmp(type, "research") == 0 &&
+        (b->actions != MC_ACTION_READ_DEID || b->purposes != MC_PURPOSE_HRESCH))
+        return MC_TXR_UNAUTHORIZED;
+    if (type && strcmp(type, "regulator") == 0 && (b->actions & ~MC_ACTION_READ_META))
+        return MC_TXR_UNAUTHORIZED;
+    return MC_TXR_OK;
 }
 
 /* The signer must be the patient or one of its active delegates. */
@@ -40,7 +58,7 @@ int mc_exec_consent_grant(const mc_exec_ctx *c)
     if (mc_body_consent_decode(b, c->tx->body.p, c->tx->body.n)) goto out;
     if (deny && b->nkeys) goto out;
     if ((code = mc_check_speaker(c, &b->patient)) != MC_TXR_OK) goto out;
-    if ((code = mc_check_grantee(c, b)) != MC_TXR_OK) goto out;
+    if ((code = mc_check_grantee(c, b, deny)) != MC_TXR_OK) goto out;
     code = MC_TXR_BAD_WINDOW;
     if (b->not_after <= c->time_ms) goto out; /* over before it began */
     s->id = c->tx->id;

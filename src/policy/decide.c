@@ -198,7 +198,8 @@ int mc_policy_decide(const mc_policy_view *view, const mc_id *requester, const m
     if (rc_who == MC_ENOTFOUND) return mc_set(out, MC_RSN_DENY_UNKNOWN_REQUESTER, NULL);
     if (rc_who) return mc_view_err(rc_who);
     if (!who.active) return mc_set(out, MC_RSN_DENY_REQUESTER_REVOKED, NULL);
-    if (!who.org_active) return mc_set(out, MC_RSN_DENY_ORG_REVOKED, NULL);
+    /* a patient is no member of the org that enrolled it: it keeps its records if that org goes */
+    if (!who.org_active && who.kind != MC_ID_PATIENT) return mc_set(out, MC_RSN_DENY_ORG_REVOKED, NULL);
     /* (the record's and the identity's pointers stay valid together: see mc_policy_view) */
     if (!who.attrs) who.attrs = &mc_no_attrs;
     if (!rec.category) rec.category = "";

@@ -124,6 +124,16 @@ static void test_consent(void **state)
     mc_body_consent_for(w, &w->pat.id, MC_GRANTEE_ORG, &w->res.id, NULL, NULL, NULL, MC_PURPOSE_HRESCH,
                         MC_ACTION_READ_DEID, t - 2 * DAY, t);
     mc_add(c, &w->pat, MC_TX_CONSENT_GRANT, MC_TXR_BAD_WINDOW); /* over when it is applied */
+    mc_body_consent_for(w, &w->pat.id, MC_GRANTEE_ORG, &w->res.id, NULL, NULL, NULL, MC_PURPOSE_HRESCH,
+                        MC_ACTION_READ_DEID | MC_ACTION_READ, t, t + DAY);
+    mc_add(c, &w->pat, MC_TX_CONSENT_GRANT, MC_TXR_UNAUTHORIZED); /* research: de-identified only */
+    mc_add(c, &w->pat, MC_TX_CONSENT_DENY, MC_TXR_OK);            /* a deny only takes away */
+    mc_body_consent_for(w, &w->pat.id, MC_GRANTEE_IDENTITY, &w->aud.id, NULL, NULL, NULL, MC_PURPOSE_HOPERAT,
+                        MC_ACTION_READ, t, t + DAY);
+    mc_add(c, &w->pat, MC_TX_CONSENT_GRANT, MC_TXR_UNAUTHORIZED); /* regulators: metadata only */
+    mc_body_consent_for(w, &w->pat.id, MC_GRANTEE_ORG, &w->res.id, NULL, NULL, NULL, MC_PURPOSE_HRESCH,
+                        MC_ACTION_READ_DEID, t, t + DAY);
+    mc_add(c, &w->pat, MC_TX_CONSENT_GRANT, MC_TXR_OK); /* research opt-in */
     mc_body_consent_for(w, &w->doc.id, MC_GRANTEE_ORG, &w->res.id, NULL, NULL, NULL, MC_PURPOSE_HRESCH,
                         MC_ACTION_READ_DEID, t, t + DAY);
     mc_add(c, &w->doc, MC_TX_CONSENT_GRANT, MC_TXR_NOT_PATIENT);
@@ -133,7 +143,7 @@ static void test_consent(void **state)
     assert_int_equal(s.status, MC_CONSENT_ACTIVE);
     assert_int_equal(s.deny, 0);
     assert_memory_equal(s.by.b, w->pat.id.b, 32);
-    assert_int_equal(mc_count_events(w, MC_EV_GRANT), 1);
+    assert_int_equal(mc_count_events(w, MC_EV_GRANT), 2);
 
     /* a delegate may grant and revoke for the patient, until removed */
     mc_body_delegate_for(w, &w->pat.id, &w->fam.id, 1);
@@ -164,7 +174,7 @@ static void test_consent(void **state)
     mc_add(c, &w->pat, MC_TX_CONSENT_DENY, MC_TXR_OK);
     mc_commit(c, 0);
     assert_int_equal(mc_count_events(w, MC_EV_DELEGATE), 2);
-    assert_int_equal(mc_count_events(w, MC_EV_DENY), 1);
+    assert_int_equal(mc_count_events(w, MC_EV_DENY), 2);
     assert_int_equal(mc_count_events(w, MC_EV_REVOKE), 1);
     mc_world_close(w);
     free(w);

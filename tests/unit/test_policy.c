@@ -196,6 +196,8 @@ static const tp_row tp_rows[] = {
     {"revoked owner", .flip = 1u << PAT, REQ(PAT, R1, P_TREAT, A_READ, T), WANT(DENY_REQUESTER_REVOKED, 0)},
     {"revoked delegate identity", .flip = 1u << DELEG,
      REQ(DELEG, R1, P_TREAT, A_READ, T), WANT(DENY_REQUESTER_REVOKED, 0)},
+    {"owner whose enrolling org is revoked", .flip = 1u << O_A, REQ(PAT, R1, P_TREAT, A_READ, T),
+     WANT(PERMIT_OWNER, 0)},
     {"author org revoked", .flip = 1u << O_A, REQ(DOC_A, R1, P_TREAT, A_READ, T), WANT(DENY_ORG_REVOKED, 0)},
     {"revoked org's member holding an identity grant", .c = {GR(.grantee = DOC_X)},
      REQ(DOC_X, R1, P_TREAT, A_READ, T), WANT(DENY_ORG_REVOKED, 0)},
