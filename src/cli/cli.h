@@ -120,6 +120,27 @@ void mc_cli_print_record(json_t *r);
  * one of at most @p limit). Returns 0 or 1. */
 int mc_cli_show_records(mc_cli_conn *c, const char *pid, const char *purpose, const char *limit, int json);
 
+/* Hashes the file @p path into @p b (record.anchor): cipher_hash its SHA-256, size its length and
+ * commitment tagged "medchain/commitment" over salt | bytes, with 32 fresh random bytes of salt
+ * written to @p salt. Returns 0, or MC_CLI_USAGE when the file cannot be read. */
+int mc_cli_hash_file(const char *path, mc_body_anchor *b, uint8_t salt[32]);
+
+/* A grant's or deny's arguments as the command line gives them (NULL: not given). */
+typedef struct {
+    const char *patient, *to, *org, *where, *cats, *records, *purpose, *actions, *from, *until, *days;
+} mc_cli_consent_args;
+/* A grant's or deny's body from the arguments; the patient defaults to @p self (the signer).
+ * Returns 0, or MC_CLI_USAGE after naming what it could not use. */
+int mc_cli_consent_body(mc_body_consent *b, const mc_cli_consent_args *a, const mc_id *self, int deny);
+
+/* A logged read of record @p rid for @p purpose and @p action (POST mc_access_target(), empty
+ * body, signed by the connection's key). Prints the decision and where it was logged, each line
+ * after @p indent, or (@p json) the node's answer. Returns 0 permitted, MC_CLI_DENIED refused,
+ * 1 when no decision was made or the read was not logged OK. With @p status / @p out, the HTTP
+ * status and the node's answer (caller decrefs; NULL when there is none). */
+int mc_cli_access(mc_cli_conn *c, const mc_hash *rid, uint32_t purpose, uint8_t action, int json,
+                  const char *indent, long *status, json_t **out);
+
 /* Commands. Each returns the process exit code. */
 int mc_cmd_keygen(int argc, char **argv);
 int mc_cmd_init(int argc, char **argv);

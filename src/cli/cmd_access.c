@@ -37,6 +37,44 @@ static int mc_access_what(const char *record, const char *purpose, const char *a
     return 0;
 }
 
+int mc_cli_access(mc_cli_conn *c, const mc_hash *rid, uint32_t purpose, uint8_t action, int json,
+                  const char *indent, long *status, json_t **out)
+{
+    char target[160];
+    long st = 0;
+    json_t *j = NULL;
+    int rc;
+    if (out) *out = NULL;
+    if (mc_access_target(target, rid, purpose, action)) return mc_cli_usage("cannot form the request");
+    /* the reader signs exactly this request (POST, this target, an empty body): the custodian's
+     * node puts it on the ledger with the access.log, so it cannot invent or flip the read */
+    rc = mc_cli_call(c, "POST", target, "", &st, &j);
+    json_t *d = st == 200 ? j : json_object_get(j, "decision");
+    json_t *log = json_object_get(j, "log");
+    if (rc) {
+        rc = 1;
+    } else if ((st != 200 && st != 403) || !d) {
+        rc = mc_cli_api_fail("access", st, j);
+    } else if (json) {
+        mc_cli_print_json(j);
+        rc = json_is_true(json_object_get(d, "permit")) ? 0 : MC_CLI_DENIED;
+    } else {
+        printf("%s", indent);
+        rc = mc_print_decision(d);
+        const char *result = mc_cli_str(log, "result");
+        printf("%slogged in tx %s (block %lld, index %lld): %s\n", indent, mc_cli_str(log, "id"),
+               (long long)json_integer_value(json_object_get(log, "height")),
+               (long long)json_integer_value(json_object_get(log, "index")), result);
+        if (strcmp(result, "OK") != 0) rc = mc_cli_fail("the read was not logged: nothing may be served");
+    }
+    if (status) *status = st;
+    if (out)
+        *out = j;
+    else
+        json_decref(j);
+    return rc;
+}
+
 int mc_cmd_access(int argc, char **argv)
 {
     mc_cli_common o = {0};
@@ -48,34 +86,10 @@ int mc_cmd_access(int argc, char **argv)
     mc_hash rid;
     uint32_t p = 0;
     uint8_t a = 0;
-    char target[160];
     int rc = mc_cli_args(argc, argv, 1, &o, opts, NULL, 0);
     if (rc || (rc = mc_access_what(record, purpose, action, &rid, &p, &a))) return rc;
-    if (mc_access_target(target, &rid, p, a)) return mc_cli_usage("cannot form the request");
     mc_cli_conn c;
-    long st = 0;
-    json_t *j = NULL;
-    /* the reader signs exactly this request (POST, this target, an empty body): the custodian's
-     * node puts it on the ledger with the access.log, so it cannot invent or flip the read */
-    rc = mc_cli_connect(&c, &o, 1) || mc_cli_call(&c, "POST", target, "", &st, &j);
-    json_t *d = st == 200 ? j : json_object_get(j, "decision");
-    json_t *log = json_object_get(j, "log");
-    if (rc) {
-        rc = 1;
-    } else if ((st != 200 && st != 403) || !d) {
-        rc = mc_cli_api_fail("access", st, j);
-    } else if (o.json) {
-        mc_cli_print_json(j);
-        rc = json_is_true(json_object_get(d, "permit")) ? 0 : MC_CLI_DENIED;
-    } else {
-        rc = mc_print_decision(d);
-        const char *result = mc_cli_str(log, "result");
-        printf("logged in tx %s (block %lld, index %lld): %s\n", mc_cli_str(log, "id"),
-               (long long)json_integer_value(json_object_get(log, "height")),
-               (long long)json_integer_value(json_object_get(log, "index")), result);
-        if (strcmp(result, "OK") != 0) rc = mc_cli_fail("the read was not logged: nothing may be served");
-    }
-    json_decref(j);
+    rc = mc_cli_connect(&c, &o, 1) ? 1 : mc_cli_access(&c, &rid, p, a, o.json, "", NULL, NULL);
     mc_cli_close(&c);
     return rc;
 }

@@ -11,10 +11,6 @@
 
 #define MC_DAY_MS (24ull * 3600 * 1000)
 
-typedef struct {
-    const char *patient, *to, *org, *where, *cats, *records, *purpose, *actions, *from, *until, *days;
-} mc_consent_args;
-
 static int mc_cat_cmp(const void *a, const void *b)
 {
     return strcmp(a, b);
@@ -69,7 +65,7 @@ static int mc_consent_records(mc_body_consent *b, const char *list)
 }
 
 /* The window: --from (default now) and --until or --days. */
-static int mc_consent_window(mc_body_consent *b, const mc_consent_args *a)
+static int mc_consent_window(mc_body_consent *b, const mc_cli_consent_args *a)
 {
     uint64_t days;
     b->not_before = mc_time_now_ms();
@@ -93,8 +89,7 @@ static int mc_no_id(const mc_id *id)
     return memcmp(id->b, none.b, 32) == 0;
 }
 
-/* A grant's or deny's body from the arguments; the patient defaults to the signer. */
-static int mc_consent_body(mc_body_consent *b, const mc_consent_args *a, const mc_id *self, int deny)
+int mc_cli_consent_body(mc_body_consent *b, const mc_cli_consent_args *a, const mc_id *self, int deny)
 {
     int rc;
     memset(b, 0, sizeof *b);
@@ -151,7 +146,7 @@ static int mc_consent_self(const mc_cli_common *o, mc_id *self)
 static int mc_consent_cmd(int argc, char **argv, int deny)
 {
     mc_cli_common o = {0};
-    mc_consent_args a = {0};
+    mc_cli_consent_args a = {0};
     mc_cli_opt opts[] = {{.name = "--patient", .val = &a.patient}, {.name = "--to", .val = &a.to},
                          {.name = "--org", .val = &a.org},         {.name = "--where", .val = &a.where},
                          {.name = "--categories", .val = &a.cats}, {.name = "--records", .val = &a.records},
@@ -165,7 +160,7 @@ static int mc_consent_cmd(int argc, char **argv, int deny)
     if (!b) return mc_cli_fail("out of memory");
     mc_buf body;
     mc_buf_init(&body, MC_MAX_BODY_BYTES);
-    rc = mc_consent_body(b, &a, &self, deny);
+    rc = mc_cli_consent_body(b, &a, &self, deny);
     if (!rc && mc_body_consent_encode(&body, b)) rc = mc_cli_usage("this consent cannot be encoded");
     free(b);
     if (rc) {

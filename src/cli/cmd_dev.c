@@ -127,6 +127,161 @@ static void mc_dev_reg(mc_body_register *reg, int kind, const mc_cli_conn *org, 
     reg->box_pk = pub->box_pk;
 }
 
+/* Short forms of ids, for the scenario's lines. */
+static const char *mc_dev_short(const uint8_t id[32], char out[17])
+{
+    char hex[65];
+    mc_hex_encode(hex, id, 32);
+    snprintf(out, 17, "%.16s", hex);
+    return out;
+}
+
+/* The cardiologist's logged read of @p rid for treatment: expects a permit (HTTP 200) or a
+ * refusal (HTTP 403) for @p reason, logged OK; the log's tx id goes to @p log. 0 when it did. */
+static int mc_dev_read(mc_cli_conn *pc, const mc_hash *rid, int permit, int reason, char log[65])
+{
+    long st = 0;
+    json_t *j = NULL;
+    int rc = mc_cli_access(pc, rid, MC_PURPOSE_TREAT, MC_ACTION_READ, 0, "    ", &st, &j);
+    json_t *d = st == 200 ? j : json_object_get(j, "decision");
+    const char *got = json_string_value(json_object_get(d, "reason"));
+    const char *id = json_string_value(json_object_get(json_object_get(j, "log"), "id"));
+    int ok = rc == (permit ? 0 : MC_CLI_DENIED) && st == (permit ? 200 : 403) && got &&
+             !strcmp(got, mc_reason_name(reason)) && id && strlen(id) == 64;
+    if (ok)
+        memcpy(log, id, 65);
+    else
+        printf("    expected %s %s (HTTP %d), logged OK\n", permit ? "PERMIT" : "DENY",
+               mc_reason_name(reason), permit ? 200 : 403);
+    json_decref(j);
+    return !ok;
+}
+
+/* Step 7: the cardiologist anchors a cardiology record held by the hospital; its id in @p rid. */
+static int mc_dev_anchor(mc_cli_conn *pc, const char *dir, const mc_id *org, const mc_id *patient,
+                         mc_hash *rid)
+{
+    static const char sample[] = "sample bytes standing for an encrypted cardiology record\n";
+    char path[PATH_MAX], s1[17], s2[17];
+    uint8_t salt[32];
+    snprintf(path, sizeof path, "%s/sample-record.txt", dir);
+    mc_body_anchor *b = calloc(1, sizeof *b);
+    mc_buf body;
+    mc_buf_init(&body, MC_MAX_BODY_BYTES);
+    int rc = !b || mc_dev_write(path, sample, 0600);
+    if (!rc) {
+        b->patient = *patient;
+        b->custodian = *org;
+        snprintf(b->category, sizeof b->category, "cardiology");
+        b->sensitivity = MC_SENS_NORMAL;
+        mc_random(b->record.b, 32);
+        *rid = b->record;
+        rc = mc_cli_hash_file(path, b, salt) || mc_body_anchor_encode(&body, b) ||
+             mc_cli_submit(pc, MC_TX_RECORD_ANCHOR, &body, "    anchor", 0, NULL);
+    }
+    if (!rc)
+        printf("    record %s…, cardiology, custodian the hospital %s…; hash, commitment and size (%llu "
+               "bytes) from sample bytes that stay here\n",
+               mc_dev_short(b->record.b, s1), mc_dev_short(org->b, s2), (unsigned long long)b->size);
+    mc_wipe(salt, sizeof salt);
+    mc_buf_free(&body);
+    free(b);
+    return rc;
+}
+
+/* Step 9: the patient denies the hospital every treatment read for a day; the deny's id in @p id. */
+static int mc_dev_deny(mc_cli_conn *patc, const mc_id *org, mc_hash *id)
+{
+    char orghex[65];
+    mc_hex_encode(orghex, org->b, 32);
+    mc_cli_consent_args a = {.org = orghex, .purpose = "TREAT", .actions = "read", .days = "1"};
+    mc_body_consent *b = malloc(sizeof *b);
+    mc_buf body;
+    mc_buf_init(&body, MC_MAX_BODY_BYTES);
+    mc_id self;
+    memcpy(self.b, patc->keys.id.b, 32);
+    int rc = !b || mc_cli_consent_body(b, &a, &self, 1) || mc_body_consent_encode(&body, b) ||
+             mc_cli_submit(patc, MC_TX_CONSENT_DENY, &body, "    deny", 0, id);
+    mc_buf_free(&body);
+    free(b);
+    return rc;
+}
+
+/* Step 11: the patient's access history holds exactly the reads logged in @p logs, in order,
+ * by @p reader for treatment, permitted, refused, permitted. */
+static int mc_dev_history(mc_cli_conn *patc, const mc_hash *reader, char logs[3][65])
+{
+    static const char *const want[3] = {"PERMIT_AUTHOR_ORG", "DENY_EXPLICIT", "PERMIT_AUTHOR_ORG"};
+    char path[200], hex[65], rhex[65];
+    json_t *j = NULL;
+    mc_hex_encode(hex, patc->keys.id.b, 32);
+    mc_hex_encode(rhex, reader->b, 32);
+    snprintf(path, sizeof path, "/v1/patients/%s/access", hex);
+    if (mc_cli_get(patc, path, &j)) return 1;
+    json_t *items = json_object_get(j, "access");
+    int bad = json_array_size(items) != 3;
+    for (size_t i = 0; i < json_array_size(items) && i < 3; i++) {
+        json_t *a = json_array_get(items, i);
+        int permit = json_is_true(json_object_get(a, "permit"));
+        const char *reason = mc_cli_str(a, "reason"), *who = mc_cli_str(a, "reader");
+        printf("    %s %-17s by %.16s…%s for %s %s of record %.16s…, log %.16s… block %lld\n",
+               permit ? "PERMIT" : "DENY  ", reason, who, strcmp(who, rhex) ? "" : " (the cardiologist)",
+               mc_cli_str(a, "purpose"), mc_cli_str(a, "action"), mc_cli_str(a, "record"),
+               mc_cli_str(a, "log_tx"), (long long)json_integer_value(json_object_get(a, "height")));
+        bad |= permit != (i != 1) || strcmp(reason, want[i]) || strcmp(who, rhex) ||
+               strcmp(mc_cli_str(a, "purpose"), "TREAT") || strcmp(mc_cli_str(a, "log_tx"), logs[i]);
+    }
+    if (bad) printf("    expected the three reads above, in order: permitted, refused, permitted\n");
+    json_decref(j);
+    return bad;
+}
+
+/* Steps 7 to 11: a record, its reads, and the patient's deny and its revocation. @p pc is the
+ * cardiologist's connection (signing with the rotated key); @p o the common options whose key
+ * file is @p keyf. */
+static int mc_dev_consent(mc_cli_conn *org, mc_cli_conn *pc, mc_cli_common *o, char *keyf, size_t nkeyf,
+                          const char *dir, const mc_cli_pub *patpub)
+{
+    mc_hash rid, deny;
+    mc_id orgid;
+    char logs[3][65], s1[17], s2[17];
+    mc_cli_conn patc;
+    memcpy(orgid.b, org->keys.id.b, 32);
+    mc_step(7, "the cardiologist (with the rotated key) anchors a cardiology record held by the hospital");
+    if (mc_dev_anchor(pc, dir, &orgid, &patpub->id, &rid)) return 1;
+
+    mc_step(8, "the cardiologist reads it: a logged read, permitted to the authoring org's staff");
+    if (mc_dev_read(pc, &rid, 1, MC_RSN_PERMIT_AUTHOR_ORG, logs[0])) return 1;
+
+    mc_step(9, "the patient denies the hospital treatment reads for a day; the next read is refused");
+    snprintf(keyf, nkeyf, "%s/keys/patient.key", dir);
+    if (mc_cli_connect(&patc, o, 1)) return 1;
+    int rc = mc_dev_deny(&patc, &orgid, &deny);
+    if (!rc)
+        printf("    deny %s… of the hospital org %s…, every record, TREAT, read, from now for one day\n",
+               mc_dev_short(deny.b, s1), mc_dev_short(orgid.b, s2));
+    rc = rc || mc_dev_read(pc, &rid, 0, MC_RSN_DENY_EXPLICIT, logs[1]);
+
+    if (!rc) {
+        mc_step(10, "the patient revokes the deny; the next read is permitted again");
+        mc_body_consent_revoke rv;
+        memset(&rv, 0, sizeof rv);
+        rv.target = deny;
+        mc_buf body;
+        mc_buf_init(&body, 256);
+        rc = mc_body_consent_revoke_encode(&body, &rv) ||
+             mc_cli_submit(&patc, MC_TX_CONSENT_REVOKE, &body, "    revoke", 0, NULL) ||
+             mc_dev_read(pc, &rid, 1, MC_RSN_PERMIT_AUTHOR_ORG, logs[2]);
+        mc_buf_free(&body);
+    }
+    if (!rc) {
+        mc_step(11, "the patient's access history: every read, refused ones too, with who and why");
+        rc = mc_dev_history(&patc, &pc->keys.id, logs);
+    }
+    mc_cli_close(&patc);
+    return rc;
+}
+
 /* The scenario proper, against a running node. */
 static int mc_dev_scenario(const char *url, const char *dir, const mc_keys *prov, const mc_cli_pub *provpub,
                            const mc_keys *pat, const mc_cli_pub *patpub)
@@ -219,6 +374,7 @@ static int mc_dev_scenario(const char *url, const char *dir, const mc_keys *prov
         }
         json_decref(j);
     }
+    if (!step) step = mc_dev_consent(&org, &pc, &o, keyf, sizeof keyf, dir, patpub);
     mc_wipe(&fresh, sizeof fresh);
     mc_cli_close(&pc);
     rc = step;
@@ -302,7 +458,7 @@ int mc_cmd_dev(int argc, char **argv)
     mc_wipe(&prov, sizeof prov);
     mc_wipe(&pat, sizeof pat);
 
-    mc_step(7, "stop the node (SIGTERM) and verify the whole chain offline from genesis");
+    mc_step(12, "stop the node (SIGTERM) and verify the whole chain offline from genesis");
     if (mc_dev_stop(pid)) {
         mc_cli_fail("medchaind did not stop cleanly; see %s/medchaind.log", dir);
         rc = 1;

@@ -12,9 +12,7 @@
 
 #include "cli.h"
 
-/* Hashes @p path: SHA-256 of its bytes, and the salted commitment tagged "medchain/commitment"
- * over salt | bytes. */
-static int mc_record_hash_file(const char *path, mc_body_anchor *b, uint8_t salt[32])
+int mc_cli_hash_file(const char *path, mc_body_anchor *b, uint8_t salt[32])
 {
     FILE *f = fopen(path, "rb");
     if (!f) return mc_cli_usage("cannot read %s", path);
@@ -83,7 +81,7 @@ static int mc_anchor_body(const mc_anchor_args *a, mc_body_anchor *b, uint8_t sa
     if (a->file ? given != 0 : given != 3)
         return mc_cli_usage("give --file PATH, or all of --cipher-hash, --commitment and --size");
     if (a->file) {
-        if ((rc = mc_record_hash_file(a->file, b, salt))) return rc;
+        if ((rc = mc_cli_hash_file(a->file, b, salt))) return rc;
         *salted = 1;
     } else if ((rc = mc_cli_id_arg("--cipher-hash", a->cipher, b->cipher_hash.b)) ||
                (rc = mc_cli_id_arg("--commitment", a->commit, b->commitment.b))) {
