@@ -64,6 +64,52 @@ static int tn_genesis(tn_chain *c)
     return rc;
 }
 
+/*
+ * Every chain this process made, so that its node (by pid) and its directory are cleaned up at
+ * exit even when a test stops half way (a failed assertion skips the test's own clean-up).
+ */
+#define TN_MAX_LIVE 64
+static struct {
+    pid_t pid;
+    char dir[256];
+} tn_live[TN_MAX_LIVE];
+
+static void tn_live_cleanup(void)
+{
+    for (int i = 0; i < TN_MAX_LIVE; i++) {
+        if (tn_live[i].pid > 0) {
+            kill(tn_live[i].pid, SIGKILL);
+            waitpid(tn_live[i].pid, NULL, 0);
+        }
+        if (tn_live[i].dir[0]) {
+            char *argv[] = {"rm", "-rf", tn_live[i].dir, NULL};
+            tn_run(argv, NULL);
+        }
+        memset(&tn_live[i], 0, sizeof tn_live[i]);
+    }
+}
+
+/* The slot of @p dir (or a free one when @p add), or -1. */
+static int tn_live_slot(const char *dir, int add)
+{
+    static int registered;
+    if (!registered && add) registered = atexit(tn_live_cleanup) == 0;
+    for (int i = 0; i < TN_MAX_LIVE; i++)
+        if (tn_live[i].dir[0] && strcmp(tn_live[i].dir, dir) == 0) return i;
+    for (int i = 0; add && i < TN_MAX_LIVE; i++)
+        if (!tn_live[i].dir[0]) {
+            snprintf(tn_live[i].dir, sizeof tn_live[i].dir, "%s", dir);
+            return i;
+        }
+    return -1;
+}
+
+static void tn_live_pid(const char *dir, pid_t pid)
+{
+    int i = tn_live_slot(dir, 0);
+    if (i >= 0) tn_live[i].pid = pid;
+}
+
 int tn_create(tn_chain *c, unsigned nclients, const char *medchaind, const char *medchain)
 {
     memset(c, 0, sizeof *c);
@@ -75,6 +121,7 @@ int tn_create(tn_chain *c, unsigned nclients, const char *medchaind, const char 
     const char *tmp = getenv("TMPDIR");
     snprintf(c->dir, sizeof c->dir, "%s/medchain-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(c->dir)) return MC_EIO;
+    tn_live_slot(c->dir, 1);
     snprintf(c->data, sizeof c->data, "%s/data", c->dir);
     tn_keys(&c->org, MC_ID_ORG);
     tn_keys(&c->node, MC_ID_NODE);
@@ -144,6 +191,7 @@ int tn_start(tn_chain *c, const char *const *settings)
     int rc = posix_spawn(&c->pid, c->medchaind, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     if (rc) return MC_EIO;
+    tn_live_pid(c->dir, c->pid);
     c->port = 0;
     for (int i = 0; i < 400 && !c->port; i++) {
         mc_buf b;
@@ -154,6 +202,7 @@ int tn_start(tn_chain *c, const char *const *settings)
         int st;
         if (!c->port && waitpid(c->pid, &st, WNOHANG) == c->pid) {
             c->pid = 0;
+            tn_live_pid(c->dir, 0);
             fprintf(stderr, "testnet: medchaind exited during start-up (see %s)\n", log);
             return MC_EUNAVAIL;
         }
@@ -172,6 +221,7 @@ int tn_kill(tn_chain *c, int sig)
     kill(c->pid, sig);
     waitpid(c->pid, &st, 0);
     c->pid = 0;
+    tn_live_pid(c->dir, 0);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
@@ -180,6 +230,8 @@ void tn_destroy(tn_chain *c)
     if (c->pid) tn_kill(c, SIGKILL);
     char *argv[] = {"rm", "-rf", c->dir, NULL};
     if (c->dir[0]) tn_run(argv, NULL);
+    int i = c->dir[0] ? tn_live_slot(c->dir, 0) : -1;
+    if (i >= 0) memset(&tn_live[i], 0, sizeof tn_live[i]);
     mc_wipe(c, sizeof *c);
 }
 
