@@ -103,6 +103,8 @@ typedef struct {
     int default_timeout_ms; /**< wait cap for POST /v1/tx */
     const char *tls_cert;   /**< PEM file: serve HTTPS (with tls_key) */
     const char *tls_key;
+    unsigned access_rate;  /**< logged reads per second per signer (0: 20); beyond, 429 ETOOMANY */
+    unsigned access_burst; /**< logged reads a signer may make at once (0: 100) */
 } mc_api_opts;
 
 typedef struct mc_api mc_api;

@@ -41,6 +41,8 @@ typedef struct {
     unsigned max_txs_per_request;
     unsigned clock_skew_ms;   /**< allowed skew for signed requests */
     unsigned wait_timeout_ms; /**< default wait for POST /v1/tx */
+    unsigned access_rate;     /**< logged reads per second per signer */
+    unsigned access_burst;    /**< logged reads a signer may make at once */
     unsigned verify_threads;  /**< 0: one per CPU */
     unsigned map_size_mb;     /**< LMDB map size (address space reserved for the store) */
     int log_level;

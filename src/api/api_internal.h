@@ -11,14 +11,16 @@
 #include "medchain/policy.h"
 
 typedef struct mc_nonce_cache mc_nonce_cache;
+typedef struct mc_rate_table mc_rate_table;
 
 struct mc_api {
     struct MHD_Daemon *d;
     mc_api_opts opts;
     mc_api_backend be;
     mc_nonce_cache *nonces;
-    atomic_int stopping; /* mc_api_stop has begun: event streams end */
-    uint64_t started_ms; /* requests signed before this are refused: the nonce memory is new */
+    mc_rate_table *access_rate; /* logged reads per signer */
+    atomic_int stopping;        /* mc_api_stop has begun: event streams end */
+    uint64_t started_ms;        /* requests signed before this are refused: the nonce memory is new */
     char *tls_cert, *tls_key;
     /* metrics */
     atomic_uint_fast64_t requests, errors4, errors5, auth_refused, txs_submitted, bytes_in;
@@ -74,6 +76,8 @@ unsigned mc_http_status_for(int rc);
 void mc_resp_denied(mc_resp *r, const char *message);
 /* 409 ENOTCUSTODIAN: this node's org does not hold the record. */
 void mc_resp_not_custodian(mc_resp *r);
+/* 429 ETOOMANY: the caller is over its rate of logged reads. */
+void mc_resp_too_many(mc_resp *r);
 
 /* auth.c */
 int mc_nonce_cache_new(mc_nonce_cache **pp, uint64_t window_ms);
@@ -90,6 +94,14 @@ int mc_api_route_signed(const char *path);
  * counts as its own org; a patient is enrolled by an org but no member of it: always 1. 0, or a
  * negative MC_E* store error. */
 int mc_api_org_active(mc_store_txn *txn, const mc_identity *idn);
+
+/* ratelimit.c: a token bucket per signer in a fixed table (least recently used evicted). */
+/* @return MC_OK, MC_EINVAL (@p rate or @p burst 0), MC_ENOMEM. */
+int mc_rate_table_new(mc_rate_table **pp, unsigned rate, unsigned burst);
+void mc_rate_table_free(mc_rate_table *t);
+/* Takes one token from @p signer's bucket. @return MC_OK, or MC_EAGAIN (none left: refuse).
+ * Thread-safe. */
+int mc_rate_take(mc_rate_table *t, const mc_id *signer);
 
 /* routes.c */
 void mc_api_route(mc_call *call, mc_resp *r);

@@ -1,8 +1,9 @@
 /*
  * JSON error responses with stable codes (docs/api.md "Errors"). Messages are fixed text: never
- * request content. Most codes are the name of an MC_E* value; two are the API's own:
- * EDENIED (403) when the policy or a route's rule refuses the caller, and ENOTCUSTODIAN (409)
- * when a logged read reaches a node whose org does not hold the record.
+ * request content. Most codes are the name of an MC_E* value; three are the API's own:
+ * EDENIED (403) when the policy or a route's rule refuses the caller, ENOTCUSTODIAN (409)
+ * when a logged read reaches a node whose org does not hold the record, and ETOOMANY (429) when
+ * a signer is over its rate of logged reads.
  */
 #include "api_internal.h"
 
@@ -47,4 +48,9 @@ void mc_resp_not_custodian(mc_resp *r)
 {
     mc_resp_error(r, 409, "ENOTCUSTODIAN",
                   "this node's org is not the record's custodian; ask a node of the custodian org");
+}
+
+void mc_resp_too_many(mc_resp *r)
+{
+    mc_resp_error(r, 429, "ETOOMANY", "too many logged reads by this signer; slow down and retry later");
 }

@@ -8,6 +8,10 @@
  * logged too. If a grant's window opens or closes between that decision and the block, the
  * executor's decision differs, the log fails (DECISION_MISMATCH) and nothing is served: 503.
  * Only a node of the record's custodian org may log it.
+ *
+ * Each logged read costs a ledger entry, an event to the patient and a thread held until the
+ * block, so each signer has a rate (ratelimit.c): over it, 429 ETOOMANY before anything is read,
+ * decided or logged.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +95,10 @@ void mc_route_access_log(mc_call *c, mc_resp *r, const char *zrid)
     }
     if (!c->api->be.log_access) {
         mc_resp_err(r, MC_EUNAVAIL, "this node does not log reads");
+        return;
+    }
+    if (mc_rate_take(c->api->access_rate, &c->signer)) {
+        mc_resp_too_many(r);
         return;
     }
     mc_record rec;

@@ -164,9 +164,12 @@ int mc_api_start(mc_api **pp, const mc_api_opts *opts, const mc_api_backend *bac
     if (!api->opts.skew_ms) api->opts.skew_ms = 30000;
     if (!api->opts.max_txs) api->opts.max_txs = 4096;
     if (!api->opts.default_timeout_ms) api->opts.default_timeout_ms = 30000;
+    if (!api->opts.access_rate) api->opts.access_rate = 20;
+    if (!api->opts.access_burst) api->opts.access_burst = 100;
     api->started_ms = mc_time_now_ms();
     int rc = mc_nonce_cache_new(&api->nonces, api->opts.skew_ms);
     if (rc) goto fail;
+    if ((rc = mc_rate_table_new(&api->access_rate, api->opts.access_rate, api->opts.access_burst))) goto fail;
 
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
@@ -206,6 +209,7 @@ int mc_api_start(mc_api **pp, const mc_api_opts *opts, const mc_api_backend *bac
     return MC_OK;
 fail:
     mc_nonce_cache_free(api->nonces);
+    mc_rate_table_free(api->access_rate);
     free(api->tls_cert);
     free(api->tls_key);
     free(api);
@@ -226,6 +230,7 @@ void mc_api_stop(mc_api *api)
     atomic_store(&api->stopping, 1);
     MHD_stop_daemon(api->d);
     mc_nonce_cache_free(api->nonces);
+    mc_rate_table_free(api->access_rate);
     free(api->tls_cert);
     free(api->tls_key);
     free(api);

@@ -22,6 +22,8 @@ void mc_node_config_defaults(mc_node_config *c)
     c->max_txs_per_request = 4096;
     c->clock_skew_ms = 30000;
     c->wait_timeout_ms = 30000;
+    c->access_rate = 20;
+    c->access_burst = 100;
     c->log_level = MC_LOG_INFO;
     c->map_size_mb = 0; /* the store's default (64 GiB) */
 }
@@ -64,6 +66,8 @@ int mc_node_config_set(mc_node_config *c, const char *k, const char *v)
     if (!strcmp(k, "max_txs_per_request")) return mc_set_uint(&c->max_txs_per_request, v, 1, 8192);
     if (!strcmp(k, "clock_skew_ms")) return mc_set_uint(&c->clock_skew_ms, v, 1000, 3600000);
     if (!strcmp(k, "wait_timeout_ms")) return mc_set_uint(&c->wait_timeout_ms, v, 1, 300000);
+    if (!strcmp(k, "access_rate")) return mc_set_uint(&c->access_rate, v, 1, 100000);
+    if (!strcmp(k, "access_burst")) return mc_set_uint(&c->access_burst, v, 1, 1000000);
     if (!strcmp(k, "verify_threads")) return mc_set_uint(&c->verify_threads, v, 0, 64);
     if (!strcmp(k, "map_size_mb")) return mc_set_uint(&c->map_size_mb, v, 16, 1u << 24);
     if (!strcmp(k, "max_body_bytes")) {

@@ -296,6 +296,8 @@ static int mc_node_listen(mc_node *n, char *err, size_t nerr)
                       .skew_ms = n->cfg.clock_skew_ms,
                       .max_txs = n->cfg.max_txs_per_request,
                       .default_timeout_ms = (int)n->cfg.wait_timeout_ms,
+                      .access_rate = n->cfg.access_rate,
+                      .access_burst = n->cfg.access_burst,
                       .tls_cert = n->cfg.tls_cert[0] ? n->cfg.tls_cert : NULL,
                       .tls_key = n->cfg.tls_key[0] ? n->cfg.tls_key : NULL};
     mc_api_backend be = {.ctx = n,
