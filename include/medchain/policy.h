@@ -54,9 +54,10 @@ extern "C" {
  * (a view keeps an identity's and a record's pointers apart: the decision reads both at once).
  */
 typedef struct {
-    uint8_t kind;       /**< enum mc_identity_kind */
-    uint8_t active;     /**< 1 unless revoked */
-    uint8_t org_active; /**< 1 unless its org is revoked (an org: itself) */
+    uint8_t kind;   /**< enum mc_identity_kind */
+    uint8_t active; /**< 1 unless revoked */
+    uint8_t
+        org_active; /**< mc_store_org_active: 1 unless its org is revoked (an org: itself; a patient: 1) */
     mc_id org;
     const mc_attrs *attrs; /**< never NULL */
 } mc_policy_party;
@@ -160,7 +161,6 @@ int mc_policy_rule_matches(const mc_policy_rule *rule, const mc_id *requester, c
 typedef struct {
     mc_store_txn *txn;
     mc_identity idn;
-    mc_identity org;
     mc_record rec;
     mc_consent consent;
 } mc_policy_store_ctx;

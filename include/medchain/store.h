@@ -107,6 +107,12 @@ int mc_store_put_txloc_over(mc_store_txn *txn, const mc_hash *txid, uint64_t hei
 /* State records. Keys: one type byte then the id; see docs/format.md. */
 int mc_store_get_identity(mc_store_txn *txn, const mc_id *id, mc_identity *out) MC_WARN_UNUSED_RESULT;
 int mc_store_put_identity(mc_store_txn *txn, const mc_identity *idn) MC_WARN_UNUSED_RESULT;
+/**
+ * Whether @p idn belongs to an active org: an org is its own org; a patient is no member of the
+ * org that enrolled it (always 1); an unknown org is not active. @return 1, 0, or a negated
+ * store error.
+ */
+int mc_store_org_active(mc_store_txn *txn, const mc_identity *idn);
 /** The signer's last used nonce (0 if none). */
 int mc_store_get_nonce(mc_store_txn *txn, const mc_id *id, uint64_t *nonce) MC_WARN_UNUSED_RESULT;
 int mc_store_put_nonce(mc_store_txn *txn, const mc_id *id, uint64_t nonce) MC_WARN_UNUSED_RESULT;

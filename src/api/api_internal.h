@@ -90,10 +90,6 @@ int mc_api_authenticate(mc_call *call, mc_resp *r);
 int mc_api_precheck(mc_call *call, mc_resp *r);
 /* 1 for routes that need a signed request. */
 int mc_api_route_signed(const char *path);
-/* 1 unless @p idn is staff, a node or an auditor of an org that is revoked (or unknown); an org
- * counts as its own org; a patient is enrolled by an org but no member of it: always 1. 0, or a
- * negative MC_E* store error. */
-int mc_api_org_active(mc_store_txn *txn, const mc_identity *idn);
 
 /* ratelimit.c: a token bucket per signer in a fixed table (least recently used evicted). */
 /* @return MC_OK, MC_EINVAL (@p rate or @p burst 0), MC_ENOMEM. */

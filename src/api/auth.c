@@ -114,17 +114,6 @@ static const char *mc_hdr(mc_call *call, const char *name)
     return MHD_lookup_connection_value(call->conn, MHD_HEADER_KIND, name);
 }
 
-int mc_api_org_active(mc_store_txn *txn, const mc_identity *idn)
-{
-    if (idn->kind == MC_ID_PATIENT) return 1; /* enrolled by an org, no member of it */
-    if (idn->kind == MC_ID_ORG) return idn->status == MC_ID_ACTIVE;
-    mc_identity org;
-    int rc = mc_store_get_identity(txn, &idn->org, &org);
-    if (rc == MC_ENOTFOUND) return 0;
-    if (rc) return -rc;
-    return org.status == MC_ID_ACTIVE;
-}
-
 /* The cheap part: headers well formed, time within the skew (and not before this node started:
  * its replay memory starts empty), signer an active registered identity; and whether its org is
  * active (@p org_active), from the same read. */
@@ -162,7 +151,7 @@ static int mc_api_auth_headers(mc_call *call, mc_resp *r, mc_identity *idn, int 
     }
     rc = mc_store_get_identity(txn, &call->signer, idn);
     if (rc == MC_OK && idn->status == MC_ID_ACTIVE) {
-        *org_active = mc_api_org_active(txn, idn);
+        *org_active = mc_store_org_active(txn, idn);
         if (*org_active < 0) rc = -*org_active;
     }
     mc_store_abort(txn);

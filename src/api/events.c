@@ -56,7 +56,7 @@ typedef struct {
     mc_sse *s;
     mc_store_txn *txn;
     uint8_t kind;   /* the caller's */
-    int org_active; /* the caller's org (mc_api_org_active), in this transaction */
+    int org_active; /* the caller's org (mc_store_org_active), in this transaction */
     unsigned delivered, examined;
     int err;
 } mc_sse_scan;
@@ -136,7 +136,7 @@ static int mc_sse_fill(mc_sse *s, int *caught_up, uint64_t *tip)
     if (rc) return rc;
     rc = mc_store_get_identity(txn, &s->caller, &idn);
     if (rc == MC_ENOTFOUND || (!rc && idn.status != MC_ID_ACTIVE)) rc = MC_EDENIED;
-    int org_active = rc ? 0 : mc_api_org_active(txn, &idn);
+    int org_active = rc ? 0 : mc_store_org_active(txn, &idn);
     if (org_active < 0) rc = -org_active;
     if (!rc) rc = mc_store_get_tip(txn, tip, &hash);
     mc_sse_scan sc = {.s = s, .txn = txn, .kind = rc ? 0 : idn.kind, .org_active = org_active};

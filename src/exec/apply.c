@@ -171,7 +171,7 @@ static int mc_exec_one(mc_exec *x, mc_store_txn *txn, mc_txwork *w, uint64_t hei
     if (rc) return -rc;
     if (signer.status != MC_ID_ACTIVE) return MC_TXR_SIGNER_REVOKED;
     /* staff and nodes of a revoked org act no more (patients keep control of their consent) */
-    int org_ok = mc_exec_org_active(txn, &signer);
+    int org_ok = mc_store_org_active(txn, &signer);
     if (org_ok < 0) return org_ok;
     if (!org_ok) return MC_TXR_SIGNER_REVOKED;
     /* the key may have changed earlier in this block (a rotation): then check again */

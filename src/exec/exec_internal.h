@@ -75,8 +75,6 @@ int mc_exec_speaks_for(mc_store_txn *txn, const mc_id *patient, const mc_id *who
 int mc_exec_check_patient(const mc_exec_ctx *c, const mc_id *patient);
 /* @return 1 if @p id is an active auditor or regulator org, 0 if not, or a negated error. */
 int mc_exec_is_auditor(mc_store_txn *txn, const mc_id *id);
-/* @return 1 unless @p who belongs to a revoked org (orgs and patients: always 1), or a negated error. */
-int mc_exec_org_active(mc_store_txn *txn, const mc_identity *who);
 /* An org identity as genesis and governance make it. */
 void mc_exec_org_identity(mc_identity *idn, const mc_sign_pk *sign_pk, const mc_box_pk *box_pk,
                           const char *name, const char *type, uint64_t height);

@@ -34,13 +34,3 @@ int mc_exec_is_auditor(mc_store_txn *txn, const mc_id *id)
     const char *type = mc_attrs_get(&a.attrs, "type");
     return a.kind == MC_ID_ORG && type && strcmp(type, "regulator") == 0;
 }
-
-int mc_exec_org_active(mc_store_txn *txn, const mc_identity *who)
-{
-    if (who->kind == MC_ID_ORG || who->kind == MC_ID_PATIENT) return 1; /* a patient is no member */
-    mc_identity org;
-    int rc = mc_store_get_identity(txn, &who->org, &org);
-    if (rc == MC_ENOTFOUND) return 0;
-    if (rc) return -rc;
-    return org.status == MC_ID_ACTIVE;
-}

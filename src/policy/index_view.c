@@ -37,7 +37,8 @@ static int mc_ixv_identity(void *ctx, const mc_id *id, mc_policy_party *out)
     const mc_pix_org *org = mc_pix_at(&ix->orgs, d->org);
     out->kind = d->kind;
     out->active = d->active;
-    out->org_active = org->present && org->active; /* an org is its own org */
+    /* an org is its own org; a patient is no member of the org that enrolled it */
+    out->org_active = d->kind == MC_ID_PATIENT || (org->present && org->active);
     out->org = org->id;
     out->attrs = d->attrs;
     return MC_OK;

@@ -23,13 +23,9 @@ static int mc_sv_identity(void *ctx, const mc_id *id, mc_policy_party *out)
     out->active = c->idn.status == MC_ID_ACTIVE;
     out->org = c->idn.org;
     out->attrs = &c->idn.attrs;
-    if (memcmp(c->idn.org.b, id->b, 32) == 0) { /* an org is its own org */
-        out->org_active = out->active;
-        return MC_OK;
-    }
-    rc = mc_store_get_identity(c->txn, &c->idn.org, &c->org);
-    if (rc && rc != MC_ENOTFOUND) return mc_sv_err(rc);
-    out->org_active = rc == MC_OK && c->org.status == MC_ID_ACTIVE; /* an unknown org is no active org */
+    rc = mc_store_org_active(c->txn, &c->idn);
+    if (rc < 0) return mc_sv_err(-rc);
+    out->org_active = (uint8_t)rc;
     return MC_OK;
 }
 

@@ -131,6 +131,17 @@ int mc_store_put_identity(mc_store_txn *txn, const mc_identity *idn)
     return mc_store_put(txn, MC_T_STATE, k, sizeof k, b.p, b.n);
 }
 
+int mc_store_org_active(mc_store_txn *txn, const mc_identity *idn)
+{
+    if (idn->kind == MC_ID_PATIENT) return 1;
+    if (idn->kind == MC_ID_ORG) return idn->status == MC_ID_ACTIVE;
+    mc_identity org;
+    int rc = mc_store_get_identity(txn, &idn->org, &org);
+    if (rc == MC_ENOTFOUND) return 0;
+    if (rc) return -rc;
+    return org.status == MC_ID_ACTIVE;
+}
+
 int mc_store_get_nonce(mc_store_txn *txn, const mc_id *id, uint64_t *nonce)
 {
     uint8_t k[33];
