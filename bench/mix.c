@@ -13,37 +13,24 @@
 
 static void bm_who_new(bm_who *w)
 {
-    mc_sign_keypair(&w->pk, &w->sk);
-    mc_id_from_pk(&w->id, &w->pk);
+    mc_test_key_new(&w->key);
     w->nonce = 0;
 }
 
 static int bm_tx(bm_client *m, bm_who *by, uint16_t kind, const mc_buf *body, mc_buf *tx, mc_hash *id)
 {
-    return mc_tx_build(tx, id, &m->c->chain, &by->id, ++by->nonce, kind, body->p, body->n, &by->sk);
+    return mc_tx_build(tx, id, &m->c->chain, &by->key.id, ++by->nonce, kind, body->p, body->n, &by->key.sk);
 }
 
+/* Enrolment by the client's org (a patient co-signs its own). */
 static int bm_register(bm_client *m, bm_who *w, uint8_t kind, const char *attrs, mc_buf *tx)
 {
-    mc_body_register b;
-    mc_box_sk bsk;
     mc_buf body;
     mc_id org;
-    memset(&b, 0, sizeof b);
     memcpy(org.b, m->org->id.b, 32);
-    b.kind = kind;
-    b.org = org;
-    b.sign_pk = w->pk;
-    mc_box_keypair(&b.box_pk, &bsk);
-    BM_TRY(mc_attrs_parse(&b.attrs, attrs));
-    if (kind == MC_ID_PATIENT) { /* the patient's own consent to enrolment */
-        mc_hash msg;
-        b.has_cosig = 1;
-        BM_TRY(mc_body_register_cosig_msg(&msg, &m->c->chain, &b));
-        mc_sign(&b.cosig, msg.b, 32, &w->sk);
-    }
     mc_buf_init(&body, MC_MAX_BODY_BYTES);
-    int rc = mc_body_register_encode(&body, &b);
+    int rc = mc_test_body_register(&body, kind, &org, &w->key, attrs, kind == MC_ID_PATIENT ? &w->key : NULL,
+                                   &m->c->chain);
     if (!rc)
         rc = mc_tx_build(tx, NULL, &m->c->chain, &org, ++*m->org_nonce, MC_TX_IDENTITY_REGISTER, body.p,
                          body.n, &m->org->sign_sk);
@@ -103,7 +90,7 @@ static int bm_anchor(bm_client *m, mc_buf *tx)
     if (!b) return MC_ENOMEM;
     int j = (int)(m->k % BM_PATIENTS);
     mc_random(b->record.b, 32);
-    b->patient = m->pat[j].id;
+    b->patient = m->pat[j].key.id;
     memcpy(b->custodian.b, m->org->id.b, 32);
     strcpy(b->category, "cardiology");
     mc_random(b->cipher_hash.b, 32);
@@ -131,9 +118,9 @@ static int bm_grant(bm_client *m, mc_buf *tx)
     mc_hash id;
     if (!b) return MC_ENOMEM;
     int j = (int)((m->k * 7 + m->ngrants) % BM_PATIENTS);
-    b->patient = m->pat[j].id;
+    b->patient = m->pat[j].key.id;
     b->grantee_kind = MC_GRANTEE_IDENTITY;
-    b->grantee = m->prov.id;
+    b->grantee = m->prov.key.id;
     b->scope_kind = MC_SCOPE_CATEGORIES;
     b->ncats = 1;
     strcpy(b->cats[0], "cardiology");
@@ -172,7 +159,7 @@ static int bm_access(bm_client *m, mc_buf *tx)
     uint8_t tmp[512];
     mc_buf body = {tmp, 0, sizeof tmp, sizeof tmp};
     memset(&b, 0, sizeof b);
-    b.reader = m->prov.id;
+    b.reader = m->prov.key.id;
     b.req_time_ms = mc_time_now_ms();
     mc_random(b.req_nonce, sizeof b.req_nonce);
     b.record = m->recs[m->k % m->visible];
@@ -181,7 +168,7 @@ static int bm_access(bm_client *m, mc_buf *tx)
     BM_TRY(mc_access_target(target, &b.record, b.purpose, b.action));
     mc_sha256(&empty, "", 0);
     mc_request_digest(&digest, &m->c->chain, &b.reader, b.req_time_ms, b.req_nonce, "POST", target, &empty);
-    mc_sign(&b.req_sig, digest.b, 32, &m->prov.sk);
+    mc_sign(&b.req_sig, digest.b, 32, &m->prov.key.sk);
     b.permit = 1;
     b.reason = MC_RSN_PERMIT_AUTHOR_ORG;
     BM_TRY(mc_body_access_log_encode(&body, &b));

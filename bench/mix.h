@@ -7,15 +7,14 @@
 #ifndef MEDCHAIN_BENCH_MIX_H
 #define MEDCHAIN_BENCH_MIX_H
 
+#include "fixture.h"
 #include "testnet.h"
 
 #define BM_PATIENTS 256
 #define BM_KEEP     4096
 
 typedef struct {
-    mc_sign_pk pk;
-    mc_sign_sk sk;
-    mc_id id;
+    mc_test_key key; /* its id is key.id */
     uint64_t nonce;
 } bm_who;
 
