@@ -73,6 +73,7 @@ enum mc_tx_kind {
     MC_TX_ACCESS_LOG = 16,
     MC_TX_ORG_PROPOSE = 17,
     MC_TX_ORG_APPROVE = 18,
+    MC_TX_RESEARCH_RELEASE = 19,
 };
 /** @return "identity.register", ... or NULL. */
 const char *mc_tx_kind_name(int kind);
@@ -452,6 +453,21 @@ typedef struct {
 } mc_body_org_approve;
 int mc_body_org_approve_encode(mc_buf *out, const mc_body_org_approve *b) MC_WARN_UNUSED_RESULT;
 int mc_body_org_approve_decode(mc_body_org_approve *b, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+
+/**
+ * Body of research.release: a custodian's data steward records that it released a
+ * de-identified dataset (HIPAA Safe Harbor, `medchain deid`) to a research org. Only the
+ * dataset's hash and its size go on the ledger: never which patients are in it.
+ */
+typedef struct {
+    mc_hash release;    /**< release id (random, chosen by the steward; once) */
+    mc_id recipient;    /**< the research org that receives the dataset */
+    mc_hash dataset;    /**< SHA-256 of the exported dataset file */
+    uint32_t npatients; /**< opted-in patients in it, at least 1 */
+    uint32_t nresources;
+} mc_body_release;
+int mc_body_release_encode(mc_buf *out, const mc_body_release *b) MC_WARN_UNUSED_RESULT;
+int mc_body_release_decode(mc_body_release *b, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
 
 /* State values (docs/format.md, "State"): what the executor keeps about records and consent. */
 

@@ -194,6 +194,7 @@ enum {
     MC_SK_TOKEN = 'T',             /**< search token, record id -> presence */
     MC_SK_PROPOSAL = 'O',          /**< proposal id -> mc_proposal */
     MC_SK_PROPOSED_ORG = 'o',      /**< proposed org id -> presence (one proposal per org) */
+    MC_SK_RELEASE = 'W',           /**< research release id -> presence (recorded once) */
 };
 
 #ifdef __cplusplus

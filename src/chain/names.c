@@ -43,6 +43,7 @@ static const char *const mc_tx_kinds[] = {
     [MC_TX_ACCESS_LOG] = "access.log",
     [MC_TX_ORG_PROPOSE] = "org.propose",
     [MC_TX_ORG_APPROVE] = "org.approve",
+    [MC_TX_RESEARCH_RELEASE] = "research.release",
 };
 
 const char *mc_tx_kind_name(int kind)

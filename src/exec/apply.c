@@ -152,6 +152,7 @@ static mc_exec_rule mc_exec_rule_for(uint16_t kind)
     case MC_TX_ACCESS_LOG: return mc_exec_access_log;
     case MC_TX_ORG_PROPOSE: return mc_exec_org_propose;
     case MC_TX_ORG_APPROVE: return mc_exec_org_approve;
+    case MC_TX_RESEARCH_RELEASE: return mc_exec_research_release;
     default: return NULL;
     }
 }

@@ -62,6 +62,7 @@ int mc_exec_access_digest(const mc_hash *chain, const mc_body_access_log *b, mc_
 int mc_exec_access_presig(mc_store_txn *txn, const mc_hash *chain, const mc_tx *tx, mc_exec_presig *ps);
 int mc_exec_org_propose(const mc_exec_ctx *c);
 int mc_exec_org_approve(const mc_exec_ctx *c);
+int mc_exec_research_release(const mc_exec_ctx *c);
 
 /* Records an event of the current transaction. Returns MC_TXR_OK or a negated store error. */
 int mc_exec_emit(const mc_exec_ctx *c, int kind, unsigned flags, const mc_id *patient, const mc_id *actor,
