@@ -116,6 +116,11 @@ const char *mc_cli_str(json_t *j, const char *key);
 
 /* Prints one record (the API's JSON shape) as a line. */
 void mc_cli_print_record(json_t *r);
+/* A list route (@p base, e.g. "/v1/patients/<pid>/consents", with @p param "purpose=TREAT" or
+ * NULL) page after page following "next", or one page of at most @p limit: *all is the first
+ * answer with every page's @p member items appended (caller decrefs). Returns 0 or 1. */
+int mc_cli_list(mc_cli_conn *c, const char *base, const char *param, const char *member, const char *limit,
+                json_t **all);
 /* Prints a patient's records (@p pid lower-case hex; @p purpose a name or NULL; every page, or
  * one of at most @p limit). Returns 0 or 1. */
 int mc_cli_show_records(mc_cli_conn *c, const char *pid, const char *purpose, const char *limit, int json);

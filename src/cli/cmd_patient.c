@@ -88,17 +88,12 @@ static void mc_print_access(json_t *a)
            json_is_true(json_object_get(a, "emergency")) ? " emergency" : "", mc_cli_str(a, "log_tx"));
 }
 
-/*
- * A list route, page after page following "next" (or one page of at most @p limit): the items of
- * @p member printed with @p print, or (--json) every page's items in one answer. @p param is the
- * route's own query parameter ("purpose=TREAT") or NULL.
- */
-static int mc_show_list(mc_cli_conn *c, const char *base, const char *param, const char *member,
-                        void (*print)(json_t *), const char *limit, int json)
+int mc_cli_list(mc_cli_conn *c, const char *base, const char *param, const char *member, const char *limit,
+                json_t **all)
 {
     char path[400], after[80] = "";
-    json_t *all = NULL;
     int rc = 0;
+    *all = NULL;
     for (unsigned page = 0; page < 100000; page++) {
         int n = snprintf(path, sizeof path, "%s", base);
         const char *sep = "?";
@@ -109,24 +104,40 @@ static int mc_show_list(mc_cli_conn *c, const char *base, const char *param, con
         if ((rc = mc_cli_get(c, path, &j))) break;
         json_t *items = json_object_get(j, member);
         const char *next = json_string_value(json_object_get(j, "next"));
-        if (json && !all) {
-            all = json_incref(j);
-        } else if (json) {
-            json_array_extend(json_object_get(all, member), items);
-        } else {
-            for (size_t i = 0; i < json_array_size(items); i++) print(json_array_get(items, i));
-        }
+        if (!*all)
+            *all = json_incref(j);
+        else
+            json_array_extend(json_object_get(*all, member), items);
         int more = !limit && next && json_array_size(items) > 0 && strcmp(next, after) != 0;
         if (more) snprintf(after, sizeof after, "%s", next);
         json_decref(j);
         if (!more) break;
     }
-    if (all) {
-        if (!limit) json_object_set_new(all, "next", json_null());
-        if (!rc) mc_cli_print_json(all);
-        json_decref(all);
+    if (rc) {
+        json_decref(*all);
+        *all = NULL;
+    } else if (*all && !limit) {
+        json_object_set_new(*all, "next", json_null());
     }
     return rc;
+}
+
+/* A list route's items (every page, or one of at most @p limit) printed with @p print, or (--json)
+ * in one answer. */
+static int mc_show_list(mc_cli_conn *c, const char *base, const char *param, const char *member,
+                        void (*print)(json_t *), const char *limit, int json)
+{
+    json_t *all;
+    int rc = mc_cli_list(c, base, param, member, limit, &all);
+    if (rc) return rc;
+    if (json) {
+        mc_cli_print_json(all);
+    } else {
+        json_t *items = json_object_get(all, member);
+        for (size_t i = 0; i < json_array_size(items); i++) print(json_array_get(items, i));
+    }
+    json_decref(all);
+    return 0;
 }
 
 int mc_cli_show_records(mc_cli_conn *c, const char *pid, const char *purpose, const char *limit, int json)
