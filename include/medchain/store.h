@@ -12,6 +12,8 @@
  * THREAD SAFETY: an mc_store may be shared by threads. A write transaction belongs to one
  * thread; LMDB allows one writer at a time (others wait). Read transactions are independent
  * and may be used from any one thread at a time (the environment is opened with MDB_NOTLS).
+ *
+ * The module also holds the blob store (mc_blob_store, below): ciphertext files beside LMDB.
  */
 #ifndef MEDCHAIN_STORE_H
 #define MEDCHAIN_STORE_H
@@ -173,6 +175,79 @@ int mc_store_put_event(mc_store_txn *txn, const mc_event *ev) MC_WARN_UNUSED_RES
 /** Calls @p fn for each event after (height, index, n) (all of them for 0,0,0 with @p after_none). */
 int mc_store_scan_events(mc_store_txn *txn, int after_none, uint64_t height, uint32_t index, uint16_t n,
                          int (*fn)(void *arg, const mc_event *ev), void *arg) MC_WARN_UNUSED_RESULT;
+
+/**
+ * The search-token index (MC_SK_TOKEN: token | record id): calls @p fn once for every record id
+ * that carries any of @p tokens (1..MC_MAX_TOKENS of them, duplicates allowed), in increasing
+ * order of record id, starting after @p after (NULL: from the first). A merge of one prefix scan
+ * per token, so it reads only as far as @p fn goes. @p fn returns nonzero to stop (that value
+ * is returned). @return MC_OK, fn's value, MC_EINVAL (no tokens, or too many), a store error.
+ */
+int mc_store_scan_tokens(mc_store_txn *txn, const mc_hash *tokens, size_t ntokens, const mc_hash *after,
+                         int (*fn)(void *arg, const mc_hash *record), void *arg) MC_WARN_UNUSED_RESULT;
+
+/* ------------------------------------------------------------------------------------------ */
+/* The blob store: record ciphertext, content-addressed (DESIGN.md section 5, src/store/blob.c) */
+
+/**
+ * Ciphertext files named by their SHA-256, in a directory of their own beside the LMDB store
+ * (a node uses DATA/blobs): the file of address ab|cdef... is <dir>/ab/cdef... (62 hex digits),
+ * so each of the 256 fan-out directories holds 1/256 of them. A put checks that the bytes hash
+ * to the address, writes them to a temporary file in the same directory, fsyncs it, renames it
+ * to its name and fsyncs the directory: after a crash a blob is there whole or not at all (a
+ * leftover temporary file ".tmp-*" is never read, and may be deleted while the node is
+ * stopped). A get reads the file and checks its hash on every read: bytes that do not hash to
+ * their name are MC_ECORRUPT and never handed out. The store knows nothing of records or
+ * consent: whoever calls it decides who may put or get what.
+ *
+ * THREAD SAFETY: an mc_blob_store may be used by any number of threads at once; concurrent
+ * puts of one blob each rename whole, identical bytes over its name.
+ */
+typedef struct mc_blob_store mc_blob_store;
+typedef struct {
+    uint64_t max_bytes; /**< the largest blob put or got; 0: 16 MiB */
+    int read_only;      /**< no puts, and a missing directory is an empty store (verify) */
+} mc_blob_opts;
+
+/**
+ * Opens the blob store in @p dir (created if needed, unless read-only). @p opts may be NULL.
+ * @return MC_OK, MC_EINVAL (path too long), MC_EIO (cannot create it), MC_ENOMEM.
+ */
+int mc_store_blob_open(mc_blob_store **pp, const char *dir, const mc_blob_opts *opts) MC_WARN_UNUSED_RESULT;
+/** NULL is harmless. */
+void mc_store_blob_close(mc_blob_store *bs);
+/** The size cap the store was opened with. */
+uint64_t mc_store_blob_max(const mc_blob_store *bs);
+/**
+ * Stores @p n bytes under @p addr, durably. Idempotent: when the blob is there and intact,
+ * nothing is written; when it is there but damaged, these bytes (which hash to @p addr) replace
+ * it. @p stored (may be NULL): 1 if a file was written, 0 if it was there already.
+ * @return MC_OK, MC_EINVAL (the bytes do not hash to @p addr, or the store is read-only),
+ * MC_ETOOBIG (over the cap), MC_EIO.
+ */
+int mc_store_blob_put(mc_blob_store *bs, const mc_hash *addr, const void *p, size_t n,
+                      int *stored) MC_WARN_UNUSED_RESULT;
+/**
+ * Stores @p n blobs: every address is checked first, and if one fails nothing is written;
+ * each fan-out directory is fsynced once for all of them. @p stored (may be NULL) gets n flags
+ * as for mc_store_blob_put (all 0 on failure). @return as mc_store_blob_put; on MC_EIO part of
+ * the blobs may be on disk (each whole).
+ */
+int mc_store_blob_put_many(mc_blob_store *bs, const mc_hash *addrs, const mc_slice *blobs, size_t n,
+                           uint8_t *stored) MC_WARN_UNUSED_RESULT;
+/**
+ * Reads the blob @p addr, appending it to @p out, and checks that it hashes to @p addr.
+ * On any failure @p out is left as it was. @return MC_OK, MC_ENOTFOUND, MC_ECORRUPT (the bytes
+ * on disk are not the blob: never serve them), MC_ETOOBIG (over the store's cap or @p out's),
+ * MC_EIO, MC_ENOMEM.
+ */
+int mc_store_blob_get(mc_blob_store *bs, const mc_hash *addr, mc_buf *out) MC_WARN_UNUSED_RESULT;
+/** Reads and hashes the blob @p addr without keeping it, whatever its size. @return as mc_store_blob_get. */
+int mc_store_blob_check(mc_blob_store *bs, const mc_hash *addr) MC_WARN_UNUSED_RESULT;
+/** Whether a file is there for @p addr (not checked). @return MC_OK, MC_ENOTFOUND, MC_EIO. */
+int mc_store_blob_has(mc_blob_store *bs, const mc_hash *addr) MC_WARN_UNUSED_RESULT;
+/** The file name of @p addr, "<dir>/ab/cdef...". @return MC_OK, MC_EINVAL (@p cap too small). */
+int mc_store_blob_path(const mc_blob_store *bs, const mc_hash *addr, char *out, size_t cap) MC_WARN_UNUSED_RESULT;
 
 /** State key type bytes (docs/format.md). */
 enum {
