@@ -120,6 +120,33 @@ int mc_seal(uint8_t *out, const uint8_t *m, size_t n, const mc_box_pk *pk) MC_WA
 int mc_seal_open(uint8_t *out, const uint8_t *c, size_t n, const mc_box_pk *pk,
                  const mc_box_sk *sk) MC_WARN_UNUSED_RESULT;
 
+/*
+ * Boxes with a precomputed shared key (crypto_box_beforenm / _easy_afternm): X25519 then
+ * HSalsa20 gives a 32-byte key, then XSalsa20-Poly1305. A sender who boxes many messages to one
+ * key pays for the scalar multiplication once. The caller chooses the nonce and must never use
+ * one twice under the same shared key.
+ */
+#define MC_BOX_SHAREDBYTES 32u
+#define MC_BOX_NONCEBYTES  24u
+#define MC_BOX_MACBYTES    16u
+/**
+ * The shared key of @p pk and @p sk; wipe it with mc_wipe() after use.
+ * @return MC_OK, or MC_ECRYPTO when @p pk is a low-order point (the X25519 result would be all
+ * zero, a key anyone knows); then @p out is zeroed.
+ */
+int mc_box_shared(uint8_t out[MC_BOX_SHAREDBYTES], const mc_box_pk *pk,
+                  const mc_box_sk *sk) MC_WARN_UNUSED_RESULT;
+/** Boxes @p n bytes under a shared key: @p out holds MC_BOX_MACBYTES (the MAC) + n. */
+void mc_box_encrypt_afternm(uint8_t *out, const uint8_t *m, size_t n, const uint8_t nonce[MC_BOX_NONCEBYTES],
+                            const uint8_t k[MC_BOX_SHAREDBYTES]);
+/**
+ * Opens a box made by mc_box_encrypt_afternm(); @p out holds n - MC_BOX_MACBYTES bytes.
+ * @return MC_OK, MC_EINVAL (shorter than the MAC) or MC_ECRYPTO (altered, or another key or
+ * nonce); on MC_ECRYPTO @p out is zeroed.
+ */
+int mc_box_decrypt_afternm(uint8_t *out, const uint8_t *c, size_t n, const uint8_t nonce[MC_BOX_NONCEBYTES],
+                           const uint8_t k[MC_BOX_SHAREDBYTES]) MC_WARN_UNUSED_RESULT;
+
 #define MC_AEAD_KEYBYTES   32u
 #define MC_AEAD_NONCEBYTES 24u
 #define MC_AEAD_ABYTES     16u

@@ -124,3 +124,30 @@ int mc_aead_decrypt(uint8_t *out, const uint8_t *c, size_t n, const uint8_t *ad,
                ? MC_OK
                : MC_ECRYPTO;
 }
+
+_Static_assert(crypto_box_BEFORENMBYTES == MC_BOX_SHAREDBYTES && crypto_box_NONCEBYTES == MC_BOX_NONCEBYTES &&
+                   crypto_box_MACBYTES == MC_BOX_MACBYTES,
+               "box afternm sizes");
+
+int mc_box_shared(uint8_t out[MC_BOX_SHAREDBYTES], const mc_box_pk *pk, const mc_box_sk *sk)
+{
+    /* libsodium refuses a low-order pk (all-zero X25519 output) with -1 */
+    if (crypto_box_beforenm(out, pk->b, sk->b) == 0) return MC_OK;
+    sodium_memzero(out, MC_BOX_SHAREDBYTES);
+    return MC_ECRYPTO;
+}
+
+void mc_box_encrypt_afternm(uint8_t *out, const uint8_t *m, size_t n, const uint8_t nonce[MC_BOX_NONCEBYTES],
+                            const uint8_t k[MC_BOX_SHAREDBYTES])
+{
+    crypto_box_easy_afternm(out, m, n, nonce, k);
+}
+
+int mc_box_decrypt_afternm(uint8_t *out, const uint8_t *c, size_t n, const uint8_t nonce[MC_BOX_NONCEBYTES],
+                           const uint8_t k[MC_BOX_SHAREDBYTES])
+{
+    if (n < MC_BOX_MACBYTES) return MC_EINVAL;
+    if (crypto_box_open_easy_afternm(out, c, n, nonce, k) == 0) return MC_OK;
+    sodium_memzero(out, n - MC_BOX_MACBYTES);
+    return MC_ECRYPTO;
+}
