@@ -165,7 +165,7 @@ static int bm_access(bm_client *m, mc_buf *tx)
     b.record = m->recs[m->k % m->visible];
     b.purpose = MC_PURPOSE_TREAT;
     b.action = MC_ACTION_READ;
-    BM_TRY(mc_access_target(target, &b.record, b.purpose, b.action));
+    BM_TRY(mc_access_target(target, &b.record, b.purpose, b.action, MC_VIA_DECISION));
     mc_sha256(&empty, "", 0);
     mc_request_digest(&digest, &m->c->chain, &b.reader, b.req_time_ms, b.req_nonce, "POST", target, &empty);
     mc_sign(&b.req_sig, digest.b, 32, &m->prov.key.sk);

@@ -79,12 +79,14 @@ static void mc_fz_check_emergency(const void *v)
         MC_FUZZ_CHECK(b->reason[i].n > MC_SEAL_OVERHEAD && b->reason[i].n <= MC_MAX_REASON_BYTES);
 }
 
-/* A logged decision names one purpose and one action, so a reader's request target exists. */
+/* A logged decision names one purpose and one action (read, through the content route), so a
+ * reader's request target and method exist. */
 static void mc_fz_check_decision(const mc_hash *record, uint32_t purpose, uint8_t action, uint8_t permit,
-                                 uint16_t reason)
+                                 uint16_t reason, uint8_t via)
 {
     char target[160];
-    MC_FUZZ_CHECK(mc_access_target(target, record, purpose, action) == MC_OK);
+    MC_FUZZ_CHECK(mc_access_target(target, record, purpose, action, via) == MC_OK);
+    MC_FUZZ_CHECK(mc_access_method(via) != NULL);
     MC_FUZZ_CHECK(mc_reason_name(reason) != NULL && mc_reason_text(reason) != NULL);
     MC_FUZZ_CHECK(permit == (reason < MC_RSN_DENY_));
 }
@@ -92,13 +94,13 @@ static void mc_fz_check_decision(const mc_hash *record, uint32_t purpose, uint8_
 static void mc_fz_check_access_log(const void *v)
 {
     const mc_body_access_log *b = v;
-    mc_fz_check_decision(&b->record, b->purpose, b->action, b->permit, b->reason);
+    mc_fz_check_decision(&b->record, b->purpose, b->action, b->permit, b->reason, b->via);
 }
 
 static void mc_fz_check_access(const void *v)
 {
     const mc_access *a = v;
-    mc_fz_check_decision(&a->record, a->purpose, a->action, a->permit, a->reason);
+    mc_fz_check_decision(&a->record, a->purpose, a->action, a->permit, a->reason, a->via);
 }
 
 static void mc_fz_check_event(const void *v)

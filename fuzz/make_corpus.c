@@ -240,6 +240,10 @@ static void mc_corpus_bodies(const mc_test_key *org, const mc_test_key *prov, co
     mc_buf_reset(&b);
     mc_corpus_sel("access_log", MC_FZ_ACCESS_LOG, &b, mc_body_access_log_encode(&b, &lg));
     mc_corpus_variants("fuzz_bodies", "access_log", &b, 1 + 157); /* permit */
+    /* the same read through the gatekeeper */
+    lg.via = MC_VIA_CONTENT;
+    mc_buf_reset(&b);
+    mc_corpus_sel("access_log_content", MC_FZ_ACCESS_LOG, &b, mc_body_access_log_encode(&b, &lg));
     mc_access ac;
     memset(&ac, 0, sizeof ac);
     mc_corpus_hash(&ac.log_tx, "log-tx");

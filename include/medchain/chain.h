@@ -408,11 +408,18 @@ typedef struct {
 int mc_body_emergency_encode(mc_buf *out, const mc_body_emergency *b) MC_WARN_UNUSED_RESULT;
 int mc_body_emergency_decode(mc_body_emergency *b, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
 
+/** How a logged read reached the custodian's node: the request the reader signed. */
+enum mc_access_via {
+    MC_VIA_DECISION = 0, /**< POST /v1/records/<rid>/access?purpose=P&action=a: the decision only */
+    MC_VIA_CONTENT = 1,  /**< GET /v1/records/<rid>/content?purpose=P&action=read: the ciphertext */
+    MC_VIA_COUNT_
+};
+
 /**
  * Body of access.log, signed by a node of the record's custodian org: one read, permitted or
  * denied, with the reader's own signed request so that a custodian cannot invent or flip a
- * read. The request is "POST" to mc_access_target() with an empty body, signed by the reader
- * (mc_request_digest). The executor re-decides it with the policy at the block time.
+ * read. The request is mc_access_method(via) to mc_access_target() with an empty body, signed by
+ * the reader (mc_request_digest). The executor re-decides it with the policy at the block time.
  */
 typedef struct {
     mc_id reader;
@@ -426,16 +433,21 @@ typedef struct {
     uint16_t reason;  /**< enum mc_reason, consistent with permit */
     int has_basis;
     mc_hash basis; /**< the grant, deny or emergency it rests on */
+    uint8_t via;   /**< enum mc_access_via; MC_VIA_CONTENT only with action read */
 } mc_body_access_log;
 int mc_body_access_log_encode(mc_buf *out, const mc_body_access_log *b) MC_WARN_UNUSED_RESULT;
 int mc_body_access_log_decode(mc_body_access_log *b, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
 
 /**
- * The request path a reader signs to read @p record: "/v1/records/<hex>/access?purpose=P&action=a"
- * (names as mc_purpose_name / mc_action_name). @return MC_OK, MC_EINVAL (not single known bits).
+ * The request target a reader signs to read @p record @p via a route: "/v1/records/<hex>/access?
+ * purpose=P&action=a" (MC_VIA_DECISION) or "/v1/records/<hex>/content?purpose=P&action=read"
+ * (MC_VIA_CONTENT), names as mc_purpose_name / mc_action_name. On failure @p out is "".
+ * @return MC_OK, MC_EINVAL (not single known bits, an unknown via, content with another action).
  */
-int mc_access_target(char out[160], const mc_hash *record, uint32_t purpose,
-                     uint8_t action) MC_WARN_UNUSED_RESULT;
+int mc_access_target(char out[160], const mc_hash *record, uint32_t purpose, uint8_t action,
+                     uint8_t via) MC_WARN_UNUSED_RESULT;
+/** The method of that request: "POST" (MC_VIA_DECISION), "GET" (MC_VIA_CONTENT), NULL (unknown). */
+const char *mc_access_method(uint8_t via);
 
 /** Body of org.propose: a new member org, admitted once the genesis threshold of members approve. */
 typedef struct {
@@ -552,6 +564,7 @@ typedef struct {
     mc_hash basis;
     uint64_t height;
     uint32_t index;
+    uint8_t via; /**< enum mc_access_via: whether ciphertext was asked for */
 } mc_access;
 int mc_access_encode(mc_buf *out, const mc_access *a) MC_WARN_UNUSED_RESULT;
 int mc_access_decode(mc_access *a, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
@@ -602,6 +615,7 @@ typedef struct {
 #define MC_EVF_EMERGENCY 1u   /**< break-glass: also delivered to every auditor */
 #define MC_EVF_DENIED    2u   /**< a read that was refused */
 #define MC_EVF_REMOVED   4u   /**< a delegate removed (not named) */
+#define MC_EVF_CONTENT   8u   /**< a read of the ciphertext (access.log via MC_VIA_CONTENT) */
 #define MC_EVENT_BYTES   153u /**< an encoded event (fixed size, version byte first) */
 int mc_event_encode(mc_buf *out, const mc_event *ev) MC_WARN_UNUSED_RESULT;
 int mc_event_decode(mc_event *ev, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;

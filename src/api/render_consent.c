@@ -45,6 +45,12 @@ static const char *mc_reason_or(int reason)
     return z ? z : "UNKNOWN";
 }
 
+/* How a read was asked for: the decision route, or the gatekeeper's content route. */
+static const char *mc_via_name(int content)
+{
+    return content ? "content" : "decision";
+}
+
 json_t *mc_json_record(const mc_record *rec)
 {
     static const char *const sens[] = {"N", "R", "V"};
@@ -115,14 +121,15 @@ json_t *mc_json_consent(const mc_consent *con)
 
 json_t *mc_json_access(const mc_access *a)
 {
-    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:I,s:s,s:s,s:b,s:s,s:o,s:b,s:I,s:I}", "log_tx",
+    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:I,s:s,s:s,s:b,s:s,s:o,s:b,s:I,s:I,s:s}", "log_tx",
                      mc_json_hex(a->log_tx.b, 32), "patient", mc_json_hex(a->patient.b, 32), "reader",
                      mc_json_hex(a->reader.b, 32), "node", mc_json_hex(a->custodian_node.b, 32), "record",
                      mc_json_hex(a->record.b, 32), "time_ms", (json_int_t)a->req_time_ms, "purpose",
                      mc_purpose_or(a->purpose), "action", mc_action_or(a->action), "permit", (int)a->permit,
                      "reason", mc_reason_or(a->reason), "basis",
                      a->has_basis ? mc_json_hex(a->basis.b, 32) : json_null(), "emergency", (int)a->emergency,
-                     "height", (json_int_t)a->height, "index", (json_int_t)a->index);
+                     "height", (json_int_t)a->height, "index", (json_int_t)a->index, "via",
+                     mc_via_name(a->via == MC_VIA_CONTENT));
 }
 
 json_t *mc_json_proposal(const mc_proposal *p)
@@ -175,6 +182,8 @@ int mc_sse_format(mc_buf *out, const mc_event *ev)
                   (json_int_t)ev->time_ms, "height", (json_int_t)ev->height, "emergency",
                   (ev->flags & MC_EVF_EMERGENCY) != 0, "denied", (ev->flags & MC_EVF_DENIED) != 0, "removed",
                   (ev->flags & MC_EVF_REMOVED) != 0);
+    if (data && ev->kind == MC_EV_READ)
+        json_object_set_new(data, "via", json_string(mc_via_name((ev->flags & MC_EVF_CONTENT) != 0)));
     char *z = data ? json_dumps(data, JSON_COMPACT) : NULL;
     json_decref(data);
     if (!z) return MC_ENOMEM;

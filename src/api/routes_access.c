@@ -87,7 +87,7 @@ void mc_route_access_log(mc_call *c, mc_resp *r, const char *zrid)
         mc_api_action_arg(c, r, &action))
         return;
     /* the executor verifies the reader's signature over exactly this target and no body */
-    if (mc_access_target(target, &rid, purpose, action) || strcmp(target, c->full) != 0 || c->body.n) {
+    if (mc_access_target(target, &rid, purpose, action, MC_VIA_DECISION) || strcmp(target, c->full) != 0 || c->body.n) {
         mc_resp_error(
             r, 400, "EINVAL",
             "a logged read is POST /v1/records/<rid>/access?purpose=P&action=a exactly, with no body");

@@ -1,6 +1,7 @@
 /*
- * Access: break-glass (access.emergency) and logged reads (access.log), the request target a
- * reader signs, and both as held in the state.
+ * Access: break-glass (access.emergency) and logged reads (access.log), the request a reader
+ * signs (through the decision route or the gatekeeper's content route), and both as held in
+ * the state.
  */
 #include <stdio.h>
 #include <string.h>
@@ -64,9 +65,18 @@ static int mc_decision_ok(uint32_t purpose, uint8_t action, uint8_t permit, uint
     return permit == (reason < MC_RSN_DENY_);
 }
 
+/* A read through the gatekeeper (content) is a read of the ciphertext: action read only. */
+static int mc_via_ok(uint8_t via, uint8_t action)
+{
+    return via == MC_VIA_DECISION || (via == MC_VIA_CONTENT && action == MC_ACTION_READ);
+}
+
 static int mc_access_log_check(const mc_body_access_log *b)
 {
-    return mc_decision_ok(b->purpose, b->action, b->permit, b->reason, b->has_basis) ? MC_OK : MC_EINVAL;
+    return mc_decision_ok(b->purpose, b->action, b->permit, b->reason, b->has_basis) &&
+                   mc_via_ok(b->via, b->action)
+               ? MC_OK
+               : MC_EINVAL;
 }
 
 int mc_body_access_log_encode(mc_buf *out, const mc_body_access_log *b)
@@ -86,6 +96,7 @@ int mc_body_access_log_encode(mc_buf *out, const mc_body_access_log *b)
     mc_enc_u16(&e, b->reason);
     mc_enc_bool(&e, b->has_basis);
     if (b->has_basis) mc_enc_fixed(&e, b->basis.b, 32);
+    mc_enc_u8(&e, b->via);
     return mc_enc_done(&e);
 }
 
@@ -105,18 +116,27 @@ int mc_body_access_log_decode(mc_body_access_log *b, const uint8_t *p, size_t n)
     b->reason = mc_dec_u16(&d);
     b->has_basis = mc_dec_bool(&d);
     if (b->has_basis) mc_dec_fixed(&d, b->basis.b, 32);
+    b->via = mc_dec_u8(&d);
     return mc_chain_dec_end(&d, b, sizeof *b, mc_access_log_check(b));
 }
 
-int mc_access_target(char out[160], const mc_hash *record, uint32_t purpose, uint8_t action)
+int mc_access_target(char out[160], const mc_hash *record, uint32_t purpose, uint8_t action, uint8_t via)
 {
+    static const char *const route[MC_VIA_COUNT_] = {"access", "content"};
     out[0] = 0;
     const char *pn = mc_purpose_name(purpose), *an = mc_action_name(action);
-    if (!pn || !an) return MC_EINVAL;
+    if (!pn || !an || via >= MC_VIA_COUNT_ || !mc_via_ok(via, action)) return MC_EINVAL;
     char hex[65];
     mc_hex_encode(hex, record->b, 32);
-    int w = snprintf(out, 160, "/v1/records/%s/access?purpose=%s&action=%s", hex, pn, an);
-    return w > 0 && w < 160 ? MC_OK : MC_EINVAL; /* at most 116 bytes: never truncated */
+    int w = snprintf(out, 160, "/v1/records/%s/%s?purpose=%s&action=%s", hex, route[via], pn, an);
+    if (w > 0 && w < 160) return MC_OK; /* at most 117 bytes: never truncated */
+    out[0] = 0;
+    return MC_EINVAL;
+}
+
+const char *mc_access_method(uint8_t via)
+{
+    return via == MC_VIA_DECISION ? "POST" : via == MC_VIA_CONTENT ? "GET" : NULL;
 }
 
 int mc_emergency_encode(mc_buf *out, const mc_emergency *em)
@@ -153,7 +173,7 @@ int mc_emergency_decode(mc_emergency *em, const uint8_t *p, size_t n)
 static int mc_access_check(const mc_access *a)
 {
     return mc_decision_ok(a->purpose, a->action, a->permit, a->reason, a->has_basis) &&
-                   mc_chain_flag_ok(a->emergency)
+                   mc_chain_flag_ok(a->emergency) && mc_via_ok(a->via, a->action)
                ? MC_OK
                : MC_EINVAL;
 }
@@ -180,6 +200,7 @@ int mc_access_encode(mc_buf *out, const mc_access *a)
     if (a->has_basis) mc_enc_fixed(&e, a->basis.b, 32);
     mc_enc_u64(&e, a->height);
     mc_enc_u32(&e, a->index);
+    mc_enc_u8(&e, a->via);
     return mc_enc_done(&e);
 }
 
@@ -204,5 +225,6 @@ int mc_access_decode(mc_access *a, const uint8_t *p, size_t n)
     if (a->has_basis) mc_dec_fixed(&d, a->basis.b, 32);
     a->height = mc_dec_u64(&d);
     a->index = mc_dec_u32(&d);
+    a->via = mc_dec_u8(&d);
     return mc_chain_dec_end(&d, a, sizeof *a, mc_access_check(a));
 }

@@ -6,7 +6,8 @@
 
 static int mc_event_check(const mc_event *ev)
 {
-    return mc_event_kind_name(ev->kind) && !(ev->flags & ~(MC_EVF_EMERGENCY | MC_EVF_DENIED | MC_EVF_REMOVED))
+    return mc_event_kind_name(ev->kind) &&
+                   !(ev->flags & ~(MC_EVF_EMERGENCY | MC_EVF_DENIED | MC_EVF_REMOVED | MC_EVF_CONTENT))
                ? MC_OK
                : MC_EINVAL;
 }

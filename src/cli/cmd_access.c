@@ -45,7 +45,8 @@ int mc_cli_access(mc_cli_conn *c, const mc_hash *rid, uint32_t purpose, uint8_t 
     json_t *j = NULL;
     int rc;
     if (out) *out = NULL;
-    if (mc_access_target(target, rid, purpose, action)) return mc_cli_usage("cannot form the request");
+    if (mc_access_target(target, rid, purpose, action, MC_VIA_DECISION))
+        return mc_cli_usage("cannot form the request");
     /* the reader signs exactly this request (POST, this target, an empty body): the custodian's
      * node puts it on the ledger with the access.log, so it cannot invent or flip the read */
     rc = mc_cli_call(c, "POST", target, "", &st, &j);

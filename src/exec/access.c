@@ -6,7 +6,8 @@
  * and to auditors. A read is logged by a node of the record's custodian org with the reader's
  * own signed request, and is valid only if the policy, at the block time, gives the logged
  * decision: a custodian can neither invent a read nor flip its outcome, and the reader cannot
- * choose the time it is decided at.
+ * choose the time it is decided at. The request is the decision route's POST or the
+ * gatekeeper's GET of the ciphertext (the body's via): the reader signed one or the other.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -51,13 +52,15 @@ int mc_exec_access_digest(const mc_hash *chain, const mc_body_access_log *b, mc_
 {
     char target[160];
     mc_hash empty;
-    if (mc_access_target(target, &b->record, b->purpose, b->action)) return MC_EINVAL;
+    const char *method = mc_access_method(b->via);
+    if (!method || mc_access_target(target, &b->record, b->purpose, b->action, b->via)) return MC_EINVAL;
     mc_sha256(&empty, "", 0);
-    mc_request_digest(digest, chain, &b->reader, b->req_time_ms, b->req_nonce, "POST", target, &empty);
+    mc_request_digest(digest, chain, &b->reader, b->req_time_ms, b->req_nonce, method, target, &empty);
     return MC_OK;
 }
 
-int mc_exec_access_presig(mc_store_txn *txn, const mc_hash *chain, const mc_tx *tx, mc_exec_presig *ps)
+int mc_exec_access_presig(mc_store_txn *txn, const mc_hash *chain, mc_sigcache *cache, const mc_tx *tx,
+                          mc_exec_presig *ps)
 {
     mc_body_access_log b;
     mc_identity reader;
@@ -69,6 +72,9 @@ int mc_exec_access_presig(mc_store_txn *txn, const mc_hash *chain, const mc_tx *
     ps->checked = 1;
     ps->pk = reader.sign_pk;
     ps->sig = b.req_sig;
+    /* the custodian's api verified this request when the reader made it, and said so in the
+     * cache: the entry names these signature bytes, this digest and this key, nothing else */
+    ps->ok = cache && mc_sigcache_has(cache, &ps->digest, &ps->sig, &ps->pk);
     return MC_OK;
 }
 
@@ -142,10 +148,11 @@ int mc_exec_access_log(const mc_exec_ctx *c)
                    .has_basis = b.has_basis,
                    .basis = b.basis,
                    .height = c->height,
-                   .index = c->index};
+                   .index = c->index,
+                   .via = b.via};
     if ((rc = mc_store_put_access(c->txn, &a))) return -rc;
     /* every break-glass read is flagged (and so reaches auditors), permitted or not */
-    unsigned flags =
-        (emergency || b.purpose == MC_PURPOSE_ETREAT ? MC_EVF_EMERGENCY : 0) | (b.permit ? 0 : MC_EVF_DENIED);
+    unsigned flags = (emergency || b.purpose == MC_PURPOSE_ETREAT ? MC_EVF_EMERGENCY : 0) |
+                     (b.permit ? 0 : MC_EVF_DENIED) | (b.via == MC_VIA_CONTENT ? MC_EVF_CONTENT : 0);
     return mc_exec_emit(c, MC_EV_READ, flags, &rec.patient, &b.reader, &reader.org, &c->tx->id);
 }

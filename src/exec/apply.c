@@ -107,8 +107,8 @@ static int mc_exec_prepass(mc_exec *x, mc_store_txn *txn, const mc_batch *b, mc_
         }
         if (w[i].tx.kind == MC_TX_ACCESS_LOG) {
             mc_exec_presig *ps = &w[i].presig;
-            if ((rc = mc_exec_access_presig(txn, &x->info.chain, &w[i].tx, ps))) goto out;
-            if (ps->checked) {
+            if ((rc = mc_exec_access_presig(txn, &x->info.chain, x->opts.sigcache, &w[i].tx, ps))) goto out;
+            if (ps->checked && !ps->ok) {
                 items[nitems] = (mc_verify_item){&ps->sig, &ps->pk, ps->digest.b, 32, 0};
                 map[nitems++] = b->ntx + i;
             }

@@ -58,8 +58,10 @@ int mc_exec_access_emergency(const mc_exec_ctx *c);
 int mc_exec_access_log(const mc_exec_ctx *c);
 /* The digest the reader of a logged read signed. @return MC_OK or MC_EINVAL. */
 int mc_exec_access_digest(const mc_hash *chain, const mc_body_access_log *b, mc_hash *digest);
-/* Fills @p ps for an access.log transaction whose reader is known (for the pre-pass). */
-int mc_exec_access_presig(mc_store_txn *txn, const mc_hash *chain, const mc_tx *tx, mc_exec_presig *ps);
+/* Fills @p ps for an access.log transaction whose reader is known (for the pre-pass); ps->ok is
+ * already 1 when @p cache (may be NULL) vouches for the signature, and it needs no check. */
+int mc_exec_access_presig(mc_store_txn *txn, const mc_hash *chain, mc_sigcache *cache, const mc_tx *tx,
+                          mc_exec_presig *ps);
 int mc_exec_org_propose(const mc_exec_ctx *c);
 int mc_exec_org_approve(const mc_exec_ctx *c);
 int mc_exec_research_release(const mc_exec_ctx *c);

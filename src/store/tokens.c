@@ -17,10 +17,10 @@
 
 typedef struct {
     mc_hash token;
-    mc_hash rid;    /* the head: the smallest record id after `after` */
-    int have;       /* 0 once the token's keys are exhausted */
-    mc_hash after;  /* scan keys strictly after this record id ... */
-    int has_after;  /* ... when set */
+    mc_hash rid;   /* the head: the smallest record id after `after` */
+    int have;      /* 0 once the token's keys are exhausted */
+    mc_hash after; /* scan keys strictly after this record id ... */
+    int has_after; /* ... when set */
 } mc_token_head;
 
 static int mc_token_key(void *arg, mc_slice key, mc_slice val)
@@ -75,7 +75,8 @@ int mc_store_scan_tokens(mc_store_txn *txn, const mc_hash *tokens, size_t ntoken
         mc_hash rid = *min;
         if ((rc = fn(arg, &rid)) != 0) break;
         for (size_t i = 0; i < k && !rc; i++)
-            if (heads[i].have && memcmp(heads[i].rid.b, rid.b, 32) == 0) rc = mc_token_advance(txn, &heads[i], &rid);
+            if (heads[i].have && memcmp(heads[i].rid.b, rid.b, 32) == 0)
+                rc = mc_token_advance(txn, &heads[i], &rid);
     }
     free(heads);
     return rc;

@@ -181,7 +181,7 @@ void it_world_free(it_world *w)
 long it_read(it_world *w, const it_who *who, const mc_hash *rid, mc_buf *resp)
 {
     char target[160];
-    assert_int_equal(mc_access_target(target, rid, MC_PURPOSE_TREAT, MC_ACTION_READ), MC_OK);
+    assert_int_equal(mc_access_target(target, rid, MC_PURPOSE_TREAT, MC_ACTION_READ, MC_VIA_DECISION), MC_OK);
     mc_http *h = it_client(w, who);
     long st = it_req(h, "POST", target, resp);
     mc_http_free(h);

@@ -333,7 +333,8 @@ static void test_decided_at_node_clock(void **state)
     assert_true(it_has(&w->r, "\"records\":[]"));
     /* a logged read is refused (and logged) at the node's clock; with the executor deciding at
      * the request time instead, the log would not commit: either way nothing is served */
-    assert_int_equal(mc_access_target(target, &w->rid, MC_PURPOSE_TREAT, MC_ACTION_READ), MC_OK);
+    assert_int_equal(mc_access_target(target, &w->rid, MC_PURPOSE_TREAT, MC_ACTION_READ, MC_VIA_DECISION),
+                     MC_OK);
     long st = it_req_at(w, &w->stranger, "POST", target, t, &w->r);
     assert_true(st == 403 || st == 503);
     assert_false(it_has(&w->r, "\"anchor_tx\""));

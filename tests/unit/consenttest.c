@@ -170,14 +170,17 @@ void mc_body_access_for(mc_world *w, const mc_who *reader, const mc_hash *rec, u
     b.record = *rec;
     b.purpose = purpose;
     b.action = action;
-    assert_ok(mc_access_target(target, rec, purpose, action));
+    b.via = (flip & MC_ACCESS_CONTENT) ? MC_VIA_CONTENT : MC_VIA_DECISION;
+    uint8_t signed_via = (flip & MC_ACCESS_OTHER_ROUTE) ? (uint8_t)!b.via : b.via;
+    assert_ok(mc_access_target(target, rec, purpose, action, signed_via));
     mc_sha256(&empty, "", 0);
-    mc_request_digest(&digest, &w->net.chain, &reader->id, t, b.req_nonce, "POST", target, &empty);
+    mc_request_digest(&digest, &w->net.chain, &reader->id, t, b.req_nonce, mc_access_method(signed_via),
+                      target, &empty);
     mc_test_key forger;
     mc_test_key_new(&forger);
-    mc_sign(&b.req_sig, digest.b, 32, flip == MC_ACCESS_FORGE ? &forger.sk : &reader->key.sk);
+    mc_sign(&b.req_sig, digest.b, 32, (flip & MC_ACCESS_FORGE) ? &forger.sk : &reader->key.sk);
     mc_world_decide(w, &reader->id, rec, purpose, action, t, d);
-    if (flip == MC_ACCESS_FLIP) { /* the custodian lies about the outcome */
+    if (flip & MC_ACCESS_FLIP) { /* the custodian lies about the outcome */
         d->permit = !d->permit;
         d->reason = d->permit ? MC_RSN_PERMIT_GRANT : MC_RSN_DENY_DEFAULT;
     }

@@ -42,11 +42,15 @@ void mc_body_emergency_for(mc_world *w, const mc_id *patient, uint64_t ms, const
                            const mc_id *to2);
 /**
  * access.log body into c.body for a read by @p reader at @p t, with the decision the policy
- * gives now (over the node's store). @p flip: 0, or MC_ACCESS_FLIP (the logged decision is
- * inverted), or MC_ACCESS_FORGE (the request is signed with a key that is not the reader's).
+ * gives now (over the node's store). @p flip: 0, or any of MC_ACCESS_FLIP (the logged decision
+ * is inverted), MC_ACCESS_FORGE (the request is signed with a key that is not the reader's),
+ * MC_ACCESS_CONTENT (a read through the gatekeeper: GET .../content, logged via content),
+ * MC_ACCESS_OTHER_ROUTE (the reader signed the other route's request than the one logged).
  */
-#define MC_ACCESS_FLIP  1
-#define MC_ACCESS_FORGE 2
+#define MC_ACCESS_FLIP        1
+#define MC_ACCESS_FORGE       2
+#define MC_ACCESS_CONTENT     4
+#define MC_ACCESS_OTHER_ROUTE 8
 void mc_body_access_for(mc_world *w, const mc_who *reader, const mc_hash *rec, uint32_t purpose,
                         uint8_t action, uint64_t t, int flip, mc_decision *d);
 /** The id of the transaction at @p index of the last block. */

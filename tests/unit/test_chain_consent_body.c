@@ -564,14 +564,37 @@ static void test_access_log(void **state)
     const mc_codec *c = &mc_c_access_log;
     mc_sample_access_log(&l);
     mc_roundtrip(c, &l, &g);
-    assert_int_equal(g.n, MC_LOG_BASIS + 1 + 32);
+    assert_int_equal(g.n, MC_LOG_BASIS + 1 + 32 + 1);
     x = l;
     x.has_basis = 0;
     memset(x.basis.b, 0, 32);
     x.permit = 0;
     x.reason = MC_RSN_DENY_DEFAULT;
     mc_roundtrip(c, &x, &b);
-    assert_int_equal(b.n, MC_LOG_BASIS + 1);
+    assert_int_equal(b.n, MC_LOG_BASIS + 1 + 1);
+
+    /* via, the last byte: the decision route, or the gatekeeper's content route for a read */
+    x = l;
+    x.via = MC_VIA_CONTENT;
+    mc_roundtrip(c, &x, &b);
+    assert_int_equal(b.p[b.n - 1], MC_VIA_CONTENT);
+    static const uint8_t badvia[] = {MC_VIA_COUNT_, 3, 0x80, 0xff};
+    for (unsigned i = 0; i < MC_ARRAY_LEN(badvia); i++) {
+        x = l;
+        x.via = badvia[i];
+        mc_refuse_enc(c, &x, MC_EINVAL);
+        mc_refuse_at(c, &g, g.n - 1, 1, badvia[i], MC_EINVAL);
+    }
+    /* ciphertext is never metadata or a derivative: the content route logs reads only */
+    for (uint8_t a = MC_ACTION_READ_META; a <= MC_ACTION_READ_DEID; a = (uint8_t)(a << 1)) {
+        x = l;
+        x.action = a;
+        x.via = MC_VIA_CONTENT;
+        mc_refuse_enc(c, &x, MC_EINVAL);
+        mc_copy(&b, &g);
+        mc_put(&b, MC_LOG_ACTION, 1, a);
+        mc_refuse_at(c, &b, b.n - 1, 1, MC_VIA_CONTENT, MC_EINVAL);
+    }
 
     /* every single purpose with every single action */
     for (uint32_t p = 1; p <= MC_PURPOSE_ALL_; p <<= 1)

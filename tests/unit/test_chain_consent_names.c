@@ -112,9 +112,16 @@ static void test_access_target(void **state)
     mc_hash rec;
     for (int i = 0; i < 32; i++) rec.b[i] = (uint8_t)(0xa0 + i);
     char out[160];
-    assert_ok(mc_access_target(out, &rec, MC_PURPOSE_TREAT, MC_ACTION_READ));
+    assert_ok(mc_access_target(out, &rec, MC_PURPOSE_TREAT, MC_ACTION_READ, MC_VIA_DECISION));
     assert_string_equal(out, "/v1/records/a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
                              "/access?purpose=TREAT&action=read");
+    assert_ok(mc_access_target(out, &rec, MC_PURPOSE_TREAT, MC_ACTION_READ, MC_VIA_CONTENT));
+    assert_string_equal(out, "/v1/records/a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+                             "/content?purpose=TREAT&action=read");
+    assert_string_equal(mc_access_method(MC_VIA_DECISION), "POST");
+    assert_string_equal(mc_access_method(MC_VIA_CONTENT), "GET");
+    assert_null(mc_access_method(MC_VIA_COUNT_));
+    assert_null(mc_access_method(0xff));
     for (uint32_t p = 1; p <= MC_PURPOSE_ALL_; p <<= 1)
         for (uint8_t a = 1; a <= MC_ACTION_ALL_; a = (uint8_t)(a << 1)) {
             char want[160];
@@ -122,18 +129,33 @@ static void test_access_target(void **state)
             mc_hex_encode(hex, rec.b, 32);
             snprintf(want, sizeof want, "/v1/records/%s/access?purpose=%s&action=%s", hex, mc_purpose_name(p),
                      mc_action_name(a));
-            assert_ok(mc_access_target(out, &rec, p, a));
+            assert_ok(mc_access_target(out, &rec, p, a, MC_VIA_DECISION));
             assert_string_equal(out, want);
+            /* the gatekeeper serves ciphertext: action read only */
+            snprintf(want, sizeof want, "/v1/records/%s/content?purpose=%s&action=read", hex,
+                     mc_purpose_name(p));
+            memset(out, 'x', sizeof out);
+            assert_rc(mc_access_target(out, &rec, p, a, MC_VIA_CONTENT),
+                      a == MC_ACTION_READ ? MC_OK : MC_EINVAL);
+            assert_string_equal(out, a == MC_ACTION_READ ? want : "");
         }
     static const uint32_t badp[] = {0, 3, 1u << 7, MC_PURPOSE_ALL_};
-    for (unsigned i = 0; i < MC_ARRAY_LEN(badp); i++) {
-        memset(out, 'x', sizeof out);
-        assert_rc(mc_access_target(out, &rec, badp[i], MC_ACTION_READ), MC_EINVAL);
-        assert_string_equal(out, "");
-    }
+    for (unsigned i = 0; i < MC_ARRAY_LEN(badp); i++)
+        for (uint8_t via = 0; via < MC_VIA_COUNT_; via++) {
+            memset(out, 'x', sizeof out);
+            assert_rc(mc_access_target(out, &rec, badp[i], MC_ACTION_READ, via), MC_EINVAL);
+            assert_string_equal(out, "");
+        }
     static const uint8_t bada[] = {0, 3, 8, MC_ACTION_ALL_};
     for (unsigned i = 0; i < MC_ARRAY_LEN(bada); i++)
-        assert_rc(mc_access_target(out, &rec, MC_PURPOSE_TREAT, bada[i]), MC_EINVAL);
+        for (uint8_t via = 0; via < MC_VIA_COUNT_; via++)
+            assert_rc(mc_access_target(out, &rec, MC_PURPOSE_TREAT, bada[i], via), MC_EINVAL);
+    static const uint8_t badvia[] = {MC_VIA_COUNT_, 7, 0xff};
+    for (unsigned i = 0; i < MC_ARRAY_LEN(badvia); i++) {
+        memset(out, 'x', sizeof out);
+        assert_rc(mc_access_target(out, &rec, MC_PURPOSE_TREAT, MC_ACTION_READ, badvia[i]), MC_EINVAL);
+        assert_string_equal(out, "");
+    }
 }
 
 int main(void)

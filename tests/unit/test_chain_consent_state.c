@@ -185,7 +185,11 @@ static void test_access_state(void **state)
     const mc_codec *c = &mc_c_access;
     mc_sample_access(&a);
     mc_roundtrip(c, &a, &g);
-    assert_int_equal(g.n, MC_ACC_BASIS + 1 + 32 + 8 + 4);
+    assert_int_equal(g.n, MC_ACC_BASIS + 1 + 32 + 8 + 4 + 1);
+    x = a;
+    x.via = MC_VIA_CONTENT;
+    mc_roundtrip(c, &x, &b);
+    assert_int_equal(b.p[b.n - 1], MC_VIA_CONTENT);
     x = a;
     x.permit = 0;
     x.emergency = 0;
@@ -213,6 +217,8 @@ static void test_access_state(void **state)
         {MC_ACC_REASON, 2, MC_RSN_DENY_DEFAULT}, /* a permit with a deny reason */
         {MC_ACC_REASON, 2, MC_RSN_DENY_EMERGENCY_EXPIRED + 1},
         {MC_ACC_BASIS, 1, 2},
+        {MC_ACC_BASIS + 1 + 32 + 8 + 4, 1, MC_VIA_COUNT_}, /* via, the last byte */
+        {MC_ACC_BASIS + 1 + 32 + 8 + 4, 1, 0xff},
     };
     for (unsigned i = 0; i < MC_ARRAY_LEN(bad); i++) {
         mc_refuse_at(c, &g, bad[i].off, (unsigned)bad[i].width, bad[i].v, MC_EINVAL);
@@ -234,6 +240,13 @@ static void test_access_state(void **state)
     mc_refuse_enc(c, &x, MC_EINVAL);
     x = a;
     x.has_basis = 2;
+    mc_refuse_enc(c, &x, MC_EINVAL);
+    x = a;
+    x.via = MC_VIA_COUNT_;
+    mc_refuse_enc(c, &x, MC_EINVAL);
+    x = a;
+    x.action = MC_ACTION_READ_META;
+    x.via = MC_VIA_CONTENT;
     mc_refuse_enc(c, &x, MC_EINVAL);
     mc_buf_free(&b);
     mc_buf_free(&g);
@@ -338,12 +351,12 @@ static void test_event(void **state)
         mc_refuse_enc(c, &x, MC_EINVAL);
         mc_refuse_at(c, &g, 1 + 8 + 4 + 2, 1, badkind[i], MC_EINVAL);
     }
-    for (uint8_t f = 0; f <= (MC_EVF_EMERGENCY | MC_EVF_DENIED | MC_EVF_REMOVED); f++) {
+    for (uint8_t f = 0; f <= (MC_EVF_EMERGENCY | MC_EVF_DENIED | MC_EVF_REMOVED | MC_EVF_CONTENT); f++) {
         x = ev;
         x.flags = f;
         mc_roundtrip(c, &x, &b);
     }
-    static const uint8_t badflags[] = {8, 0x80, 0xff};
+    static const uint8_t badflags[] = {16, 0x80, 0xff};
     for (unsigned i = 0; i < MC_ARRAY_LEN(badflags); i++) {
         x = ev;
         x.flags = badflags[i];

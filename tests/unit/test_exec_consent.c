@@ -231,8 +231,18 @@ static void test_emergency_and_access_log(void **state)
     mc_body_access_for(w, &w->pat2, &rec, MC_PURPOSE_TREAT, MC_ACTION_READ, t - MC_ACCESS_LOG_MAX_AGE_MS - 1,
                        0, &d);
     mc_add(c, &w->node, MC_TX_ACCESS_LOG, MC_TXR_STALE);
+    /* the patient's read through the gatekeeper: signed GET .../content, logged via content */
+    mc_body_access_for(w, &w->pat, &rec, MC_PURPOSE_PATRQT, MC_ACTION_READ, t, MC_ACCESS_CONTENT, &d);
+    assert_int_equal(d.permit, 1);
+    mc_add(c, &w->node, MC_TX_ACCESS_LOG, MC_TXR_OK);
+    /* a request signed for one route is no request for the other */
+    mc_body_access_for(w, &w->pat, &rec, MC_PURPOSE_PATRQT, MC_ACTION_READ, t,
+                       MC_ACCESS_CONTENT | MC_ACCESS_OTHER_ROUTE, &d);
+    mc_add(c, &w->node, MC_TX_ACCESS_LOG, MC_TXR_BAD_COSIG);
+    mc_body_access_for(w, &w->pat, &rec, MC_PURPOSE_PATRQT, MC_ACTION_READ, t, MC_ACCESS_OTHER_ROUTE, &d);
+    mc_add(c, &w->node, MC_TX_ACCESS_LOG, MC_TXR_BAD_COSIG);
     mc_commit(c, 0);
-    assert_int_equal(mc_count_events(w, MC_EV_READ), 2);
+    assert_int_equal(mc_count_events(w, MC_EV_READ), 3);
 
     mc_store_txn *txn;
     mc_access a;
@@ -242,9 +252,14 @@ static void test_emergency_and_access_log(void **state)
     assert_int_equal(a.permit, 1);
     assert_int_equal(a.emergency, 1);
     assert_memory_equal(a.reader.b, w->er.id.b, 32);
+    assert_int_equal(a.via, MC_VIA_DECISION);
     assert_ok(mc_store_get_access(txn, &w->pat.id, c->res.header.height, 3, &a));
     assert_int_equal(a.permit, 0);
     assert_int_equal(a.emergency, 0);
+    assert_ok(mc_store_get_access(txn, &w->pat.id, c->res.header.height, 7, &a));
+    assert_int_equal(a.permit, 1);
+    assert_int_equal(a.via, MC_VIA_CONTENT);
+    assert_memory_equal(a.reader.b, w->pat.id.b, 32);
     mc_store_abort(txn);
 
     /* a node of another org is not the custodian */
