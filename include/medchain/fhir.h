@@ -250,7 +250,8 @@ typedef struct {
  * "Source Role ID"); source.observer Organization/<custodian hex>, type security-source-type
  * 4 "Application Server"; entity: the patient (audit-entity-type 1, object-role 1 "Patient"),
  * the record (DocumentReference/<hex>, type 2, role 4 "Domain Resource"), the access.log
- * transaction (identifier system MC_FHIR_NS "/sid/tx", type 2, role 4, name "access.log"),
+ * transaction (identifier system MC_FHIR_NS "/sid/tx", type 2, role 4, name "access.log",
+ * detail "action" (read, read_meta, read_deid) and "via" (decision, content)),
  * and when the decision rests on one, its basis (Consent/<hex>, or for break-glass the
  * access.emergency transaction by identifier; role 13 "Security Resource").
  * @return MC_OK, MC_EINVAL (purpose not one known bit, time past year 9999), MC_ENOMEM.

@@ -40,11 +40,21 @@ static json_t *mc_fhir_audit_entities(const mc_access *a)
         mc_fhir_entity(mc_fhir_ref_hex("DocumentReference", a->record.b), "2", "System Object", "4",
                        "Domain Resource"),
         mc_fhir_entity(log, "2", "System Object", "4", "Domain Resource"));
-    if (ents && mc_fhir_set(json_array_get(ents, 2), "name", json_string("access.log")) != MC_OK) {
+    /* what was asked for: medchain's action and route (the decision only, or the ciphertext) */
+    const char *action = mc_action_name(a->action);
+    json_t *detail = json_pack("[{s:s,s:s},{s:s,s:s}]", "type", "action", "valueString", action ? action : "unknown",
+                               "type", "via", "valueString", a->via == MC_VIA_CONTENT ? "content" : "decision");
+    json_t *logent = json_array_get(ents, 2);
+    int rc = logent ? mc_fhir_set(logent, "name", json_string("access.log")) : MC_ENOMEM;
+    if (rc == MC_OK)
+        rc = mc_fhir_set(logent, "detail", detail);
+    else
+        json_decref(detail);
+    if (rc != MC_OK) {
         json_decref(ents);
         return NULL;
     }
-    if (ents && a->has_basis) {
+    if (a->has_basis) {
         /* a grant or deny is a Consent; a break-glass has no FHIR resource: its transaction id */
         json_t *what = a->emergency ? json_pack("{s:o}", "identifier", mc_fhir_ident_hex(MC_FHIR_SID_TX, a->basis.b))
                                     : mc_fhir_ref_hex("Consent", a->basis.b);

@@ -1,0 +1,585 @@
+/*
+ * fhir, part 1 (ingest): every Synthea bundle parses; each resource's span is its exact bytes
+ * and re-parses equal to what jansson made of it; resource counts match the data's README;
+ * categories, sensitivity, years and keywords; the strict scanner's edge cases; a table of
+ * malformed bundles with their errors; bad arguments.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "medchain/fhir.h"
+#include "phi.h"
+#include "testutil.h"
+
+/* Parses @p text (a C string), asserting @p want; on success returns the bundle. */
+static mc_fhir_bundle *parse_text(const char *text, int want, mc_fhir_error *err)
+{
+    mc_fhir_bundle *b = (mc_fhir_bundle *)1;
+    mc_fhir_error e;
+    assert_rc(mc_fhir_bundle_parse(&b, (const uint8_t *)text, strlen(text), err ? err : &e), want);
+    if (want != MC_OK) assert_null(b);
+    return b;
+}
+
+/* The entry's keyword list holds (kind, value). */
+static int has_kw(const mc_fhir_entry *e, int kind, const char *value)
+{
+    for (uint32_t i = 0; i < e->nkeywords; i++)
+        if (e->keywords[i].kind == kind && strcmp(e->keywords[i].value, value) == 0) return 1;
+    return 0;
+}
+
+/* The entry has a keyword of @p kind. */
+static int has_kind(const mc_fhir_entry *e, int kind)
+{
+    for (uint32_t i = 0; i < e->nkeywords; i++)
+        if (e->keywords[i].kind == kind) return 1;
+    return 0;
+}
+
+/* Asserts what every described entry must satisfy, whatever its source. */
+static void check_entry(const mc_fhir_entry *e)
+{
+    assert_true(mc_category_ok(e->category, strlen(e->category)));
+    assert_true(e->sensitivity <= MC_SENS_VERY_RESTRICTED);
+    assert_true(e->nkeywords >= 2 && e->nkeywords <= MC_FHIR_MAX_KEYWORDS);
+    assert_int_equal(e->keywords[0].kind, MC_FHIR_KW_TYPE);
+    assert_string_equal(e->keywords[0].value, e->type);
+    assert_int_equal(e->keywords[1].kind, MC_FHIR_KW_CATEGORY);
+    assert_string_equal(e->keywords[1].value, e->category);
+    for (uint32_t i = 0; i < e->nkeywords; i++) {
+        assert_non_null(mc_fhir_kw_name(e->keywords[i].kind));
+        assert_true(strlen(e->keywords[i].value) > 0 && strlen(e->keywords[i].value) <= MC_FHIR_MAX_KEYWORD);
+        for (uint32_t j = 0; j < i; j++)
+            assert_false(e->keywords[i].kind == e->keywords[j].kind &&
+                         strcmp(e->keywords[i].value, e->keywords[j].value) == 0);
+    }
+}
+
+/* The span is a resource whose re-parse is exactly the resource jansson made. */
+static void check_span(const mc_fhir_entry *e)
+{
+    json_error_t jerr;
+    assert_true(e->span.n >= 2 && e->span.p[0] == '{' && e->span.p[e->span.n - 1] == '}');
+    json_t *again = json_loadb((const char *)e->span.p, e->span.n, JSON_REJECT_DUPLICATES, &jerr);
+    assert_non_null(again);
+    assert_true(json_equal(again, (json_t *)e->resource));
+    json_decref(again);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The Synthea bundles                                                                          */
+
+static const struct {
+    const char *type;
+    size_t want;
+} readme_totals[] = {
+    {"Observation", 926},     {"Claim", 157},           {"Encounter", 130}, {"ExplanationOfBenefit", 130},
+    {"Organization", 125},    {"Practitioner", 125},    {"Immunization", 123}, {"DiagnosticReport", 64},
+    {"Condition", 53},        {"Procedure", 40},        {"MedicationRequest", 27}, {"Patient", 20},
+    {"CarePlan", 13},
+};
+
+typedef struct {
+    size_t count[MC_ARRAY_LEN(readme_totals)];
+    size_t other, files, patients, height_8302;
+} synthea_tally;
+
+static void tally_entry(synthea_tally *t, const mc_fhir_bundle *b, const mc_fhir_entry *e)
+{
+    size_t k = 0;
+    while (k < MC_ARRAY_LEN(readme_totals) && strcmp(readme_totals[k].type, e->type) != 0) k++;
+    if (k < MC_ARRAY_LEN(readme_totals))
+        t->count[k]++;
+    else
+        t->other++;
+    if (strcmp(e->type, "Observation") == 0) {
+        assert_true(strcmp(e->category, "vital-signs") == 0 || strcmp(e->category, "laboratory") == 0 ||
+                    strcmp(e->category, "survey") == 0);
+        assert_true(e->year >= 1900 && e->year <= 2100);
+        if (has_kw(e, MC_FHIR_KW_LOINC, "8302-2")) {
+            t->height_8302++;
+            assert_string_equal(e->category, "vital-signs");
+        }
+        /* the subject is the bundle's patient */
+        const char *subj =
+            json_string_value(json_object_get(json_object_get(e->resource, "subject"), "reference"));
+        assert_true(mc_fhir_bundle_is_patient_ref(b, subj));
+    }
+    if (strcmp(e->type, "Immunization") == 0) {
+        assert_string_equal(e->category, "immunization");
+        assert_true(has_kind(e, MC_FHIR_KW_CVX));
+    }
+    if (strcmp(e->type, "Condition") == 0) assert_string_equal(e->category, "condition");
+    if (strcmp(e->type, "ExplanationOfBenefit") == 0) assert_string_equal(e->category, "explanationofbenefit");
+    if (strcmp(e->type, "MedicationRequest") == 0) assert_string_equal(e->category, "medicationrequest");
+}
+
+static void check_patient(const mc_fhir_bundle *b, synthea_tally *t)
+{
+    size_t pi = SIZE_MAX;
+    int rc = mc_fhir_bundle_patient(b, &pi);
+    if (rc == MC_ENOTFOUND) return; /* the hospital and practitioner bundles */
+    assert_ok(rc);
+    t->patients++;
+    mc_fhir_entry *e = malloc(sizeof *e);
+    assert_non_null(e);
+    assert_ok(mc_fhir_bundle_entry(b, pi, e));
+    assert_true(e->is_patient);
+    assert_string_equal(e->category, "patient");
+    assert_true(e->year > 1900); /* birthDate */
+    char ref[128];
+    snprintf(ref, sizeof ref, "urn:uuid:%s", e->id);
+    assert_true(mc_fhir_bundle_is_patient_ref(b, ref));
+    snprintf(ref, sizeof ref, "Patient/%s", e->id);
+    assert_true(mc_fhir_bundle_is_patient_ref(b, ref));
+    snprintf(ref, sizeof ref, "https://ehr.example/fhir/Patient/%s", e->id);
+    assert_true(mc_fhir_bundle_is_patient_ref(b, ref));
+    assert_true(mc_fhir_bundle_is_patient_ref(b, e->full_url));
+    snprintf(ref, sizeof ref, "Practitioner/%s", e->id);
+    assert_false(mc_fhir_bundle_is_patient_ref(b, ref));
+    snprintf(ref, sizeof ref, "urn:uuid:%sx", e->id);
+    assert_false(mc_fhir_bundle_is_patient_ref(b, ref));
+    assert_false(mc_fhir_bundle_is_patient_ref(b, NULL));
+    free(e);
+}
+
+static void test_synthea(void **state)
+{
+    (void)state;
+    char **paths;
+    size_t npaths;
+    synthea_tally t;
+    memset(&t, 0, sizeof t);
+    assert_ok(phi_json_files(MEDCHAIN_SYNTHEA_DIR, &paths, &npaths));
+    assert_int_equal(npaths, 22); /* 20 patients, the hospitals, the practitioners */
+    mc_fhir_entry *e = malloc(sizeof *e);
+    assert_non_null(e);
+    for (size_t f = 0; f < npaths; f++) {
+        mc_buf text;
+        mc_buf_init(&text, MC_FHIR_MAX_BUNDLE_BYTES);
+        assert_ok(mc_file_read(paths[f], &text));
+        mc_fhir_bundle *b = NULL;
+        mc_fhir_error err;
+        assert_ok(mc_fhir_bundle_parse(&b, text.p, text.n, &err));
+        assert_null(err.what);
+        assert_string_equal(mc_fhir_bundle_type(b), "transaction");
+        assert_int_equal(mc_fhir_bundle_count(b), json_array_size(json_object_get(mc_fhir_bundle_json(b), "entry")));
+        for (size_t i = 0; i < mc_fhir_bundle_count(b); i++) {
+            assert_ok(mc_fhir_bundle_entry(b, i, e));
+            assert_int_equal(e->index, i);
+            assert_true(e->span.p >= text.p && e->span.p + e->span.n <= text.p + text.n);
+            check_span(e);
+            check_entry(e);
+            assert_non_null(e->id);
+            assert_non_null(e->full_url);
+            tally_entry(&t, b, e);
+        }
+        check_patient(b, &t);
+        mc_fhir_bundle_free(b);
+        mc_buf_free(&text);
+        t.files++;
+    }
+    free(e);
+    phi_paths_free(paths, npaths);
+    for (size_t k = 0; k < MC_ARRAY_LEN(readme_totals); k++) {
+        if (t.count[k] != readme_totals[k].want)
+            fail_msg("%s: %zu resources, the README says %zu", readme_totals[k].type, t.count[k],
+                     readme_totals[k].want);
+    }
+    assert_int_equal(t.other, 0);
+    assert_int_equal(t.patients, 20);
+    assert_true(t.height_8302 > 0);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Categories, sensitivity, years, keywords                                                     */
+
+/* The resource of the last describe(): the entry borrows from it. */
+static json_t *described;
+
+static void describe(mc_fhir_entry *e, const char *json)
+{
+    json_error_t jerr;
+    json_t *r = json_loads(json, 0, &jerr);
+    if (!r) fail_msg("test JSON: %s", jerr.text);
+    assert_ok(mc_fhir_resource_describe(e, r));
+    check_entry(e);
+    assert_int_equal(e->span.n, 0);
+    assert_null(e->full_url);
+    assert_false(e->is_patient);
+    json_decref(described);
+    described = r;
+}
+
+static void test_categories(void **state)
+{
+    (void)state;
+    mc_fhir_entry *e = malloc(sizeof *e);
+    assert_non_null(e);
+
+    describe(e, "{\"resourceType\":\"Observation\",\"category\":[{\"coding\":[{\"system\":\"http://example.org/x\","
+                "\"code\":\"local\"},{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\","
+                "\"code\":\"social-history\"}]}],\"code\":{\"coding\":[{\"system\":\"http://loinc.org\","
+                "\"code\":\"72166-2\"}]},\"effectivePeriod\":{\"start\":\"2019-04-02\"}}");
+    assert_string_equal(e->category, "social-history");
+    assert_int_equal(e->year, 2019);
+    assert_true(has_kw(e, MC_FHIR_KW_YEAR, "2019"));
+    assert_true(has_kw(e, MC_FHIR_KW_LOINC, "72166-2"));
+    assert_true(has_kw(e, MC_FHIR_KW_CATEGORY, "social-history"));
+    assert_true(has_kw(e, MC_FHIR_KW_TYPE, "Observation"));
+    assert_null(e->id);
+
+    /* no usable category: upper case is not a category, another system does not count */
+    describe(e, "{\"resourceType\":\"Observation\",\"id\":\"o1\",\"category\":[{\"coding\":[{\"system\":"
+                "\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"LAB\"}]}]}");
+    assert_string_equal(e->category, "observation");
+    assert_string_equal(e->id, "o1");
+    assert_int_equal(e->year, 0);
+    assert_int_equal(e->nkeywords, 2);
+
+    describe(e, "{\"resourceType\":\"Condition\",\"code\":{\"coding\":[{\"system\":\"http://snomed.info/sct\","
+                "\"code\":\"44054006\"}]},\"onsetDateTime\":\"2001-02-03T04:05:06Z\",\"recordedDate\":\"1999\"}");
+    assert_string_equal(e->category, "condition");
+    assert_int_equal(e->year, 2001);
+    assert_true(has_kw(e, MC_FHIR_KW_SNOMED, "44054006"));
+
+    describe(e, "{\"resourceType\":\"MedicationRequest\",\"medicationCodeableConcept\":{\"coding\":[{\"system\":"
+                "\"http://www.nlm.nih.gov/research/umls/rxnorm\",\"code\":\"314076\"}]},\"reasonCode\":[{"
+                "\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"59621000\"}]}],"
+                "\"authoredOn\":\"2010-07\"}");
+    assert_string_equal(e->category, "medicationrequest");
+    assert_true(has_kw(e, MC_FHIR_KW_RXNORM, "314076"));
+    assert_true(has_kw(e, MC_FHIR_KW_SNOMED, "59621000"));
+    assert_int_equal(e->year, 2010);
+
+    /* a code nested anywhere counts; a bad code and a near-miss system do not */
+    describe(e, "{\"resourceType\":\"ExplanationOfBenefit\",\"item\":[{\"productOrService\":{\"coding\":[{"
+                "\"system\":\"http://hl7.org/fhir/sid/cvx\",\"code\":\"140\"},{\"system\":\"http://loinc.org/\","
+                "\"code\":\"1-8\"},{\"system\":\"http://loinc.org\",\"code\":\"has space\"},{\"system\":"
+                "\"http://loinc.org\",\"code\":\"\"}]}}],\"billablePeriod\":{\"start\":\"not a date\"},"
+                "\"created\":\"2004-05-06T07:08:09+01:00\"}");
+    assert_string_equal(e->category, "explanationofbenefit");
+    assert_true(has_kw(e, MC_FHIR_KW_CVX, "140"));
+    assert_int_equal(e->nkeywords, 4); /* type, category, year, cvx */
+    assert_int_equal(e->year, 2004);
+
+    /* sensitivity from the confidentiality labels, the highest wins */
+    describe(e, "{\"resourceType\":\"Procedure\",\"meta\":{\"security\":[{\"system\":"
+                "\"http://terminology.hl7.org/CodeSystem/v3-Confidentiality\",\"code\":\"R\"}]}}");
+    assert_int_equal(e->sensitivity, MC_SENS_RESTRICTED);
+    describe(e, "{\"resourceType\":\"Procedure\",\"meta\":{\"security\":[{\"system\":"
+                "\"http://terminology.hl7.org/CodeSystem/v3-Confidentiality\",\"code\":\"V\"},{\"system\":"
+                "\"http://terminology.hl7.org/CodeSystem/v3-Confidentiality\",\"code\":\"R\"}]}}");
+    assert_int_equal(e->sensitivity, MC_SENS_VERY_RESTRICTED);
+    describe(e, "{\"resourceType\":\"Procedure\",\"meta\":{\"security\":[{\"system\":\"http://x\",\"code\":\"V\"},"
+                "{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-Confidentiality\",\"code\":\"N\"}]}}");
+    assert_int_equal(e->sensitivity, MC_SENS_NORMAL);
+
+    /* the longest R4 type name still makes a category */
+    describe(e, "{\"resourceType\":\"MedicinalProductContraindication\"}");
+    assert_string_equal(e->category, "medicinalproductcontraindication");
+    json_decref(described);
+    described = NULL;
+    free(e);
+}
+
+/* 100 distinct LOINC codes plus repeats: the first 57 distinct ones follow the 3 fixed keywords. */
+static void test_keyword_cap(void **state)
+{
+    (void)state;
+    json_t *r = json_pack("{s:s,s:s,s:[]}", "resourceType", "Observation", "issued", "2020-01-01T00:00:00Z", "component");
+    json_t *comp = json_object_get(r, "component");
+    for (int i = 0; i < 100; i++) {
+        char code[16];
+        snprintf(code, sizeof code, "%d-%d", 1000 + i / 2 * 2, i % 2); /* each code twice in a row, then the next */
+        json_array_append_new(comp, json_pack("{s:{s:[{s:s,s:s}]}}", "code", "coding", "system", "http://loinc.org",
+                                              "code", code));
+    }
+    mc_fhir_entry *e = malloc(sizeof *e), *again = malloc(sizeof *again);
+    assert_non_null(e);
+    assert_non_null(again);
+    assert_ok(mc_fhir_resource_describe(e, r));
+    check_entry(e);
+    assert_int_equal(e->nkeywords, MC_FHIR_MAX_KEYWORDS);
+    assert_int_equal(e->keywords[2].kind, MC_FHIR_KW_YEAR);
+    assert_string_equal(e->keywords[3].value, "1000-0");
+    assert_string_equal(e->keywords[4].value, "1000-1");
+    assert_string_equal(e->keywords[MC_FHIR_MAX_KEYWORDS - 1].value, "1056-0");
+    assert_ok(mc_fhir_resource_describe(again, r));
+    assert_memory_equal(e, again, sizeof *e); /* the same on every run */
+    free(again);
+    free(e);
+    json_decref(r);
+}
+
+static void test_kw_names(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"type", "category", "year", "loinc", "snomed", "rxnorm", "cvx"};
+    for (int k = 0; k < (int)MC_ARRAY_LEN(names); k++) assert_string_equal(mc_fhir_kw_name(k + 1), names[k]);
+    assert_null(mc_fhir_kw_name(0));
+    assert_null(mc_fhir_kw_name(8));
+    assert_null(mc_fhir_kw_name(-1));
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The scanner                                                                                   */
+
+/* Spans are byte-exact whatever the whitespace, escapes and nesting around them. */
+static void test_spans(void **state)
+{
+    (void)state;
+    static const char text[] =
+        " \r\n\t{\"resourceType\" : \"Bundle\", \"meta\":{\"entry\":[1,2]}, \"type\":\"collection\",\n"
+        "  \"\\u0065ntry\" : [ {\"fullUrl\":\"urn:uuid:a\", \"resource\"\t:\t{ \"resourceType\":\"Observation\","
+        " \"valueQuantity\":{\"value\":-1.5e-3}, \"note\":[{\"text\":\"caf\\u00e9 \\ud83d\\ude00 \xc3\xa9 \\\"q\\\" "
+        "\\\\ \\/ \\b\\f\\n\\r\\t\"}], \"x\":[[],{},[[true,false,null]],0,-0,10E+2]} } ,\n"
+        "   {\"resourc\\u0065\":{\"resourceType\":\"Patient\",\"id\":\"p.1-A\"},\"search\":{\"resource\":1}}],"
+        " \"zzz\":\"}]\" }  \n";
+    mc_fhir_bundle *b = parse_text(text, MC_OK, NULL);
+    assert_int_equal(mc_fhir_bundle_count(b), 2);
+    mc_fhir_entry *e = malloc(sizeof *e);
+    assert_non_null(e);
+    assert_ok(mc_fhir_bundle_entry(b, 0, e));
+    const char *start = strstr(text, "{ \"resourceType\":\"Observation\"");
+    const char *end = strstr(text, "10E+2]}") + strlen("10E+2]}");
+    assert_ptr_equal(e->span.p, (const uint8_t *)start);
+    assert_int_equal(e->span.n, (size_t)(end - start));
+    check_span(e);
+    assert_string_equal(e->full_url, "urn:uuid:a");
+    assert_false(e->is_patient);
+    assert_ok(mc_fhir_bundle_entry(b, 1, e));
+    check_span(e);
+    assert_true(e->is_patient);
+    assert_null(e->full_url);
+    size_t pi = 9;
+    assert_ok(mc_fhir_bundle_patient(b, &pi));
+    assert_int_equal(pi, 1);
+    assert_true(mc_fhir_bundle_is_patient_ref(b, "Patient/p.1-A"));
+    assert_true(mc_fhir_bundle_is_patient_ref(b, "urn:uuid:p.1-A"));
+    assert_false(mc_fhir_bundle_is_patient_ref(b, "Patient/p.1-"));
+    assert_false(mc_fhir_bundle_is_patient_ref(b, "ftp:/x/Patient/p.1-A"));
+    assert_rc(mc_fhir_bundle_entry(b, 2, e), MC_EINVAL);
+    free(e);
+    mc_fhir_bundle_free(b);
+
+    /* no entry at all: an empty bundle; and a searchset */
+    b = parse_text("{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":0}", MC_OK, NULL);
+    assert_int_equal(mc_fhir_bundle_count(b), 0);
+    assert_string_equal(mc_fhir_bundle_type(b), "searchset");
+    assert_rc(mc_fhir_bundle_patient(b, &pi), MC_ENOTFOUND);
+    assert_false(mc_fhir_bundle_is_patient_ref(b, "Patient/x"));
+    mc_fhir_bundle_free(b);
+
+    /* two Patients: no single patient */
+    b = parse_text("{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[{\"resource\":{\"resourceType\":"
+                   "\"Patient\",\"id\":\"a\"}},{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"b\"}}]}",
+                   MC_OK, NULL);
+    assert_rc(mc_fhir_bundle_patient(b, &pi), MC_EINVAL);
+    assert_false(mc_fhir_bundle_is_patient_ref(b, "Patient/a"));
+    mc_fhir_entry *e2 = malloc(sizeof *e2);
+    assert_ok(mc_fhir_bundle_entry(b, 0, e2));
+    assert_false(e2->is_patient);
+    free(e2);
+    mc_fhir_bundle_free(b);
+}
+
+/* Nesting: MC_FHIR_MAX_DEPTH levels parse, one more does not. */
+static void test_depth(void **state)
+{
+    (void)state;
+    const char *head = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":"
+                       "{\"resourceType\":\"Basic\",\"x\":";
+    for (unsigned extra = 0; extra < 2; extra++) {
+        unsigned levels = MC_FHIR_MAX_DEPTH - 4 + extra; /* after bundle, entry array, entry, resource */
+        mc_buf t;
+        mc_buf_init(&t, 1 << 20);
+        assert_ok(mc_buf_printf(&t, "%s", head));
+        for (unsigned i = 0; i < levels; i++) assert_ok(mc_buf_append(&t, "[", 1));
+        assert_ok(mc_buf_append(&t, "1", 1));
+        for (unsigned i = 0; i < levels; i++) assert_ok(mc_buf_append(&t, "]", 1));
+        assert_ok(mc_buf_printf(&t, "}}]}"));
+        assert_ok(mc_buf_cstr(&t));
+        mc_fhir_error err;
+        mc_fhir_bundle *b = parse_text((const char *)t.p, extra ? MC_EINVAL : MC_OK, &err);
+        if (extra) {
+            assert_string_equal(err.what, "nested too deep");
+        } else {
+            mc_fhir_entry *e = malloc(sizeof *e);
+            assert_ok(mc_fhir_bundle_entry(b, 0, e));
+            check_span(e);
+            free(e);
+        }
+        mc_fhir_bundle_free(b);
+        mc_buf_free(&t);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Malformed input                                                                              */
+
+#define BUNDLE(entries) "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":" entries "}"
+
+static const struct {
+    const char *text;
+    int rc;
+    const char *what;
+    size_t entry;
+} malformed[] = {
+    {"", MC_EINVAL, "not valid JSON", SIZE_MAX},
+    {"not json", MC_EINVAL, "not valid JSON", SIZE_MAX},
+    {"[1,2]", MC_EINVAL, "not a JSON object", SIZE_MAX},
+    {"{\"resourceType\":\"Patient\"}", MC_EINVAL, "not a Bundle", SIZE_MAX},
+    {"{\"type\":\"collection\"}", MC_EINVAL, "not a Bundle", SIZE_MAX},
+    {"{\"resourceType\":\"Bundle\"}", MC_EINVAL, "Bundle.type missing or unknown", SIZE_MAX},
+    {"{\"resourceType\":\"Bundle\",\"type\":\"bag\"}", MC_EINVAL, "Bundle.type missing or unknown", SIZE_MAX},
+    {"{\"resourceType\":\"Bundle\",\"type\":7}", MC_EINVAL, "Bundle.type missing or unknown", SIZE_MAX},
+    {BUNDLE("{}"), MC_EINVAL, "entry is not an array", SIZE_MAX},
+    {BUNDLE("null"), MC_EINVAL, "entry is not an array", SIZE_MAX},
+    {BUNDLE("[1]"), MC_EINVAL, "entry is not an object", 0},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\"}},{\"fullUrl\":\"x\"}]"), MC_EINVAL, "entry without resource", 1},
+    {BUNDLE("[{\"resource\":[]}]"), MC_EINVAL, "resource is not an object", 0},
+    {BUNDLE("[{\"resource\":\"Patient\"}]"), MC_EINVAL, "resource is not an object", 0},
+    {BUNDLE("[{\"resource\":{}}]"), MC_EINVAL, "resource without resourceType", 0},
+    {BUNDLE("[{\"resource\":{\"id\":\"x\"}}]"), MC_EINVAL, "resource without resourceType", 0},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"patient\"}}]"), MC_EINVAL, "resourceType is not a FHIR type name", 0},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Pa tient\"}}]"), MC_EINVAL, "resourceType is not a FHIR type name", 0},
+    {BUNDLE("[{\"resource\":{\"resourceType\":3}}]"), MC_EINVAL, "resourceType is not a FHIR type name", 0},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"MedicinalProductContraindicationX\"}}]"), MC_EINVAL,
+     "resourceType is not a FHIR type name", 0},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"id\":\"a/b\"}}]"), MC_EINVAL, "resource id is not a FHIR id", 0},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"id\":7}}]"), MC_EINVAL, "resource id is not a FHIR id", 0},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"id\":\"\"}}]"), MC_EINVAL, "resource id is not a FHIR id", 0},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"id\":"
+            "\"01234567890123456789012345678901234567890123456789012345678901234\"}}]"),
+     MC_EINVAL, "resource id is not a FHIR id", 0},
+    {BUNDLE("[{\"fullUrl\":5,\"resource\":{\"resourceType\":\"Basic\"}}]"), MC_EINVAL,
+     "fullUrl is not a string of 1..1024 bytes", 0},
+    {BUNDLE("[{\"fullUrl\":\"\",\"resource\":{\"resourceType\":\"Basic\"}}]"), MC_EINVAL,
+     "fullUrl is not a string of 1..1024 bytes", 0},
+    /* strict JSON: duplicates, trailing bytes, bad escapes and UTF-8, NUL, trailing commas */
+    {"{\"resourceType\":\"Bundle\",\"resourceType\":\"Bundle\",\"type\":\"collection\"}", MC_EINVAL,
+     "not valid JSON", SIZE_MAX},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\"},\"resource\":{\"resourceType\":\"Basic\"}}]"), MC_EINVAL,
+     "not valid JSON", SIZE_MAX},
+    {BUNDLE("[]") " x", MC_EINVAL, "not valid JSON", SIZE_MAX},
+    {BUNDLE("[],"), MC_EINVAL, "not valid JSON", SIZE_MAX},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"s\":\"\\x\"}}]"), MC_EINVAL, "not valid JSON", SIZE_MAX},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"s\":\"\\ud800\"}}]"), MC_EINVAL, "not valid JSON", SIZE_MAX},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"s\":\"\xc0\xaf\"}}]"), MC_EINVAL, "not valid JSON", SIZE_MAX},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"s\":\"\\u0000\"}}]"), MC_EINVAL, "not valid JSON", SIZE_MAX},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"n\":01}}]"), MC_EINVAL, "not valid JSON", SIZE_MAX},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",}}]"), MC_EINVAL, "not valid JSON", SIZE_MAX},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\"}},]"), MC_EINVAL, "not valid JSON", SIZE_MAX},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"s\":\"a\tb\"}}]"), MC_EINVAL, "not valid JSON", SIZE_MAX},
+};
+
+static void test_malformed(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < MC_ARRAY_LEN(malformed); i++) {
+        mc_fhir_error err;
+        mc_fhir_bundle *b = (mc_fhir_bundle *)1;
+        int rc = mc_fhir_bundle_parse(&b, (const uint8_t *)malformed[i].text, strlen(malformed[i].text), &err);
+        if (rc != malformed[i].rc || !err.what || strcmp(err.what, malformed[i].what) != 0 ||
+            err.entry != malformed[i].entry)
+            fail_msg("case %zu (%s): got %s \"%s\" entry %zu, want %s \"%s\" entry %zu", i, malformed[i].text,
+                     mc_errname(rc), err.what ? err.what : "(null)", err.entry, mc_errname(malformed[i].rc),
+                     malformed[i].what, malformed[i].entry);
+        assert_null(b);
+        /* without an error struct too */
+        assert_rc(mc_fhir_bundle_parse(&b, (const uint8_t *)malformed[i].text, strlen(malformed[i].text), NULL),
+                  malformed[i].rc);
+    }
+}
+
+/* Every proper prefix of a valid bundle is refused (and never read past its end). */
+static void test_prefixes(void **state)
+{
+    (void)state;
+    static const char text[] = BUNDLE("[{\"fullUrl\":\"urn:uuid:1\",\"resource\":{\"resourceType\":\"Observation\","
+                                      "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8302-2\"}]},"
+                                      "\"valueQuantity\":{\"value\":1.5e2},\"status\":\"final\"}}]");
+    size_t n = strlen(text);
+    for (size_t k = 0; k < n; k++) {
+        uint8_t *p = malloc(k ? k : 1);
+        memcpy(p, text, k);
+        mc_fhir_bundle *b = (mc_fhir_bundle *)1;
+        assert_rc(mc_fhir_bundle_parse(&b, p, k, NULL), MC_EINVAL);
+        assert_null(b);
+        free(p);
+    }
+    mc_fhir_bundle *b = parse_text(text, MC_OK, NULL);
+    mc_fhir_entry *e = malloc(sizeof *e);
+    assert_ok(mc_fhir_bundle_entry(b, 0, e));
+    assert_true(has_kw(e, MC_FHIR_KW_LOINC, "8302-2"));
+    free(e);
+    mc_fhir_bundle_free(b);
+}
+
+static void test_too_big(void **state)
+{
+    (void)state;
+    /* the cap is checked before the bytes are read: a length over it is enough */
+    static const uint8_t byte = '{';
+    mc_fhir_error err;
+    mc_fhir_bundle *b = (mc_fhir_bundle *)1;
+    assert_rc(mc_fhir_bundle_parse(&b, &byte, (size_t)MC_FHIR_MAX_BUNDLE_BYTES + 1, &err), MC_ETOOBIG);
+    assert_null(b);
+    assert_string_equal(err.what, "bundle over 64 MiB");
+}
+
+static void test_bad_args(void **state)
+{
+    (void)state;
+    mc_fhir_bundle *b;
+    mc_fhir_entry *e = malloc(sizeof *e);
+    assert_rc(mc_fhir_bundle_parse(NULL, (const uint8_t *)"{}", 2, NULL), MC_EINVAL);
+    assert_rc(mc_fhir_bundle_parse(&b, NULL, 2, NULL), MC_EINVAL);
+    assert_rc(mc_fhir_bundle_entry(NULL, 0, e), MC_EINVAL);
+    assert_rc(mc_fhir_bundle_entry(NULL, 0, NULL), MC_EINVAL);
+    assert_rc(mc_fhir_bundle_patient(NULL, NULL), MC_EINVAL);
+    assert_int_equal(mc_fhir_bundle_count(NULL), 0);
+    assert_null(mc_fhir_bundle_type(NULL));
+    assert_null(mc_fhir_bundle_json(NULL));
+    assert_false(mc_fhir_bundle_is_patient_ref(NULL, "Patient/x"));
+    mc_fhir_bundle_free(NULL);
+
+    json_t *bad[] = {json_array(), json_string("x"), json_pack("{s:s}", "id", "x"),
+                     json_pack("{s:s}", "resourceType", "lower"), json_pack("{s:s,s:s}", "resourceType", "Basic", "id", "a b"),
+                     json_pack("{s:s,s:i}", "resourceType", "Basic", "id", 3)};
+    for (size_t i = 0; i < MC_ARRAY_LEN(bad); i++) {
+        memset(e, 0x5a, sizeof *e);
+        assert_rc(mc_fhir_resource_describe(e, bad[i]), MC_EINVAL);
+        assert_null(e->type);
+        assert_int_equal(e->nkeywords, 0);
+        json_decref(bad[i]);
+    }
+    assert_rc(mc_fhir_resource_describe(e, NULL), MC_EINVAL);
+    assert_rc(mc_fhir_resource_describe(NULL, NULL), MC_EINVAL);
+
+    /* nesting over the cap in a resource built in memory */
+    json_t *deep = json_pack("{s:s}", "resourceType", "Basic"), *cur = deep;
+    for (unsigned i = 0; i < MC_FHIR_MAX_DEPTH + 1; i++) {
+        json_t *next = json_object();
+        json_object_set_new(cur, "x", next);
+        cur = next;
+    }
+    assert_rc(mc_fhir_resource_describe(e, deep), MC_EINVAL);
+    json_decref(deep);
+    free(e);
+}
+
+int main(void)
+{
+    mc_test_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_synthea),   cmocka_unit_test(test_categories), cmocka_unit_test(test_keyword_cap),
+        cmocka_unit_test(test_kw_names),  cmocka_unit_test(test_spans),      cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_malformed), cmocka_unit_test(test_prefixes),   cmocka_unit_test(test_too_big),
+        cmocka_unit_test(test_bad_args),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
