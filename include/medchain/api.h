@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "medchain/chain.h"
+#include "medchain/crypto.h"
 #include "medchain/store.h"
 #include "medchain/util.h"
 
@@ -91,12 +92,24 @@ typedef struct {
      * stopping: event streams end). NULL: event streams poll.
      */
     int (*wait_tip)(void *ctx, uint64_t height, int timeout_ms);
+    /**
+     * The node's ciphertext (DATA/blobs): the gatekeeper's content routes store and serve
+     * record ciphertext here. NULL: those routes answer 503 EUNAVAIL.
+     */
+    mc_blob_store *blobs;
+    /**
+     * The node's verified-signature cache (may be NULL). When a logged read's request signature
+     * verified at authentication, the api records it here, so the executor's access.log pre-pass
+     * does not verify the same signature a second time.
+     */
+    mc_sigcache *sigcache;
 } mc_api_backend;
 
 typedef struct {
     const char *bind;       /**< address to listen on, e.g. "127.0.0.1" */
     uint16_t port;          /**< 0: pick a free port (see mc_api_port) */
     size_t max_body;        /**< request body cap in bytes */
+    size_t max_content;     /**< body cap of the content routes (ciphertext uploads); 0: 16 MiB */
     unsigned max_conns;     /**< simultaneous connections */
     uint64_t skew_ms;       /**< allowed clock difference for signed requests */
     size_t max_txs;         /**< transactions in one POST /v1/tx */

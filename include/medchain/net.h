@@ -59,6 +59,13 @@ int mc_http_request(mc_http *h, const char *method, const char *path, const void
                     long *status, mc_buf *resp) MC_WARN_UNUSED_RESULT;
 
 /**
+ * The value of header @p name (case-insensitive; the first if repeated) of the last response
+ * of mc_http_request, into @p out (NUL-terminated). @return MC_OK, MC_ENOTFOUND (absent, or no
+ * response yet), MC_ETOOBIG (longer than @p cap - 1).
+ */
+int mc_http_header(mc_http *h, const char *name, char *out, size_t cap) MC_WARN_UNUSED_RESULT;
+
+/**
  * Receives a streamed response body piece by piece, as it arrives (@p p is not NUL-terminated
  * and valid during the call only). @return 0 to go on, non-zero to end the transfer.
  */

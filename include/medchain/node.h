@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 typedef struct {
-    char data_dir[1024];        /**< store, orderer log */
+    char data_dir[1024];        /**< store, orderer log, blobs (record ciphertext) */
     char genesis[1024];         /**< genesis config file (binary, from `medchain init`) */
     char node_key[1024];        /**< this validator's key file */
     char passphrase_file[1024]; /**< file holding the key file's passphrase (else $MEDCHAIN_PASSPHRASE) */
@@ -37,6 +37,7 @@ typedef struct {
     unsigned mempool_max;        /**< admitted transactions not yet committed */
     unsigned mempool_max_mb;     /**< bytes of those transactions, in MiB */
     size_t max_body_bytes;       /**< HTTP request body cap */
+    size_t max_content;          /**< body cap of ciphertext uploads, and the largest blob kept or served */
     unsigned max_connections;
     unsigned max_txs_per_request;
     unsigned clock_skew_ms;   /**< allowed skew for signed requests */

@@ -31,12 +31,14 @@ struct mc_api {
 /* One request in flight. */
 typedef struct {
     mc_buf body;
+    size_t max_body; /* this route's body cap: max_content for the content routes, else max_body */
     int started;
     int answered; /* a response was queued before the body was read */
     int too_big;
     int target_too_long;
     uint64_t start_ns;
-    char target[2048]; /* raw request target: path and query as sent */
+    char target[8192]; /* raw request target: path and query as sent (a search names up to
+                        * 64 tokens of 64 hex digits) */
 } mc_req;
 
 /* What a handler produces. */
@@ -66,6 +68,8 @@ typedef struct {
     uint64_t time_ms;    /* X-MC-Time as signed: a logged read carries it; never decided at */
     uint8_t nonce[MC_REQ_NONCE_BYTES];
     mc_sig sig;
+    mc_hash digest;       /* the request digest sig verified over ... */
+    mc_sign_pk signer_pk; /* ... with this key (the signature cache's entry for a logged read) */
 } mc_call;
 
 /* errors.c */
@@ -78,6 +82,8 @@ void mc_resp_denied(mc_resp *r, const char *message);
 void mc_resp_not_custodian(mc_resp *r);
 /* 429 ETOOMANY: the caller is over its rate of logged reads. */
 void mc_resp_too_many(mc_resp *r);
+/* 404 ENOCONTENT: the record is anchored but its ciphertext was not uploaded to this node. */
+void mc_resp_no_content(mc_resp *r);
 
 /* auth.c */
 int mc_nonce_cache_new(mc_nonce_cache **pp, uint64_t window_ms);
@@ -130,8 +136,39 @@ void mc_resp_decision_denied(mc_resp *r, json_t *decision, const mc_decision *d)
 int mc_api_parse_cursor(const char *z, int nparts, uint64_t out[3]);
 void mc_route_patient(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg);
 void mc_route_audit_access(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg);
-/* routes_access.c: POST /v1/records/{rid}/access, a logged read. */
+/* routes_access.c: the logged read that POST /v1/records/{rid}/access (the decision) and
+ * GET /v1/records/{rid}/content (the ciphertext) share, and the first of them. */
+typedef struct {
+    mc_hash rid;
+    uint32_t purpose;
+    uint8_t action;
+    uint8_t via;      /* enum mc_access_via: which of the two routes */
+    mc_record rec;    /* the record, as the decision saw it */
+    mc_decision d;    /* the node's decision ... */
+    uint64_t t;       /* ... at its clock */
+    mc_api_txout out; /* the access.log, once submitted */
+} mc_logged_read;
+/*
+ * Parses and checks a logged read of record @p zrid through route @p via (the target exactly
+ * mc_access_target(), no body), takes a token of the caller's rate, and decides at the node's
+ * clock on a node of the custodian org. @return 0 with @p lr filled, or non-zero with r filled
+ * (nothing to log).
+ */
+int mc_logged_read_decide(mc_call *c, mc_resp *r, const char *zrid, uint8_t via, mc_logged_read *lr);
+/* Puts the access.log of @p lr (the caller's signed request and the decision) on the ledger and
+ * waits until it is committed; lr->out says how it went. */
+void mc_logged_read_log(mc_call *c, mc_logged_read *lr);
+/* 1 if @p lr was logged (committed, result OK) and permitted: serve it. Else 0 and r is filled:
+ * 503 EAGAIN (not logged: nothing may be served), or 403 with the decision (a refused read,
+ * logged), each with "log". */
+int mc_logged_read_served(mc_call *c, mc_resp *r, const mc_logged_read *lr);
 void mc_route_access_log(mc_call *c, mc_resp *r, const char *rid);
+/* routes_content.c: the gatekeeper (PUT and GET /v1/records/{rid}/content, POST /v1/contents).
+ * @return 1 if @p c's path is one of them (and r is filled), 0 if not. */
+int mc_api_route_content(mc_call *c, mc_resp *r);
+/* 1 if the request target @p uri (path, maybe a query) is a content route: its body cap is
+ * max_content. */
+int mc_api_content_path(const char *uri);
 /* events.c: GET /v1/events. */
 void mc_route_events(mc_call *c, mc_resp *r);
 
@@ -191,6 +228,13 @@ int mc_viewer_named(const mc_viewer *v, const mc_body_consent *b);
 int mc_viewer_may_see_tx(mc_viewer *v, const mc_tx *tx);
 /* Fills r with the error for a failed store read or decision (@p rc > 0). */
 void mc_viewer_fail(mc_resp *r, int rc);
+
+/* server.c: a body of bytes rather than JSON (the ciphertext). @p p (malloc'd, may be NULL when
+ * @p n is 0) is owned from now on and freed whatever happens. @return MC_OK, or MC_ENOMEM after
+ * filling r with 500. */
+int mc_resp_bytes(mc_resp *r, unsigned status, void *p, size_t n, const char *ctype);
+/* Adds a header to the response of mc_resp_bytes (a no-op otherwise). */
+void mc_resp_header(mc_resp *r, const char *name, const char *value);
 
 /* metrics.c */
 void mc_api_observe(mc_api *api, unsigned status, uint64_t elapsed_ns);

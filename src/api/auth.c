@@ -214,5 +214,7 @@ int mc_api_authenticate(mc_call *call, mc_resp *r)
     call->time_ms = t;
     memcpy(call->nonce, nonce, MC_REQ_NONCE_BYTES);
     call->sig = sig;
+    call->digest = digest;
+    call->signer_pk = idn.sign_pk;
     return 0;
 }

@@ -1,9 +1,11 @@
 /*
  * JSON error responses with stable codes (docs/api.md "Errors"). Messages are fixed text: never
- * request content. Most codes are the name of an MC_E* value; three are the API's own:
+ * request content. Most codes are the name of an MC_E* value; five are the API's own:
  * EDENIED (403) when the policy or a route's rule refuses the caller, ENOTCUSTODIAN (409)
- * when a logged read reaches a node whose org does not hold the record, and ETOOMANY (429) when
- * a signer is over its rate of logged reads.
+ * when a logged read or an upload reaches a node whose org does not hold the record, ETOOMANY
+ * (429) when a signer is over its rate of logged reads, ENOCONTENT (404) when a record's
+ * ciphertext is not on the node, and EMISMATCH (409) when uploaded bytes are not the anchored
+ * ciphertext.
  */
 #include "api_internal.h"
 
@@ -53,4 +55,9 @@ void mc_resp_not_custodian(mc_resp *r)
 void mc_resp_too_many(mc_resp *r)
 {
     mc_resp_error(r, 429, "ETOOMANY", "too many logged reads by this signer; slow down and retry later");
+}
+
+void mc_resp_no_content(mc_resp *r)
+{
+    mc_resp_error(r, 404, "ENOCONTENT", "the record's ciphertext has not been uploaded to this node yet");
 }

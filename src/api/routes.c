@@ -456,7 +456,7 @@ void mc_api_route(mc_call *c, mc_resp *r)
         mc_route_submit(c, r);
         return;
     }
-    if (mc_api_route_consent(c, r)) return;
+    if (mc_api_route_content(c, r) || mc_api_route_consent(c, r)) return;
     mc_read_route fn = NULL;
     if ((arg = mc_api_segment(p, "/v1/blocks/")))
         fn = mc_route_block;

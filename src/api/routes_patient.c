@@ -1,8 +1,9 @@
 /*
- * A patient's lists (records, consents, delegates, access history) and the auditors' chain-wide
- * access view. Each list is a prefix scan of one read transaction, filtered to what the caller
- * may see and cut at ?limit= (default 100, at most 1000); "next" is the cursor to pass as
- * ?after= for the following page, null when there is none.
+ * A patient's lists (records, a search of its records by token, consents, delegates, access
+ * history) and the auditors' chain-wide access view. Each list is a prefix scan of one read
+ * transaction (the search a merge of one per token), filtered to what the caller may see and
+ * cut at ?limit= (default 100, at most 1000); "next" is the cursor to pass as ?after= for the
+ * following page, null when there is none.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +16,9 @@
 
 typedef struct {
     mc_viewer *v;
-    int full;         /* the caller sees the patient's lists in full */
-    uint32_t purpose; /* records: read_meta for this purpose */
+    const mc_id *patient; /* the patient whose lists these are */
+    int full;             /* the caller sees the patient's lists in full */
+    uint32_t purpose;     /* records: read_meta for this purpose */
     size_t limit, count;
     int more;
     json_t *items;
@@ -75,22 +77,31 @@ static int mc_page_key_id(const mc_page *pg, mc_slice key, uint8_t id[32])
     return MC_OK;
 }
 
+/* One of the patient's records, if the caller may see it (read_meta for the page's purpose). */
+static int mc_page_record(void *arg, const mc_hash *rid)
+{
+    mc_page *pg = arg;
+    mc_record rec;
+    int rc = mc_store_get_record(pg->v->txn, rid, &rec);
+    if (rc) return rc == MC_ENOTFOUND ? MC_ECORRUPT : rc;             /* indexed, so anchored */
+    if (memcmp(rec.patient.b, pg->patient->b, 32) != 0) return MC_OK; /* a search hit of another's */
+    if (!pg->full) {
+        mc_decision d;
+        if ((rc = mc_viewer_decide(pg->v, NULL, rid, pg->purpose, MC_ACTION_READ_META, &d))) return rc;
+        if (!d.permit) return MC_OK;
+    }
+    return mc_page_put(pg, mc_json_record(&rec), rid->b, 0, 0);
+}
+
 /* P | patient | record id */
 static int mc_scan_records(void *arg, mc_slice key, mc_slice val)
 {
     mc_page *pg = arg;
     mc_hash rid;
-    mc_record rec;
     (void)val;
     int rc = mc_page_key_id(pg, key, rid.b);
     if (rc) return rc == MC_PAGE_SKIP ? MC_OK : rc;
-    if ((rc = mc_store_get_record(pg->v->txn, &rid, &rec))) return rc == MC_ENOTFOUND ? MC_ECORRUPT : rc;
-    if (!pg->full) {
-        mc_decision d;
-        if ((rc = mc_viewer_decide(pg->v, NULL, &rid, pg->purpose, MC_ACTION_READ_META, &d))) return rc;
-        if (!d.permit) return MC_OK;
-    }
-    return mc_page_put(pg, mc_json_record(&rec), rid.b, 0, 0);
+    return mc_page_record(pg, &rid);
 }
 
 /* g | patient | consent id */
@@ -176,23 +187,22 @@ static int mc_page_after(mc_call *c, mc_page *pg, const mc_skey *prefix, int by_
     return MC_OK;
 }
 
-/* Runs one list: page set-up, scan, answer {"patient"?, "<name>": [...], "next"}. */
-static void mc_page_run(mc_call *c, mc_resp *r, mc_page *pg, const mc_skey *prefix, int by_pos,
-                        mc_store_scan_fn fn, const char *name, const mc_id *patient)
+/* ?limit= into pg->limit. @return MC_OK, or MC_EINVAL after filling r. */
+static int mc_page_limit(mc_call *c, mc_resp *r, mc_page *pg)
 {
     uint64_t limit;
     if (mc_api_arg_u64(c, "limit", 100, 1000, &limit) || limit == 0) {
         mc_resp_error(r, 400, "EINVAL", "limit must be a number from 1 to 1000");
-        return;
+        return MC_EINVAL;
     }
     pg->limit = (size_t)limit;
-    if (mc_page_after(c, pg, prefix, by_pos)) {
-        mc_resp_error(r, 400, "EINVAL",
-                      by_pos ? "after must be H:I" : "after must be an id of 64 hex digits");
-        return;
-    }
-    pg->items = json_array();
-    int rc = pg->items ? mc_store_scan(pg->v->txn, prefix, pg->from.n ? &pg->from : NULL, fn, pg) : MC_ENOMEM;
+    return MC_OK;
+}
+
+/* The answer of a scan that gave @p rc: {"patient"?, "<name>": [...], "next"}. */
+static void mc_page_answer(mc_resp *r, mc_page *pg, int rc, const char *name, const mc_id *patient)
+{
+    if (!pg->items) rc = MC_ENOMEM;
     if (rc != MC_OK && rc != MC_PAGE_FULL) {
         json_decref(pg->items);
         mc_viewer_fail(r, rc);
@@ -206,6 +216,69 @@ static void mc_page_run(mc_call *c, mc_resp *r, mc_page *pg, const mc_skey *pref
     mc_api_ok(r, j);
 }
 
+/* Runs one list: page set-up, scan, answer. */
+static void mc_page_run(mc_call *c, mc_resp *r, mc_page *pg, const mc_skey *prefix, int by_pos,
+                        mc_store_scan_fn fn, const char *name, const mc_id *patient)
+{
+    if (mc_page_limit(c, r, pg)) return;
+    if (mc_page_after(c, pg, prefix, by_pos)) {
+        mc_resp_error(r, 400, "EINVAL",
+                      by_pos ? "after must be H:I" : "after must be an id of 64 hex digits");
+        return;
+    }
+    pg->items = json_array();
+    int rc = pg->items ? mc_store_scan(pg->v->txn, prefix, pg->from.n ? &pg->from : NULL, fn, pg) : MC_ENOMEM;
+    mc_page_answer(r, pg, rc, name, patient);
+}
+
+/* The ?token= arguments (each 64 hex digits), in the order given. */
+typedef struct {
+    mc_hash tokens[MC_MAX_TOKENS];
+    size_t n;
+    int bad; /* malformed, or more than MC_MAX_TOKENS */
+} mc_token_args;
+
+static enum MHD_Result mc_token_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    mc_token_args *t = cls;
+    (void)kind;
+    if (!key || strcmp(key, "token") != 0) return MHD_YES;
+    if (t->n == MC_MAX_TOKENS || mc_api_parse_id(value, t->tokens[t->n].b, NULL, NULL))
+        t->bad = 1;
+    else
+        t->n++;
+    return MHD_YES;
+}
+
+/*
+ * GET /v1/patients/{pid}/search?token=HEX[&token=HEX...]: the patient's records carrying any of
+ * the tokens (searchable encryption: the node matches opaque HMAC tokens and never sees a
+ * keyword), filtered and paged as the record list is.
+ */
+static void mc_page_search(mc_call *c, mc_resp *r, mc_page *pg, const mc_id *patient)
+{
+    mc_token_args *t = calloc(1, sizeof *t);
+    mc_hash after;
+    const char *za = mc_api_arg(c, "after");
+    if (!t) {
+        mc_resp_err(r, MC_ENOMEM, NULL);
+        return;
+    }
+    MHD_get_connection_values(c->conn, MHD_GET_ARGUMENT_KIND, mc_token_arg, t);
+    if (t->bad || t->n == 0) {
+        mc_resp_error(r, 400, "EINVAL", "token must be given 1 to 64 times, each 64 hex digits");
+    } else if (za && mc_api_parse_id(za, after.b, NULL, NULL)) {
+        mc_resp_error(r, 400, "EINVAL", "after must be an id of 64 hex digits");
+    } else if (!mc_page_limit(c, r, pg)) {
+        pg->items = json_array();
+        int rc = pg->items ? mc_store_scan_tokens(pg->v->txn, t->tokens, t->n, za ? &after : NULL,
+                                                  mc_page_record, pg)
+                           : MC_ENOMEM;
+        mc_page_answer(r, pg, rc, "records", patient);
+    }
+    free(t);
+}
+
 void mc_route_patient(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg)
 {
     static const struct {
@@ -214,6 +287,7 @@ void mc_route_patient(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg
         int by_pos;
         mc_store_scan_fn fn;
     } lists[] = {{"records", MC_SK_PATIENT_RECORD, 0, mc_scan_records},
+                 {"search", MC_SK_TOKEN, 0, NULL}, /* the records with given tokens */
                  {"consents", MC_SK_PATIENT_CONSENT, 0, mc_scan_consents},
                  {"delegates", MC_SK_DELEGATE, 0, mc_scan_delegates},
                  {"access", MC_SK_ACCESS, 1, mc_scan_access}};
@@ -234,6 +308,7 @@ void mc_route_patient(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg
     hex[64] = 0;
     int rc = mc_viewer_open(&v, c, txn);
     pg.v = &v;
+    pg.patient = &pid;
     pg.consent = malloc(sizeof *pg.consent);
     if (!rc && (!idn || !pg.consent)) rc = MC_ENOMEM;
     if (rc) {
@@ -245,10 +320,13 @@ void mc_route_patient(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg
         mc_resp_error(r, 404, "ENOTFOUND", "no such patient");
     } else if (rc || (pg.full = mc_viewer_full(&v, &pid)) < 0) {
         mc_viewer_fail(r, rc ? rc : -pg.full);
-    } else if (which != 0 || !mc_api_purpose_arg(c, r, 0, &pg.purpose)) {
+    } else if (which > 1 || !mc_api_purpose_arg(c, r, 0, &pg.purpose)) { /* records and search: ?purpose= */
         mc_skey prefix;
         mc_skey_make(&prefix, lists[which].key, pid.b, 32, NULL, 0, NULL, 0);
-        mc_page_run(c, r, &pg, &prefix, lists[which].by_pos, lists[which].fn, lists[which].name, &pid);
+        if (lists[which].fn)
+            mc_page_run(c, r, &pg, &prefix, lists[which].by_pos, lists[which].fn, lists[which].name, &pid);
+        else
+            mc_page_search(c, r, &pg, &pid);
     }
     free(idn);
     free(pg.consent);

@@ -38,14 +38,43 @@ static enum MHD_Result mc_api_send(struct MHD_Connection *conn, mc_resp *r)
     return ret;
 }
 
+int mc_resp_bytes(mc_resp *r, unsigned status, void *p, size_t n, const char *ctype)
+{
+    struct MHD_Response *resp;
+    if (n == 0) {
+        free(p);
+        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    } else if (!(resp = MHD_create_response_from_buffer(n, p, MHD_RESPMEM_MUST_FREE))) {
+        free(p); /* not taken over */
+    }
+    if (!resp) {
+        mc_resp_err(r, MC_ENOMEM, NULL);
+        return MC_ENOMEM;
+    }
+    MHD_add_response_header(resp, "Content-Type", ctype);
+    json_decref(r->json);
+    r->json = NULL;
+    r->is_text = 0;
+    r->stream = resp;
+    r->status = status;
+    return MC_OK;
+}
+
+void mc_resp_header(mc_resp *r, const char *name, const char *value)
+{
+    if (r->stream) MHD_add_response_header(r->stream, name, value);
+}
+
 /* Called first for every request with the raw target (path and query, as the client signed
- * it): allocates the request's state. */
+ * it): allocates the request's state, with the body cap of its route (ciphertext uploads have
+ * their own, larger one). */
 static void *mc_api_uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     mc_api *api = cls;
     mc_req *req = calloc(1, sizeof *req);
     if (!req) return NULL;
-    mc_buf_init(&req->body, api->opts.max_body);
+    req->max_body = mc_api_content_path(uri) ? api->opts.max_content : api->opts.max_body;
+    mc_buf_init(&req->body, req->max_body);
     req->start_ns = mc_time_mono_ns();
     size_t n = strlen(uri);
     if (n < sizeof req->target)
@@ -69,9 +98,9 @@ static enum MHD_Result mc_api_handler(void *cls, struct MHD_Connection *conn, co
         const char *zl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         uint64_t len = 0;
         mc_call call = {.api = api, .conn = conn, .method = method, .path = url, .full = req->target};
-        if (zl && (mc_parse_u64(zl, &len) || len > api->opts.max_body)) {
+        if (zl && (mc_parse_u64(zl, &len) || len > req->max_body)) {
             char msg[96];
-            snprintf(msg, sizeof msg, "request body over the limit of %zu bytes", api->opts.max_body);
+            snprintf(msg, sizeof msg, "request body over the limit of %zu bytes", req->max_body);
             mc_resp_error(&r, 413, "ETOOBIG", msg);
         } else if (!req->target_too_long && mc_api_route_signed(url)) {
             mc_api_precheck(&call, &r);
@@ -102,7 +131,7 @@ static enum MHD_Result mc_api_handler(void *cls, struct MHD_Connection *conn, co
     mc_buf_init(&r.text, 16u << 20);
     if (req->too_big) {
         char msg[96];
-        snprintf(msg, sizeof msg, "request body over the limit of %zu bytes", api->opts.max_body);
+        snprintf(msg, sizeof msg, "request body over the limit of %zu bytes", req->max_body);
         mc_resp_error(&r, 413, "ETOOBIG", msg);
     } else if (req->target_too_long) {
         mc_resp_error(&r, MHD_HTTP_URI_TOO_LONG, "ETOOBIG", "request target too long");
@@ -160,6 +189,7 @@ int mc_api_start(mc_api **pp, const mc_api_opts *opts, const mc_api_backend *bac
     api->opts = *opts;
     api->be = *backend;
     if (!api->opts.max_body) api->opts.max_body = 8u << 20;
+    if (!api->opts.max_content) api->opts.max_content = 16u << 20;
     if (!api->opts.max_conns) api->opts.max_conns = 512;
     if (!api->opts.skew_ms) api->opts.skew_ms = 30000;
     if (!api->opts.max_txs) api->opts.max_txs = 4096;

@@ -188,6 +188,17 @@ int mc_http_request(mc_http *h, const char *method, const char *path, const void
     return rc;
 }
 
+int mc_http_header(mc_http *h, const char *name, char *out, size_t cap)
+{
+    struct curl_header *hd = NULL;
+    if (cap) out[0] = 0;
+    if (curl_easy_header(h->curl, name, 0, CURLH_HEADER, -1, &hd) != CURLHE_OK || !hd) return MC_ENOTFOUND;
+    size_t n = strlen(hd->value);
+    if (n >= cap) return MC_ETOOBIG;
+    memcpy(out, hd->value, n + 1);
+    return MC_OK;
+}
+
 int mc_http_stream(mc_http *h, const char *path, const char *header, long idle_ms, long *status,
                    mc_http_chunk_fn fn, void *arg, mc_buf *err)
 {

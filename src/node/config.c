@@ -18,6 +18,7 @@ void mc_node_config_defaults(mc_node_config *c)
     c->mempool_max = 200000;
     c->mempool_max_mb = 512;
     c->max_body_bytes = 8u << 20;
+    c->max_content = 16u << 20;
     c->max_connections = 512;
     c->max_txs_per_request = 4096;
     c->clock_skew_ms = 30000;
@@ -73,6 +74,11 @@ int mc_node_config_set(mc_node_config *c, const char *k, const char *v)
     if (!strcmp(k, "max_body_bytes")) {
         if ((rc = mc_set_uint(&tmp, v, 1024, 1u << 30))) return rc;
         c->max_body_bytes = tmp;
+        return MC_OK;
+    }
+    if (!strcmp(k, "max_content")) {
+        if ((rc = mc_set_uint(&tmp, v, 1024, 1u << 30))) return rc;
+        c->max_content = tmp;
         return MC_OK;
     }
     if (!strcmp(k, "log_level")) {

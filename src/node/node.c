@@ -264,6 +264,12 @@ static int mc_node_open(mc_node *n, char *err, size_t nerr)
         return rc;
     }
     if ((rc = mc_sigcache_new(&n->sigcache, 1u << 18))) return rc;
+    snprintf(path, sizeof path, "%s/blobs", n->cfg.data_dir);
+    mc_blob_opts bo = {.max_bytes = n->cfg.max_content};
+    if ((rc = mc_store_blob_open(&n->blobs, path, &bo))) {
+        mc_errf(err, nerr, "cannot open the blob store in %s: %s", path, mc_strerror(rc));
+        return rc;
+    }
     mc_exec_opts xo = {.sigcache = n->sigcache, .verify_threads = n->cfg.verify_threads};
     if ((rc = mc_exec_open(&n->exec, n->store, &xo))) {
         mc_errf(err, nerr, "cannot read the chain in %s: %s", path, mc_strerror(rc));
@@ -292,6 +298,7 @@ static int mc_node_listen(mc_node *n, char *err, size_t nerr)
     mc_api_opts ao = {.bind = host,
                       .port = (uint16_t)port,
                       .max_body = n->cfg.max_body_bytes,
+                      .max_content = n->cfg.max_content,
                       .max_conns = n->cfg.max_connections,
                       .skew_ms = n->cfg.clock_skew_ms,
                       .max_txs = n->cfg.max_txs_per_request,
@@ -307,7 +314,9 @@ static int mc_node_listen(mc_node *n, char *err, size_t nerr)
                          .status = mc_node_status,
                          .metrics = mc_node_metrics,
                          .log_access = mc_node_log_access,
-                         .wait_tip = mc_node_wait_tip};
+                         .wait_tip = mc_node_wait_tip,
+                         .blobs = n->blobs,
+                         .sigcache = n->sigcache};
     memcpy(be.node.b, n->keys.id.b, 32);
     int rc = mc_api_start(&n->api, &ao, &be);
     if (rc) {
@@ -382,6 +391,7 @@ void mc_node_stop(mc_node *n)
     mc_orderer_close(n->orderer);
     mc_exec_free(n->exec);
     mc_store_close(n->store);
+    mc_store_blob_close(n->blobs);
     mc_sigcache_free(n->sigcache);
     mc_mempool_destroy(&n->mp);
     mc_wipe(&n->keys, sizeof n->keys);

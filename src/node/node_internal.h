@@ -19,6 +19,7 @@ struct mc_node {
     mc_exec *exec;
     mc_orderer *orderer;
     mc_sigcache *sigcache;
+    mc_blob_store *blobs; /* record ciphertext (DATA/blobs), for the api's gatekeeper */
     mc_api *api;
     mc_mempool mp;
     mc_keys keys; /* this validator's keys */
@@ -46,6 +47,10 @@ struct mc_node {
      * so they reach the mempool's FIFO (and the chain) in increasing order */
     pthread_mutex_t log_lock;
     uint64_t log_nonce;
+    /* this node's public key, and whether its key pair signs what it verifies (checked once at
+     * start): only then are its own access.log signatures put in the signature cache unverified */
+    mc_sign_pk log_pk;
+    int log_pk_ok;
     /* metrics */
     atomic_uint_fast64_t blocks, txs_applied, batches_skipped, batches_submitted, admitted, rejected;
     atomic_uint_fast64_t apply_us, submit_us;

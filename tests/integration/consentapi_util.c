@@ -75,23 +75,29 @@ void it_register(it_world *w, mc_keys *org, uint64_t *nonce, uint8_t kind, it_wh
     it_register_attrs(w, org, nonce, kind, NULL, who);
 }
 
-static void it_anchor(it_world *w, const mc_keys *custodian, mc_hash *rid, mc_hash *anchor)
+void it_anchor_body(it_world *w, const mc_keys *custodian, mc_body_anchor *b, mc_hash *anchor)
 {
-    mc_body_anchor *b = calloc(1, sizeof *b);
     mc_buf body;
-    assert_non_null(b);
+    static const uint8_t zero[32];
     mc_random(b->record.b, 32);
-    b->patient = w->patient.t.id;
+    if (!memcmp(b->patient.b, zero, 32)) b->patient = w->patient.t.id;
     memcpy(b->custodian.b, custodian->id.b, 32);
     snprintf(b->category, sizeof b->category, "lab");
-    mc_random(b->cipher_hash.b, 32);
     mc_random(b->commitment.b, 32);
-    b->size = 4096;
     mc_buf_init(&body, MC_MAX_BODY_BYTES);
     assert_int_equal(mc_body_anchor_encode(&body, b), MC_OK);
     it_commit(w, &w->provider.k, ++w->provider_nonce, MC_TX_RECORD_ANCHOR, &body, anchor);
-    *rid = b->record;
     mc_buf_free(&body);
+}
+
+static void it_anchor(it_world *w, const mc_keys *custodian, mc_hash *rid, mc_hash *anchor)
+{
+    mc_body_anchor *b = calloc(1, sizeof *b);
+    assert_non_null(b);
+    mc_random(b->cipher_hash.b, 32);
+    b->size = 4096;
+    it_anchor_body(w, custodian, b, anchor);
+    *rid = b->record;
     free(b);
 }
 
@@ -140,12 +146,17 @@ static void it_grant_and_delegate(it_world *w)
  * a grant and a delegation. */
 it_world *it_world_new(void)
 {
+    return it_world_new_settings(NULL);
+}
+
+it_world *it_world_new_settings(const char *const *settings)
+{
     it_world *w = calloc(1, sizeof *w);
     assert_non_null(w);
     assert_int_equal(tn_create(&w->c, 3, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH), MC_OK);
     assert_int_equal(tn_set_org_type(&w->c, 2, "regulator"), MC_OK);
     assert_int_equal(tn_set_org_type(&w->c, 3, "research"), MC_OK);
-    assert_int_equal(tn_start(&w->c, NULL), MC_OK);
+    assert_int_equal(tn_start(&w->c, settings), MC_OK);
     w->org = w->c.org;
     w->hosp1 = w->c.clients[0];
     w->regulator = w->c.clients[1];

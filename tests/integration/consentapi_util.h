@@ -56,6 +56,12 @@ void it_delegate(it_world *w, const it_who *who, int add, mc_hash *id);
 /* A chain with org 2 a regulator and org 3 a research institute, the identities, two records,
  * a grant and a delegation. */
 it_world *it_world_new(void);
+/* The same, the node started with extra "key=value" @p settings (NULL-terminated; NULL: none). */
+it_world *it_world_new_settings(const char *const *settings);
+/* Anchors a record as the world's provider, custodian @p custodian: a fresh record id (into
+ * b->record), the world's patient unless b->patient is set, category "lab", a random commitment;
+ * the rest (cipher_hash, size, tokens, ...) as in @p b. It must apply OK. */
+void it_anchor_body(it_world *w, const mc_keys *custodian, mc_body_anchor *b, mc_hash *anchor);
 /* Stops the node (it must stop cleanly) and removes everything. */
 void it_world_free(it_world *w);
 /* POST /v1/records/{rid}/access as @p who; returns the status. */
