@@ -528,6 +528,93 @@ static void test_state_digest(void **state)
     mc_tstore_close(&b);
 }
 
+/* Collects what mc_store_scan_tokens hands out; stops after @c stop ids (0: never). */
+typedef struct {
+    mc_hash got[16];
+    size_t n, stop;
+} mc_tok_got;
+
+static int mc_tok_collect(void *arg, const mc_hash *rid)
+{
+    mc_tok_got *g = arg;
+    assert_true(g->n < 16);
+    g->got[g->n++] = *rid;
+    return g->stop && g->n == g->stop ? 42 : 0;
+}
+
+/* The search-token index: the union of several tokens' records, in record-id order, each once. */
+static void test_scan_tokens(void **state)
+{
+    (void)state;
+    mc_tstore t;
+    mc_tstore_open(&t);
+    mc_hash tok[4], rid[6];
+    for (int i = 0; i < 4; i++) memset(tok[i].b, 0x10 * (i + 1), 32);
+    for (int i = 0; i < 6; i++) memset(rid[i].b, 0x20 + i, 32); /* increasing */
+    /* token 0: r1 r3 r5; token 1: r0 r3; token 2: r4; token 3: nothing */
+    static const int marks[][2] = {{0, 1}, {0, 3}, {0, 5}, {1, 0}, {1, 3}, {2, 4}};
+    mc_store_txn *txn = mc_begin(t.st, 1);
+    for (size_t i = 0; i < MC_ARRAY_LEN(marks); i++) {
+        mc_skey k;
+        mc_skey_make(&k, MC_SK_TOKEN, tok[marks[i][0]].b, 32, rid[marks[i][1]].b, 32, NULL, 0);
+        assert_ok(mc_store_mark(txn, &k));
+    }
+    /* neighbours under other type bytes must not leak in */
+    mc_skey k;
+    mc_skey_make(&k, MC_SK_TOKEN + 1, tok[3].b, 32, rid[2].b, 32, NULL, 0);
+    assert_ok(mc_store_mark(txn, &k));
+    assert_ok(mc_store_commit(txn));
+
+    txn = mc_begin(t.st, 0);
+    mc_tok_got g = {0};
+    mc_hash q[4] = {tok[0], tok[1], tok[0], tok[3]}; /* a repeat, and one with no records */
+    assert_ok(mc_store_scan_tokens(txn, q, 4, NULL, mc_tok_collect, &g));
+    static const int want[] = {0, 1, 3, 5};
+    assert_int_equal(g.n, 4);
+    for (size_t i = 0; i < g.n; i++) assert_memory_equal(g.got[i].b, rid[want[i]].b, 32);
+    /* after r1 */
+    memset(&g, 0, sizeof g);
+    assert_ok(mc_store_scan_tokens(txn, q, 2, &rid[1], mc_tok_collect, &g));
+    assert_int_equal(g.n, 2);
+    assert_memory_equal(g.got[0].b, rid[3].b, 32);
+    assert_memory_equal(g.got[1].b, rid[5].b, 32);
+    /* the callback stops the merge, and its value comes back */
+    mc_tok_got s = {.stop = 2};
+    mc_hash all[3] = {tok[2], tok[1], tok[0]};
+    assert_rc(mc_store_scan_tokens(txn, all, 3, NULL, mc_tok_collect, &s), 42);
+    assert_int_equal(s.n, 2);
+    assert_memory_equal(s.got[0].b, rid[0].b, 32);
+    assert_memory_equal(s.got[1].b, rid[1].b, 32);
+    memset(&g, 0, sizeof g);
+    assert_ok(mc_store_scan_tokens(txn, all, 3, NULL, mc_tok_collect, &g));
+    assert_int_equal(g.n, 5); /* r0 r1 r3 r4 r5 */
+    memset(&g, 0, sizeof g);
+    assert_ok(mc_store_scan_tokens(txn, &tok[3], 1, NULL, mc_tok_collect, &g));
+    assert_int_equal(g.n, 0);
+    /* bad arguments */
+    mc_hash many[MC_MAX_TOKENS + 1];
+    memset(many, 0, sizeof many);
+    assert_rc(mc_store_scan_tokens(txn, q, 0, NULL, mc_tok_collect, &g), MC_EINVAL);
+    assert_rc(mc_store_scan_tokens(txn, many, MC_MAX_TOKENS + 1, NULL, mc_tok_collect, &g), MC_EINVAL);
+    assert_rc(mc_store_scan_tokens(txn, NULL, 1, NULL, mc_tok_collect, &g), MC_EINVAL);
+    assert_rc(mc_store_scan_tokens(txn, q, 1, NULL, NULL, &g), MC_EINVAL);
+    assert_ok(mc_store_scan_tokens(txn, many, MC_MAX_TOKENS, NULL, mc_tok_collect, &g));
+    mc_store_abort(txn);
+
+    /* a damaged key under the prefix is damage */
+    txn = mc_begin(t.st, 1);
+    uint8_t bad[1 + 32 + 5];
+    bad[0] = MC_SK_TOKEN;
+    memcpy(bad + 1, tok[2].b, 32);
+    memset(bad + 33, 0, 5);
+    assert_ok(mc_store_put(txn, MC_T_STATE, bad, sizeof bad, "", 0));
+    assert_ok(mc_store_commit(txn));
+    txn = mc_begin(t.st, 0);
+    assert_rc(mc_store_scan_tokens(txn, &tok[2], 1, NULL, mc_tok_collect, &g), MC_ECORRUPT);
+    mc_store_abort(txn);
+    mc_tstore_close(&t);
+}
+
 int main(void)
 {
     mc_test_init();
@@ -535,6 +622,7 @@ int main(void)
         cmocka_unit_test(test_open_close),    cmocka_unit_test(test_get_put),
         cmocka_unit_test(test_map_full),      cmocka_unit_test(test_iterate),
         cmocka_unit_test(test_typed_records), cmocka_unit_test(test_state_digest),
+        cmocka_unit_test(test_scan_tokens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
