@@ -143,6 +143,8 @@ int mc_file_read(const char *path, mc_buf *out) MC_WARN_UNUSED_RESULT;
  * directory. @p mode is the new file's permission bits. @return MC_OK or MC_EIO.
  */
 int mc_file_write_atomic(const char *path, const void *p, size_t n, int mode) MC_WARN_UNUSED_RESULT;
+/** Writes all @p n bytes to @p fd (retrying short writes and EINTR). @return MC_OK or MC_EIO. */
+int mc_fd_write_all(int fd, const void *p, size_t n) MC_WARN_UNUSED_RESULT;
 /** fsyncs a directory so that renames and creations in it are durable. */
 int mc_dir_sync(const char *dir) MC_WARN_UNUSED_RESULT;
 /** Creates a directory and its parents (mode 0700 for new ones; each new name made durable). @return MC_OK or

@@ -162,20 +162,6 @@ int mc_store_blob_has(mc_blob_store *bs, const mc_hash *addr)
     return MC_OK;
 }
 
-static int mc_blob_write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return MC_EIO;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return MC_OK;
-}
-
 /* Writes one blob durably except for its directory's fsync (the caller's, once per directory). */
 static int mc_blob_write(mc_blob_store *bs, const mc_hash *addr, const void *p, size_t n)
 {
@@ -190,7 +176,7 @@ static int mc_blob_write(mc_blob_store *bs, const mc_hash *addr, const void *p, 
         fd = mkostemp(tmp, O_CLOEXEC);
     }
     if (fd < 0) return MC_EIO;
-    int rc = mc_blob_write_all(fd, p, n);
+    int rc = mc_fd_write_all(fd, p, n);
     if (!rc && fsync(fd) != 0) rc = MC_EIO;
     if (close(fd) != 0 && !rc) rc = MC_EIO;
     if (!rc && rename(tmp, path) != 0) rc = MC_EIO;

@@ -30,8 +30,9 @@ int mc_file_read(const char *path, mc_buf *out)
     return rc;
 }
 
-static int mc_write_all(int fd, const uint8_t *p, size_t n)
+int mc_fd_write_all(int fd, const void *buf, size_t n)
 {
+    const uint8_t *p = buf;
     while (n) {
         ssize_t w = write(fd, p, n);
         if (w < 0) {
@@ -68,7 +69,7 @@ int mc_file_write_atomic(const char *path, const void *p, size_t n, int mode)
 
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0) return MC_EIO;
-    int rc = mc_write_all(fd, p, n);
+    int rc = mc_fd_write_all(fd, p, n);
     if (!rc && fsync(fd) != 0) rc = MC_EIO;
     if (close(fd) != 0 && !rc) rc = MC_EIO;
     if (!rc && rename(tmp, path) != 0) rc = MC_EIO;
