@@ -27,6 +27,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "cliworld.h"
 #include "testnet.h"
 
 extern char **environ;
@@ -34,75 +35,35 @@ extern char **environ;
 #define ST_DAY_MS (24ull * 3600 * 1000)
 
 static tn_chain st_c;
-static char st_keys[400];
+static cw_world st_w;
+
+#define st_cli(out, ...) cw_cli(&st_w, out, __VA_ARGS__)
+
+static const char *st_key(const char *name, char *path, size_t cap)
+{
+    return cw_key(&st_w, name, path, cap);
+}
+
+static void st_keygen(mc_buf *out, const char *name, const char *kind, char hex[65])
+{
+    assert_int_equal(cw_keygen(&st_w, out, name, kind, hex), 0);
+}
+
+static void st_org_key(const char *name, const mc_keys *k)
+{
+    assert_int_equal(cw_org_key(&st_w, name, k), 0);
+}
+
+/* A patient (the identity named "patient") co-signs its own enrolment. */
+static void st_enrol(mc_buf *out, const char *org, const char *name, const char *attrs)
+{
+    assert_int_equal(cw_enrol(&st_w, out, org, name, attrs, !attrs && !strcmp(name, "patient")), 0);
+}
 
 static void st_sleep_ms(unsigned ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
-}
-
-/*
- * Runs `medchain ARGS...` (NULL-terminated) against the node, the output (stdout and stderr)
- * into @p out, echoed to the test's stderr. Returns the exit status.
- */
-static int st_cli(mc_buf *out, ...)
-{
-    char *argv[64];
-    int n = 0;
-    va_list ap;
-    argv[n++] = MEDCHAIN_CLI_PATH;
-    va_start(ap, out);
-    for (char *a; n < 63 && (a = va_arg(ap, char *));) argv[n++] = a;
-    va_end(ap);
-    argv[n] = NULL;
-    mc_buf_reset(out);
-    int rc = tn_run(argv, out);
-    fprintf(stderr, "$ medchain");
-    for (int i = 1; i < n; i++) fprintf(stderr, " %.20s", argv[i]);
-    fprintf(stderr, "  -> %d\n%s", rc, out->n ? (char *)out->p : "");
-    return rc;
-}
-
-/* Key file path of @p name. */
-static const char *st_key(const char *name, char *path, size_t cap)
-{
-    snprintf(path, cap, "%s/%s.key", st_keys, name);
-    return path;
-}
-
-/* The id in NAME.key.pub, as hex. */
-static void st_pub_id(const char *name, char hex[65])
-{
-    char path[500];
-    mc_buf b;
-    snprintf(path, sizeof path, "%s/%s.key.pub", st_keys, name);
-    mc_buf_init(&b, 4096);
-    assert_int_equal(mc_file_read(path, &b), MC_OK);
-    assert_int_equal(mc_buf_cstr(&b), MC_OK);
-    const char *p = strstr((char *)b.p, "\nid ");
-    assert_non_null(p);
-    memcpy(hex, p + 4, 64);
-    hex[64] = 0;
-    mc_buf_free(&b);
-}
-
-/* A fresh key of @p kind made by `medchain keygen`; its id into @p hex. */
-static void st_keygen(mc_buf *out, const char *name, const char *kind, char hex[65])
-{
-    char path[500];
-    assert_int_equal(st_cli(out, "keygen", "--out", st_key(name, path, sizeof path), "--kind", kind, "--kdf",
-                            "test", NULL),
-                     0);
-    st_pub_id(name, hex);
-}
-
-/* An org's key file, written from the keys testnet made for the genesis. */
-static void st_org_key(const char *name, const mc_keys *k)
-{
-    char path[500];
-    assert_int_equal(mc_keyfile_write(st_key(name, path, sizeof path), k, "test-passphrase", MC_KDF_TEST),
-                     MC_OK);
 }
 
 /* The full transaction id in a CLI line "...(tx <id>, block N)". */
@@ -131,22 +92,6 @@ static int st_hasf(const mc_buf *out, const char *fmt, ...)
     vsnprintf(s, sizeof s, fmt, ap);
     va_end(ap);
     return st_has(out, s);
-}
-
-/* `medchain identity register` of NAME.key.pub by org key @p org, with @p attrs (or none); a
- * patient co-signs with their own key. */
-static void st_enrol(mc_buf *out, const char *org, const char *name, const char *attrs)
-{
-    char k[500], self[500], pub[500];
-    snprintf(pub, sizeof pub, "%s/%s.key.pub", st_keys, name);
-    st_key(org, k, sizeof k);
-    st_key(name, self, sizeof self);
-    int rc = attrs ? st_cli(out, "identity", "register", "--key", k, "--pub", pub, "--attrs", attrs, NULL)
-             : !strcmp(name, "patient")
-                 ? st_cli(out, "identity", "register", "--key", k, "--pub", pub, "--cosign", self, NULL)
-                 : st_cli(out, "identity", "register", "--key", k, "--pub", pub, NULL);
-    assert_int_equal(rc, 0);
-    assert_true(st_has(out, "register: committed, OK"));
 }
 
 /* The node's block time (GET /v1/status time_ms). */
@@ -291,10 +236,7 @@ static void test_consent_story(void **state)
     assert_int_equal(tn_create(c, 2, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH), MC_OK);
     assert_int_equal(tn_set_org_type(c, 2, "regulator"), MC_OK);
     assert_int_equal(tn_start(c, NULL), MC_OK);
-    snprintf(st_keys, sizeof st_keys, "%.255s/keys", c->dir);
-    assert_int_equal(mc_dir_make(st_keys), MC_OK);
-    setenv("MEDCHAIN_NODE", c->url, 1);
-    setenv("MEDCHAIN_PASSPHRASE", "test-passphrase", 1);
+    assert_int_equal(cw_open(&st_w, c), 0);
     st_org_key("org_a", &c->org);
     st_org_key("org_b", &c->clients[0]);
     st_org_key("regulator", &c->clients[1]);
