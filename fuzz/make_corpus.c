@@ -323,6 +323,100 @@ static void mc_corpus_bodies(const mc_test_key *org, const mc_test_key *prov, co
     mc_buf_free(&b);
 }
 
+/* ---- fuzz_fhir: short synthetic Bundles (made up here, never Synthea content) ---- */
+
+/* One person, one of each released kind of resource, codes of every searched system. */
+static const char mc_corpus_fhir_patient[] =
+    "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[\n"
+    "{\"fullUrl\":\"urn:uuid:0a0a0a0a-1111-4222-8333-444455556666\",\"resource\":{\"resourceType\":\"Patient\","
+    "\"id\":\"0a0a0a0a-1111-4222-8333-444455556666\",\"text\":{\"status\":\"generated\",\"div\":\"<div>Testa</div>\"},"
+    "\"extension\":[{\"url\":\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-race\",\"extension\":[{\"url\":"
+    "\"ombCategory\",\"valueCoding\":{\"system\":\"urn:oid:2.16.840.1.113883.6.238\",\"code\":\"2106-3\"}},{\"url\":"
+    "\"text\",\"valueString\":\"x\"}]},{\"url\":\"http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName\","
+    "\"valueString\":\"Maida Vale\"}],\"identifier\":[{\"type\":{\"coding\":[{\"system\":"
+    "\"http://terminology.hl7.org/CodeSystem/v2-0203\",\"code\":\"SS\"}]},\"value\":\"999-00-0000\"}],"
+    "\"name\":[{\"family\":\"Testa\",\"given\":[\"Fuzzy\"],\"prefix\":[\"Ms.\"]}],\"telecom\":[{\"system\":\"phone\","
+    "\"value\":\"555-010-0000\"}],\"gender\":\"female\",\"birthDate\":\"1931-02-03\",\"address\":[{\"line\":"
+    "[\"1 Example Way\"],\"city\":\"Sampleton\",\"state\":\"MA\",\"postalCode\":\"03601\",\"extension\":[{\"url\":"
+    "\"http://hl7.org/fhir/StructureDefinition/geolocation\",\"extension\":[{\"url\":\"latitude\",\"valueDecimal\":"
+    "42.5}]}]}]}},\n"
+    "{\"fullUrl\":\"urn:uuid:0b0b0b0b-1111-4222-8333-444455556666\",\"resource\":{\"resourceType\":\"Encounter\","
+    "\"id\":\"0b0b0b0b-1111-4222-8333-444455556666\",\"status\":\"finished\",\"subject\":{\"reference\":"
+    "\"urn:uuid:0a0a0a0a-1111-4222-8333-444455556666\",\"display\":\"Fuzzy Testa\"},\"participant\":[{\"individual\":"
+    "{\"reference\":\"Practitioner/doc\",\"display\":\"Dr. Who\"}}],\"period\":{\"start\":\"2020-01-02T03:04:05+01:00\","
+    "\"end\":\"2020-01-02\"}}},\n"
+    "{\"fullUrl\":\"urn:uuid:0c0c0c0c-1111-4222-8333-444455556666\",\"resource\":{\"resourceType\":\"Observation\","
+    "\"id\":\"0c0c0c0c-1111-4222-8333-444455556666\",\"status\":\"final\",\"category\":[{\"coding\":[{\"system\":"
+    "\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"vital-signs\"}]}],\"code\":{\"coding\":"
+    "[{\"system\":\"http://loinc.org\",\"code\":\"8302-2\",\"display\":\"Body Height\"}],\"text\":\"Body Height\"},"
+    "\"subject\":{\"reference\":\"Patient/0a0a0a0a-1111-4222-8333-444455556666\"},\"encounter\":{\"reference\":"
+    "\"urn:uuid:0b0b0b0b-1111-4222-8333-444455556666\"},\"effectiveDateTime\":\"2020-01-02T03:04:05Z\",\"issued\":"
+    "\"2020-01-02T03:04:05.678Z\",\"valueQuantity\":{\"value\":1.75e2,\"unit\":\"cm\"},\"note\":[{\"text\":"
+    "\"seen 2020-01-02\"}],\"meta\":{\"security\":[{\"system\":"
+    "\"http://terminology.hl7.org/CodeSystem/v3-Confidentiality\",\"code\":\"R\"}]}}},\n"
+    "{\"resource\":{\"resourceType\":\"Condition\",\"id\":\"cond-1\",\"code\":{\"coding\":[{\"system\":"
+    "\"http://snomed.info/sct\",\"code\":\"44054006\"}]},\"subject\":{\"reference\":"
+    "\"urn:uuid:0a0a0a0a-1111-4222-8333-444455556666\"},\"onsetAge\":{\"value\":91,\"code\":\"a\"},\"recordedDate\":"
+    "\"2019\"}},\n"
+    "{\"resource\":{\"resourceType\":\"Immunization\",\"id\":\"imm-1\",\"vaccineCode\":{\"coding\":[{\"system\":"
+    "\"http://hl7.org/fhir/sid/cvx\",\"code\":\"140\"}]},\"patient\":{\"reference\":"
+    "\"urn:uuid:0a0a0a0a-1111-4222-8333-444455556666\"},\"occurrenceDateTime\":\"2018-10\",\"lotNumber\":\"L1\"}},\n"
+    "{\"resource\":{\"resourceType\":\"MedicationRequest\",\"id\":\"mr-1\",\"medicationCodeableConcept\":{\"coding\":"
+    "[{\"system\":\"http://www.nlm.nih.gov/research/umls/rxnorm\",\"code\":\"314076\"}]},\"authoredOn\":\"2017\","
+    "\"contained\":[{\"resourceType\":\"Medication\",\"id\":\"m\"}],\"modifierExtension\":[{\"url\":\"http://x/y\","
+    "\"valueBoolean\":true}]}},\n"
+    "{\"resource\":{\"resourceType\":\"Claim\",\"id\":\"claim-1\",\"patient\":{\"reference\":\"Patient/x\"},"
+    "\"billablePeriod\":{\"start\":\"2020-01-02\"}}}]}"; /* no final newline: truncated must be invalid */
+
+/* JSON the scanner must read as jansson does: escapes, surrogates, raw UTF-8, odd spacing, numbers. */
+static const char mc_corpus_fhir_escapes[] =
+    " \t\r\n{ \"\\u0072esourceType\" : \"Bundle\" , \"meta\":{\"entry\":[0]}, \"type\" : \"collection\" ,\n"
+    "\"entry\" : [ { \"resourc\\u0065\" :{\"resourceType\":\"Basic\",\"id\":\"b.1-X\",\"s\":\"caf\xc3\xa9 "
+    "\\ud83d\\ude00 \\\"q\\\" \\\\ \\/ \\b\\f\\n\\r\\t\",\"n\":[0,-0,-1.5e-3,10E+2,1e2,true,false,null,[],{}]} } ,"
+    "{\"fullUrl\":\"https://ehr.example/fhir/Patient/p1\",\"resource\":{\"resourceType\":\"Patient\",\"id\":"
+    "\"p1\"},\"search\":{\"resource\":1}} ] , \"zz\" : \"}]\" }\n";
+
+/* Two Patients: parses, but is not one patient's (de-identification refuses it). */
+static const char mc_corpus_fhir_two[] =
+    "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":2,\"entry\":[{\"resource\":{\"resourceType\":"
+    "\"Patient\",\"id\":\"a\"}},{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"b\"}}]}";
+
+static const struct {
+    const char *name, *text;
+} mc_corpus_fhir_bad[] = {
+    {"bad_not_json", "{\"resourceType\":\"Bundle\",\"type\":"},
+    {"bad_not_bundle", "{\"resourceType\":\"Patient\",\"id\":\"a\"}"},
+    {"bad_entry_not_array", "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":{}}"},
+    {"bad_no_resource", "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[{\"fullUrl\":\"x\"}]}"},
+    {"bad_no_resource_type", "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[{\"resource\":{}}]}"},
+    {"bad_duplicate_key", "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[{\"resource\":{\"resourceType\":"
+                          "\"Basic\"},\"resource\":{\"resourceType\":\"Basic\"}}]}"},
+    {"bad_lone_surrogate", "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[{\"resource\":{"
+                           "\"resourceType\":\"Basic\",\"s\":\"\\ud800x\"}}]}"},
+};
+
+static void mc_corpus_fhir(void)
+{
+    mc_corpus_put("fuzz_fhir", "bundle_patient", mc_corpus_fhir_patient, strlen(mc_corpus_fhir_patient));
+    mc_corpus_put("fuzz_fhir", "bundle_escapes", mc_corpus_fhir_escapes, strlen(mc_corpus_fhir_escapes));
+    mc_corpus_put("fuzz_fhir", "bundle_two_patients", mc_corpus_fhir_two, strlen(mc_corpus_fhir_two));
+    for (size_t i = 0; i < MC_ARRAY_LEN(mc_corpus_fhir_bad); i++)
+        mc_corpus_put("fuzz_fhir", mc_corpus_fhir_bad[i].name, mc_corpus_fhir_bad[i].text,
+                      strlen(mc_corpus_fhir_bad[i].text));
+    /* deeper than MC_FHIR_MAX_DEPTH (100): refused */
+    char deep[512];
+    size_t n = (size_t)snprintf(deep, sizeof deep, "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"x\":");
+    for (int i = 0; i < 100; i++) deep[n++] = '[';
+    for (int i = 0; i < 100; i++) deep[n++] = ']';
+    deep[n++] = '}';
+    mc_corpus_put("fuzz_fhir", "bad_too_deep", deep, n);
+    mc_buf b;
+    mc_buf_init(&b, 1 << 16);
+    MC_TRY(mc_buf_append(&b, mc_corpus_fhir_patient, strlen(mc_corpus_fhir_patient)));
+    mc_corpus_variants("fuzz_fhir", "bundle_patient", &b, 2); /* flips the 'r' of resourceType */
+    mc_buf_free(&b);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -463,6 +557,7 @@ int main(int argc, char **argv)
     mc_corpus_variants("fuzz_block", "genesis", &net.genesis, 0);
 
     mc_corpus_bodies(org, &prov, &pat);
+    mc_corpus_fhir();
 
     mc_test_txs_free(&txs);
     mc_buf_free(&body);

@@ -3,7 +3,7 @@
 # (replay_main.c) that runs every file of the checked-in seed corpus through it once, and
 # registered as the test fuzz_replay_<target>.
 set(MEDCHAIN_FUZZ_DIR ${CMAKE_CURRENT_LIST_DIR})
-set(MEDCHAIN_FUZZ_TARGETS fuzz_tx fuzz_batch fuzz_block fuzz_bodies)
+set(MEDCHAIN_FUZZ_TARGETS fuzz_tx fuzz_batch fuzz_block fuzz_bodies fuzz_fhir)
 
 foreach(t ${MEDCHAIN_FUZZ_TARGETS})
   add_executable(${t}_replay ${MEDCHAIN_FUZZ_DIR}/${t}.c ${MEDCHAIN_FUZZ_DIR}/fuzz_common.c

@@ -290,7 +290,11 @@ typedef struct {
  *     CodeableConcept.text), note, comment, description, patientInstruction, valueString,
  *     valueMarkdown, valueAnnotation, valueAttachment, presentedForm, contained, lotNumber,
  *     serialNumber, udiCarrier, issued and other instant-only elements, implicitRules, meta
- *     (replaced by a security label PSEUDED of v3-ObservationValue), element ids;
+ *     (replaced by a security label PSEUDED of v3-ObservationValue), element ids, primitive
+ *     extensions ("_x"), and any member whose name is not a FHIR element name
+ *     ([a-z][A-Za-z0-9]{0,63}), since a key could carry anything;
+ *   - displays: a Coding's display (terminology text) stays; any other display (a Reference's
+ *     names a person) goes;
  *   - extensions: only us-core-race, us-core-ethnicity and us-core-birthsex stay (their codings;
  *     their free text goes by the rule above); mothersMaidenName, birthPlace, geolocation and
  *     all others are removed;

@@ -53,6 +53,21 @@ static int mc_fhir_ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+/*
+ * A FHIR element name: [a-z][A-Za-z0-9]{0,63}. Anything else ("_x" primitive extensions, or a
+ * key no FHIR resource has, which could hold anything) goes with its value.
+ */
+static int mc_fhir_element_name_ok(const char *key)
+{
+    if (!(key[0] >= 'a' && key[0] <= 'z')) return 0;
+    for (size_t i = 1; key[i]; i++) {
+        char c = key[i];
+        if (i >= MC_FHIR_MAX_ID || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+            return 0;
+    }
+    return 1;
+}
+
 static int mc_fhir_date_key(const char *key)
 {
     return mc_fhir_ends_with(key, "Date") || mc_fhir_ends_with(key, "DateTime") ||
@@ -200,8 +215,8 @@ int mc_fhir_deid_members(mc_fhir_deid_ctx *ctx, json_t *out, const json_t *in, u
         int skip = 0;
         for (const char *const *s = skip_top; s && *s && !skip; s++) skip = strcmp(key, *s) == 0;
         if (strcmp(key, "modifierExtension") == 0) ctx->modifier = 1;
-        /* "_x" carries extensions of primitive x; they go with all unlisted extensions */
-        if (skip || key[0] == '_' || mc_fhir_in(key, mc_fhir_deid_drop, MC_ARRAY_LEN(mc_fhir_deid_drop)) ||
+        /* "_x" carries extensions of primitive x: they go with all unlisted extensions */
+        if (skip || !mc_fhir_element_name_ok(key) || mc_fhir_in(key, mc_fhir_deid_drop, MC_ARRAY_LEN(mc_fhir_deid_drop)) ||
             (strcmp(key, "display") == 0 && !coding) || strcmp(key, "modifierExtension") == 0)
             continue;
         json_t *nx = strcmp(key, "extension") == 0 ? mc_fhir_deid_extensions(ctx, x, depth + 1, in_ext)

@@ -420,6 +420,7 @@ static const char rules_bundle[] =
     "  \"text\":\"height taken by Zebulon's aunt\"},\"subject\":{\"reference\":\"Patient/11111111-2222-3333-4444-555555555555\"},"
     " \"encounter\":{\"reference\":\"Encounter/aaaaaaaa-0000-0000-0000-000000000001\"},"
     " \"effectiveDateTime\":\"2019-05-06T07:08:09Z\",\"issued\":\"2019-05-06T07:08:09.123Z\","
+    " \"Quixby\":{\"a\":1},\"odd key\":1,\"_status\":{\"id\":\"x\"},"
     " \"valueQuantity\":{\"value\":170.5,\"unit\":\"cm\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"cm\"},"
     " \"note\":[{\"text\":\"seen 2019-05-06 at home\"}],\"performer\":[{\"reference\":\"Practitioner/doc-1\"}],"
     " \"component\":[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8480-6\"}]},"
@@ -446,7 +447,8 @@ static void test_rules(void **state)
     static const char *const gone[] = {"Zebulon", "Xanthe", "Quixby", "Yarrow", "Vexley", "999-11-2222",
                                        "555-000-1111", "1 Quill Road", "Ward 9", "shoe-size", "geolocation",
                                        "birthTime", "Married", "1980-02", "2019-05", "obs-1", "doc-1", "org-1",
-                                       "contained", "83001", "02108", "Nowhere", "\"US\"", "lastUpdated", "issued"};
+                                       "contained", "83001", "02108", "Nowhere", "\"US\"", "lastUpdated", "issued",
+                                       "odd key", "_status"};
     for (size_t i = 0; i < MC_ARRAY_LEN(gone); i++)
         if (strstr(dump, gone[i])) fail_msg("\"%s\" survived: %s", gone[i], dump);
     assert_no_date(dump, "rules");
