@@ -83,47 +83,40 @@ static mc_wrap_seen *mc_wrap_seen_slot(mc_wrap_seen *t, size_t slots, const mc_w
     return &t[i];
 }
 
-/* Doubles the peer table, rehashing. @return MC_OK, MC_ENOMEM, or MC_ETOOBIG at the cap. */
-static int mc_wrap_grow_peers(mc_wrapper *w)
+/* Doubles the peer table (@p peers) or the nonce table, rehashing its entries.
+   @return MC_OK, MC_ENOMEM, or MC_ETOOBIG when it is at its cap. */
+static int mc_wrap_grow(mc_wrapper *w, int peers)
 {
-    size_t slots = w->peer_slots * 2;
-    if (slots > MC_WRAP_PEER_SLOTS_MAX) return MC_ETOOBIG;
-    mc_wrap_peer *t = calloc(slots, sizeof *t);
+    size_t old = peers ? w->peer_slots : w->seen_slots, slots = old * 2;
+    if (slots > (peers ? MC_WRAP_PEER_SLOTS_MAX : MC_WRAP_SEEN_SLOTS_MAX)) return MC_ETOOBIG;
+    void *t = calloc(slots, peers ? sizeof *w->peer : sizeof *w->seen);
     if (!t) return MC_ENOMEM;
-    for (size_t i = 0; i < w->peer_slots; i++)
-        if (w->peer[i].used) *mc_wrap_peer_slot(t, slots, &w->peer[i].pk) = w->peer[i];
-    mc_wipe(w->peer, w->peer_slots * sizeof *w->peer);
-    free(w->peer);
-    w->peer = t;
-    w->peer_slots = slots;
+    if (peers) {
+        mc_wrap_peer *p = t;
+        for (size_t i = 0; i < old; i++)
+            if (w->peer[i].used) *mc_wrap_peer_slot(p, slots, &w->peer[i].pk) = w->peer[i];
+        mc_wipe(w->peer, old * sizeof *w->peer);
+        free(w->peer);
+        w->peer = p;
+        w->peer_slots = slots;
+    } else {
+        mc_wrap_seen *n = t;
+        for (size_t i = 0; i < old; i++)
+            if (w->seen[i].a | w->seen[i].b) *mc_wrap_seen_slot(n, slots, &w->seen[i]) = w->seen[i];
+        free(w->seen);
+        w->seen = n;
+        w->seen_slots = slots;
+    }
     return MC_OK;
 }
 
-/* Doubles the nonce table, rehashing. @return MC_OK, MC_ENOMEM, or MC_ETOOBIG at the cap. */
-static int mc_wrap_grow_seen(mc_wrapper *w)
-{
-    size_t slots = w->seen_slots * 2;
-    if (slots > MC_WRAP_SEEN_SLOTS_MAX) return MC_ETOOBIG;
-    mc_wrap_seen *t = calloc(slots, sizeof *t);
-    if (!t) return MC_ENOMEM;
-    for (size_t i = 0; i < w->seen_slots; i++)
-        if (w->seen[i].a | w->seen[i].b) *mc_wrap_seen_slot(t, slots, &w->seen[i]) = w->seen[i];
-    free(w->seen);
-    w->seen = t;
-    w->seen_slots = slots;
-    return MC_OK;
-}
-
-/* Room for one more peer and one more nonce: grow, or rotate when the tables cannot grow. */
+/* Room for one more peer and one more nonce (each table at most half full): grow, or rotate
+   when a table cannot grow. */
 static void mc_wrap_room(mc_wrapper *w)
 {
-    while ((w->npeer + 1) * 2 > w->peer_slots)
-        if (mc_wrap_grow_peers(w)) {
-            mc_wrap_rotate(w);
-            return;
-        }
-    while ((w->nseen + 1) * 2 > w->seen_slots)
-        if (mc_wrap_grow_seen(w)) {
+    int peers;
+    while ((peers = (w->npeer + 1) * 2 > w->peer_slots) || (w->nseen + 1) * 2 > w->seen_slots)
+        if (mc_wrap_grow(w, peers)) {
             mc_wrap_rotate(w);
             return;
         }
