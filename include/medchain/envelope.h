@@ -80,8 +80,11 @@ void mc_wrapper_free(mc_wrapper *w);
  * Used for data keys (@p record = the record id) and for a patient's search key (@p record =
  * mc_env_search_key_slot() of the patient).
  *
- * @return MC_OK, MC_EINVAL (a NULL argument), MC_ENOMEM (a cache could not grow), or
- * MC_ECRYPTO (@p to_pk is a low-order point). On failure @p out is zeroed.
+ * Never fails for want of memory: when the wrapper's tables cannot grow it takes a fresh
+ * ephemeral key pair instead.
+ *
+ * @return MC_OK, MC_EINVAL (a NULL argument), or MC_ECRYPTO (@p to_pk is a low-order point).
+ * On failure @p out is zeroed.
  */
 int mc_env_wrap(mc_wrapper *w, mc_wrapped_key *out, const uint8_t key[MC_ENV_KEYBYTES], const mc_hash *record,
                 const mc_id *to, const mc_box_pk *to_pk) MC_WARN_UNUSED_RESULT;
@@ -100,7 +103,7 @@ int mc_env_unwrap(uint8_t key[MC_ENV_KEYBYTES], const mc_wrapped_key *in, const 
  * Re-wraps a key wrapped for me (@p in, bound to @p record) for the grantee @p to: what a
  * patient does on their own machine to give a grantee a record (mc_rewrapped_key of a
  * consent.grant). The key is held only for the call and wiped.
- * @return MC_OK, MC_EINVAL, MC_ENOMEM, or MC_ECRYPTO (@p in does not open with my key for this
+ * @return MC_OK, MC_EINVAL, or MC_ECRYPTO (@p in does not open with my key for this
  * record, or @p to_pk is low-order). On failure @p out is zeroed.
  */
 int mc_env_rewrap(mc_wrapper *w, mc_wrapped_key *out, const mc_wrapped_key *in, const mc_hash *record,
