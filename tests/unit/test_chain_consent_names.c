@@ -64,16 +64,16 @@ static void test_names(void **state)
     assert_null(mc_event_kind_name(10));
     assert_null(mc_event_kind_name(-1));
 
-    /* transaction kinds: 10..18 named, 4..9 never assigned and never parsed */
-    static const char *const txk[] = {"record.anchor",  "consent.grant",    "consent.deny",
-                                      "consent.revoke", "consent.delegate", "access.emergency",
-                                      "access.log",     "org.propose",      "org.approve"};
-    for (int k = MC_TX_RECORD_ANCHOR; k <= MC_TX_ORG_APPROVE; k++) {
+    /* transaction kinds: 10..19 named, 4..9 never assigned and never parsed */
+    static const char *const txk[] = {
+        "record.anchor",    "consent.grant", "consent.deny", "consent.revoke", "consent.delegate",
+        "access.emergency", "access.log",    "org.propose",  "org.approve",    "research.release"};
+    for (int k = MC_TX_RECORD_ANCHOR; k <= MC_TX_RESEARCH_RELEASE; k++) {
         assert_string_equal(mc_tx_kind_name(k), txk[k - MC_TX_RECORD_ANCHOR]);
         assert_int_equal(mc_tx_kind_parse(txk[k - MC_TX_RECORD_ANCHOR]), k);
     }
     for (int k = 4; k < MC_TX_RECORD_ANCHOR; k++) assert_null(mc_tx_kind_name(k));
-    assert_null(mc_tx_kind_name(19));
+    assert_null(mc_tx_kind_name(MC_TX_RESEARCH_RELEASE + 1));
     assert_int_equal(mc_tx_kind_parse("identity.revoke"), MC_TX_IDENTITY_REVOKE);
     assert_int_equal(mc_tx_kind_parse("access"), 0);
     assert_int_equal(mc_tx_kind_parse(""), 0);
