@@ -217,8 +217,9 @@ int mc_fhir_document_reference(json_t **out, const mc_record *rec) MC_WARN_UNUSE
  * else RelatedPerson/<hex>, a delegate); policyRule v3-ActCode OPTIN (grant) or OPTOUT (deny);
  * provision: type permit or deny, period [not_before, not_after) (each bound omitted when 0 or
  * past year 9999), actor with role v3-ParticipationType IRCP and the grantee (identity:
- * <Type>/<hex> by @p grantee_kind; org: Organization/<hex>; selector: Organization/<hex> plus
- * the attribute pairs in extension MC_FHIR_NS "/StructureDefinition/grantee-selector"),
+ * <Type>/<hex> by @p grantee_kind; org: Organization/<hex>; selector: Organization/<hex> with
+ * extension MC_FHIR_NS "/StructureDefinition/grantee-selector" holding one sub-extension per
+ * attribute pair, url the key and valueString the value),
  * action (consentaction "access" for read and read_meta, "use" for read_deid, each with the
  * medchain action code of MC_FHIR_NS "/CodeSystem/action"), purpose (v3-ActReason codes
  * TREAT, ETREAT, HPAYMT, HOPERAT, HRESCH, PUBHLTH, PATRQT), and the scope: data

@@ -18,8 +18,8 @@ struct mc_fhir_bundle {
 };
 
 static const char *const mc_fhir_bundle_types[] = {
-    "document", "message",   "transaction", "transaction-response", "batch", "batch-response",
-    "history",  "searchset", "collection",
+    "document",       "message", "transaction", "transaction-response", "batch",
+    "batch-response", "history", "searchset",   "collection",
 };
 
 static int mc_fhir_refuse(mc_fhir_error *err, const char *what, size_t entry, int rc)
@@ -77,7 +77,8 @@ static int mc_fhir_bundle_check(mc_fhir_bundle *b, const uint8_t *p, size_t n, m
         const json_t *entry = json_array_get(entries, i);
         why = mc_fhir_check_entry(entry, b->spans.a[i]);
         if (why) return mc_fhir_refuse(err, why, i, MC_EINVAL);
-        const char *t = json_string_value(json_object_get(json_object_get(entry, "resource"), "resourceType"));
+        const char *t =
+            json_string_value(json_object_get(json_object_get(entry, "resource"), "resourceType"));
         if (strcmp(t, "Patient") == 0 && b->npatients++ == 0) b->patient = i;
     }
     return MC_OK;
@@ -101,9 +102,9 @@ int mc_fhir_bundle_parse(mc_fhir_bundle **pp, const uint8_t *p, size_t n, mc_fhi
     b->root = json_loadb((const char *)p, n, JSON_REJECT_DUPLICATES, &jerr);
     int rc;
     if (!b->root)
-        rc = mc_fhir_refuse(err, json_error_code(&jerr) == json_error_out_of_memory ? "out of memory"
-                                                                                      : "not valid JSON",
-                            SIZE_MAX, json_error_code(&jerr) == json_error_out_of_memory ? MC_ENOMEM : MC_EINVAL);
+        rc = mc_fhir_refuse(
+            err, json_error_code(&jerr) == json_error_out_of_memory ? "out of memory" : "not valid JSON",
+            SIZE_MAX, json_error_code(&jerr) == json_error_out_of_memory ? MC_ENOMEM : MC_EINVAL);
     else
         rc = mc_fhir_bundle_check(b, p, n, err);
     if (rc != MC_OK) {

@@ -19,7 +19,8 @@ static json_t *mc_fhir_bound(uint64_t ms)
 static json_t *mc_fhir_period(const mc_body_consent *b)
 {
     json_t *p = json_object(), *start = mc_fhir_bound(b->not_before), *end = mc_fhir_bound(b->not_after);
-    if (p && ((start && json_object_set(p, "start", start) != 0) || (end && json_object_set(p, "end", end) != 0))) {
+    if (p && ((start && json_object_set(p, "start", start) != 0) ||
+              (end && json_object_set(p, "end", end) != 0))) {
         json_decref(p);
         p = NULL;
     }
@@ -28,27 +29,33 @@ static json_t *mc_fhir_period(const mc_body_consent *b)
     return p;
 }
 
-static json_t *mc_fhir_actor(const mc_body_consent *b, int grantee_kind)
+/* A selector grantee's attribute pairs: one sub-extension per pair, its key as the url. */
+static json_t *mc_fhir_selector(const mc_attrs *sel)
 {
-    const char *type = b->grantee_kind == MC_GRANTEE_IDENTITY ? mc_fhir_identity_type(grantee_kind) : "Organization";
-    json_t *ref = mc_fhir_ref_hex(type, b->grantee.b);
-    if (ref && b->grantee_kind == MC_GRANTEE_SELECTOR) {
-        char sel[MC_MAX_ATTRS * (MC_MAX_ATTR_KEY + MC_MAX_ATTR_VAL + 2) + 1];
-        size_t off = 0;
-        sel[0] = 0;
-        for (uint32_t i = 0; i < b->selector.n && i < MC_MAX_ATTRS; i++) {
-            int k = snprintf(sel + off, sizeof sel - off, "%s%s=%s", i ? "," : "", b->selector.a[i].key,
-                             b->selector.a[i].val);
-            if (k > 0 && (size_t)k < sizeof sel - off) off += (size_t)k;
-        }
-        if (mc_fhir_set(ref, "extension",
-                        json_pack("[{s:s,s:s}]", "url", MC_FHIR_EXT_SELECTOR, "valueString", sel)) != MC_OK) {
-            json_decref(ref);
-            ref = NULL;
+    json_t *subs = json_array();
+    for (uint32_t i = 0; subs && i < sel->n && i < MC_MAX_ATTRS; i++) {
+        if (mc_fhir_push(subs, json_pack("{s:s,s:s}", "url", sel->a[i].key, "valueString", sel->a[i].val)) !=
+            MC_OK) {
+            json_decref(subs);
+            subs = NULL;
         }
     }
+    return subs ? json_pack("[{s:s,s:o}]", "url", MC_FHIR_EXT_SELECTOR, "extension", subs) : NULL;
+}
+
+static json_t *mc_fhir_actor(const mc_body_consent *b, int grantee_kind)
+{
+    const char *type =
+        b->grantee_kind == MC_GRANTEE_IDENTITY ? mc_fhir_identity_type(grantee_kind) : "Organization";
+    json_t *ref = mc_fhir_ref_hex(type, b->grantee.b);
+    if (ref && b->grantee_kind == MC_GRANTEE_SELECTOR &&
+        mc_fhir_set(ref, "extension", mc_fhir_selector(&b->selector)) != MC_OK) {
+        json_decref(ref);
+        ref = NULL;
+    }
     return json_pack("[{s:o,s:o}]", "role",
-                     mc_fhir_concept(MC_FHIR_SYS_PARTICIPATION, "IRCP", "information recipient"), "reference", ref);
+                     mc_fhir_concept(MC_FHIR_SYS_PARTICIPATION, "IRCP", "information recipient"), "reference",
+                     ref);
 }
 
 /* One CodeableConcept per action bit: the consentaction code and medchain's own. */
@@ -73,7 +80,8 @@ static json_t *mc_fhir_purposes(uint32_t purposes)
     json_t *a = json_array();
     for (uint32_t bit = 1; a && bit && bit <= MC_PURPOSE_ALL_; bit <<= 1) {
         if (!(purposes & bit)) continue;
-        json_t *c = mc_fhir_coding(MC_FHIR_SYS_ACT_REASON, mc_purpose_name(bit), mc_fhir_purpose_display(bit));
+        json_t *c =
+            mc_fhir_coding(MC_FHIR_SYS_ACT_REASON, mc_purpose_name(bit), mc_fhir_purpose_display(bit));
         if (mc_fhir_push(a, c) != MC_OK) {
             json_decref(a);
             a = NULL;
@@ -126,23 +134,32 @@ static int mc_fhir_consent_fill(json_t *c, const mc_consent *cs, int grantee_kin
         char hex[65];
         mc_hex_encode(hex, cs->id.b, 32);
         rc = mc_fhir_set(c, "id", json_string(hex));
-        if (!rc) rc = mc_fhir_set(c, "identifier", json_pack("[o]", mc_fhir_ident_hex(MC_FHIR_SID_TX, cs->id.b)));
+        if (!rc)
+            rc = mc_fhir_set(c, "identifier", json_pack("[o]", mc_fhir_ident_hex(MC_FHIR_SID_TX, cs->id.b)));
     }
     int revoked = cs->status == MC_CONSENT_REVOKED;
     json_t *rv = revoked ? mc_fhir_bound(cs->revoked_time_ms) : NULL;
     if (!rc && rv)
-        rc = mc_fhir_set(c, "extension", json_pack("[{s:s,s:O}]", "url", MC_FHIR_EXT_REVOKED, "valueDateTime", rv));
+        rc = mc_fhir_set(c, "extension",
+                         json_pack("[{s:s,s:O}]", "url", MC_FHIR_EXT_REVOKED, "valueDateTime", rv));
     json_decref(rv);
     if (!rc) rc = mc_fhir_set(c, "status", json_string(revoked ? "inactive" : "active"));
     if (!rc)
-        rc = mc_fhir_set(c, "scope", mc_fhir_concept(MC_FHIR_SYS_CONSENT_SCOPE, "patient-privacy", "Privacy Consent"));
-    if (!rc) rc = mc_fhir_set(c, "category", json_pack("[o]", mc_fhir_concept(MC_FHIR_SYS_LOINC, "59284-0", NULL)));
+        rc = mc_fhir_set(c, "scope",
+                         mc_fhir_concept(MC_FHIR_SYS_CONSENT_SCOPE, "patient-privacy", "Privacy Consent"));
+    if (!rc)
+        rc =
+            mc_fhir_set(c, "category", json_pack("[o]", mc_fhir_concept(MC_FHIR_SYS_LOINC, "59284-0", NULL)));
     if (!rc) rc = mc_fhir_set(c, "patient", mc_fhir_ref_hex("Patient", cs->body.patient.b));
     if (!rc && when) rc = mc_fhir_set(c, "dateTime", json_string(when));
     int by_patient = memcmp(cs->by.b, cs->body.patient.b, 32) == 0;
-    if (!rc) rc = mc_fhir_set(c, "performer", json_pack("[o]", mc_fhir_ref_hex(by_patient ? "Patient" : "RelatedPerson", cs->by.b)));
     if (!rc)
-        rc = mc_fhir_set(c, "policyRule", mc_fhir_concept(MC_FHIR_SYS_ACT_CODE, cs->deny ? "OPTOUT" : "OPTIN", NULL));
+        rc = mc_fhir_set(
+            c, "performer",
+            json_pack("[o]", mc_fhir_ref_hex(by_patient ? "Patient" : "RelatedPerson", cs->by.b)));
+    if (!rc)
+        rc = mc_fhir_set(c, "policyRule",
+                         mc_fhir_concept(MC_FHIR_SYS_ACT_CODE, cs->deny ? "OPTOUT" : "OPTIN", NULL));
     if (!rc) rc = mc_fhir_provision(c, cs, grantee_kind);
     return rc;
 }
@@ -155,8 +172,9 @@ int mc_fhir_consent(json_t **out, const mc_consent *c, int grantee_kind)
     const mc_body_consent *b = &c->body;
     char when[32] = "";
     if (b->grantee_kind < MC_GRANTEE_IDENTITY || b->grantee_kind > MC_GRANTEE_SELECTOR ||
-        b->scope_kind < MC_SCOPE_ALL || b->scope_kind > MC_SCOPE_RECORDS || !(b->purposes & MC_PURPOSE_ALL_) ||
-        !(b->actions & MC_ACTION_ALL_) || (c->time_ms && mc_fhir_instant(when, c->time_ms) != MC_OK))
+        b->scope_kind < MC_SCOPE_ALL || b->scope_kind > MC_SCOPE_RECORDS ||
+        !(b->purposes & MC_PURPOSE_ALL_) || !(b->actions & MC_ACTION_ALL_) ||
+        (c->time_ms && mc_fhir_instant(when, c->time_ms) != MC_OK))
         return MC_EINVAL;
     json_t *j = json_pack("{s:s}", "resourceType", "Consent");
     if (!j) return MC_ENOMEM;

@@ -24,7 +24,7 @@
 #include "fhir_internal.h"
 
 static const char *const mc_fhir_deid_types[] = {
-    "Patient",   "Observation",       "Condition",        "Procedure", "Immunization",
+    "Patient",           "Observation",      "Condition", "Procedure", "Immunization",
     "MedicationRequest", "DiagnosticReport", "Encounter", "CarePlan",  "AllergyIntolerance",
 };
 
@@ -173,12 +173,14 @@ static int mc_fhir_deid_age(json_t *out, const json_t *patient, uint64_t release
 static int mc_fhir_deid_one(mc_fhir_deid_ctx *ctx, const mc_fhir_deid_item *it, json_t *arr)
 {
     static const char *const skip[] = {"resourceType", NULL};
-    json_t *o = json_pack("{s:s,s:s,s:{s:[{s:s,s:s,s:s}]}}", "resourceType", it->type, "id", it->new_id, "meta",
-                          "security", "system", MC_FHIR_SYS_OBS_VALUE, "code", "PSEUDED", "display", "pseudonymized");
+    json_t *o =
+        json_pack("{s:s,s:s,s:{s:[{s:s,s:s,s:s}]}}", "resourceType", it->type, "id", it->new_id, "meta",
+                  "security", "system", MC_FHIR_SYS_OBS_VALUE, "code", "PSEUDED", "display", "pseudonymized");
     if (!o) return MC_ENOMEM;
     ctx->modifier = 0;
     int rc = mc_fhir_deid_members(ctx, o, it->res, 1, skip);
-    if (rc == MC_OK && strcmp(it->type, "Patient") == 0) rc = mc_fhir_deid_age(o, it->res, ctx->opts->release_time_ms);
+    if (rc == MC_OK && strcmp(it->type, "Patient") == 0)
+        rc = mc_fhir_deid_age(o, it->res, ctx->opts->release_time_ms);
     if (rc != MC_OK || ctx->modifier) {
         json_decref(o);
         return rc;

@@ -21,13 +21,41 @@
  * be cut to a year and stay valid), meta (lastUpdated, source, tags) and element ids.
  */
 static const char *const mc_fhir_deid_drop[] = {
-    "identifier",     "name",           "telecom",        "contact",          "photo",
-    "link",           "text",           "note",           "comment",          "description",
-    "patientInstruction", "valueString", "valueMarkdown", "valueAnnotation",   "valueAttachment",
-    "valueUri",       "valueUrl",       "valueUuid",      "valueOid",         "valueId",
-    "valueIdentifier", "valueHumanName", "valueContactPoint", "valueSignature", "signature",
-    "presentedForm",  "contained",      "lotNumber",      "serialNumber",     "udiCarrier",
-    "issued",         "lastUpdated",    "implicitRules",  "meta",             "id",
+    "identifier",
+    "name",
+    "telecom",
+    "contact",
+    "photo",
+    "link",
+    "text",
+    "note",
+    "comment",
+    "description",
+    "patientInstruction",
+    "valueString",
+    "valueMarkdown",
+    "valueAnnotation",
+    "valueAttachment",
+    "valueUri",
+    "valueUrl",
+    "valueUuid",
+    "valueOid",
+    "valueId",
+    "valueIdentifier",
+    "valueHumanName",
+    "valueContactPoint",
+    "valueSignature",
+    "signature",
+    "presentedForm",
+    "contained",
+    "lotNumber",
+    "serialNumber",
+    "udiCarrier",
+    "issued",
+    "lastUpdated",
+    "implicitRules",
+    "meta",
+    "id",
 };
 
 /* Extensions released (US Core demographics); their sub-extensions have relative urls. */
@@ -38,7 +66,8 @@ static const char *const mc_fhir_deid_ext_keep[] = {
 };
 
 /* Elements whose value must be a date: if it is not one it cannot be cut, so it goes. */
-static const char *const mc_fhir_deid_date_keys[] = {"date", "start", "end", "authoredOn", "created", "recorded"};
+static const char *const mc_fhir_deid_date_keys[] = {"date",       "start",   "end",
+                                                     "authoredOn", "created", "recorded"};
 
 static int mc_fhir_in(const char *key, const char *const *list, size_t n)
 {
@@ -62,7 +91,8 @@ static int mc_fhir_element_name_ok(const char *key)
     if (!(key[0] >= 'a' && key[0] <= 'z')) return 0;
     for (size_t i = 1; key[i]; i++) {
         char c = key[i];
-        if (i >= MC_FHIR_MAX_ID || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+        if (i >= MC_FHIR_MAX_ID ||
+            !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
             return 0;
     }
     return 1;
@@ -216,7 +246,8 @@ int mc_fhir_deid_members(mc_fhir_deid_ctx *ctx, json_t *out, const json_t *in, u
         for (const char *const *s = skip_top; s && *s && !skip; s++) skip = strcmp(key, *s) == 0;
         if (strcmp(key, "modifierExtension") == 0) ctx->modifier = 1;
         /* "_x" carries extensions of primitive x: they go with all unlisted extensions */
-        if (skip || !mc_fhir_element_name_ok(key) || mc_fhir_in(key, mc_fhir_deid_drop, MC_ARRAY_LEN(mc_fhir_deid_drop)) ||
+        if (skip || !mc_fhir_element_name_ok(key) ||
+            mc_fhir_in(key, mc_fhir_deid_drop, MC_ARRAY_LEN(mc_fhir_deid_drop)) ||
             (strcmp(key, "display") == 0 && !coding) || strcmp(key, "modifierExtension") == 0)
             continue;
         json_t *nx = strcmp(key, "extension") == 0 ? mc_fhir_deid_extensions(ctx, x, depth + 1, in_ext)

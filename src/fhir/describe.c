@@ -64,12 +64,24 @@ static uint8_t mc_fhir_sensitivity(const json_t *res)
 static const struct {
     const char *key, *sub;
 } mc_fhir_date_fields[] = {
-    {"effectiveDateTime", NULL},  {"effectivePeriod", "start"},  {"effectiveInstant", NULL},
-    {"issued", NULL},             {"onsetDateTime", NULL},       {"onsetPeriod", "start"},
-    {"recordedDate", NULL},       {"performedDateTime", NULL},   {"performedPeriod", "start"},
-    {"period", "start"},          {"occurrenceDateTime", NULL},  {"occurrencePeriod", "start"},
-    {"authoredOn", NULL},         {"billablePeriod", "start"},   {"created", NULL},
-    {"date", NULL},               {"recorded", NULL},            {"birthDate", NULL},
+    {"effectiveDateTime", NULL},
+    {"effectivePeriod", "start"},
+    {"effectiveInstant", NULL},
+    {"issued", NULL},
+    {"onsetDateTime", NULL},
+    {"onsetPeriod", "start"},
+    {"recordedDate", NULL},
+    {"performedDateTime", NULL},
+    {"performedPeriod", "start"},
+    {"period", "start"},
+    {"occurrenceDateTime", NULL},
+    {"occurrencePeriod", "start"},
+    {"authoredOn", NULL},
+    {"billablePeriod", "start"},
+    {"created", NULL},
+    {"date", NULL},
+    {"recorded", NULL},
+    {"birthDate", NULL},
 };
 
 static uint16_t mc_fhir_year(const json_t *res)

@@ -36,7 +36,9 @@ static int mc_fhir_docref_fill(json_t *d, const mc_record *rec, const char *date
     int rc = MC_OK;
     if (!rc) rc = mc_fhir_set(d, "id", json_string(hex));
     if (!rc) rc = mc_fhir_set(d, "masterIdentifier", mc_fhir_ident_hex(MC_FHIR_SID_RECORD, rec->id.b));
-    if (!rc) rc = mc_fhir_set(d, "identifier", json_pack("[o]", mc_fhir_ident_hex(MC_FHIR_SID_CIPHER, rec->cipher_hash.b)));
+    if (!rc)
+        rc = mc_fhir_set(d, "identifier",
+                         json_pack("[o]", mc_fhir_ident_hex(MC_FHIR_SID_CIPHER, rec->cipher_hash.b)));
     if (!rc) rc = mc_fhir_set(d, "status", json_string(rec->has_superseded_by ? "superseded" : "current"));
     if (!rc)
         rc = mc_fhir_set(d, "category",
@@ -50,7 +52,8 @@ static int mc_fhir_docref_fill(json_t *d, const mc_record *rec, const char *date
                          json_pack("[{s:s,s:o}]", "code", "replaces", "target",
                                    mc_fhir_ref_hex("DocumentReference", rec->supersedes.b)));
     if (!rc)
-        rc = mc_fhir_set(d, "securityLabel", json_pack("[o]", mc_fhir_concept(MC_FHIR_SYS_CONFIDENTIAL, label, NULL)));
+        rc = mc_fhir_set(d, "securityLabel",
+                         json_pack("[o]", mc_fhir_concept(MC_FHIR_SYS_CONFIDENTIAL, label, NULL)));
     if (!rc) rc = mc_fhir_set(d, "content", json_pack("[{s:o}]", "attachment", mc_fhir_attachment(rec)));
     return rc;
 }

@@ -55,8 +55,9 @@ int mc_fhir_bundle_build(json_t **out, const char *type, const mc_slice *spans, 
     int searchset = type[0] == 's', rc = MC_OK;
     for (size_t i = 0; rc == MC_OK && i < n; i++) {
         json_error_t jerr;
-        json_t *r = spans[i].n ? json_loadb((const char *)spans[i].p, spans[i].n, JSON_REJECT_DUPLICATES, &jerr)
-                               : NULL;
+        json_t *r = spans[i].n
+                        ? json_loadb((const char *)spans[i].p, spans[i].n, JSON_REJECT_DUPLICATES, &jerr)
+                        : NULL;
         if (!mc_fhir_is_resource(r)) {
             json_decref(r);
             rc = MC_EINVAL;

@@ -85,7 +85,8 @@ json_t *mc_fhir_ident_hex(const char *system, const uint8_t b[32]);
 const char *mc_fhir_identity_type(int kind);
 /** The display of a v3-ActReason purpose code, or NULL. */
 const char *mc_fhir_purpose_display(uint32_t bit);
-/** Sets @p key of @p obj to @p v (stolen); a NULL @p v is an allocation failure. @return MC_OK or MC_ENOMEM. */
+/** Sets @p key of @p obj to @p v (stolen); a NULL @p v is an allocation failure. @return MC_OK or MC_ENOMEM.
+ */
 int mc_fhir_set(json_t *obj, const char *key, json_t *v);
 /** Appends @p v (stolen) to @p arr. @return MC_OK or MC_ENOMEM. */
 int mc_fhir_push(json_t *arr, json_t *v);
@@ -101,9 +102,9 @@ int mc_fhir_keywords(mc_fhir_entry *out);
 
 typedef struct {
     const mc_fhir_deid_opts *opts;
-    json_t *refs;          /* original reference string -> "<Type>/<new id>" */
-    int rc;                /* first error of the walk */
-    int modifier;          /* the resource being walked has a modifierExtension */
+    json_t *refs; /* original reference string -> "<Type>/<new id>" */
+    int rc;       /* first error of the walk */
+    int modifier; /* the resource being walked has a modifierExtension */
 } mc_fhir_deid_ctx;
 
 /**

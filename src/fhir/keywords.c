@@ -53,7 +53,8 @@ static void mc_fhir_kw_coding(mc_fhir_entry *e, const json_t *obj)
     const char *code = json_string_value(json_object_get(obj, "code"));
     if (!sys || !code || !mc_fhir_code_ok(code)) return;
     for (size_t i = 0; i < MC_ARRAY_LEN(mc_fhir_code_systems); i++)
-        if (strcmp(sys, mc_fhir_code_systems[i].system) == 0) mc_fhir_kw_add(e, mc_fhir_code_systems[i].kind, code);
+        if (strcmp(sys, mc_fhir_code_systems[i].system) == 0)
+            mc_fhir_kw_add(e, mc_fhir_code_systems[i].kind, code);
 }
 
 static int mc_fhir_kw_walk(mc_fhir_entry *e, const json_t *v, unsigned depth)

@@ -25,7 +25,8 @@ int mc_fhir_type_ok(const char *s)
     if (!s || !mc_fhir_upper((unsigned char)s[0])) return 0;
     size_t i = 1;
     for (; s[i]; i++)
-        if (i >= MC_FHIR_MAX_TYPE || !(mc_fhir_upper((unsigned char)s[i]) || mc_fhir_lower((unsigned char)s[i])))
+        if (i >= MC_FHIR_MAX_TYPE ||
+            !(mc_fhir_upper((unsigned char)s[i]) || mc_fhir_lower((unsigned char)s[i])))
             return 0;
     return 1;
 }

@@ -247,55 +247,66 @@ static int mc_fhir_scan_enter(mc_fhir_scan *s)
     return 0;
 }
 
-/* An object at s->i; @p fn (may be NULL) scans each member's value, else it is skipped. */
-static int mc_fhir_scan_object(mc_fhir_scan *s, mc_fhir_member_fn fn, void *ctx)
+/*
+ * The items of the object or array at s->i up to @p close, separated by commas: each is
+ * scanned by @p item. Empty containers and trailing commas are told apart here once.
+ */
+static int mc_fhir_scan_items(mc_fhir_scan *s, int close, int (*item)(mc_fhir_scan *s, void *ctx), void *ctx)
 {
     if (mc_fhir_scan_enter(s)) return -1;
-    if (mc_fhir_scan_peek(s) == '}') {
-        s->i++;
-        s->depth--;
-        return 0;
+    if (mc_fhir_scan_peek(s) != close) {
+        for (;;) {
+            if (item(s, ctx)) return -1;
+            mc_fhir_scan_ws(s);
+            int c = mc_fhir_scan_peek(s);
+            if (c == close) break;
+            if (c != ',')
+                return mc_fhir_scan_fail(s, close == '}' ? "',' or '}' expected" : "',' or ']' expected");
+            s->i++;
+            mc_fhir_scan_ws(s);
+        }
     }
-    for (;;) {
-        if (mc_fhir_scan_peek(s) != '"') return mc_fhir_scan_fail(s, "object key expected");
-        mc_fhir_key key = {{0}, 0, 0};
-        if (mc_fhir_scan_string(s, &key)) return -1;
-        mc_fhir_scan_ws(s);
-        if (mc_fhir_scan_peek(s) != ':') return mc_fhir_scan_fail(s, "':' expected");
-        s->i++;
-        mc_fhir_scan_ws(s);
-        if (fn ? fn(s, &key, ctx) : mc_fhir_scan_value(s)) return -1;
-        mc_fhir_scan_ws(s);
-        int c = mc_fhir_scan_peek(s);
-        s->i++;
-        if (c == '}') break;
-        if (c != ',') return mc_fhir_scan_fail(s, "',' or '}' expected");
-        mc_fhir_scan_ws(s);
-    }
+    s->i++;
     s->depth--;
     return 0;
 }
 
-/* An array at s->i; @p fn (may be NULL) scans each element, else it is skipped. */
-static int mc_fhir_scan_array(mc_fhir_scan *s, int (*fn)(mc_fhir_scan *s))
+/* How an object's members are scanned: @c fn (may be NULL: skipped) gets each decoded key. */
+typedef struct {
+    mc_fhir_member_fn fn;
+    void *ctx;
+} mc_fhir_members;
+
+static int mc_fhir_scan_member(mc_fhir_scan *s, void *ctx)
 {
-    if (mc_fhir_scan_enter(s)) return -1;
-    if (mc_fhir_scan_peek(s) == ']') {
-        s->i++;
-        s->depth--;
-        return 0;
-    }
-    for (;;) {
-        if (fn ? fn(s) : mc_fhir_scan_value(s)) return -1;
-        mc_fhir_scan_ws(s);
-        int c = mc_fhir_scan_peek(s);
-        s->i++;
-        if (c == ']') break;
-        if (c != ',') return mc_fhir_scan_fail(s, "',' or ']' expected");
-        mc_fhir_scan_ws(s);
-    }
-    s->depth--;
-    return 0;
+    const mc_fhir_members *m = ctx;
+    if (mc_fhir_scan_peek(s) != '"') return mc_fhir_scan_fail(s, "object key expected");
+    mc_fhir_key key = {{0}, 0, 0};
+    if (mc_fhir_scan_string(s, &key)) return -1;
+    mc_fhir_scan_ws(s);
+    if (mc_fhir_scan_peek(s) != ':') return mc_fhir_scan_fail(s, "':' expected");
+    s->i++;
+    mc_fhir_scan_ws(s);
+    return m->fn ? m->fn(s, &key, m->ctx) : mc_fhir_scan_value(s);
+}
+
+/* An object at s->i; @p fn (may be NULL) scans each member's value, else it is skipped. */
+static int mc_fhir_scan_object(mc_fhir_scan *s, mc_fhir_member_fn fn, void *ctx)
+{
+    mc_fhir_members m = {fn, ctx};
+    return mc_fhir_scan_items(s, '}', mc_fhir_scan_member, &m);
+}
+
+static int mc_fhir_scan_element(mc_fhir_scan *s, void *ctx)
+{
+    (void)ctx;
+    return mc_fhir_scan_value(s);
+}
+
+/* An array at s->i; @p fn (may be NULL) scans each element, else it is skipped. */
+static int mc_fhir_scan_array(mc_fhir_scan *s, int (*fn)(mc_fhir_scan *s, void *ctx))
+{
+    return mc_fhir_scan_items(s, ']', fn ? fn : mc_fhir_scan_element, NULL);
 }
 
 static int mc_fhir_scan_value(mc_fhir_scan *s)
@@ -326,8 +337,9 @@ static int mc_fhir_scan_entry_member(mc_fhir_scan *s, const mc_fhir_key *key, vo
     return 0;
 }
 
-static int mc_fhir_scan_entry(mc_fhir_scan *s)
+static int mc_fhir_scan_entry(mc_fhir_scan *s, void *ctx)
 {
+    (void)ctx;
     mc_fhir_spans *o = s->out;
     if (o->n == MC_FHIR_MAX_ENTRIES) {
         s->rc = MC_ETOOBIG;

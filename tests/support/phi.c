@@ -8,10 +8,10 @@
 
 #include "phi.h"
 
-#define PHI_SYS_V2_0203  "http://terminology.hl7.org/CodeSystem/v2-0203"
-#define PHI_EXT_MAIDEN   "http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName"
-#define PHI_EXT_BIRTHPL  "http://hl7.org/fhir/StructureDefinition/patient-birthPlace"
-#define PHI_CHUNK        (1u << 20)
+#define PHI_SYS_V2_0203 "http://terminology.hl7.org/CodeSystem/v2-0203"
+#define PHI_EXT_MAIDEN  "http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName"
+#define PHI_EXT_BIRTHPL "http://hl7.org/fhir/StructureDefinition/patient-birthPlace"
+#define PHI_CHUNK       (1u << 20)
 
 struct phi_probes {
     size_t n, cap;
@@ -136,7 +136,8 @@ static int phi_add_extensions(phi_probes *out, const json_t *patient)
         const char *url = json_string_value(json_object_get(x, "url"));
         if (!url || rc != MC_OK) continue;
         if (strcmp(url, PHI_EXT_MAIDEN) == 0)
-            rc = phi_add(out, "maiden-name", json_string_value(json_object_get(x, "valueString")), PHI_MIN_NAME);
+            rc = phi_add(out, "maiden-name", json_string_value(json_object_get(x, "valueString")),
+                         PHI_MIN_NAME);
         if (strcmp(url, PHI_EXT_BIRTHPL) == 0)
             rc = phi_add(out, "birthplace",
                          json_string_value(json_object_get(json_object_get(x, "valueAddress"), "city")),
@@ -151,7 +152,8 @@ int phi_probes_add_patient(phi_probes *pr, const json_t *patient)
     if (!pr || !rt || strcmp(rt, "Patient") != 0) return MC_EINVAL;
     int rc = phi_add_names(pr, patient);
     if (rc == MC_OK) rc = phi_add_contact(pr, patient);
-    if (rc == MC_OK) rc = phi_add(pr, "birth-date", json_string_value(json_object_get(patient, "birthDate")), 1);
+    if (rc == MC_OK)
+        rc = phi_add(pr, "birth-date", json_string_value(json_object_get(patient, "birthDate")), 1);
     if (rc == MC_OK) rc = phi_add_extensions(pr, patient);
     pr->patients++;
     return rc;

@@ -75,9 +75,9 @@ static const struct {
     const char *type;
     size_t want;
 } readme_totals[] = {
-    {"Observation", 926},     {"Claim", 157},           {"Encounter", 130}, {"ExplanationOfBenefit", 130},
-    {"Organization", 125},    {"Practitioner", 125},    {"Immunization", 123}, {"DiagnosticReport", 64},
-    {"Condition", 53},        {"Procedure", 40},        {"MedicationRequest", 27}, {"Patient", 20},
+    {"Observation", 926},  {"Claim", 157},        {"Encounter", 130},        {"ExplanationOfBenefit", 130},
+    {"Organization", 125}, {"Practitioner", 125}, {"Immunization", 123},     {"DiagnosticReport", 64},
+    {"Condition", 53},     {"Procedure", 40},     {"MedicationRequest", 27}, {"Patient", 20},
     {"CarePlan", 13},
 };
 
@@ -112,7 +112,8 @@ static void tally_entry(synthea_tally *t, const mc_fhir_bundle *b, const mc_fhir
         assert_true(has_kind(e, MC_FHIR_KW_CVX));
     }
     if (strcmp(e->type, "Condition") == 0) assert_string_equal(e->category, "condition");
-    if (strcmp(e->type, "ExplanationOfBenefit") == 0) assert_string_equal(e->category, "explanationofbenefit");
+    if (strcmp(e->type, "ExplanationOfBenefit") == 0)
+        assert_string_equal(e->category, "explanationofbenefit");
     if (strcmp(e->type, "MedicationRequest") == 0) assert_string_equal(e->category, "medicationrequest");
 }
 
@@ -165,7 +166,8 @@ static void test_synthea(void **state)
         assert_ok(mc_fhir_bundle_parse(&b, text.p, text.n, &err));
         assert_null(err.what);
         assert_string_equal(mc_fhir_bundle_type(b), "transaction");
-        assert_int_equal(mc_fhir_bundle_count(b), json_array_size(json_object_get(mc_fhir_bundle_json(b), "entry")));
+        assert_int_equal(mc_fhir_bundle_count(b),
+                         json_array_size(json_object_get(mc_fhir_bundle_json(b), "entry")));
         for (size_t i = 0; i < mc_fhir_bundle_count(b); i++) {
             assert_ok(mc_fhir_bundle_entry(b, i, e));
             assert_int_equal(e->index, i);
@@ -219,10 +221,12 @@ static void test_categories(void **state)
     mc_fhir_entry *e = malloc(sizeof *e);
     assert_non_null(e);
 
-    describe(e, "{\"resourceType\":\"Observation\",\"category\":[{\"coding\":[{\"system\":\"http://example.org/x\","
-                "\"code\":\"local\"},{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\","
-                "\"code\":\"social-history\"}]}],\"code\":{\"coding\":[{\"system\":\"http://loinc.org\","
-                "\"code\":\"72166-2\"}]},\"effectivePeriod\":{\"start\":\"2019-04-02\"}}");
+    describe(
+        e,
+        "{\"resourceType\":\"Observation\",\"category\":[{\"coding\":[{\"system\":\"http://example.org/x\","
+        "\"code\":\"local\"},{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\","
+        "\"code\":\"social-history\"}]}],\"code\":{\"coding\":[{\"system\":\"http://loinc.org\","
+        "\"code\":\"72166-2\"}]},\"effectivePeriod\":{\"start\":\"2019-04-02\"}}");
     assert_string_equal(e->category, "social-history");
     assert_int_equal(e->year, 2019);
     assert_true(has_kw(e, MC_FHIR_KW_YEAR, "2019"));
@@ -239,27 +243,30 @@ static void test_categories(void **state)
     assert_int_equal(e->year, 0);
     assert_int_equal(e->nkeywords, 2);
 
-    describe(e, "{\"resourceType\":\"Condition\",\"code\":{\"coding\":[{\"system\":\"http://snomed.info/sct\","
-                "\"code\":\"44054006\"}]},\"onsetDateTime\":\"2001-02-03T04:05:06Z\",\"recordedDate\":\"1999\"}");
+    describe(
+        e, "{\"resourceType\":\"Condition\",\"code\":{\"coding\":[{\"system\":\"http://snomed.info/sct\","
+           "\"code\":\"44054006\"}]},\"onsetDateTime\":\"2001-02-03T04:05:06Z\",\"recordedDate\":\"1999\"}");
     assert_string_equal(e->category, "condition");
     assert_int_equal(e->year, 2001);
     assert_true(has_kw(e, MC_FHIR_KW_SNOMED, "44054006"));
 
-    describe(e, "{\"resourceType\":\"MedicationRequest\",\"medicationCodeableConcept\":{\"coding\":[{\"system\":"
-                "\"http://www.nlm.nih.gov/research/umls/rxnorm\",\"code\":\"314076\"}]},\"reasonCode\":[{"
-                "\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"59621000\"}]}],"
-                "\"authoredOn\":\"2010-07\"}");
+    describe(e,
+             "{\"resourceType\":\"MedicationRequest\",\"medicationCodeableConcept\":{\"coding\":[{\"system\":"
+             "\"http://www.nlm.nih.gov/research/umls/rxnorm\",\"code\":\"314076\"}]},\"reasonCode\":[{"
+             "\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"59621000\"}]}],"
+             "\"authoredOn\":\"2010-07\"}");
     assert_string_equal(e->category, "medicationrequest");
     assert_true(has_kw(e, MC_FHIR_KW_RXNORM, "314076"));
     assert_true(has_kw(e, MC_FHIR_KW_SNOMED, "59621000"));
     assert_int_equal(e->year, 2010);
 
     /* a code nested anywhere counts; a bad code and a near-miss system do not */
-    describe(e, "{\"resourceType\":\"ExplanationOfBenefit\",\"item\":[{\"productOrService\":{\"coding\":[{"
-                "\"system\":\"http://hl7.org/fhir/sid/cvx\",\"code\":\"140\"},{\"system\":\"http://loinc.org/\","
-                "\"code\":\"1-8\"},{\"system\":\"http://loinc.org\",\"code\":\"has space\"},{\"system\":"
-                "\"http://loinc.org\",\"code\":\"\"}]}}],\"billablePeriod\":{\"start\":\"not a date\"},"
-                "\"created\":\"2004-05-06T07:08:09+01:00\"}");
+    describe(e,
+             "{\"resourceType\":\"ExplanationOfBenefit\",\"item\":[{\"productOrService\":{\"coding\":[{"
+             "\"system\":\"http://hl7.org/fhir/sid/cvx\",\"code\":\"140\"},{\"system\":\"http://loinc.org/\","
+             "\"code\":\"1-8\"},{\"system\":\"http://loinc.org\",\"code\":\"has space\"},{\"system\":"
+             "\"http://loinc.org\",\"code\":\"\"}]}}],\"billablePeriod\":{\"start\":\"not a date\"},"
+             "\"created\":\"2004-05-06T07:08:09+01:00\"}");
     assert_string_equal(e->category, "explanationofbenefit");
     assert_true(has_kw(e, MC_FHIR_KW_CVX, "140"));
     assert_int_equal(e->nkeywords, 4); /* type, category, year, cvx */
@@ -273,8 +280,9 @@ static void test_categories(void **state)
                 "\"http://terminology.hl7.org/CodeSystem/v3-Confidentiality\",\"code\":\"V\"},{\"system\":"
                 "\"http://terminology.hl7.org/CodeSystem/v3-Confidentiality\",\"code\":\"R\"}]}}");
     assert_int_equal(e->sensitivity, MC_SENS_VERY_RESTRICTED);
-    describe(e, "{\"resourceType\":\"Procedure\",\"meta\":{\"security\":[{\"system\":\"http://x\",\"code\":\"V\"},"
-                "{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-Confidentiality\",\"code\":\"N\"}]}}");
+    describe(
+        e, "{\"resourceType\":\"Procedure\",\"meta\":{\"security\":[{\"system\":\"http://x\",\"code\":\"V\"},"
+           "{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-Confidentiality\",\"code\":\"N\"}]}}");
     assert_int_equal(e->sensitivity, MC_SENS_NORMAL);
 
     /* the longest R4 type name still makes a category */
@@ -289,13 +297,15 @@ static void test_categories(void **state)
 static void test_keyword_cap(void **state)
 {
     (void)state;
-    json_t *r = json_pack("{s:s,s:s,s:[]}", "resourceType", "Observation", "issued", "2020-01-01T00:00:00Z", "component");
+    json_t *r = json_pack("{s:s,s:s,s:[]}", "resourceType", "Observation", "issued", "2020-01-01T00:00:00Z",
+                          "component");
     json_t *comp = json_object_get(r, "component");
     for (int i = 0; i < 100; i++) {
         char code[16];
-        snprintf(code, sizeof code, "%d-%d", 1000 + i / 2 * 2, i % 2); /* each code twice in a row, then the next */
-        json_array_append_new(comp, json_pack("{s:{s:[{s:s,s:s}]}}", "code", "coding", "system", "http://loinc.org",
-                                              "code", code));
+        snprintf(code, sizeof code, "%d-%d", 1000 + i / 2 * 2,
+                 i % 2); /* each code twice in a row, then the next */
+        json_array_append_new(comp, json_pack("{s:{s:[{s:s,s:s}]}}", "code", "coding", "system",
+                                              "http://loinc.org", "code", code));
     }
     mc_fhir_entry *e = malloc(sizeof *e), *again = malloc(sizeof *again);
     assert_non_null(e);
@@ -333,10 +343,13 @@ static void test_spans(void **state)
     (void)state;
     static const char text[] =
         " \r\n\t{\"resourceType\" : \"Bundle\", \"meta\":{\"entry\":[1,2]}, \"type\":\"collection\",\n"
-        "  \"\\u0065ntry\" : [ {\"fullUrl\":\"urn:uuid:a\", \"resource\"\t:\t{ \"resourceType\":\"Observation\","
-        " \"valueQuantity\":{\"value\":-1.5e-3}, \"note\":[{\"text\":\"caf\\u00e9 \\ud83d\\ude00 \xc3\xa9 \\\"q\\\" "
+        "  \"\\u0065ntry\" : [ {\"fullUrl\":\"urn:uuid:a\", \"resource\"\t:\t{ "
+        "\"resourceType\":\"Observation\","
+        " \"valueQuantity\":{\"value\":-1.5e-3}, \"note\":[{\"text\":\"caf\\u00e9 \\ud83d\\ude00 \xc3\xa9 "
+        "\\\"q\\\" "
         "\\\\ \\/ \\b\\f\\n\\r\\t\"}], \"x\":[[],{},[[true,false,null]],0,-0,10E+2]} } ,\n"
-        "   {\"resourc\\u0065\":{\"resourceType\":\"Patient\",\"id\":\"p.1-A\"},\"search\":{\"resource\":1}}],"
+        "   "
+        "{\"resourc\\u0065\":{\"resourceType\":\"Patient\",\"id\":\"p.1-A\"},\"search\":{\"resource\":1}}],"
         " \"zzz\":\"}]\" }  \n";
     mc_fhir_bundle *b = parse_text(text, MC_OK, NULL);
     assert_int_equal(mc_fhir_bundle_count(b), 2);
@@ -374,9 +387,10 @@ static void test_spans(void **state)
     mc_fhir_bundle_free(b);
 
     /* two Patients: no single patient */
-    b = parse_text("{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[{\"resource\":{\"resourceType\":"
-                   "\"Patient\",\"id\":\"a\"}},{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"b\"}}]}",
-                   MC_OK, NULL);
+    b = parse_text(
+        "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[{\"resource\":{\"resourceType\":"
+        "\"Patient\",\"id\":\"a\"}},{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"b\"}}]}",
+        MC_OK, NULL);
     assert_rc(mc_fhir_bundle_patient(b, &pi), MC_EINVAL);
     assert_false(mc_fhir_bundle_is_patient_ref(b, "Patient/a"));
     mc_fhir_entry *e2 = malloc(sizeof *e2);
@@ -439,19 +453,25 @@ static const struct {
     {BUNDLE("{}"), MC_EINVAL, "entry is not an array", SIZE_MAX},
     {BUNDLE("null"), MC_EINVAL, "entry is not an array", SIZE_MAX},
     {BUNDLE("[1]"), MC_EINVAL, "entry is not an object", 0},
-    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\"}},{\"fullUrl\":\"x\"}]"), MC_EINVAL, "entry without resource", 1},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\"}},{\"fullUrl\":\"x\"}]"), MC_EINVAL,
+     "entry without resource", 1},
     {BUNDLE("[{\"resource\":[]}]"), MC_EINVAL, "resource is not an object", 0},
     {BUNDLE("[{\"resource\":\"Patient\"}]"), MC_EINVAL, "resource is not an object", 0},
     {BUNDLE("[{\"resource\":{}}]"), MC_EINVAL, "resource without resourceType", 0},
     {BUNDLE("[{\"resource\":{\"id\":\"x\"}}]"), MC_EINVAL, "resource without resourceType", 0},
-    {BUNDLE("[{\"resource\":{\"resourceType\":\"patient\"}}]"), MC_EINVAL, "resourceType is not a FHIR type name", 0},
-    {BUNDLE("[{\"resource\":{\"resourceType\":\"Pa tient\"}}]"), MC_EINVAL, "resourceType is not a FHIR type name", 0},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"patient\"}}]"), MC_EINVAL,
+     "resourceType is not a FHIR type name", 0},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Pa tient\"}}]"), MC_EINVAL,
+     "resourceType is not a FHIR type name", 0},
     {BUNDLE("[{\"resource\":{\"resourceType\":3}}]"), MC_EINVAL, "resourceType is not a FHIR type name", 0},
     {BUNDLE("[{\"resource\":{\"resourceType\":\"MedicinalProductContraindicationX\"}}]"), MC_EINVAL,
      "resourceType is not a FHIR type name", 0},
-    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"id\":\"a/b\"}}]"), MC_EINVAL, "resource id is not a FHIR id", 0},
-    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"id\":7}}]"), MC_EINVAL, "resource id is not a FHIR id", 0},
-    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"id\":\"\"}}]"), MC_EINVAL, "resource id is not a FHIR id", 0},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"id\":\"a/b\"}}]"), MC_EINVAL,
+     "resource id is not a FHIR id", 0},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"id\":7}}]"), MC_EINVAL,
+     "resource id is not a FHIR id", 0},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"id\":\"\"}}]"), MC_EINVAL,
+     "resource id is not a FHIR id", 0},
     {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"id\":"
             "\"01234567890123456789012345678901234567890123456789012345678901234\"}}]"),
      MC_EINVAL, "resource id is not a FHIR id", 0},
@@ -462,18 +482,23 @@ static const struct {
     /* strict JSON: duplicates, trailing bytes, bad escapes and UTF-8, NUL, trailing commas */
     {"{\"resourceType\":\"Bundle\",\"resourceType\":\"Bundle\",\"type\":\"collection\"}", MC_EINVAL,
      "not valid JSON", SIZE_MAX},
-    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\"},\"resource\":{\"resourceType\":\"Basic\"}}]"), MC_EINVAL,
-     "not valid JSON", SIZE_MAX},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\"},\"resource\":{\"resourceType\":\"Basic\"}}]"),
+     MC_EINVAL, "not valid JSON", SIZE_MAX},
     {BUNDLE("[]") " x", MC_EINVAL, "not valid JSON", SIZE_MAX},
     {BUNDLE("[],"), MC_EINVAL, "not valid JSON", SIZE_MAX},
-    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"s\":\"\\x\"}}]"), MC_EINVAL, "not valid JSON", SIZE_MAX},
-    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"s\":\"\\ud800\"}}]"), MC_EINVAL, "not valid JSON", SIZE_MAX},
-    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"s\":\"\xc0\xaf\"}}]"), MC_EINVAL, "not valid JSON", SIZE_MAX},
-    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"s\":\"\\u0000\"}}]"), MC_EINVAL, "not valid JSON", SIZE_MAX},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"s\":\"\\x\"}}]"), MC_EINVAL, "not valid JSON",
+     SIZE_MAX},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"s\":\"\\ud800\"}}]"), MC_EINVAL, "not valid JSON",
+     SIZE_MAX},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"s\":\"\xc0\xaf\"}}]"), MC_EINVAL, "not valid JSON",
+     SIZE_MAX},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"s\":\"\\u0000\"}}]"), MC_EINVAL, "not valid JSON",
+     SIZE_MAX},
     {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"n\":01}}]"), MC_EINVAL, "not valid JSON", SIZE_MAX},
     {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",}}]"), MC_EINVAL, "not valid JSON", SIZE_MAX},
     {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\"}},]"), MC_EINVAL, "not valid JSON", SIZE_MAX},
-    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"s\":\"a\tb\"}}]"), MC_EINVAL, "not valid JSON", SIZE_MAX},
+    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\",\"s\":\"a\tb\"}}]"), MC_EINVAL, "not valid JSON",
+     SIZE_MAX},
 };
 
 static void test_malformed(void **state)
@@ -482,7 +507,8 @@ static void test_malformed(void **state)
     for (size_t i = 0; i < MC_ARRAY_LEN(malformed); i++) {
         mc_fhir_error err;
         mc_fhir_bundle *b = (mc_fhir_bundle *)1;
-        int rc = mc_fhir_bundle_parse(&b, (const uint8_t *)malformed[i].text, strlen(malformed[i].text), &err);
+        int rc =
+            mc_fhir_bundle_parse(&b, (const uint8_t *)malformed[i].text, strlen(malformed[i].text), &err);
         if (rc != malformed[i].rc || !err.what || strcmp(err.what, malformed[i].what) != 0 ||
             err.entry != malformed[i].entry)
             fail_msg("case %zu (%s): got %s \"%s\" entry %zu, want %s \"%s\" entry %zu", i, malformed[i].text,
@@ -490,8 +516,9 @@ static void test_malformed(void **state)
                      malformed[i].what, malformed[i].entry);
         assert_null(b);
         /* without an error struct too */
-        assert_rc(mc_fhir_bundle_parse(&b, (const uint8_t *)malformed[i].text, strlen(malformed[i].text), NULL),
-                  malformed[i].rc);
+        assert_rc(
+            mc_fhir_bundle_parse(&b, (const uint8_t *)malformed[i].text, strlen(malformed[i].text), NULL),
+            malformed[i].rc);
     }
 }
 
@@ -499,9 +526,10 @@ static void test_malformed(void **state)
 static void test_prefixes(void **state)
 {
     (void)state;
-    static const char text[] = BUNDLE("[{\"fullUrl\":\"urn:uuid:1\",\"resource\":{\"resourceType\":\"Observation\","
-                                      "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8302-2\"}]},"
-                                      "\"valueQuantity\":{\"value\":1.5e2},\"status\":\"final\"}}]");
+    static const char text[] =
+        BUNDLE("[{\"fullUrl\":\"urn:uuid:1\",\"resource\":{\"resourceType\":\"Observation\","
+               "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8302-2\"}]},"
+               "\"valueQuantity\":{\"value\":1.5e2},\"status\":\"final\"}}]");
     size_t n = strlen(text);
     for (size_t k = 0; k < n; k++) {
         uint8_t *p = malloc(k ? k : 1);
@@ -547,8 +575,11 @@ static void test_bad_args(void **state)
     assert_false(mc_fhir_bundle_is_patient_ref(NULL, "Patient/x"));
     mc_fhir_bundle_free(NULL);
 
-    json_t *bad[] = {json_array(), json_string("x"), json_pack("{s:s}", "id", "x"),
-                     json_pack("{s:s}", "resourceType", "lower"), json_pack("{s:s,s:s}", "resourceType", "Basic", "id", "a b"),
+    json_t *bad[] = {json_array(),
+                     json_string("x"),
+                     json_pack("{s:s}", "id", "x"),
+                     json_pack("{s:s}", "resourceType", "lower"),
+                     json_pack("{s:s,s:s}", "resourceType", "Basic", "id", "a b"),
                      json_pack("{s:s,s:i}", "resourceType", "Basic", "id", 3)};
     for (size_t i = 0; i < MC_ARRAY_LEN(bad); i++) {
         memset(e, 0x5a, sizeof *e);
@@ -576,10 +607,11 @@ int main(void)
 {
     mc_test_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_synthea),   cmocka_unit_test(test_categories), cmocka_unit_test(test_keyword_cap),
-        cmocka_unit_test(test_kw_names),  cmocka_unit_test(test_spans),      cmocka_unit_test(test_depth),
-        cmocka_unit_test(test_malformed), cmocka_unit_test(test_prefixes),   cmocka_unit_test(test_too_big),
-        cmocka_unit_test(test_bad_args),
+        cmocka_unit_test(test_synthea),     cmocka_unit_test(test_categories),
+        cmocka_unit_test(test_keyword_cap), cmocka_unit_test(test_kw_names),
+        cmocka_unit_test(test_spans),       cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_malformed),   cmocka_unit_test(test_prefixes),
+        cmocka_unit_test(test_too_big),     cmocka_unit_test(test_bad_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -146,9 +146,8 @@ static size_t count_released(const json_t *in)
 {
     size_t i, n = 0;
     json_t *e;
-    json_array_foreach(json_object_get(in, "entry"), i, e)
-        n += (size_t)mc_fhir_deid_type_allowed(
-            json_string_value(json_object_get(json_object_get(e, "resource"), "resourceType")));
+    json_array_foreach(json_object_get(in, "entry"), i, e) n += (size_t)mc_fhir_deid_type_allowed(
+        json_string_value(json_object_get(json_object_get(e, "resource"), "resourceType")));
     return n;
 }
 
@@ -182,7 +181,8 @@ static void check_one_patient(const char *path, phi_probes *all, const char *dir
     phi_probes *probes = phi_probes_new();
     assert_non_null(probes);
     assert_ok(phi_probes_add_bundle(probes, in));
-    assert_true(phi_probes_count(probes) >= 8); /* names, SSN, MRN, licence, passport, phone, line, birth date */
+    assert_true(phi_probes_count(probes) >=
+                8); /* names, SSN, MRN, licence, passport, phone, line, birth date */
     assert_ok(phi_probes_add_bundle(all, in));
 
     json_t *out = deid(in, 1000 + k);
@@ -365,16 +365,16 @@ static void test_zip3(void **state)
         const char *in, *out;
         int rc;
     } cases[] = {
-        {"02108", "021", MC_OK},      {"02108-1234", "021", MC_OK}, {"021", "021", MC_OK},
-        {"9021", "902", MC_OK},       {"03601", "000", MC_OK},      {"05901", "000", MC_OK},
-        {"06390", "000", MC_OK},      {"10201", "000", MC_OK},      {"20301", "000", MC_OK},
-        {"55601", "000", MC_OK},      {"69201", "000", MC_OK},      {"79001", "000", MC_OK},
-        {"82101", "000", MC_OK},      {"82301", "000", MC_OK},      {"83001", "000", MC_OK},
-        {"83101", "000", MC_OK},      {"87801", "000", MC_OK},      {"87901", "000", MC_OK},
-        {"88401", "000", MC_OK},      {"89001", "000", MC_OK},      {"89301", "000", MC_OK},
-        {"03701", "037", MC_OK},      {"89101", "891", MC_OK},      {"00000", "000", MC_OK},
-        {"02", "", MC_EINVAL},        {"", "", MC_EINVAL},          {"SW1A 1AA", "", MC_EINVAL},
-        {"0a108", "", MC_EINVAL},     {" 02108", "", MC_EINVAL},    {NULL, "", MC_EINVAL},
+        {"02108", "021", MC_OK},  {"02108-1234", "021", MC_OK}, {"021", "021", MC_OK},
+        {"9021", "902", MC_OK},   {"03601", "000", MC_OK},      {"05901", "000", MC_OK},
+        {"06390", "000", MC_OK},  {"10201", "000", MC_OK},      {"20301", "000", MC_OK},
+        {"55601", "000", MC_OK},  {"69201", "000", MC_OK},      {"79001", "000", MC_OK},
+        {"82101", "000", MC_OK},  {"82301", "000", MC_OK},      {"83001", "000", MC_OK},
+        {"83101", "000", MC_OK},  {"87801", "000", MC_OK},      {"87901", "000", MC_OK},
+        {"88401", "000", MC_OK},  {"89001", "000", MC_OK},      {"89301", "000", MC_OK},
+        {"03701", "037", MC_OK},  {"89101", "891", MC_OK},      {"00000", "000", MC_OK},
+        {"02", "", MC_EINVAL},    {"", "", MC_EINVAL},          {"SW1A 1AA", "", MC_EINVAL},
+        {"0a108", "", MC_EINVAL}, {" 02108", "", MC_EINVAL},    {NULL, "", MC_EINVAL},
     };
     for (size_t i = 0; i < MC_ARRAY_LEN(cases); i++) {
         char out[4] = "xyz";
@@ -389,43 +389,62 @@ static void test_zip3(void **state)
 
 static const char rules_bundle[] =
     "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
-    "{\"fullUrl\":\"urn:uuid:11111111-2222-3333-4444-555555555555\",\"resource\":{\"resourceType\":\"Patient\","
+    "{\"fullUrl\":\"urn:uuid:11111111-2222-3333-4444-555555555555\",\"resource\":{\"resourceType\":"
+    "\"Patient\","
     " \"id\":\"11111111-2222-3333-4444-555555555555\",\"meta\":{\"lastUpdated\":\"2020-01-01T00:00:00Z\"},"
     " \"text\":{\"status\":\"generated\",\"div\":\"<div>Zebulon</div>\"},"
-    " \"extension\":[{\"url\":\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-race\",\"extension\":["
-    "   {\"url\":\"ombCategory\",\"valueCoding\":{\"system\":\"urn:oid:2.16.840.1.113883.6.238\",\"code\":\"2106-3\","
+    " \"extension\":[{\"url\":\"http://hl7.org/fhir/us/core/StructureDefinition/"
+    "us-core-race\",\"extension\":["
+    "   "
+    "{\"url\":\"ombCategory\",\"valueCoding\":{\"system\":\"urn:oid:2.16.840.1.113883.6.238\",\"code\":"
+    "\"2106-3\","
     "    \"display\":\"White\"}},{\"url\":\"text\",\"valueString\":\"White\"}]},"
-    "  {\"url\":\"http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName\",\"valueString\":\"Quixby\"},"
-    "  {\"url\":\"http://hl7.org/fhir/StructureDefinition/patient-birthPlace\",\"valueAddress\":{\"city\":\"Yarrow\"}},"
+    "  "
+    "{\"url\":\"http://hl7.org/fhir/StructureDefinition/"
+    "patient-mothersMaidenName\",\"valueString\":\"Quixby\"},"
+    "  "
+    "{\"url\":\"http://hl7.org/fhir/StructureDefinition/"
+    "patient-birthPlace\",\"valueAddress\":{\"city\":\"Yarrow\"}},"
     "  {\"url\":\"http://example.org/shoe-size\",\"valueInteger\":44}],"
     " \"identifier\":[{\"system\":\"http://hl7.org/fhir/sid/us-ssn\",\"value\":\"999-11-2222\"}],"
     " \"name\":[{\"family\":\"Zebulon\",\"given\":[\"Xanthe\"]}],\"telecom\":[{\"value\":\"555-000-1111\"}],"
     " \"gender\":\"female\",\"birthDate\":\"1980-02-29\",\"_birthDate\":{\"extension\":[{\"url\":"
-    "  \"http://hl7.org/fhir/StructureDefinition/patient-birthTime\",\"valueDateTime\":\"1980-02-29T10:00:00Z\"}]},"
+    "  "
+    "\"http://hl7.org/fhir/StructureDefinition/"
+    "patient-birthTime\",\"valueDateTime\":\"1980-02-29T10:00:00Z\"}]},"
     " \"deceasedDateTime\":\"2020-03-04T05:06:07+01:00\","
     " \"address\":[{\"extension\":[{\"url\":\"http://hl7.org/fhir/StructureDefinition/geolocation\"}],"
-    "   \"line\":[\"1 Quill Road\"],\"city\":\"Yarrow\",\"state\":\"WY\",\"postalCode\":\"83001\",\"country\":\"US\"},"
+    "   \"line\":[\"1 Quill "
+    "Road\"],\"city\":\"Yarrow\",\"state\":\"WY\",\"postalCode\":\"83001\",\"country\":\"US\"},"
     "  {\"state\":\"MA\",\"postalCode\":\"02108-1234\"},{\"city\":\"Nowhere\",\"postalCode\":\"X1\"}],"
     " \"contact\":[{\"name\":{\"family\":\"Quixby\"}}],\"maritalStatus\":{\"coding\":[{\"system\":"
     "  \"http://terminology.hl7.org/CodeSystem/v3-MaritalStatus\",\"code\":\"M\"}],\"text\":\"Married\"},"
     " \"generalPractitioner\":[{\"reference\":\"Practitioner/doc-1\",\"display\":\"Dr. Vexley\"}]}},"
-    "{\"fullUrl\":\"urn:uuid:aaaaaaaa-0000-0000-0000-000000000001\",\"resource\":{\"resourceType\":\"Encounter\","
+    "{\"fullUrl\":\"urn:uuid:aaaaaaaa-0000-0000-0000-000000000001\",\"resource\":{\"resourceType\":"
+    "\"Encounter\","
     " \"id\":\"aaaaaaaa-0000-0000-0000-000000000001\",\"status\":\"finished\",\"subject\":{\"reference\":"
     " \"urn:uuid:11111111-2222-3333-4444-555555555555\",\"display\":\"Xanthe Zebulon\"},"
     " \"participant\":[{\"individual\":{\"reference\":\"urn:uuid:bbbbbbbb-0000-0000-0000-000000000002\","
     "  \"display\":\"Dr. Vexley\"}}],\"period\":{\"start\":\"2019-05-06T07:08:09Z\",\"end\":\"2019-05-06\"},"
-    " \"serviceProvider\":{\"reference\":\"Organization/org-1\"},\"location\":[{\"location\":{\"display\":\"Ward 9\"}}]}},"
+    " \"serviceProvider\":{\"reference\":\"Organization/"
+    "org-1\"},\"location\":[{\"location\":{\"display\":\"Ward 9\"}}]}},"
     "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"obs-1\",\"status\":\"final\","
-    " \"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8302-2\",\"display\":\"Body Height\"}],"
-    "  \"text\":\"height taken by Zebulon's aunt\"},\"subject\":{\"reference\":\"Patient/11111111-2222-3333-4444-555555555555\"},"
+    " \"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8302-2\",\"display\":\"Body "
+    "Height\"}],"
+    "  \"text\":\"height taken by Zebulon's "
+    "aunt\"},\"subject\":{\"reference\":\"Patient/11111111-2222-3333-4444-555555555555\"},"
     " \"encounter\":{\"reference\":\"Encounter/aaaaaaaa-0000-0000-0000-000000000001\"},"
     " \"effectiveDateTime\":\"2019-05-06T07:08:09Z\",\"issued\":\"2019-05-06T07:08:09.123Z\","
     " \"Quixby\":{\"a\":1},\"odd key\":1,\"_status\":{\"id\":\"x\"},"
-    " \"valueQuantity\":{\"value\":170.5,\"unit\":\"cm\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"cm\"},"
-    " \"note\":[{\"text\":\"seen 2019-05-06 at home\"}],\"performer\":[{\"reference\":\"Practitioner/doc-1\"}],"
+    " \"valueQuantity\":{\"value\":170.5,\"unit\":\"cm\",\"system\":\"http://"
+    "unitsofmeasure.org\",\"code\":\"cm\"},"
+    " \"note\":[{\"text\":\"seen 2019-05-06 at "
+    "home\"}],\"performer\":[{\"reference\":\"Practitioner/doc-1\"}],"
     " \"component\":[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8480-6\"}]},"
     "  \"valueString\":\"call 555-000-1111\"},{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\","
-    "  \"code\":\"21112-8\"}]},\"valueDateTime\":\"1980-02-29\"}],\"derivedFrom\":[{\"reference\":\"#contained\"}],"
+    "  "
+    "\"code\":\"21112-8\"}]},\"valueDateTime\":\"1980-02-29\"}],\"derivedFrom\":[{\"reference\":\"#"
+    "contained\"}],"
     " \"contained\":[{\"resourceType\":\"Basic\",\"id\":\"contained\"}],\"device\":{\"reference\":"
     "  \"https://ehr.example/fhir/Observation/obs-1/_history/2\"}}},"
     "{\"resource\":{\"resourceType\":\"Condition\",\"id\":\"c-1\",\"subject\":{\"reference\":"
@@ -433,10 +452,12 @@ static const char rules_bundle[] =
     " \"code\":\"a\"},\"abatementAge\":{\"value\":95,\"code\":\"mo\"},\"recordedDate\":\"not a date\","
     " \"code\":{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"44054006\"}]}}},"
     "{\"resource\":{\"resourceType\":\"Procedure\",\"id\":\"p-1\",\"modifierExtension\":[{\"url\":"
-    " \"http://example.org/not-done\",\"valueBoolean\":true}],\"subject\":{\"reference\":\"Patient/11111111-2222-3333-4444-555555555555\"}}},"
+    " \"http://example.org/not-done\",\"valueBoolean\":true}],\"subject\":{\"reference\":\"Patient/"
+    "11111111-2222-3333-4444-555555555555\"}}},"
     "{\"resource\":{\"resourceType\":\"Claim\",\"id\":\"claim-1\",\"patient\":{\"reference\":"
     " \"Patient/11111111-2222-3333-4444-555555555555\"}}},"
-    "{\"resource\":{\"resourceType\":\"Practitioner\",\"id\":\"doc-1\",\"name\":[{\"family\":\"Vexley\"}]}}]}";
+    "{\"resource\":{\"resourceType\":\"Practitioner\",\"id\":\"doc-1\",\"name\":[{\"family\":\"Vexley\"}]}}]"
+    "}";
 
 static void test_rules(void **state)
 {
@@ -444,11 +465,11 @@ static void test_rules(void **state)
     json_t *in = parse(rules_bundle);
     json_t *out = deid(in, 42);
     char *dump = json_dumps(out, JSON_COMPACT);
-    static const char *const gone[] = {"Zebulon", "Xanthe", "Quixby", "Yarrow", "Vexley", "999-11-2222",
-                                       "555-000-1111", "1 Quill Road", "Ward 9", "shoe-size", "geolocation",
-                                       "birthTime", "Married", "1980-02", "2019-05", "obs-1", "doc-1", "org-1",
-                                       "contained", "83001", "02108", "Nowhere", "\"US\"", "lastUpdated", "issued",
-                                       "odd key", "_status"};
+    static const char *const gone[] = {
+        "Zebulon",      "Xanthe", "Quixby",      "Yarrow",      "Vexley",    "999-11-2222", "555-000-1111",
+        "1 Quill Road", "Ward 9", "shoe-size",   "geolocation", "birthTime", "Married",     "1980-02",
+        "2019-05",      "obs-1",  "doc-1",       "org-1",       "contained", "83001",       "02108",
+        "Nowhere",      "\"US\"", "lastUpdated", "issued",      "odd key",   "_status"};
     for (size_t i = 0; i < MC_ARRAY_LEN(gone); i++)
         if (strstr(dump, gone[i])) fail_msg("\"%s\" survived: %s", gone[i], dump);
     assert_no_date(dump, "rules");
@@ -469,20 +490,24 @@ static void test_rules(void **state)
     assert_null(json_object_get(pat, "generalPractitioner"));
     json_t *addr = json_object_get(pat, "address");
     assert_int_equal(json_array_size(addr), 2); /* the third had nothing left */
-    json_t *want_addr = parse("[{\"state\":\"WY\",\"postalCode\":\"000\"},{\"state\":\"MA\",\"postalCode\":\"021\"}]");
+    json_t *want_addr =
+        parse("[{\"state\":\"WY\",\"postalCode\":\"000\"},{\"state\":\"MA\",\"postalCode\":\"021\"}]");
     assert_true(json_equal(addr, want_addr));
     json_decref(want_addr);
-    json_t *want_ext = parse("[{\"url\":\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-race\",\"extension\":"
-                             "[{\"url\":\"ombCategory\",\"valueCoding\":{\"system\":\"urn:oid:2.16.840.1.113883.6.238\","
-                             "\"code\":\"2106-3\",\"display\":\"White\"}}]}]");
+    json_t *want_ext =
+        parse("[{\"url\":\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-race\",\"extension\":"
+              "[{\"url\":\"ombCategory\",\"valueCoding\":{\"system\":\"urn:oid:2.16.840.1.113883.6.238\","
+              "\"code\":\"2106-3\",\"display\":\"White\"}}]}]");
     assert_true(json_equal(json_object_get(pat, "extension"), want_ext));
     json_decref(want_ext);
-    json_t *want_meta = parse("{\"security\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ObservationValue\","
-                              "\"code\":\"PSEUDED\",\"display\":\"pseudonymized\"}]}");
+    json_t *want_meta =
+        parse("{\"security\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ObservationValue\","
+              "\"code\":\"PSEUDED\",\"display\":\"pseudonymized\"}]}");
     assert_true(json_equal(json_object_get(pat, "meta"), want_meta));
     json_decref(want_meta);
-    json_t *want_ms = parse("{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-MaritalStatus\","
-                            "\"code\":\"M\"}]}");
+    json_t *want_ms =
+        parse("{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-MaritalStatus\","
+              "\"code\":\"M\"}]}");
     assert_true(json_equal(json_object_get(pat, "maritalStatus"), want_ms));
     json_decref(want_ms);
 
@@ -504,11 +529,14 @@ static void test_rules(void **state)
     assert_true(json_equal(json_object_get(obs, "subject"), want_subj));
     char eref[80];
     snprintf(eref, sizeof eref, "Encounter/%s", json_string_value(json_object_get(enc, "id")));
-    assert_string_equal(json_string_value(json_object_get(json_object_get(obs, "encounter"), "reference")), eref);
-    json_t *want_code = parse("{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8302-2\",\"display\":\"Body Height\"}]}");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(obs, "encounter"), "reference")),
+                        eref);
+    json_t *want_code = parse(
+        "{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8302-2\",\"display\":\"Body Height\"}]}");
     assert_true(json_equal(json_object_get(obs, "code"), want_code));
     json_decref(want_code);
-    json_t *want_q = parse("{\"value\":170.5,\"unit\":\"cm\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"cm\"}");
+    json_t *want_q =
+        parse("{\"value\":170.5,\"unit\":\"cm\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"cm\"}");
     assert_true(json_equal(json_object_get(obs, "valueQuantity"), want_q));
     json_decref(want_q);
     assert_string_equal(json_string_value(json_object_get(obs, "effectiveDateTime")), "2019");
@@ -518,7 +546,8 @@ static void test_rules(void **state)
     /* the absolute URL names this very Observation: rewritten by type and id */
     char oref[80];
     snprintf(oref, sizeof oref, "Observation/%s", json_string_value(json_object_get(obs, "id")));
-    assert_string_equal(json_string_value(json_object_get(json_object_get(obs, "device"), "reference")), oref);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(obs, "device"), "reference")),
+                        oref);
     json_t *comp = json_object_get(obs, "component");
     assert_int_equal(json_array_size(comp), 2);
     assert_null(json_object_get(json_array_get(comp, 0), "valueString"));
@@ -526,7 +555,7 @@ static void test_rules(void **state)
 
     const json_t *cond = find(out, "Condition", NULL);
     assert_non_null(cond);
-    assert_null(json_object_get(cond, "onsetAge"));     /* 93 years */
+    assert_null(json_object_get(cond, "onsetAge"));         /* 93 years */
     assert_non_null(json_object_get(cond, "abatementAge")); /* 95 months */
     assert_null(json_object_get(cond, "recordedDate"));     /* not a date: cannot be cut */
     assert_true(json_equal(json_object_get(cond, "subject"), want_subj));
@@ -540,7 +569,8 @@ static void test_rules(void **state)
     json_t *arr = json_array();
     size_t i;
     json_t *e;
-    json_array_foreach(json_object_get(in, "entry"), i, e) json_array_append(arr, json_object_get(e, "resource"));
+    json_array_foreach(json_object_get(in, "entry"), i, e)
+        json_array_append(arr, json_object_get(e, "resource"));
     out = deid(arr, 42);
     assert_int_equal(json_array_size(out), 4);
     assert_int_equal(check_refs(out, out), 5);
@@ -552,11 +582,12 @@ static void test_rules(void **state)
 static void test_allow_list(void **state)
 {
     (void)state;
-    static const char *const yes[] = {"Patient",          "Observation",      "Condition", "Procedure",
-                                      "Immunization",     "MedicationRequest", "DiagnosticReport",
-                                      "Encounter",        "CarePlan",         "AllergyIntolerance"};
-    static const char *const no[] = {"Claim", "ExplanationOfBenefit", "Coverage", "Organization", "Practitioner",
-                                     "Location", "RelatedPerson", "Basic", "patient", ""};
+    static const char *const yes[] = {"Patient",      "Observation",       "Condition",        "Procedure",
+                                      "Immunization", "MedicationRequest", "DiagnosticReport", "Encounter",
+                                      "CarePlan",     "AllergyIntolerance"};
+    static const char *const no[] = {
+        "Claim",    "ExplanationOfBenefit", "Coverage", "Organization", "Practitioner",
+        "Location", "RelatedPerson",        "Basic",    "patient",      ""};
     for (size_t i = 0; i < MC_ARRAY_LEN(yes); i++) assert_true(mc_fhir_deid_type_allowed(yes[i]));
     for (size_t i = 0; i < MC_ARRAY_LEN(no); i++) assert_false(mc_fhir_deid_type_allowed(no[i]));
     assert_false(mc_fhir_deid_type_allowed(NULL));
@@ -568,9 +599,14 @@ static void test_bad_args(void **state)
     uint64_t seed = 1;
     json_t *ok = parse("[{\"resourceType\":\"Observation\",\"id\":\"a\"}]"), *out = (json_t *)1;
     mc_fhir_deid_opts o = {pseudonym, RELEASE_MS, seeded_rand, &seed};
-    static const char *const bad_pseudonyms[] = {NULL, "", "0123456789abcde", "0123456789ABCDEF",
-                                                 "0123456789abcdef-", "0123456789abcdeg",
-                                                 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0"};
+    static const char *const bad_pseudonyms[] = {
+        NULL,
+        "",
+        "0123456789abcde",
+        "0123456789ABCDEF",
+        "0123456789abcdef-",
+        "0123456789abcdeg",
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0"};
     for (size_t i = 0; i < MC_ARRAY_LEN(bad_pseudonyms); i++) {
         mc_fhir_deid_opts b = o;
         b.pseudonym = bad_pseudonyms[i];
@@ -633,9 +669,12 @@ int main(void)
 {
     mc_test_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_synthea_patients), cmocka_unit_test(test_age_90),
-        cmocka_unit_test(test_zip3),             cmocka_unit_test(test_rules),
-        cmocka_unit_test(test_allow_list),       cmocka_unit_test(test_bad_args),
+        cmocka_unit_test(test_synthea_patients),
+        cmocka_unit_test(test_age_90),
+        cmocka_unit_test(test_zip3),
+        cmocka_unit_test(test_rules),
+        cmocka_unit_test(test_allow_list),
+        cmocka_unit_test(test_bad_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

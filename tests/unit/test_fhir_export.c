@@ -41,27 +41,49 @@ static const char *at_str(const json_t *j, const char *path)
     return json_string_value(at(j, path));
 }
 
-/* Asserts the string at @p path. */
+/*
+ * Asserts the string at @p path. In @p value, "%XX" stands for the 64 hex digits of 32 bytes
+ * all 0xXX (the sample ids below are such).
+ */
 static void want(const json_t *j, const char *path, const char *value)
 {
+    char v[512];
+    size_t o = 0;
+    for (const char *q = value; *q && o + 65 < sizeof v; q++) {
+        if (q[0] == '%' && q[1] && q[2]) {
+            char byte[3] = {q[1], q[2], 0};
+            uint8_t b[32];
+            memset(b, (int)strtoul(byte, NULL, 16), sizeof b);
+            mc_hex_encode(v + o, b, 32);
+            o += 64;
+            q += 2;
+        } else {
+            v[o++] = *q;
+        }
+    }
+    v[o] = 0;
     const char *got = at_str(j, path);
-    if (!got || strcmp(got, value) != 0) fail_msg("%s: got %s, want %s", path, got ? got : "(none)", value);
+    if (!got || strcmp(got, v) != 0) fail_msg("%s: got %s, want %s", path, got ? got : "(none)", v);
 }
 
-/* "<prefix><hex of 32 bytes all @p fill>". */
-static const char *hexref(char *out, const char *prefix, uint8_t fill)
+/* Asserts each (path, value) pair of @p t with want(). */
+static void want_all(const json_t *j, const char *const t[][2], size_t n)
 {
-    uint8_t b[32];
-    char hex[65];
-    memset(b, fill, sizeof b);
-    mc_hex_encode(hex, b, 32);
-    sprintf(out, "%s%s", prefix, hex);
-    return out;
+    for (size_t i = 0; i < n; i++) want(j, t[i][0], t[i][1]);
 }
 
-static void fill(void *p, uint8_t v)
+/* 32 bytes of @p v, as a hash or as an id. */
+static mc_hash hx(uint8_t v)
 {
-    memset(p, v, 32);
+    mc_hash h;
+    memset(h.b, v, sizeof h.b);
+    return h;
+}
+static mc_id idv(uint8_t v)
+{
+    mc_id id;
+    memset(id.b, v, sizeof id.b);
+    return id;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -122,7 +144,8 @@ static void test_bundles(void **state)
         assert_rc(mc_fhir_bundle_wrap(&b, bad_types[i], arr), MC_EINVAL);
         assert_null(b);
     }
-    static const char *const bad_spans[] = {"[]", "{}", "{\"resourceType\":\"x\"}", "{\"a\":1,\"a\":2}", "", "{"};
+    static const char *const bad_spans[] = {"[]", "{}", "{\"resourceType\":\"x\"}", "{\"a\":1,\"a\":2}",
+                                            "",   "{"};
     for (size_t i = 0; i < MC_ARRAY_LEN(bad_spans); i++) {
         mc_slice s = {(const uint8_t *)bad_spans[i], strlen(bad_spans[i])};
         b = (json_t *)1;
@@ -145,21 +168,20 @@ static void test_bundles(void **state)
 
 static void sample_record(mc_record *r)
 {
-    memset(r, 0, sizeof *r);
-    fill(r->id.b, 0x11);
-    fill(r->anchor_tx.b, 0x12);
-    fill(r->patient.b, 0x13);
-    fill(r->custodian.b, 0x14);
-    fill(r->author.b, 0x15);
-    fill(r->author_org.b, 0x14);
-    strcpy(r->category, "vital-signs");
-    r->sensitivity = MC_SENS_RESTRICTED;
-    fill(r->cipher_hash.b, 0xab);
-    fill(r->commitment.b, 0x17);
-    r->size = 4096;
-    r->root = r->id;
-    r->height = 9;
-    r->time_ms = T0;
+    *r = (mc_record){.id = hx(0x11),
+                     .anchor_tx = hx(0x12),
+                     .patient = idv(0x13),
+                     .custodian = idv(0x14),
+                     .author = idv(0x15),
+                     .author_org = idv(0x14),
+                     .category = "vital-signs",
+                     .sensitivity = MC_SENS_RESTRICTED,
+                     .cipher_hash = hx(0xab),
+                     .commitment = hx(0x17),
+                     .size = 4096,
+                     .root = hx(0x11),
+                     .height = 9,
+                     .time_ms = T0};
 }
 
 static void test_document_reference(void **state)
@@ -167,47 +189,49 @@ static void test_document_reference(void **state)
     (void)state;
     mc_record r;
     sample_record(&r);
-    char s[200], rid[65];
-    hexref(s, "", 0x11);
-    strcpy(rid, s);
     json_t *d = NULL;
     assert_ok(mc_fhir_document_reference(&d, &r));
-    want(d, "resourceType", "DocumentReference");
-    want(d, "id", rid);
-    want(d, "status", "current");
-    want(d, "masterIdentifier.value", rid);
-    want(d, "subject.reference", hexref(s, "Patient/", 0x13));
-    want(d, "custodian.reference", hexref(s, "Organization/", 0x14));
-    want(d, "author.0.reference", hexref(s, "Practitioner/", 0x15));
-    want(d, "category.0.coding.0.code", "vital-signs");
-    want(d, "category.0.coding.0.system", MC_FHIR_NS "/CodeSystem/record-category");
-    want(d, "date", "2023-11-14T22:13:20.123Z");
-    want(d, "securityLabel.0.coding.0.system", "http://terminology.hl7.org/CodeSystem/v3-Confidentiality");
-    want(d, "securityLabel.0.coding.0.code", "R");
-    snprintf(s, sizeof s, "/v1/records/%s/content", rid);
-    want(d, "content.0.attachment.url", s);
-    want(d, "content.0.attachment.contentType", "application/octet-stream");
+    static const char *const docref[][2] = {
+        {"resourceType", "DocumentReference"},
+        {"id", "%11"},
+        {"status", "current"},
+        {"masterIdentifier.value", "%11"},
+        {"subject.reference", "Patient/%13"},
+        {"custodian.reference", "Organization/%14"},
+        {"author.0.reference", "Practitioner/%15"},
+        {"category.0.coding.0.code", "vital-signs"},
+        {"category.0.coding.0.system", MC_FHIR_NS "/CodeSystem/record-category"},
+        {"date", "2023-11-14T22:13:20.123Z"},
+        {"securityLabel.0.coding.0.system", "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"},
+        {"securityLabel.0.coding.0.code", "R"},
+        {"content.0.attachment.url", "/v1/records/%11/content"},
+        {"content.0.attachment.contentType", "application/octet-stream"},
+        {"content.0.attachment.extension.0.url", MC_FHIR_NS "/StructureDefinition/ciphertext-sha256"},
+        {"content.0.attachment.extension.0.valueString", "%ab"},
+        {"identifier.0.system", MC_FHIR_NS "/sid/ciphertext-sha256"},
+        {"identifier.0.value", "%ab"},
+    };
+    want_all(d, docref, MC_ARRAY_LEN(docref));
     assert_int_equal(json_integer_value(at(d, "content.0.attachment.size")), 4096);
-    want(d, "content.0.attachment.extension.0.url", MC_FHIR_NS "/StructureDefinition/ciphertext-sha256");
-    want(d, "content.0.attachment.extension.0.valueString", hexref(s, "", 0xab));
-    want(d, "identifier.0.system", MC_FHIR_NS "/sid/ciphertext-sha256");
-    want(d, "identifier.0.value", hexref(s, "", 0xab));
     assert_null(at(d, "content.0.attachment.data")); /* never content */
     assert_null(at(d, "relatesTo"));
     json_decref(d);
 
     /* an amendment, itself amended; a size FHIR cannot write */
     r.has_supersedes = 1;
-    fill(r.supersedes.b, 0x21);
+    r.supersedes = hx(0x21);
     r.has_superseded_by = 1;
-    fill(r.superseded_by.b, 0x22);
+    r.superseded_by = hx(0x22);
     r.size = 1ull << 31;
     r.sensitivity = MC_SENS_NORMAL;
     assert_ok(mc_fhir_document_reference(&d, &r));
-    want(d, "status", "superseded");
-    want(d, "relatesTo.0.code", "replaces");
-    want(d, "relatesTo.0.target.reference", hexref(s, "DocumentReference/", 0x21));
-    want(d, "securityLabel.0.coding.0.code", "N");
+    static const char *const amended[][2] = {
+        {"status", "superseded"},
+        {"relatesTo.0.code", "replaces"},
+        {"relatesTo.0.target.reference", "DocumentReference/%21"},
+        {"securityLabel.0.coding.0.code", "N"},
+    };
+    want_all(d, amended, MC_ARRAY_LEN(amended));
     assert_null(at(d, "content.0.attachment.size"));
     json_decref(d);
 
@@ -237,15 +261,15 @@ static void test_document_reference(void **state)
 static void sample_grant(mc_consent *c)
 {
     memset(c, 0, sizeof *c);
-    fill(c->id.b, 0x31);
+    c->id = hx(0x31);
     c->status = MC_CONSENT_ACTIVE;
-    fill(c->by.b, 0x13);
+    c->by = idv(0x13);
     c->height = 5;
     c->time_ms = T0;
     mc_body_consent *b = &c->body;
-    fill(b->patient.b, 0x13);
+    b->patient = idv(0x13);
     b->grantee_kind = MC_GRANTEE_IDENTITY;
-    fill(b->grantee.b, 0x15);
+    b->grantee = idv(0x15);
     b->scope_kind = MC_SCOPE_ALL;
     b->purposes = MC_PURPOSE_TREAT | MC_PURPOSE_HOPERAT;
     b->actions = MC_ACTION_READ;
@@ -262,32 +286,36 @@ static void test_consent(void **state)
     char s[200];
     json_t *j = NULL;
     assert_ok(mc_fhir_consent(&j, c, MC_ID_PROVIDER));
-    want(j, "resourceType", "Consent");
-    want(j, "id", hexref(s, "", 0x31));
-    want(j, "identifier.0.value", hexref(s, "", 0x31));
-    want(j, "status", "active");
-    want(j, "scope.coding.0.system", "http://terminology.hl7.org/CodeSystem/consentscope");
-    want(j, "scope.coding.0.code", "patient-privacy");
-    want(j, "category.0.coding.0.system", "http://loinc.org");
-    want(j, "category.0.coding.0.code", "59284-0");
-    want(j, "patient.reference", hexref(s, "Patient/", 0x13));
-    want(j, "dateTime", "2023-11-14T22:13:20.123Z");
-    want(j, "performer.0.reference", hexref(s, "Patient/", 0x13));
-    want(j, "policyRule.coding.0.system", "http://terminology.hl7.org/CodeSystem/v3-ActCode");
-    want(j, "policyRule.coding.0.code", "OPTIN");
-    want(j, "provision.type", "permit");
-    want(j, "provision.period.start", "2023-11-14T22:13:20.123Z");
-    want(j, "provision.period.end", "2023-11-15T22:13:20.123Z");
-    want(j, "provision.actor.0.role.coding.0.system", "http://terminology.hl7.org/CodeSystem/v3-ParticipationType");
-    want(j, "provision.actor.0.role.coding.0.code", "IRCP");
-    want(j, "provision.actor.0.reference.reference", hexref(s, "Practitioner/", 0x15));
-    want(j, "provision.action.0.coding.0.system", "http://terminology.hl7.org/CodeSystem/consentaction");
-    want(j, "provision.action.0.coding.0.code", "access");
-    want(j, "provision.action.0.coding.1.code", "read");
+    static const char *const grant[][2] = {
+        {"resourceType", "Consent"},
+        {"id", "%31"},
+        {"identifier.0.value", "%31"},
+        {"status", "active"},
+        {"scope.coding.0.system", "http://terminology.hl7.org/CodeSystem/consentscope"},
+        {"scope.coding.0.code", "patient-privacy"},
+        {"category.0.coding.0.system", "http://loinc.org"},
+        {"category.0.coding.0.code", "59284-0"},
+        {"patient.reference", "Patient/%13"},
+        {"dateTime", "2023-11-14T22:13:20.123Z"},
+        {"performer.0.reference", "Patient/%13"},
+        {"policyRule.coding.0.system", "http://terminology.hl7.org/CodeSystem/v3-ActCode"},
+        {"policyRule.coding.0.code", "OPTIN"},
+        {"provision.type", "permit"},
+        {"provision.period.start", "2023-11-14T22:13:20.123Z"},
+        {"provision.period.end", "2023-11-15T22:13:20.123Z"},
+        {"provision.actor.0.role.coding.0.system",
+         "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"},
+        {"provision.actor.0.role.coding.0.code", "IRCP"},
+        {"provision.actor.0.reference.reference", "Practitioner/%15"},
+        {"provision.action.0.coding.0.system", "http://terminology.hl7.org/CodeSystem/consentaction"},
+        {"provision.action.0.coding.0.code", "access"},
+        {"provision.action.0.coding.1.code", "read"},
+        {"provision.purpose.0.system", "http://terminology.hl7.org/CodeSystem/v3-ActReason"},
+        {"provision.purpose.0.code", "TREAT"},
+        {"provision.purpose.1.code", "HOPERAT"},
+    };
+    want_all(j, grant, MC_ARRAY_LEN(grant));
     assert_int_equal(json_array_size(at(j, "provision.action")), 1);
-    want(j, "provision.purpose.0.system", "http://terminology.hl7.org/CodeSystem/v3-ActReason");
-    want(j, "provision.purpose.0.code", "TREAT");
-    want(j, "provision.purpose.1.code", "HOPERAT");
     assert_int_equal(json_array_size(at(j, "provision.purpose")), 2);
     assert_null(at(j, "provision.data"));
     assert_null(at(j, "provision.code"));
@@ -305,23 +333,31 @@ static void test_consent(void **state)
     strcpy(c->body.cats[1], "vital-signs");
     c->body.not_before = 0;
     c->body.not_after = UINT64_MAX;
-    fill(c->by.b, 0x41);
+    c->by = idv(0x41);
     assert_ok(mc_fhir_consent(&j, c, 0));
-    static const char *const purposes[] = {"TREAT", "ETREAT", "HPAYMT", "HOPERAT", "HRESCH", "PUBHLTH", "PATRQT"};
+    static const char *const purposes[] = {"TREAT",  "ETREAT",  "HPAYMT", "HOPERAT",
+                                           "HRESCH", "PUBHLTH", "PATRQT"};
     for (size_t i = 0; i < MC_ARRAY_LEN(purposes); i++) {
         snprintf(s, sizeof s, "provision.purpose.%zu.code", i);
         want(j, s, purposes[i]);
         snprintf(s, sizeof s, "provision.purpose.%zu.display", i);
         assert_non_null(at_str(j, s));
     }
-    want(j, "provision.action.1.coding.1.code", "read_meta");
-    want(j, "provision.action.2.coding.0.code", "use");
-    want(j, "provision.action.2.coding.1.code", "read_deid");
-    want(j, "provision.actor.0.reference.reference", hexref(s, "Organization/", 0x15));
-    want(j, "provision.actor.0.reference.extension.0.valueString", "dept=cardiology,role=physician");
-    want(j, "provision.code.1.coding.0.code", "vital-signs");
-    want(j, "provision.code.0.coding.0.system", MC_FHIR_NS "/CodeSystem/record-category");
-    want(j, "performer.0.reference", hexref(s, "RelatedPerson/", 0x41));
+    static const char *const selector[][2] = {
+        {"provision.action.1.coding.1.code", "read_meta"},
+        {"provision.action.2.coding.0.code", "use"},
+        {"provision.action.2.coding.1.code", "read_deid"},
+        {"provision.actor.0.reference.reference", "Organization/%15"},
+        {"provision.actor.0.reference.extension.0.url", MC_FHIR_NS "/StructureDefinition/grantee-selector"},
+        {"provision.actor.0.reference.extension.0.extension.0.url", "dept"},
+        {"provision.actor.0.reference.extension.0.extension.0.valueString", "cardiology"},
+        {"provision.actor.0.reference.extension.0.extension.1.url", "role"},
+        {"provision.actor.0.reference.extension.0.extension.1.valueString", "physician"},
+        {"provision.code.1.coding.0.code", "vital-signs"},
+        {"provision.code.0.coding.0.system", MC_FHIR_NS "/CodeSystem/record-category"},
+        {"performer.0.reference", "RelatedPerson/%41"},
+    };
+    want_all(j, selector, MC_ARRAY_LEN(selector));
     assert_null(at(j, "provision.period"));
     json_decref(j);
 
@@ -332,22 +368,25 @@ static void test_consent(void **state)
     c->body.grantee_kind = MC_GRANTEE_ORG;
     c->body.scope_kind = MC_SCOPE_RECORDS;
     c->body.nrecords = 2;
-    fill(c->body.records[0].b, 0x51);
-    fill(c->body.records[1].b, 0x52);
+    c->body.records[0] = hx(0x51);
+    c->body.records[1] = hx(0x52);
     c->body.not_before = T0;
     memset(c->id.b, 0, 32);
     c->time_ms = 0;
     assert_ok(mc_fhir_consent(&j, c, MC_ID_PATIENT));
-    want(j, "status", "inactive");
-    want(j, "extension.0.url", MC_FHIR_NS "/StructureDefinition/revoked");
-    want(j, "extension.0.valueDateTime", "2023-11-14T22:13:21.123Z");
-    want(j, "policyRule.coding.0.code", "OPTOUT");
-    want(j, "provision.type", "deny");
-    want(j, "provision.period.start", "2023-11-14T22:13:20.123Z");
+    static const char *const revoked_deny[][2] = {
+        {"status", "inactive"},
+        {"extension.0.url", MC_FHIR_NS "/StructureDefinition/revoked"},
+        {"extension.0.valueDateTime", "2023-11-14T22:13:21.123Z"},
+        {"policyRule.coding.0.code", "OPTOUT"},
+        {"provision.type", "deny"},
+        {"provision.period.start", "2023-11-14T22:13:20.123Z"},
+        {"provision.data.1.reference.reference", "DocumentReference/%52"},
+        {"provision.data.0.meaning", "instance"},
+        {"provision.actor.0.reference.reference", "Organization/%15"},
+    };
+    want_all(j, revoked_deny, MC_ARRAY_LEN(revoked_deny));
     assert_null(at(j, "provision.period.end"));
-    want(j, "provision.data.1.reference.reference", hexref(s, "DocumentReference/", 0x52));
-    want(j, "provision.data.0.meaning", "instance");
-    want(j, "provision.actor.0.reference.reference", hexref(s, "Organization/", 0x15));
     assert_null(at(j, "id"));
     assert_null(at(j, "identifier"));
     assert_null(at(j, "dateTime"));
@@ -356,10 +395,10 @@ static void test_consent(void **state)
     /* the grantee identity's kind picks its FHIR type */
     c->body.grantee_kind = MC_GRANTEE_IDENTITY;
     assert_ok(mc_fhir_consent(&j, c, MC_ID_PATIENT));
-    want(j, "provision.actor.0.reference.reference", hexref(s, "Patient/", 0x15));
+    want(j, "provision.actor.0.reference.reference", "Patient/%15");
     json_decref(j);
     assert_ok(mc_fhir_consent(&j, c, MC_ID_ORG));
-    want(j, "provision.actor.0.reference.reference", hexref(s, "Organization/", 0x15));
+    want(j, "provision.actor.0.reference.reference", "Organization/%15");
     json_decref(j);
 
     /* refused */
@@ -367,7 +406,8 @@ static void test_consent(void **state)
     static const struct {
         int field;
         uint64_t v;
-    } cases[] = {{0, 0}, {0, 4}, {1, 0}, {1, 4}, {2, 0}, {2, 1u << 7}, {3, 0}, {3, 1u << 3}, {4, 253402300800000ull}};
+    } cases[] = {
+        {0, 0}, {0, 4}, {1, 0}, {1, 4}, {2, 0}, {2, 1u << 7}, {3, 0}, {3, 1u << 3}, {4, 253402300800000ull}};
     for (size_t i = 0; i < MC_ARRAY_LEN(cases); i++) {
         *bad = *c;
         switch (cases[i].field) {
@@ -392,21 +432,20 @@ static void test_consent(void **state)
 
 static void sample_access(mc_access *a)
 {
-    memset(a, 0, sizeof *a);
-    fill(a->log_tx.b, 0x61);
-    fill(a->patient.b, 0x13);
-    fill(a->reader.b, 0x15);
-    fill(a->custodian_node.b, 0x62);
-    fill(a->record.b, 0x11);
-    a->req_time_ms = T0 - 500;
-    a->purpose = MC_PURPOSE_TREAT;
-    a->action = MC_ACTION_READ;
-    a->permit = 1;
-    a->reason = MC_RSN_PERMIT_GRANT;
-    a->has_basis = 1;
-    fill(a->basis.b, 0x31);
-    a->height = 12;
-    a->via = MC_VIA_CONTENT;
+    *a = (mc_access){.log_tx = hx(0x61),
+                     .patient = idv(0x13),
+                     .reader = idv(0x15),
+                     .custodian_node = idv(0x62),
+                     .record = hx(0x11),
+                     .req_time_ms = T0 - 500,
+                     .purpose = MC_PURPOSE_TREAT,
+                     .action = MC_ACTION_READ,
+                     .permit = 1,
+                     .reason = MC_RSN_PERMIT_GRANT,
+                     .has_basis = 1,
+                     .basis = hx(0x31),
+                     .height = 12,
+                     .via = MC_VIA_CONTENT};
 }
 
 static void test_audit_event(void **state)
@@ -416,45 +455,48 @@ static void test_audit_event(void **state)
     sample_access(&a);
     mc_fhir_audit_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
-    fill(ctx.custodian_org.b, 0x14);
+    ctx.custodian_org = idv(0x14);
     ctx.time_ms = T0;
     ctx.reader_kind = MC_ID_PROVIDER;
-    char s[200];
     json_t *j = NULL;
     assert_ok(mc_fhir_audit_event(&j, &a, &ctx));
-    want(j, "resourceType", "AuditEvent");
-    want(j, "id", hexref(s, "", 0x61));
-    want(j, "meta.profile.0", "https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit.PatientRead");
-    want(j, "type.system", "http://dicom.nema.org/resources/ontology/DCM");
-    want(j, "type.code", "110110");
-    want(j, "type.display", "Patient Record");
-    want(j, "subtype.0.system", "http://hl7.org/fhir/restful-interaction");
-    want(j, "subtype.0.code", "read");
-    want(j, "action", "R");
-    want(j, "recorded", "2023-11-14T22:13:20.123Z");
-    want(j, "outcome", "0");
-    want(j, "outcomeDesc", "PERMIT_GRANT");
-    want(j, "purposeOfEvent.0.coding.0.system", "http://terminology.hl7.org/CodeSystem/v3-ActReason");
-    want(j, "purposeOfEvent.0.coding.0.code", "TREAT");
+    static const char *const permitted[][2] = {
+        {"resourceType", "AuditEvent"},
+        {"id", "%61"},
+        {"meta.profile.0",
+         "https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit.PatientRead"},
+        {"type.system", "http://dicom.nema.org/resources/ontology/DCM"},
+        {"type.code", "110110"},
+        {"type.display", "Patient Record"},
+        {"subtype.0.system", "http://hl7.org/fhir/restful-interaction"},
+        {"subtype.0.code", "read"},
+        {"action", "R"},
+        {"recorded", "2023-11-14T22:13:20.123Z"},
+        {"outcome", "0"},
+        {"outcomeDesc", "PERMIT_GRANT"},
+        {"purposeOfEvent.0.coding.0.system", "http://terminology.hl7.org/CodeSystem/v3-ActReason"},
+        {"purposeOfEvent.0.coding.0.code", "TREAT"},
+        {"agent.0.who.reference", "Practitioner/%15"},
+        {"agent.0.purposeOfUse.0.coding.0.code", "TREAT"},
+        {"agent.1.who.reference", "Device/%62"},
+        {"source.observer.reference", "Organization/%14"},
+        {"source.type.0.code", "4"},
+        {"entity.0.what.reference", "Patient/%13"},
+        {"entity.0.type.code", "1"},
+        {"entity.0.role.system", "http://terminology.hl7.org/CodeSystem/object-role"},
+        {"entity.0.role.code", "1"},
+        {"entity.0.role.display", "Patient"},
+        {"entity.1.what.reference", "DocumentReference/%11"},
+        {"entity.2.what.identifier.system", MC_FHIR_NS "/sid/tx"},
+        {"entity.2.what.identifier.value", "%61"},
+        {"entity.2.detail.0.valueString", "read"},
+        {"entity.2.detail.1.valueString", "content"},
+        {"entity.3.what.reference", "Consent/%31"},
+        {"entity.3.role.code", "13"},
+    };
+    want_all(j, permitted, MC_ARRAY_LEN(permitted));
     assert_true(json_is_true(at(j, "agent.0.requestor")));
-    want(j, "agent.0.who.reference", hexref(s, "Practitioner/", 0x15));
-    want(j, "agent.0.purposeOfUse.0.coding.0.code", "TREAT");
     assert_true(json_is_false(at(j, "agent.1.requestor")));
-    want(j, "agent.1.who.reference", hexref(s, "Device/", 0x62));
-    want(j, "source.observer.reference", hexref(s, "Organization/", 0x14));
-    want(j, "source.type.0.code", "4");
-    want(j, "entity.0.what.reference", hexref(s, "Patient/", 0x13));
-    want(j, "entity.0.type.code", "1");
-    want(j, "entity.0.role.system", "http://terminology.hl7.org/CodeSystem/object-role");
-    want(j, "entity.0.role.code", "1");
-    want(j, "entity.0.role.display", "Patient");
-    want(j, "entity.1.what.reference", hexref(s, "DocumentReference/", 0x11));
-    want(j, "entity.2.what.identifier.system", MC_FHIR_NS "/sid/tx");
-    want(j, "entity.2.what.identifier.value", hexref(s, "", 0x61));
-    want(j, "entity.2.detail.0.valueString", "read");
-    want(j, "entity.2.detail.1.valueString", "content");
-    want(j, "entity.3.what.reference", hexref(s, "Consent/", 0x31));
-    want(j, "entity.3.role.code", "13");
     assert_int_equal(json_array_size(at(j, "entity")), 4);
     json_decref(j);
 
@@ -467,12 +509,15 @@ static void test_audit_event(void **state)
     a.purpose = MC_PURPOSE_HRESCH;
     ctx.reader_kind = 0;
     assert_ok(mc_fhir_audit_event(&j, &a, &ctx));
-    want(j, "outcome", "4");
-    want(j, "outcomeDesc", "DENY_DEFAULT");
-    want(j, "purposeOfEvent.0.coding.0.code", "HRESCH");
-    want(j, "agent.0.who.reference", hexref(s, "Practitioner/", 0x15));
-    want(j, "entity.2.detail.0.valueString", "read_meta");
-    want(j, "entity.2.detail.1.valueString", "decision");
+    static const char *const refused[][2] = {
+        {"outcome", "4"},
+        {"outcomeDesc", "DENY_DEFAULT"},
+        {"purposeOfEvent.0.coding.0.code", "HRESCH"},
+        {"agent.0.who.reference", "Practitioner/%15"},
+        {"entity.2.detail.0.valueString", "read_meta"},
+        {"entity.2.detail.1.valueString", "decision"},
+    };
+    want_all(j, refused, MC_ARRAY_LEN(refused));
     assert_int_equal(json_array_size(at(j, "entity")), 3);
     json_decref(j);
 
@@ -481,16 +526,16 @@ static void test_audit_event(void **state)
     a.permit = 1;
     a.reason = MC_RSN_PERMIT_OWNER;
     assert_ok(mc_fhir_audit_event(&j, &a, &ctx));
-    want(j, "agent.0.who.reference", hexref(s, "Patient/", 0x13));
+    want(j, "agent.0.who.reference", "Patient/%13");
     json_decref(j);
     sample_access(&a);
     a.emergency = 1;
     a.purpose = MC_PURPOSE_ETREAT;
     a.reason = MC_RSN_PERMIT_EMERGENCY;
-    fill(a.basis.b, 0x71);
+    a.basis = hx(0x71);
     assert_ok(mc_fhir_audit_event(&j, &a, &ctx));
     want(j, "purposeOfEvent.0.coding.0.code", "ETREAT");
-    want(j, "entity.3.what.identifier.value", hexref(s, "", 0x71));
+    want(j, "entity.3.what.identifier.value", "%71");
     assert_null(at(j, "entity.3.what.reference"));
     json_decref(j);
     a.reason = 999;
