@@ -86,12 +86,22 @@ static void mc_route_consent_one(mc_call *c, mc_resp *r, mc_store_txn *txn, cons
     mc_viewer_close(&v);
 }
 
-/* Asking about someone else needs standing: the record's patient, a delegate, an auditor. */
+/* Staff (a provider, a node, the org itself) of an active org that holds @p rec: the custodian
+ * decides for any requester at serve time, and its tools (medchain deid's opt-in check) may ask. */
+static int mc_viewer_custodian(const mc_viewer *v, const mc_record *rec)
+{
+    const mc_call *c = v->c;
+    int staff = c->signer_kind == MC_ID_PROVIDER || c->signer_kind == MC_ID_NODE || c->signer_kind == MC_ID_ORG;
+    return staff && c->org_active && memcmp(c->signer_org.b, rec->custodian.b, 32) == 0;
+}
+
+/* Asking about someone else needs standing: the record's patient, a delegate, an auditor, or the
+ * record's custodian. */
 static int mc_decide_standing(mc_viewer *v, const mc_hash *rid, mc_resp *r)
 {
     mc_record rec;
     int rc = mc_store_get_record(v->txn, rid, &rec);
-    int full = rc == MC_OK          ? mc_viewer_full(v, &rec.patient)
+    int full = rc == MC_OK          ? mc_viewer_custodian(v, &rec) || mc_viewer_full(v, &rec.patient)
                : rc == MC_ENOTFOUND ? mc_viewer_auditor(v)
                                     : -rc;
     if (full < 0) {
@@ -99,7 +109,7 @@ static int mc_decide_standing(mc_viewer *v, const mc_hash *rid, mc_resp *r)
         return 1;
     }
     if (!full) {
-        mc_resp_denied(r, "only the patient, its delegates and auditors may ask for another requester");
+        mc_resp_denied(r, "only the patient, its delegates, auditors and the record's custodian may ask for another requester");
         return 1;
     }
     return 0;

@@ -6,6 +6,7 @@
 
 #include "medchain/chain.h"
 #include "medchain/crypto.h"
+#include "medchain/envelope.h"
 #include "medchain/net.h"
 
 /* Options most commands share. */
@@ -146,6 +147,58 @@ int mc_cli_consent_body(mc_body_consent *b, const mc_cli_consent_args *a, const 
 int mc_cli_access(mc_cli_conn *c, const mc_hash *rid, uint32_t purpose, uint8_t action, int json,
                   const char *indent, long *status, json_t **out);
 
+/* Encrypted records (vault.c, keyring.c, fromjson.c, cmd_record_get.c): the client's side of
+ * the gatekeeper. Decryption and every secret stay on this machine. */
+#define MC_CLI_MAX_CIPHER ((size_t)64 << 20) /* one record's ciphertext or plaintext */
+/* Fetches transaction @p id (GET /v1/tx/{id}) and checks it is what it claims; its body into
+ * @p body. Returns 0 or 1 after saying why. */
+int mc_cli_fetch_tx(mc_cli_conn *c, const mc_hash *id, uint16_t kind, mc_buf *body);
+/* Record @p rid's anchor body, from its anchor transaction (wrapped keys, tokens); with
+ * @p record, the node's JSON of the record too (caller decrefs). Returns 0 or 1. */
+int mc_cli_fetch_anchor(mc_cli_conn *c, const mc_hash *rid, mc_body_anchor *a, json_t **record);
+/* Submits @p n transactions (the binary form in @p txs) in one request and waits until they are
+ * committed; *nok counts those applied OK. Returns 0 when all were, else 1 after saying why. */
+int mc_cli_submit_many(mc_cli_conn *c, const mc_buf *txs, size_t n, const char *what, size_t *nok);
+/* Uploads ciphertexts (POST /v1/contents, frames record id | u32 length | bytes). 0 or 1. */
+int mc_cli_put_contents(mc_cli_conn *c, const mc_buf *frames, size_t n, const char *what);
+/* A logged gatekeeper read of @p rid's ciphertext for @p purpose into @p out. Returns 0,
+ * MC_CLI_DENIED after printing the reason (the refusal is logged), or 1. */
+int mc_cli_get_content(mc_cli_conn *c, const mc_hash *rid, uint32_t purpose, mc_buf *out, long *status);
+/* The patient's search key: the caller's own (it is the patient) or one a grant to the caller
+ * carries. Returns 0 or 1 after saying why. */
+int mc_cli_search_key(mc_cli_conn *c, const mc_id *patient, uint8_t key[32]);
+/* A wrapped data key of @p a's record for the caller: from the anchor, or re-wrapped in a
+ * grant to the caller. Returns 0 or 1 after saying why. */
+int mc_cli_wrapped_key(mc_cli_conn *c, const mc_body_anchor *a, mc_wrapped_key *out);
+/* The purpose of a read when none is given: PATRQT for a patient's key, else TREAT. */
+int mc_cli_default_purpose(const mc_cli_conn *c);
+/* Fetches (logged), checks and decrypts record @p rid for @p purpose (0: the default) into
+ * @p plain; its anchor into @p a. Returns 0, MC_CLI_DENIED, or 1 after saying why. */
+int mc_cli_record_plain(mc_cli_conn *c, const mc_hash *rid, uint32_t purpose, mc_buf *plain, mc_body_anchor *a);
+/* The data keys a grant carries for its grantee (grant_keys.c): re-wrapped for the records in
+ * its scope when it gives read, and the patient's search key when @p share_search. Only the
+ * patient can. Returns 0, MC_CLI_USAGE or 1. */
+int mc_cli_grant_keys(mc_cli_conn *c, mc_body_consent *b, int share_search);
+/* What every record of one ingest shares: the patient, the custodian, the recipients of the
+ * data keys (the patient, the custodian org, the author) and the patient's search key. */
+typedef struct {
+    mc_id patient, custodian;
+    mc_env_recipient rcpt[3];
+    size_t nrcpt;
+    int tokens;
+    uint8_t search_key[32];
+} mc_cli_ingest;
+/* Seals every resource of the FHIR Bundle @p p, anchors them in one request and uploads their
+ * ciphertexts in another; with @p manifest, one {index, record, type, category} per resource.
+ * Returns 0, MC_CLI_USAGE (not a Bundle) or 1. */
+int mc_cli_ingest_bundle(mc_cli_conn *c, const mc_cli_ingest *in, const uint8_t *p, size_t n, json_t *manifest,
+                         size_t *count);
+/* The API's JSON back into the ledger's values (fromjson.c), for the FHIR exports. 0 or 1. */
+int mc_cli_record_from(json_t *j, mc_record *r);
+int mc_cli_consent_from(mc_cli_conn *c, json_t *j, mc_consent *out);
+int mc_cli_access_from(json_t *j, mc_access *a);
+int mc_cli_record_get(int argc, char **argv);
+
 /* Commands. Each returns the process exit code. */
 int mc_cmd_keygen(int argc, char **argv);
 int mc_cmd_init(int argc, char **argv);
@@ -167,5 +220,9 @@ int mc_cmd_access(int argc, char **argv);
 int mc_cmd_access_log(int argc, char **argv);
 int mc_cmd_decide(int argc, char **argv);
 int mc_cmd_events(int argc, char **argv);
+int mc_cmd_ingest(int argc, char **argv);
+int mc_cmd_search(int argc, char **argv);
+int mc_cmd_export(int argc, char **argv);
+int mc_cmd_deid(int argc, char **argv);
 
 #endif

@@ -143,32 +143,47 @@ static int mc_consent_self(const mc_cli_common *o, mc_id *self)
     return 0;
 }
 
+/* Encodes and submits a grant or deny; a grant made by the patient first gets its keys
+ * (re-wrapped data keys of the records in its scope; the search key with --share-search-key). */
+static int mc_consent_submit(mc_cli_common *o, mc_body_consent *b, int deny, int share_search, int no_keys)
+{
+    mc_cli_conn c;
+    mc_buf body;
+    mc_buf_init(&body, MC_MAX_BODY_BYTES);
+    int rc = mc_cli_connect(&c, o, 1);
+    if (!rc && !deny && !no_keys) rc = mc_cli_grant_keys(&c, b, share_search);
+    if (!rc && mc_body_consent_encode(&body, b)) rc = mc_cli_usage("this consent cannot be encoded");
+    if (!rc)
+        rc = mc_cli_submit(&c, deny ? MC_TX_CONSENT_DENY : MC_TX_CONSENT_GRANT, &body, deny ? "deny" : "grant",
+                           o->json ? MC_CLI_JSON : 0, NULL);
+    if (!rc && !deny && !o->json && b->nkeys) printf("keys re-wrapped for the grantee: %u\n", b->nkeys);
+    mc_cli_close(&c);
+    mc_buf_free(&body);
+    return rc;
+}
+
 static int mc_consent_cmd(int argc, char **argv, int deny)
 {
     mc_cli_common o = {0};
     mc_cli_consent_args a = {0};
+    int share = 0, no_keys = 0;
     mc_cli_opt opts[] = {{.name = "--patient", .val = &a.patient}, {.name = "--to", .val = &a.to},
                          {.name = "--org", .val = &a.org},         {.name = "--where", .val = &a.where},
                          {.name = "--categories", .val = &a.cats}, {.name = "--records", .val = &a.records},
                          {.name = "--purpose", .val = &a.purpose}, {.name = "--actions", .val = &a.actions},
                          {.name = "--from", .val = &a.from},       {.name = "--until", .val = &a.until},
-                         {.name = "--days", .val = &a.days},       {0}};
+                         {.name = "--days", .val = &a.days},       {.name = "--share-search-key", .flag = &share},
+                         {.name = "--no-keys", .flag = &no_keys},  {0}};
     int rc = mc_cli_args(argc, argv, 1, &o, opts, NULL, 0);
     mc_id self;
     if (rc || (rc = mc_consent_self(&o, &self))) return rc;
+    if (deny && (share || no_keys)) return mc_cli_usage("a deny carries no keys");
     mc_body_consent *b = malloc(sizeof *b);
     if (!b) return mc_cli_fail("out of memory");
-    mc_buf body;
-    mc_buf_init(&body, MC_MAX_BODY_BYTES);
     rc = mc_cli_consent_body(b, &a, &self, deny);
-    if (!rc && mc_body_consent_encode(&body, b)) rc = mc_cli_usage("this consent cannot be encoded");
+    if (!rc) rc = mc_consent_submit(&o, b, deny, share, no_keys);
     free(b);
-    if (rc) {
-        mc_buf_free(&body);
-        return rc;
-    }
-    return mc_consent_send(&o, deny ? MC_TX_CONSENT_DENY : MC_TX_CONSENT_GRANT, deny ? "deny" : "grant",
-                           &body);
+    return rc;
 }
 
 int mc_cmd_grant(int argc, char **argv)

@@ -91,7 +91,7 @@ static void mc_print_access(json_t *a)
 int mc_cli_list(mc_cli_conn *c, const char *base, const char *param, const char *member, const char *limit,
                 json_t **all)
 {
-    char path[400], after[80] = "";
+    char path[2400], after[80] = ""; /* a search's query holds up to 64 tokens */
     int rc = 0;
     *all = NULL;
     for (unsigned page = 0; page < 100000; page++) {

@@ -149,12 +149,13 @@ int mc_cmd_record(int argc, char **argv)
 {
     const char *sub = argc > 1 ? argv[1] : "";
     if (!strcmp(sub, "anchor")) return mc_record_anchor(argc, argv);
+    if (!strcmp(sub, "get")) return mc_cli_record_get(argc, argv);
     mc_cli_common o = {0};
     const char *patient = NULL, *purpose = NULL, *rid = NULL;
     mc_cli_opt opts[] = {{.name = "--patient", .val = &patient}, {.name = "--purpose", .val = &purpose}, {0}};
     int list = !strcmp(sub, "list"), rc;
     if (!list && strcmp(sub, "show"))
-        return mc_cli_usage("usage: medchain record anchor|list|show ... (see docs/cli.md)");
+        return mc_cli_usage("usage: medchain record anchor|get|list|show ... (see docs/cli.md)");
     if ((rc = mc_cli_args(argc, argv, 2, &o, opts, &rid, list ? 0 : 1))) return rc;
     uint8_t id[32];
     uint32_t p = 0;
