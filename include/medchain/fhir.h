@@ -306,8 +306,10 @@ typedef struct {
  *     or a UUID is removed, so no original id and no day or month survives;
  *   - ages over 89: if the Patient's birth year is 90 or more years before the release year
  *     (conservatively, by years alone), birthDate is removed and the Patient gets extension
- *     MC_FHIR_NS "/StructureDefinition/age-group" with valueString "90+"; any Age element
- *     (onsetAge, ...) over 89 years is removed.
+ *     MC_FHIR_NS "/StructureDefinition/age-group" with valueString "90+", and every date of
+ *     a year more than 89 years before the release year, in any resource, is removed (it would
+ *     tell how far past 90 the patient is); any Age element (onsetAge, ...) over 89 years is
+ *     removed, whoever the patient.
  *
  * Deterministic given the input, the options and the random bytes drawn.
  * @param out receives a new reference, NULL on failure

@@ -14,7 +14,10 @@
  *
  * Ages over 89 (164.514(b)(2)(i)(C)): decided by years alone (release year minus birth year
  * of 90 or more), which groups some patients of 89 too: the birth year itself is "indicative
- * of" the age, and a day-exact rule would need the birth date the export must not show.
+ * of" the age, and a day-exact rule would need the birth date the export must not show. Dates
+ * "indicative of such age" go as well: for a grouped patient, every date more than 89 years
+ * before the release year (any resource, any element) is removed, since an event in 1930
+ * says the patient is at least release year - 1930 years old.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,11 +158,26 @@ static int mc_fhir_year_of_ms(uint64_t ms)
     return gmtime_r(&t, &tm) ? tm.tm_year + 1900 : 0;
 }
 
-/* Ages over 89: the birth date goes and the group is said instead. */
-static int mc_fhir_deid_age(json_t *out, const json_t *patient, uint64_t release_ms)
+/*
+ * Ages over 89, decided once for the release: the patient is grouped if born 90 or more years
+ * before the release year; then every date before the year the patient turned 90 or so goes
+ * too (an event in year Y says the patient is at least release year - Y old).
+ */
+static void mc_fhir_deid_age_plan(mc_fhir_deid_ctx *ctx, const mc_fhir_deid_item *items, size_t n)
 {
-    int by = mc_fhir_date_year(json_string_value(json_object_get(patient, "birthDate")));
-    if (by == 0 || mc_fhir_year_of_ms(release_ms) - by < 90) return MC_OK;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(items[i].type, "Patient") != 0) continue;
+        int by = mc_fhir_date_year(json_string_value(json_object_get(items[i].res, "birthDate")));
+        int ry = mc_fhir_year_of_ms(ctx->opts->release_time_ms);
+        if (by == 0 || ry - by < 90) return;
+        ctx->grouped = 1;
+        ctx->year_floor = ry - 89;
+    }
+}
+
+/* The grouped Patient: the birth date goes and the group is said instead. */
+static int mc_fhir_deid_age(json_t *out)
+{
     json_object_del(out, "birthDate");
     json_t *ext = json_object_get(out, "extension");
     if (!ext) {
@@ -179,8 +197,7 @@ static int mc_fhir_deid_one(mc_fhir_deid_ctx *ctx, const mc_fhir_deid_item *it, 
     if (!o) return MC_ENOMEM;
     ctx->modifier = 0;
     int rc = mc_fhir_deid_members(ctx, o, it->res, 1, skip);
-    if (rc == MC_OK && strcmp(it->type, "Patient") == 0)
-        rc = mc_fhir_deid_age(o, it->res, ctx->opts->release_time_ms);
+    if (rc == MC_OK && ctx->grouped && strcmp(it->type, "Patient") == 0) rc = mc_fhir_deid_age(o);
     if (rc != MC_OK || ctx->modifier) {
         json_decref(o);
         return rc;
@@ -200,7 +217,8 @@ int mc_fhir_deid(json_t **out, const json_t *in, const mc_fhir_deid_opts *opts)
     size_t n = 0;
     int rc = mc_fhir_deid_collect(in, &items, &n);
     if (rc != MC_OK) return rc;
-    mc_fhir_deid_ctx ctx = {opts, json_object(), MC_OK, 0};
+    mc_fhir_deid_ctx ctx = {opts, json_object(), MC_OK, 0, 0, 0};
+    mc_fhir_deid_age_plan(&ctx, items, n);
     json_t *arr = json_array();
     rc = ctx.refs && arr ? mc_fhir_deid_plan(&ctx, items, n) : MC_ENOMEM;
     for (size_t i = 0; rc == MC_OK && i < n; i++)

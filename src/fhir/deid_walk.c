@@ -120,11 +120,15 @@ static int mc_fhir_husk(const json_t *v)
     return (json_is_object(v) && json_object_size(v) == 0) || (json_is_array(v) && json_array_size(v) == 0);
 }
 
-/* A date is cut to its year; a string that only looks like it holds a date or an id goes. */
-static json_t *mc_fhir_deid_string(const char *key, const json_t *v)
+/*
+ * A date is cut to its year (and goes if it is before the year floor of a patient over 89); a
+ * string that only looks like it holds a date or an id goes.
+ */
+static json_t *mc_fhir_deid_string(const mc_fhir_deid_ctx *ctx, const char *key, const json_t *v)
 {
     const char *s = json_string_value(v);
     if (mc_fhir_is_date(s)) {
+        if (mc_fhir_date_year(s) < ctx->year_floor) return NULL;
         char year[5];
         memcpy(year, s, 4);
         year[4] = 0;
@@ -213,7 +217,7 @@ static json_t *mc_fhir_deid_value(mc_fhir_deid_ctx *ctx, const char *key, const 
 {
     if (depth > MC_FHIR_MAX_DEPTH) return mc_fhir_deid_fail(ctx, MC_EINVAL);
     if (json_is_array(v)) return mc_fhir_deid_array(ctx, key, v, depth);
-    if (json_is_string(v)) return mc_fhir_deid_string(key, v);
+    if (json_is_string(v)) return mc_fhir_deid_string(ctx, key, v);
     if (!json_is_object(v)) return json_copy((json_t *)v); /* numbers, booleans, null */
     if (strcmp(key, "address") == 0 || strcmp(key, "valueAddress") == 0) return mc_fhir_deid_address(v);
     if (mc_fhir_ends_with(key, "Age") && mc_fhir_age_over_89(v)) return NULL;

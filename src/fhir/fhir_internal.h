@@ -102,9 +102,11 @@ int mc_fhir_keywords(mc_fhir_entry *out);
 
 typedef struct {
     const mc_fhir_deid_opts *opts;
-    json_t *refs; /* original reference string -> "<Type>/<new id>" */
-    int rc;       /* first error of the walk */
-    int modifier; /* the resource being walked has a modifierExtension */
+    json_t *refs;   /* original reference string -> "<Type>/<new id>" */
+    int rc;         /* first error of the walk */
+    int modifier;   /* the resource being walked has a modifierExtension */
+    int grouped;    /* the patient is 90 or older at the release (by years) */
+    int year_floor; /* dates of an earlier year go (they would tell how far past 90); 0: none */
 } mc_fhir_deid_ctx;
 
 /**

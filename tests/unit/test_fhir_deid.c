@@ -355,6 +355,42 @@ static void test_age_90(void **state)
     }
 }
 
+/* For a grouped patient, dates more than 89 years back go: they would tell how old. */
+static void test_age_90_dates(void **state)
+{
+    (void)state;
+    for (int old = 0; old < 2; old++) {
+        char text[1024];
+        int by = RELEASE_YEAR - (old ? 95 : 60);
+        snprintf(text, sizeof text,
+                 "[{\"resourceType\":\"Patient\",\"id\":\"p\",\"birthDate\":\"%04d-01-02\"},"
+                 "{\"resourceType\":\"Observation\",\"effectiveDateTime\":\"%04d-05-06\"},"
+                 "{\"resourceType\":\"Observation\",\"effectiveDateTime\":\"%04d-05-06T01:02:03Z\"},"
+                 "{\"resourceType\":\"Encounter\",\"period\":{\"start\":\"%04d\",\"end\":\"%04d-12\"}}]",
+                 by, RELEASE_YEAR - 91, RELEASE_YEAR - 89, RELEASE_YEAR - 90, RELEASE_YEAR - 80);
+        json_t *in = parse(text), *out = deid(in, 3);
+        const json_t *pat = json_array_get(out, 0), *o1 = json_array_get(out, 1),
+                     *o2 = json_array_get(out, 2), *enc = json_array_get(out, 3);
+        assert_int_equal(json_array_size(out), 4);
+        assert_int_equal(grouped(pat), old);
+        const char *early = json_string_value(json_object_get(o1, "effectiveDateTime"));
+        const char *start = json_string_value(json_object_get(json_object_get(enc, "period"), "start"));
+        if (old) {
+            assert_null(early);
+            assert_null(start);
+        } else {
+            assert_int_equal(atoi(early), RELEASE_YEAR - 91);
+            assert_int_equal(atoi(start), RELEASE_YEAR - 90);
+        }
+        assert_int_equal(atoi(json_string_value(json_object_get(o2, "effectiveDateTime"))),
+                         RELEASE_YEAR - 89);
+        assert_int_equal(atoi(json_string_value(json_object_get(json_object_get(enc, "period"), "end"))),
+                         RELEASE_YEAR - 80);
+        json_decref(out);
+        json_decref(in);
+    }
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* ZIP codes                                                                                    */
 
@@ -671,6 +707,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_synthea_patients),
         cmocka_unit_test(test_age_90),
+        cmocka_unit_test(test_age_90_dates),
         cmocka_unit_test(test_zip3),
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_allow_list),
