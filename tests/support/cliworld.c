@@ -18,18 +18,20 @@ int cw_open(cw_world *w, tn_chain *c)
 
 int cw_cliv(cw_world *w, mc_buf *out, char **args, int nargs)
 {
-    char *argv[64];
+    char **argv = calloc((size_t)nargs + 2, sizeof *argv);
+    if (!argv) return -1;
     int n = 0;
     argv[n++] = (char *)w->c->medchain;
-    for (int i = 0; i < nargs && n < 63; i++) argv[n++] = args[i];
+    for (int i = 0; i < nargs; i++) argv[n++] = args[i];
     argv[n] = NULL;
     mc_buf_reset(out);
     int rc = tn_run(argv, out);
     if (!w->quiet) {
         fprintf(stderr, "$ medchain");
-        for (int i = 1; i < n; i++) fprintf(stderr, " %.20s", argv[i]);
+        for (int i = 1; i < n && i < 64; i++) fprintf(stderr, " %.20s", argv[i]);
         fprintf(stderr, "  -> %d\n%s", rc, out->n ? (char *)out->p : "");
     }
+    free(argv);
     return rc;
 }
 

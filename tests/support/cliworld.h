@@ -22,7 +22,7 @@ int cw_open(cw_world *w, tn_chain *c);
 /* Runs `medchain ARGS...` (NULL-terminated), stdout and stderr into @p out (echoed unless quiet);
  * returns the exit status. */
 int cw_cli(cw_world *w, mc_buf *out, ...);
-/* The same with an argument vector (argv[0] is set here; at most 62 arguments). */
+/* The same with an argument vector of @p nargs (argv[0] is set here). */
 int cw_cliv(cw_world *w, mc_buf *out, char **args, int nargs);
 /* The key file path of identity @p name. */
 const char *cw_key(const cw_world *w, const char *name, char *path, size_t cap);

@@ -56,6 +56,13 @@ int phi_probes_add_file(phi_probes *pr, const char *path);
 /* Adds one probe (ignored if empty or already there). MC_OK, MC_ENOMEM. */
 int phi_probes_add(phi_probes *pr, const char *what, const char *value);
 
+/* A probe of PHI_STRICT bytes or more is found anywhere; a shorter one only where it stands in
+ * text (PHI_CONTEXT printable bytes on each side, or the buffer's edge), since a leak of a short
+ * name is text (a log line, JSON, a key) while random bytes (ciphertext, hashes, signatures)
+ * hold any 3-byte string by chance about once in 16 MiB. */
+#define PHI_STRICT  6
+#define PHI_CONTEXT 8
+
 /* The first probe (in the order they were added) found in @p p (@p n bytes), or NULL. */
 const phi_probe *phi_scan_bytes(const phi_probes *pr, const void *p, size_t n);
 

@@ -1,0 +1,414 @@
+/*
+ * Encrypted records end to end (issue 4), through a real medchaind and the real `medchain` CLI:
+ *
+ *   - all 20 Synthea patients are enrolled, each grants the hospital's physician TREAT with its
+ *     search key, and the physician ingests the patient's FHIR Bundle: one encrypted record per
+ *     resource; every record fetched back through the gatekeeper and decrypted is byte-identical
+ *     to the resource's bytes in the bundle;
+ *   - a search by a LOINC code finds exactly the Observations carrying it (as the physician and
+ *     as the patient); someone without the search key cannot search;
+ *   - a grant scoped to one category lets another hospital's nurse decrypt records of that
+ *     category only; after
+ *     its revocation she is refused (logged);
+ *   - the patient's export holds every record, its Consents and AuditEvents;
+ *   - `medchain deid` releases only opted-in patients and records research.release;
+ *   - PHI scan: no name part, SSN, MRN, licence, passport, phone, address line or birth date of
+ *     any patient anywhere in the node's data directory (raw bytes of every file), its log, or
+ *     the de-identified export;
+ *   - a flipped byte in a stored ciphertext: the gatekeeper refuses to serve it and says why.
+ */
+#include <dirent.h>
+#include <signal.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "cliworld.h"
+#include "medchain/fhir.h"
+#include "phi.h"
+#include "testnet.h"
+
+#define RT_MAX_PATIENTS 20
+
+typedef struct {
+    char name[16], id[65], file[600];
+    mc_buf bundle;      /* the bundle's bytes */
+    mc_fhir_bundle *fb; /* parsed from them */
+    json_t *manifest;   /* medchain ingest --json: [{index, record, type, category}] */
+} rt_patient;
+
+static tn_chain rt_c;
+static cw_world rt_w;
+static rt_patient rt_p[RT_MAX_PATIENTS];
+static size_t rt_n;
+static char rt_doc[65], rt_nurse[65], rt_research[65];
+
+static int rt_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The patient bundles of the Synthea directory, sorted (not the hospital/practitioner ones). */
+static void rt_find_bundles(void)
+{
+    DIR *d = opendir(MEDCHAIN_SYNTHEA_DIR);
+    assert_non_null(d);
+    char *names[64];
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d)) && n < 64;) {
+        size_t l = strlen(e->d_name);
+        if (l > 5 && !strcmp(e->d_name + l - 5, ".json") && strncmp(e->d_name, "hospital", 8) &&
+            strncmp(e->d_name, "practitioner", 12))
+            names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof names[0], rt_cmp);
+    assert_int_equal(n, RT_MAX_PATIENTS);
+    for (size_t i = 0; i < n; i++) {
+        rt_patient *p = &rt_p[i];
+        snprintf(p->name, sizeof p->name, "p%02zu", i);
+        snprintf(p->file, sizeof p->file, "%s/%s", MEDCHAIN_SYNTHEA_DIR, names[i]);
+        mc_buf_init(&p->bundle, MC_FHIR_MAX_BUNDLE_BYTES);
+        assert_int_equal(mc_file_read(p->file, &p->bundle), MC_OK);
+        mc_fhir_error err;
+        assert_int_equal(mc_fhir_bundle_parse(&p->fb, p->bundle.p, p->bundle.n, &err), MC_OK);
+        free(names[i]);
+    }
+    rt_n = n;
+}
+
+/* The first JSON value in a command's output. */
+static json_t *rt_json(const mc_buf *out)
+{
+    const char *p = memchr(out->p, '[', out->n), *q = memchr(out->p, '{', out->n);
+    const char *s = !p ? q : !q ? p : p < q ? p : q;
+    assert_non_null(s);
+    json_error_t e;
+    json_t *j = json_loadb(s, out->n - (size_t)(s - (const char *)out->p), JSON_DISABLE_EOF_CHECK, &e);
+    assert_non_null(j);
+    return j;
+}
+
+static const char *rt_key(const char *name)
+{
+    static char path[4][500];
+    static int k;
+    k = (k + 1) % 4;
+    return cw_key(&rt_w, name, path[k], sizeof path[k]);
+}
+
+/* The record id at bundle index @p i of patient @p p. */
+static const char *rt_rid(const rt_patient *p, size_t i)
+{
+    json_t *m = json_array_get(p->manifest, i);
+    assert_int_equal((size_t)json_integer_value(json_object_get(m, "index")), i);
+    return json_string_value(json_object_get(m, "record"));
+}
+
+/* Ingests patient @p p's bundle as the physician; fetches every record back and compares. */
+static void rt_ingest_and_check(rt_patient *p, mc_buf *out)
+{
+    char dir[6000], path[6200];
+    assert_int_equal(cw_cli(&rt_w, out, "ingest", p->file, "--patient", p->id, "--key", rt_key("doc"), "--json", NULL), 0);
+    p->manifest = rt_json(out);
+    size_t n = mc_fhir_bundle_count(p->fb);
+    assert_int_equal(json_array_size(p->manifest), n);
+    snprintf(dir, sizeof dir, "%.256s/plain-%.15s", rt_c.dir, p->name);
+    assert_int_equal(mc_dir_make(dir), MC_OK);
+    char **args = calloc(n + 8, sizeof *args);
+    int k = 0;
+    args[k++] = "record";
+    args[k++] = "get";
+    for (size_t i = 0; i < n; i++) args[k++] = (char *)rt_rid(p, i);
+    args[k++] = "--out-dir";
+    args[k++] = dir;
+    args[k++] = "--key";
+    args[k++] = (char *)rt_key("doc");
+    rt_w.quiet = 1;
+    assert_int_equal(cw_cliv(&rt_w, out, args, k), 0);
+    rt_w.quiet = 0;
+    free(args);
+    mc_buf got;
+    mc_buf_init(&got, MC_FHIR_MAX_BUNDLE_BYTES);
+    for (size_t i = 0; i < n; i++) {
+        mc_fhir_entry *e = malloc(sizeof *e);
+        assert_int_equal(mc_fhir_bundle_entry(p->fb, i, e), MC_OK);
+        snprintf(path, sizeof path, "%s/%s", dir, rt_rid(p, i));
+        mc_buf_reset(&got);
+        assert_int_equal(mc_file_read(path, &got), MC_OK);
+        assert_int_equal(got.n, e->span.n); /* byte-identical to the resource in the bundle */
+        assert_memory_equal(got.p, e->span.p, got.n);
+        free(e);
+    }
+    mc_buf_free(&got);
+    fprintf(stderr, "%s: %zu resources ingested and read back byte-identical\n", p->name, n);
+}
+
+static int rt_has(const mc_buf *out, const char *s)
+{
+    return out->n && strstr((const char *)out->p, s) != NULL;
+}
+
+/* Search by the first LOINC code of patient 0's first Observation: exactly its records. */
+static void rt_search(mc_buf *out)
+{
+    rt_patient *p = &rt_p[0];
+    char code[80] = "", term[100];
+    size_t n = mc_fhir_bundle_count(p->fb);
+    mc_fhir_entry *e = malloc(sizeof *e);
+    for (size_t i = 0; i < n && !code[0]; i++) {
+        assert_int_equal(mc_fhir_bundle_entry(p->fb, i, e), MC_OK);
+        for (uint32_t k = 0; k < e->nkeywords && !code[0] && !strcmp(e->type, "Observation"); k++)
+            if (e->keywords[k].kind == MC_FHIR_KW_LOINC) snprintf(code, sizeof code, "%s", e->keywords[k].value);
+    }
+    assert_true(code[0]);
+    /* the expected set: every resource of the bundle that carries that LOINC code */
+    json_t *want = json_object();
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(mc_fhir_bundle_entry(p->fb, i, e), MC_OK);
+        for (uint32_t k = 0; k < e->nkeywords; k++)
+            if (e->keywords[k].kind == MC_FHIR_KW_LOINC && !strcmp(e->keywords[k].value, code))
+                json_object_set_new(want, rt_rid(p, i), json_true());
+    }
+    free(e);
+    assert_true(json_object_size(want) > 0);
+    snprintf(term, sizeof term, "loinc:%s", code);
+    const char *who[] = {"doc", p->name};
+    for (int w = 0; w < 2; w++) {
+        assert_int_equal(cw_cli(&rt_w, out, "search", "--patient", p->id, "--key", rt_key(who[w]), term, "--json", NULL), 0);
+        json_t *j = rt_json(out), *recs = json_object_get(j, "records"), *r;
+        size_t i;
+        assert_int_equal(json_array_size(recs), json_object_size(want));
+        json_array_foreach(recs, i, r) assert_non_null(json_object_get(want, json_string_value(json_object_get(r, "id"))));
+        json_decref(j);
+    }
+    /* the bare code finds the same records (it is tried as every kind of keyword) */
+    assert_int_equal(cw_cli(&rt_w, out, "search", "--patient", p->id, "--key", rt_key("doc"), code, "--json", NULL), 0);
+    json_t *j = rt_json(out);
+    assert_int_equal(json_array_size(json_object_get(j, "records")), json_object_size(want));
+    json_decref(j);
+    /* without the patient's search key there is no search */
+    assert_int_not_equal(cw_cli(&rt_w, out, "search", "--patient", p->id, "--key", rt_key("nurse"), term, NULL), 0);
+    assert_true(rt_has(out, "search key"));
+    fprintf(stderr, "search %s: %zu records\n", term, json_object_size(want));
+    json_decref(want);
+}
+
+/* The transaction id in a CLI line "...(tx <id>, block N)". */
+static void rt_txid(const mc_buf *out, char hex[65])
+{
+    const char *p = strstr((const char *)out->p, "(tx ");
+    assert_non_null(p);
+    memcpy(hex, p + 4, 64);
+    hex[64] = 0;
+}
+
+/* A category grant: the nurse decrypts that category only; revoked, she is refused. */
+static void rt_scoped_grant(mc_buf *out)
+{
+    rt_patient *p = &rt_p[1];
+    size_t n = json_array_size(p->manifest), in = SIZE_MAX, outside = SIZE_MAX;
+    const char *cat = json_string_value(json_object_get(json_array_get(p->manifest, 0), "category"));
+    for (size_t i = 0; i < n; i++) {
+        const char *c = json_string_value(json_object_get(json_array_get(p->manifest, i), "category"));
+        if (!strcmp(c, cat) && in == SIZE_MAX) in = i;
+        if (strcmp(c, cat) && outside == SIZE_MAX) outside = i;
+    }
+    assert_true(in != SIZE_MAX && outside != SIZE_MAX);
+    char grant[65], path[700];
+    assert_int_equal(cw_cli(&rt_w, out, "grant", "--key", rt_key(p->name), "--to", rt_nurse, "--categories", cat,
+                            "--purpose", "TREAT", "--days", "1", NULL),
+                     0);
+    rt_txid(out, grant);
+    snprintf(path, sizeof path, "%s/nurse.json", rt_c.dir);
+    assert_int_equal(cw_cli(&rt_w, out, "record", "get", rt_rid(p, in), "--key", rt_key("nurse"), "--out", path, NULL), 0);
+    mc_buf got;
+    mc_buf_init(&got, MC_FHIR_MAX_BUNDLE_BYTES);
+    mc_fhir_entry *e = malloc(sizeof *e);
+    assert_int_equal(mc_file_read(path, &got), MC_OK);
+    assert_int_equal(mc_fhir_bundle_entry(p->fb, in, e), MC_OK);
+    assert_int_equal(got.n, e->span.n);
+    assert_memory_equal(got.p, e->span.p, got.n);
+    free(e);
+    mc_buf_free(&got);
+    /* outside the grant's scope: refused by the gatekeeper (and logged), no key either */
+    assert_int_equal(cw_cli(&rt_w, out, "record", "get", rt_rid(p, outside), "--key", rt_key("nurse"), NULL), 3);
+    assert_int_equal(cw_cli(&rt_w, out, "revoke", grant, "--key", rt_key(p->name), NULL), 0);
+    assert_int_equal(cw_cli(&rt_w, out, "record", "get", rt_rid(p, in), "--key", rt_key("nurse"), NULL), 3);
+    assert_true(rt_has(out, "DENY_REVOKED"));
+    /* the patient's history shows the nurse's reads, permitted and refused */
+    assert_int_equal(cw_cli(&rt_w, out, "access-log", "--patient", p->id, "--key", rt_key(p->name), NULL), 0);
+    assert_true(rt_has(out, "DENY_REVOKED") && rt_has(out, "PERMIT_GRANT"));
+}
+
+/* The patient's export: every record decrypted, its DocumentReferences, Consents, AuditEvents. */
+static void rt_export(mc_buf *out)
+{
+    rt_patient *p = &rt_p[1];
+    char path[600];
+    snprintf(path, sizeof path, "%s/export.json", rt_c.dir);
+    assert_int_equal(cw_cli(&rt_w, out, "export", "--patient", p->id, "--key", rt_key(p->name), "--out", path, NULL), 0);
+    json_error_t e;
+    json_t *b = json_load_file(path, 0, &e), *entry;
+    assert_non_null(b);
+    assert_string_equal(json_string_value(json_object_get(b, "resourceType")), "Bundle");
+    size_t i, docs = 0, consents = 0, audits = 0, other = 0;
+    json_array_foreach(json_object_get(b, "entry"), i, entry)
+    {
+        const char *t = json_string_value(json_object_get(json_object_get(entry, "resource"), "resourceType"));
+        assert_non_null(t);
+        docs += !strcmp(t, "DocumentReference");
+        consents += !strcmp(t, "Consent");
+        audits += !strcmp(t, "AuditEvent");
+        other += strcmp(t, "DocumentReference") && strcmp(t, "Consent") && strcmp(t, "AuditEvent");
+    }
+    size_t n = json_array_size(p->manifest);
+    assert_int_equal(docs, n);
+    assert_int_equal(other, n); /* every resource, decrypted by the patient */
+    assert_true(consents >= 2); /* the physician's grant and the nurse's */
+    assert_true(audits >= n);   /* at least the physician's reads of every record */
+    json_decref(b);
+}
+
+/* A PHI scan's result must be "nothing found"; a hit is named (which kind of probe, where). */
+static void rt_no_phi(int rc, const phi_hit *hit)
+{
+    if (rc == 1) fprintf(stderr, "PHI found: a %s probe in %s\n", hit->probe->what, hit->file);
+    assert_int_equal(rc, 0);
+}
+
+/* Five patients opt in to research; the release holds them only, with no PHI of anyone. */
+static void rt_deid(mc_buf *out, const phi_probes *probes)
+{
+    char path[600];
+    char *args[64];
+    int k = 0;
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(cw_cli(&rt_w, out, "grant", "--key", rt_key(rt_p[i].name), "--org", rt_research, "--purpose",
+                                "HRESCH", "--actions", "read_deid", "--days", "365", NULL),
+                         0);
+    snprintf(path, sizeof path, "%s/deid.json", rt_c.dir);
+    args[k++] = "deid";
+    args[k++] = "--key";
+    args[k++] = (char *)rt_key("doc");
+    args[k++] = "--to";
+    args[k++] = rt_research;
+    args[k++] = "--out";
+    args[k++] = path;
+    for (size_t i = 0; i < rt_n; i++) {
+        args[k++] = "--patient";
+        args[k++] = rt_p[i].id;
+    }
+    assert_int_equal(cw_cliv(&rt_w, out, args, k), 0);
+    assert_true(rt_has(out, "release: committed, OK"));
+    assert_true(rt_has(out, ": 5 patients"));
+    json_error_t e;
+    json_t *b = json_load_file(path, 0, &e), *entry;
+    assert_non_null(b);
+    size_t i, patients = 0;
+    json_array_foreach(json_object_get(b, "entry"), i, entry)
+        patients += !strcmp(json_string_value(json_object_get(json_object_get(entry, "resource"), "resourceType")), "Patient");
+    assert_int_equal(patients, 5);
+    json_decref(b);
+    phi_hit hit;
+    rt_no_phi(phi_scan_file(probes, path, &hit), &hit);
+}
+
+/* One byte flipped in a stored ciphertext: not served, and the reason given. */
+static void rt_flip(mc_buf *out)
+{
+    rt_patient *p = &rt_p[2];
+    const char *rid = rt_rid(p, 0);
+    assert_int_equal(cw_cli(&rt_w, out, "record", "show", rid, "--key", rt_key("doc"), "--json", NULL), 0);
+    json_t *j = rt_json(out);
+    json_t *rec = json_object_get(j, "record") ? json_object_get(j, "record") : j;
+    const char *h = json_string_value(json_object_get(rec, "cipher_hash"));
+    assert_non_null(h);
+    char path[700];
+    snprintf(path, sizeof path, "%s/blobs/%.2s/%s", rt_c.data, h, h + 2);
+    json_decref(j);
+    mc_buf blob;
+    mc_buf_init(&blob, 64u << 20);
+    assert_int_equal(mc_file_read(path, &blob), MC_OK);
+    blob.p[blob.n / 2] ^= 0x01;
+    assert_int_equal(mc_file_write_atomic(path, blob.p, blob.n, 0600), MC_OK);
+    mc_buf_free(&blob);
+    assert_int_not_equal(cw_cli(&rt_w, out, "record", "get", rid, "--key", rt_key("doc"), NULL), 0);
+    assert_true(rt_has(out, "ECORRUPT"));
+    assert_true(rt_has(out, "does not match"));
+}
+
+static void test_records(void **state)
+{
+    (void)state;
+    tn_chain *c = &rt_c;
+    mc_buf out;
+    mc_buf_init(&out, 64u << 20);
+    rt_find_bundles();
+    /* hospital A (the node's org), a research institute and hospital B */
+    assert_int_equal(tn_create(c, 2, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH), MC_OK);
+    assert_int_equal(tn_set_org_type(c, 1, "research"), MC_OK);
+    const char *settings[] = {"access_rate=100000", "access_burst=1000000", NULL};
+    assert_int_equal(tn_start(c, settings), MC_OK);
+    assert_int_equal(cw_open(&rt_w, c), 0);
+    assert_int_equal(cw_org_key(&rt_w, "hosp", &c->org), 0);
+    assert_int_equal(cw_org_key(&rt_w, "research", &c->clients[0]), 0);
+    assert_int_equal(cw_org_key(&rt_w, "hospb", &c->clients[1]), 0);
+    mc_hex_encode(rt_research, c->clients[0].id.b, 32);
+    assert_int_equal(cw_keygen(&rt_w, &out, "doc", "provider", rt_doc), 0);
+    assert_int_equal(cw_enrol(&rt_w, &out, "hosp", "doc", "role=physician", 0), 0);
+    assert_int_equal(cw_keygen(&rt_w, &out, "nurse", "provider", rt_nurse), 0);
+    assert_int_equal(cw_enrol(&rt_w, &out, "hospb", "nurse", "role=nurse", 0), 0); /* another hospital's */
+
+    phi_probes *probes = phi_probes_new();
+    assert_non_null(probes);
+    for (size_t i = 0; i < rt_n; i++) {
+        rt_patient *p = &rt_p[i];
+        size_t pi;
+        mc_fhir_entry *e = malloc(sizeof *e);
+        assert_int_equal(mc_fhir_bundle_patient(p->fb, &pi), MC_OK);
+        assert_int_equal(mc_fhir_bundle_entry(p->fb, pi, e), MC_OK);
+        assert_int_equal(phi_probes_add_patient(probes, e->resource), 0);
+        free(e);
+        assert_int_equal(cw_keygen(&rt_w, &out, p->name, "patient", p->id), 0);
+        assert_int_equal(cw_enrol(&rt_w, &out, "hosp", p->name, NULL, 1), 0);
+        assert_int_equal(cw_cli(&rt_w, &out, "grant", "--key", rt_key(p->name), "--to", rt_doc, "--purpose",
+                                "TREAT,HOPERAT", "--days", "30", "--share-search-key", NULL),
+                         0);
+        rt_ingest_and_check(p, &out);
+    }
+    rt_search(&out);
+    rt_scoped_grant(&out);
+    rt_export(&out);
+    rt_deid(&out, probes);
+
+    /* nothing identifying anywhere the node writes */
+    char log[6000];
+    phi_hit hit;
+    snprintf(log, sizeof log, "%s/medchaind.log", c->dir);
+    rt_no_phi(phi_scan_tree(probes, c->data, &hit), &hit);
+    rt_no_phi(phi_scan_file(probes, log, &hit), &hit);
+    fprintf(stderr, "PHI scan: %zu probes, none found in %s or the node's log\n", phi_probes_count(probes), c->data);
+
+    rt_flip(&out);
+    phi_probes_free(probes);
+    for (size_t i = 0; i < rt_n; i++) {
+        json_decref(rt_p[i].manifest);
+        mc_fhir_bundle_free(rt_p[i].fb);
+        mc_buf_free(&rt_p[i].bundle);
+    }
+    mc_buf_free(&out);
+    assert_int_equal(tn_kill(c, SIGTERM), 0);
+    tn_destroy(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_records)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
