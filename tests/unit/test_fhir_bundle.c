@@ -198,98 +198,84 @@ static void test_synthea(void **state)
 /* ------------------------------------------------------------------------------------------ */
 /* Categories, sensitivity, years, keywords                                                     */
 
-/* The resource of the last describe(): the entry borrows from it. */
-static json_t *described;
+#define OBS_CAT "http://terminology.hl7.org/CodeSystem/observation-category"
+#define CONF    "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
 
-static void describe(mc_fhir_entry *e, const char *json)
-{
-    json_error_t jerr;
-    json_t *r = json_loads(json, 0, &jerr);
-    if (!r) fail_msg("test JSON: %s", jerr.text);
-    assert_ok(mc_fhir_resource_describe(e, r));
-    check_entry(e);
-    assert_int_equal(e->span.n, 0);
-    assert_null(e->full_url);
-    assert_false(e->is_patient);
-    json_decref(described);
-    described = r;
-}
+/* One resource and what mc_fhir_resource_describe must make of it. */
+static const struct {
+    const char *json;
+    const char *category;
+    int year, sensitivity;
+    int nkeywords;        /* or -1: not checked */
+    const char *kw[3][2]; /* (kind name, value) pairs that must be among the keywords */
+} describe_cases[] = {
+    /* clang-format off */
+    /* the observation-category coding wins over another system's; the year from effectivePeriod */
+    {"{\"resourceType\":\"Observation\",\"category\":[{\"coding\":[{\"system\":\"http://example.org/x\","
+     "\"code\":\"local\"},{\"system\":\"" OBS_CAT "\",\"code\":\"social-history\"}]}],\"code\":{\"coding\":[{"
+     "\"system\":\"http://loinc.org\",\"code\":\"72166-2\"}]},\"effectivePeriod\":{\"start\":\"2019-04-02\"}}",
+     "social-history", 2019, MC_SENS_NORMAL, 4, {{"year", "2019"}, {"loinc", "72166-2"}, {"type", "Observation"}}},
+    /* no usable category: upper case is not a category */
+    {"{\"resourceType\":\"Observation\",\"id\":\"o1\",\"category\":[{\"coding\":[{\"system\":\"" OBS_CAT
+     "\",\"code\":\"LAB\"}]}]}",
+     "observation", 0, MC_SENS_NORMAL, 2, {{"category", "observation"}}},
+    {"{\"resourceType\":\"Condition\",\"code\":{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":"
+     "\"44054006\"}]},\"onsetDateTime\":\"2001-02-03T04:05:06Z\",\"recordedDate\":\"1999\"}",
+     "condition", 2001, MC_SENS_NORMAL, 4, {{"snomed", "44054006"}, {"year", "2001"}}},
+    {"{\"resourceType\":\"MedicationRequest\",\"medicationCodeableConcept\":{\"coding\":[{\"system\":"
+     "\"http://www.nlm.nih.gov/research/umls/rxnorm\",\"code\":\"314076\"}]},\"reasonCode\":[{\"coding\":[{"
+     "\"system\":\"http://snomed.info/sct\",\"code\":\"59621000\"}]}],\"authoredOn\":\"2010-07\"}",
+     "medicationrequest", 2010, MC_SENS_NORMAL, 5, {{"rxnorm", "314076"}, {"snomed", "59621000"}}},
+    /* a code nested anywhere counts; a near-miss system, a code with a space, an empty code do not */
+    {"{\"resourceType\":\"ExplanationOfBenefit\",\"item\":[{\"productOrService\":{\"coding\":[{\"system\":"
+     "\"http://hl7.org/fhir/sid/cvx\",\"code\":\"140\"},{\"system\":\"http://loinc.org/\",\"code\":\"1-8\"},"
+     "{\"system\":\"http://loinc.org\",\"code\":\"has space\"},{\"system\":\"http://loinc.org\",\"code\":\"\"}]}}],"
+     "\"billablePeriod\":{\"start\":\"not a date\"},\"created\":\"2004-05-06T07:08:09+01:00\"}",
+     "explanationofbenefit", 2004, MC_SENS_NORMAL, 4, {{"cvx", "140"}}},
+    /* sensitivity from the confidentiality labels, the highest wins, other systems do not count */
+    {"{\"resourceType\":\"Procedure\",\"meta\":{\"security\":[{\"system\":\"" CONF "\",\"code\":\"R\"}]}}",
+     "procedure", 0, MC_SENS_RESTRICTED, 2, {{NULL, NULL}}},
+    {"{\"resourceType\":\"Procedure\",\"meta\":{\"security\":[{\"system\":\"" CONF "\",\"code\":\"V\"},"
+     "{\"system\":\"" CONF "\",\"code\":\"R\"}]}}",
+     "procedure", 0, MC_SENS_VERY_RESTRICTED, 2, {{NULL, NULL}}},
+    {"{\"resourceType\":\"Procedure\",\"meta\":{\"security\":[{\"system\":\"http://x\",\"code\":\"V\"},"
+     "{\"system\":\"" CONF "\",\"code\":\"N\"}]}}",
+     "procedure", 0, MC_SENS_NORMAL, 2, {{NULL, NULL}}},
+    /* the longest R4 type name still makes a category */
+    {"{\"resourceType\":\"MedicinalProductContraindication\"}",
+     "medicinalproductcontraindication", 0, MC_SENS_NORMAL, 2, {{NULL, NULL}}},
+    /* clang-format on */
+};
 
 static void test_categories(void **state)
 {
     (void)state;
     mc_fhir_entry *e = malloc(sizeof *e);
     assert_non_null(e);
-
-    describe(
-        e,
-        "{\"resourceType\":\"Observation\",\"category\":[{\"coding\":[{\"system\":\"http://example.org/x\","
-        "\"code\":\"local\"},{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\","
-        "\"code\":\"social-history\"}]}],\"code\":{\"coding\":[{\"system\":\"http://loinc.org\","
-        "\"code\":\"72166-2\"}]},\"effectivePeriod\":{\"start\":\"2019-04-02\"}}");
-    assert_string_equal(e->category, "social-history");
-    assert_int_equal(e->year, 2019);
-    assert_true(has_kw(e, MC_FHIR_KW_YEAR, "2019"));
-    assert_true(has_kw(e, MC_FHIR_KW_LOINC, "72166-2"));
-    assert_true(has_kw(e, MC_FHIR_KW_CATEGORY, "social-history"));
-    assert_true(has_kw(e, MC_FHIR_KW_TYPE, "Observation"));
-    assert_null(e->id);
-
-    /* no usable category: upper case is not a category, another system does not count */
-    describe(e, "{\"resourceType\":\"Observation\",\"id\":\"o1\",\"category\":[{\"coding\":[{\"system\":"
-                "\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"LAB\"}]}]}");
-    assert_string_equal(e->category, "observation");
-    assert_string_equal(e->id, "o1");
-    assert_int_equal(e->year, 0);
-    assert_int_equal(e->nkeywords, 2);
-
-    describe(
-        e, "{\"resourceType\":\"Condition\",\"code\":{\"coding\":[{\"system\":\"http://snomed.info/sct\","
-           "\"code\":\"44054006\"}]},\"onsetDateTime\":\"2001-02-03T04:05:06Z\",\"recordedDate\":\"1999\"}");
-    assert_string_equal(e->category, "condition");
-    assert_int_equal(e->year, 2001);
-    assert_true(has_kw(e, MC_FHIR_KW_SNOMED, "44054006"));
-
-    describe(e,
-             "{\"resourceType\":\"MedicationRequest\",\"medicationCodeableConcept\":{\"coding\":[{\"system\":"
-             "\"http://www.nlm.nih.gov/research/umls/rxnorm\",\"code\":\"314076\"}]},\"reasonCode\":[{"
-             "\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"59621000\"}]}],"
-             "\"authoredOn\":\"2010-07\"}");
-    assert_string_equal(e->category, "medicationrequest");
-    assert_true(has_kw(e, MC_FHIR_KW_RXNORM, "314076"));
-    assert_true(has_kw(e, MC_FHIR_KW_SNOMED, "59621000"));
-    assert_int_equal(e->year, 2010);
-
-    /* a code nested anywhere counts; a bad code and a near-miss system do not */
-    describe(e,
-             "{\"resourceType\":\"ExplanationOfBenefit\",\"item\":[{\"productOrService\":{\"coding\":[{"
-             "\"system\":\"http://hl7.org/fhir/sid/cvx\",\"code\":\"140\"},{\"system\":\"http://loinc.org/\","
-             "\"code\":\"1-8\"},{\"system\":\"http://loinc.org\",\"code\":\"has space\"},{\"system\":"
-             "\"http://loinc.org\",\"code\":\"\"}]}}],\"billablePeriod\":{\"start\":\"not a date\"},"
-             "\"created\":\"2004-05-06T07:08:09+01:00\"}");
-    assert_string_equal(e->category, "explanationofbenefit");
-    assert_true(has_kw(e, MC_FHIR_KW_CVX, "140"));
-    assert_int_equal(e->nkeywords, 4); /* type, category, year, cvx */
-    assert_int_equal(e->year, 2004);
-
-    /* sensitivity from the confidentiality labels, the highest wins */
-    describe(e, "{\"resourceType\":\"Procedure\",\"meta\":{\"security\":[{\"system\":"
-                "\"http://terminology.hl7.org/CodeSystem/v3-Confidentiality\",\"code\":\"R\"}]}}");
-    assert_int_equal(e->sensitivity, MC_SENS_RESTRICTED);
-    describe(e, "{\"resourceType\":\"Procedure\",\"meta\":{\"security\":[{\"system\":"
-                "\"http://terminology.hl7.org/CodeSystem/v3-Confidentiality\",\"code\":\"V\"},{\"system\":"
-                "\"http://terminology.hl7.org/CodeSystem/v3-Confidentiality\",\"code\":\"R\"}]}}");
-    assert_int_equal(e->sensitivity, MC_SENS_VERY_RESTRICTED);
-    describe(
-        e, "{\"resourceType\":\"Procedure\",\"meta\":{\"security\":[{\"system\":\"http://x\",\"code\":\"V\"},"
-           "{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-Confidentiality\",\"code\":\"N\"}]}}");
-    assert_int_equal(e->sensitivity, MC_SENS_NORMAL);
-
-    /* the longest R4 type name still makes a category */
-    describe(e, "{\"resourceType\":\"MedicinalProductContraindication\"}");
-    assert_string_equal(e->category, "medicinalproductcontraindication");
-    json_decref(described);
-    described = NULL;
+    for (size_t i = 0; i < MC_ARRAY_LEN(describe_cases); i++) {
+        json_error_t jerr;
+        json_t *r = json_loads(describe_cases[i].json, 0, &jerr);
+        if (!r) fail_msg("case %zu: %s", i, jerr.text);
+        assert_ok(mc_fhir_resource_describe(e, r));
+        check_entry(e);
+        assert_int_equal(e->span.n, 0);
+        assert_null(e->full_url);
+        assert_false(e->is_patient);
+        assert_string_equal(e->category, describe_cases[i].category);
+        assert_int_equal(e->year, describe_cases[i].year);
+        assert_int_equal(e->sensitivity, describe_cases[i].sensitivity);
+        if (describe_cases[i].nkeywords >= 0 && (int)e->nkeywords != describe_cases[i].nkeywords)
+            fail_msg("case %zu: %u keywords, want %d", i, e->nkeywords, describe_cases[i].nkeywords);
+        for (size_t k = 0; k < 3 && describe_cases[i].kw[k][0]; k++) {
+            int kind = 1;
+            while (mc_fhir_kw_name(kind) && strcmp(mc_fhir_kw_name(kind), describe_cases[i].kw[k][0]) != 0)
+                kind++;
+            if (!has_kw(e, kind, describe_cases[i].kw[k][1]))
+                fail_msg("case %zu: no keyword (%s, %s)", i, describe_cases[i].kw[k][0],
+                         describe_cases[i].kw[k][1]);
+        }
+        json_decref(r);
+    }
     free(e);
 }
 
