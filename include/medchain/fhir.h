@@ -276,7 +276,7 @@ typedef struct {
  * De-identifies one patient's resources by the Safe Harbor method. @p in is a JSON array of
  * resources or a Bundle (its entries' resources); it holds at most one Patient. The output is
  * a new JSON array of the released resources, in input order (mc_fhir_bundle_wrap makes a
- * Bundle of it). Rules (docs: the comment of src/fhir/deid.c lists them with their reasons):
+ * Bundle of it). Rules (src/fhir/deid.c and deid_walk.c give their reasons):
  *
  *   - types: only Patient, Observation, Condition, Procedure, Immunization, MedicationRequest,
  *     DiagnosticReport, Encounter, CarePlan and AllergyIntolerance are released; every other
@@ -290,8 +290,11 @@ typedef struct {
  *   - removed anywhere: identifier, name, telecom, contact, photo, link, text (narratives and
  *     CodeableConcept.text), note, comment, description, patientInstruction, valueString,
  *     valueMarkdown, valueAnnotation, valueAttachment, presentedForm, contained, lotNumber,
- *     serialNumber, udiCarrier, issued and other instant-only elements, implicitRules, meta
- *     (replaced by a security label PSEUDED of v3-ObservationValue), element ids, primitive
+ *     serialNumber, udiCarrier, issued and lastUpdated (instants: no year-only form),
+ *     implicitRules, meta (replaced by a security label PSEUDED of v3-ObservationValue),
+ *     element ids, the value[x] kinds that hold identifiers or addresses of the web
+ *     (valueUri, valueUrl, valueUuid, valueOid, valueId, valueIdentifier, valueHumanName,
+ *     valueContactPoint, valueSignature, signature), primitive
  *     extensions ("_x"), and any member whose name is not a FHIR element name
  *     ([a-z][A-Za-z0-9]{0,63}), since a key could carry anything;
  *   - displays: a Coding's display (terminology text) stays; any other display (a Reference's
@@ -303,13 +306,23 @@ typedef struct {
  *     ("000" for the restricted prefixes, mc_fhir_deid_zip3); no postalCode if it has fewer;
  *   - dates: every string that is a FHIR date, dateTime or instant, wherever it is, is cut to
  *     its year; a string that is not one but contains something shaped like a date (dddd-dd)
- *     or a UUID is removed, so no original id and no day or month survives;
+ *     or a UUID is removed, as is any non-date value of an element named like a date
+ *     (*Date, *DateTime, *Instant, date, start, end, authoredOn, created, recorded), so no
+ *     original id and no day or month survives;
  *   - ages over 89: if the Patient's birth year is 90 or more years before the release year
  *     (conservatively, by years alone), birthDate is removed and the Patient gets extension
  *     MC_FHIR_NS "/StructureDefinition/age-group" with valueString "90+", and every date of
  *     a year more than 89 years before the release year, in any resource, is removed (it would
  *     tell how far past 90 the patient is); any Age element (onsetAge, ...) over 89 years is
  *     removed, whoever the patient.
+ *
+ * Not covered, and the releaser's to judge (Safe Harbor's "no actual knowledge" clause):
+ * values that identify by themselves in elements kept as clinical content (a Coding display
+ * from a local code system, a rare value, an age recorded as an Observation value), and
+ * anything in a resource type added to the allow-list later without review.
+ *
+ * The pseudonym must be random and fresh for each release (HIPAA 164.514(c): a re-
+ * identification code may not be derived from the person's data); it is the caller's.
  *
  * Deterministic given the input, the options and the random bytes drawn.
  * @param out receives a new reference, NULL on failure
