@@ -6,7 +6,9 @@
  * bytes go to a temporary file in the same directory (".tmp-XXXXXX", made by mkostemp, so two
  * writers never share one), which is fsynced and renamed over the final name, and then the
  * directory is fsynced so the rename survives a crash. A crash therefore leaves either the
- * whole blob or none of it, plus at most a temporary file that nothing ever reads.
+ * whole blob or none of it, plus at most a temporary file that nothing ever reads. A batch of
+ * MC_BLOB_BATCH blobs or more (an ingest's upload) does the same with the file system synced
+ * once before the renames and once after (syncfs), instead of an fsync per file and directory.
  *
  * A get trusts nothing on disk: it hashes what it read and refuses (MC_ECORRUPT) bytes whose
  * hash is not their name. Blob files are created 0600: they are ciphertext, but still the
@@ -25,6 +27,7 @@
 #include "medchain/store.h"
 
 #define MC_BLOB_DEFAULT_MAX (16ull << 20)
+#define MC_BLOB_BATCH       8 /* from this many blobs, one file-system sync instead of an fsync each */
 #define MC_BLOB_DIR_MAX     (PATH_MAX - 80) /* room for "/ab/", 62 hex digits, a temporary suffix */
 
 struct mc_blob_store {
@@ -162,25 +165,71 @@ int mc_store_blob_has(mc_blob_store *bs, const mc_hash *addr)
     return MC_OK;
 }
 
-/* Writes one blob durably except for its directory's fsync (the caller's, once per directory). */
-static int mc_blob_write(mc_blob_store *bs, const mc_hash *addr, const void *p, size_t n)
+/* Writes one blob durably except for its directory's fsync (the caller's, once per directory);
+ * with @p defer, writes it to a temporary file only and leaves its name in @p tmp (the caller
+ * syncs the file system, renames, and syncs again). */
+static int mc_blob_write(mc_blob_store *bs, const mc_hash *addr, const void *p, size_t n, int defer,
+                         char tmp[PATH_MAX])
 {
-    char dir[MC_BLOB_DIR_MAX + 4], tmp[PATH_MAX], path[PATH_MAX];
+    char dir[MC_BLOB_DIR_MAX + 4], path[PATH_MAX];
     mc_blob_dir(bs, addr, dir, sizeof dir);
     if (mc_store_blob_path(bs, addr, path, sizeof path)) return MC_EINVAL;
-    snprintf(tmp, sizeof tmp, "%s/.tmp-XXXXXX", dir);
+    snprintf(tmp, PATH_MAX, "%s/.tmp-XXXXXX", dir);
     int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0 && errno == ENOENT) { /* the first blob of this fan-out directory */
         if (mc_dir_make(dir) != MC_OK) return MC_EIO;
-        snprintf(tmp, sizeof tmp, "%s/.tmp-XXXXXX", dir);
+        snprintf(tmp, PATH_MAX, "%s/.tmp-XXXXXX", dir);
         fd = mkostemp(tmp, O_CLOEXEC);
     }
     if (fd < 0) return MC_EIO;
     int rc = mc_fd_write_all(fd, p, n);
-    if (!rc && fsync(fd) != 0) rc = MC_EIO;
+    if (!rc && !defer && fsync(fd) != 0) rc = MC_EIO;
     if (close(fd) != 0 && !rc) rc = MC_EIO;
-    if (!rc && rename(tmp, path) != 0) rc = MC_EIO;
+    if (!rc && !defer && rename(tmp, path) != 0) rc = MC_EIO;
     if (rc) unlink(tmp);
+    return rc;
+}
+
+/* Syncs the file system holding the store: every file's data and every name, in one journal
+ * commit instead of one fsync per file and per directory. */
+static int mc_blob_syncfs(const mc_blob_store *bs)
+{
+    int fd = open(bs->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return MC_EIO;
+    int rc = syncfs(fd) == 0 ? MC_OK : MC_EIO;
+    close(fd);
+    return rc;
+}
+
+/* A large batch: every blob to a temporary file, one sync of the file system (their data is
+ * durable), the renames, and another sync (the names are). A crash leaves whole blobs or
+ * temporary files, never a short blob under its name. */
+static int mc_blob_put_batch(mc_blob_store *bs, const mc_hash *addrs, const mc_slice *blobs, size_t n,
+                             uint8_t *stored)
+{
+    char(*tmps)[PATH_MAX] = calloc(n, PATH_MAX);
+    if (!tmps) return MC_ENOMEM;
+    int rc = MC_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        int have = mc_blob_load(bs, &addrs[i], NULL, 0);
+        if (have == MC_OK) continue;
+        if (have != MC_ENOTFOUND && have != MC_ECORRUPT) rc = have;
+        if (!rc) rc = mc_blob_write(bs, &addrs[i], blobs[i].n ? blobs[i].p : (const uint8_t *)"", blobs[i].n, 1,
+                                    tmps[i]);
+    }
+    if (!rc) rc = mc_blob_syncfs(bs);
+    for (size_t i = 0; i < n; i++) {
+        char path[PATH_MAX];
+        if (!tmps[i][0]) continue;
+        if (!rc && (mc_store_blob_path(bs, &addrs[i], path, sizeof path) || rename(tmps[i], path) != 0)) rc = MC_EIO;
+        if (rc) {
+            unlink(tmps[i]);
+        } else if (stored) {
+            stored[i] = 1;
+        }
+    }
+    if (!rc) rc = mc_blob_syncfs(bs);
+    free(tmps);
     return rc;
 }
 
@@ -198,13 +247,19 @@ int mc_store_blob_put_many(mc_blob_store *bs, const mc_hash *addrs, const mc_sli
         mc_sha256(&h, blobs[i].n ? blobs[i].p : (const uint8_t *)"", blobs[i].n);
         if (memcmp(h.b, addrs[i].b, 32) != 0) return MC_EINVAL;
     }
+    if (n >= MC_BLOB_BATCH) {
+        rc = mc_blob_put_batch(bs, addrs, blobs, n, stored);
+        if (rc && stored) memset(stored, 0, n);
+        return rc;
+    }
     for (size_t i = 0; i < n && !rc; i++) {
         /* present and intact: nothing to do; present and damaged: replaced by these bytes,
          * which hash to the address */
+        char tmp[PATH_MAX];
         int have = mc_blob_load(bs, &addrs[i], NULL, 0);
         if (have == MC_OK) continue;
         if (have != MC_ENOTFOUND && have != MC_ECORRUPT) return have;
-        rc = mc_blob_write(bs, &addrs[i], blobs[i].n ? blobs[i].p : (const uint8_t *)"", blobs[i].n);
+        rc = mc_blob_write(bs, &addrs[i], blobs[i].n ? blobs[i].p : (const uint8_t *)"", blobs[i].n, 0, tmp);
         if (!rc) {
             dirty[addrs[i].b[0]] = 1;
             if (stored) stored[i] = 1;

@@ -109,6 +109,60 @@ static void test_idempotent_put(void **state)
     for (int i = 0; i < 3; i++) assert_ok(mc_store_blob_check(t->bs, &addrs[i]));
 }
 
+/* A batch large enough for the one-sync path: every blob stored and intact, one already present
+ * (not rewritten), one damaged on disk (replaced), and no temporary file left behind. */
+static void test_batch(void **state)
+{
+    mc_bt *t = *state;
+    enum { N = 40 };
+    mc_hash addrs[N];
+    mc_slice blobs[N];
+    uint8_t data[N][300], flags[N];
+    for (int i = 0; i < N; i++) {
+        memset(data[i], i + 1, sizeof data[i]);
+        data[i][0] = (uint8_t)(i * 13);
+        blobs[i] = (mc_slice){data[i], sizeof data[i]};
+        mc_sha256(&addrs[i], blobs[i].p, blobs[i].n);
+    }
+    int stored;
+    char path[PATH_MAX];
+    assert_ok(mc_store_blob_put(t->bs, &addrs[3], data[3], sizeof data[3], &stored));
+    assert_ok(mc_store_blob_put(t->bs, &addrs[7], data[7], sizeof data[7], &stored));
+    assert_ok(mc_store_blob_path(t->bs, &addrs[7], path, sizeof path));
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    fputc('X', f); /* damaged: a batch holding it again repairs it */
+    fclose(f);
+    assert_rc(mc_store_blob_check(t->bs, &addrs[7]), MC_ECORRUPT);
+    struct stat before;
+    assert_ok(mc_store_blob_path(t->bs, &addrs[3], path, sizeof path));
+    assert_int_equal(stat(path, &before), 0);
+    assert_ok(mc_store_blob_put_many(t->bs, addrs, blobs, N, flags));
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(flags[i], i != 3);
+        assert_ok(mc_store_blob_check(t->bs, &addrs[i]));
+    }
+    struct stat after;
+    assert_int_equal(stat(path, &after), 0);
+    assert_int_equal(before.st_ino, after.st_ino);
+    /* no temporary file survives a batch */
+    char dir[PATH_MAX];
+    mc_test_path(dir, t->dir, "blobs");
+    for (int d = 0; d < 256; d++) {
+        char sub[PATH_MAX + 8];
+        snprintf(sub, sizeof sub, "%s/%02x", dir, d);
+        DIR *dd = opendir(sub);
+        for (struct dirent *e; dd && (e = readdir(dd));) assert_true(strncmp(e->d_name, ".tmp-", 5) != 0);
+        if (dd) closedir(dd);
+    }
+    /* a batch with one wrong address writes nothing at all */
+    memset(&addrs[N - 1], 0, sizeof addrs[N - 1]);
+    for (int i = 0; i < N; i++) data[i][1] ^= 0x55, mc_sha256(&addrs[i], blobs[i].p, blobs[i].n);
+    memset(&addrs[N - 1], 0, sizeof addrs[N - 1]);
+    assert_rc(mc_store_blob_put_many(t->bs, addrs, blobs, N, flags), MC_EINVAL);
+    for (int i = 0; i < N - 1; i++) assert_rc(mc_store_blob_has(t->bs, &addrs[i]), MC_ENOTFOUND);
+}
+
 /* Bytes that do not hash to the address are refused, and nothing is written; nor is a batch
  * with one such item; nor anything over the cap. */
 static void test_wrong_address(void **state)
@@ -248,6 +302,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_round_trip, mc_bt_setup, mc_bt_teardown),
         cmocka_unit_test_setup_teardown(test_idempotent_put, mc_bt_setup, mc_bt_teardown),
+        cmocka_unit_test_setup_teardown(test_batch, mc_bt_setup, mc_bt_teardown),
         cmocka_unit_test_setup_teardown(test_wrong_address, mc_bt_setup, mc_bt_teardown),
         cmocka_unit_test_setup_teardown(test_flipped_byte, mc_bt_setup, mc_bt_teardown),
         cmocka_unit_test_setup_teardown(test_leftover_temp, mc_bt_setup, mc_bt_teardown),

@@ -1,0 +1,304 @@
+/*
+ * Benchmarks of encrypted records through the real node, the real CLI and HTTP.
+ *
+ *   ingest           FHIR resources per second, end to end: C concurrent `medchain ingest`
+ *                    processes (one physician each) ingest the 20 Synthea patient bundles; each
+ *                    resource is encrypted, its tokens computed, its anchor committed and its
+ *                    ciphertext stored by the gatekeeper before the process exits. Rate = the
+ *                    resources of a round over its wall time; median of --runs rounds.
+ *   gatekeeper_read  authorised 4 KiB reads per second through the gatekeeper: R reader threads
+ *                    (the patient and the physician, alternately) GET the ciphertext of random
+ *                    records, each read decided, logged as an access.log transaction and
+ *                    committed before its bytes are served (a 200 carries X-MC-Log-Tx).
+ *
+ * One JSON object per line: {"name","value","unit",...}.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "cliworld.h"
+#include "testnet.h"
+
+#define BR_PATIENTS 20
+#define BR_MAX_C    16
+
+static int br_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double br_pct(double *v, size_t n, double p)
+{
+    qsort(v, n, sizeof *v, br_cmp);
+    return n ? v[(size_t)(p * (double)(n - 1) + 0.5)] : 0;
+}
+
+typedef struct {
+    cw_world *w;
+    char doc[16];
+    char pids[BR_PATIENTS][65];
+    char files[BR_PATIENTS][600];
+    size_t n;
+    size_t failed;
+} br_author;
+
+static void *br_author_main(void *arg)
+{
+    br_author *a = arg;
+    mc_buf out;
+    mc_buf_init(&out, 1u << 20);
+    char key[500];
+    cw_key(a->w, a->doc, key, sizeof key);
+    for (size_t i = 0; i < a->n; i++)
+        if (cw_cli(a->w, &out, "ingest", a->files[i], "--patient", a->pids[i], "--key", key, NULL)) a->failed++;
+    mc_buf_free(&out);
+    return NULL;
+}
+
+/* The Synthea patient bundles, and their resource count in total. */
+static size_t br_bundles(char files[BR_PATIENTS][600])
+{
+    char cmd[800];
+    snprintf(cmd, sizeof cmd, "ls %s/*.json | grep -v -e hospitalInformation -e practitionerInformation | sort",
+             MEDCHAIN_SYNTHEA_DIR);
+    FILE *f = popen(cmd, "r");
+    size_t n = 0;
+    while (f && n < BR_PATIENTS && fgets(files[n], 600, f)) {
+        files[n][strcspn(files[n], "\n")] = 0;
+        n++;
+    }
+    if (f) pclose(f);
+    return n;
+}
+
+static size_t br_count_resources(char files[BR_PATIENTS][600], size_t n)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_error_t e;
+        json_t *j = json_load_file(files[i], 0, &e);
+        total += json_array_size(json_object_get(j, "entry"));
+        json_decref(j);
+    }
+    return total;
+}
+
+static void bench_ingest(tn_chain *c, cw_world *w, unsigned conc, int runs)
+{
+    static char files[BR_PATIENTS][600];
+    size_t nb = br_bundles(files), total = br_count_resources(files, nb);
+    br_author au[BR_MAX_C];
+    mc_buf out;
+    mc_buf_init(&out, 1u << 20);
+    memset(au, 0, sizeof au);
+    w->quiet = 1;
+    for (unsigned k = 0; k < conc; k++) {
+        char hex[65];
+        au[k].w = w;
+        snprintf(au[k].doc, sizeof au[k].doc, "doc%u", k);
+        if (cw_keygen(w, &out, au[k].doc, "provider", hex) || cw_enrol(w, &out, "hosp", au[k].doc, "role=physician", 0))
+            abort();
+    }
+    for (size_t i = 0; i < nb; i++) {
+        char name[16], pid[65], pk[500], dochex[65];
+        br_author *a = &au[i % conc];
+        snprintf(name, sizeof name, "p%02zu", i);
+        if (cw_keygen(w, &out, name, "patient", pid) || cw_enrol(w, &out, "hosp", name, NULL, 1) ||
+            cw_pub_id(w, a->doc, dochex) ||
+            cw_cli(w, &out, "grant", "--key", cw_key(w, name, pk, sizeof pk), "--to", dochex, "--purpose", "TREAT",
+                   "--days", "30", "--share-search-key", NULL))
+            abort();
+        memcpy(a->pids[a->n], pid, 65);
+        memcpy(a->files[a->n++], files[i], 600);
+    }
+    double rates[16];
+    size_t failed = 0;
+    for (int r = 0; r <= runs; r++) { /* round 0 warms up */
+        pthread_t th[BR_MAX_C];
+        uint64_t t0 = mc_time_mono_ns();
+        for (unsigned k = 0; k < conc; k++) pthread_create(&th[k], NULL, br_author_main, &au[k]);
+        for (unsigned k = 0; k < conc; k++) pthread_join(th[k], NULL);
+        double secs = (mc_time_mono_ns() - t0) / 1e9;
+        if (r) rates[r - 1] = (double)total / secs;
+    }
+    for (unsigned k = 0; k < conc; k++) failed += au[k].failed;
+    printf("{\"name\":\"ingest\",\"value\":%.0f,\"unit\":\"resources/s\",\"runs\":%d,\"min\":%.0f,\"max\":%.0f,"
+           "\"resources\":%zu,\"bundles\":%zu,\"concurrency\":%u,\"failed_bundles\":%zu}\n",
+           br_pct(rates, (size_t)runs, 0.5), runs, br_pct(rates, (size_t)runs, 0), br_pct(rates, (size_t)runs, 1),
+           total, nb, conc, failed);
+    fflush(stdout);
+    mc_buf_free(&out);
+}
+
+/* A synthetic Bundle of @p n Binary resources of about 4 KiB each (random base64 data). */
+static int br_binary_bundle(const char *path, size_t n)
+{
+    mc_buf b;
+    mc_buf_init(&b, 64u << 20);
+    uint8_t raw[2970];
+    char data[4000 + 8];
+    int rc = mc_buf_append(&b, "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[", 54);
+    for (size_t i = 0; i < n && !rc; i++) {
+        static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        mc_random(raw, sizeof raw);
+        for (size_t k = 0; k < 3960; k++) data[k] = b64[raw[k % sizeof raw] & 63];
+        data[3960] = 0;
+        char head[160];
+        int hn = snprintf(head, sizeof head,
+                          "%s{\"resource\":{\"resourceType\":\"Binary\",\"id\":\"b%zu\",\"contentType\":"
+                          "\"application/octet-stream\",\"data\":\"",
+                          i ? "," : "", i);
+        rc = mc_buf_append(&b, head, (size_t)hn) || mc_buf_append(&b, data, 3960) || mc_buf_append(&b, "\"}}", 3);
+    }
+    if (!rc) rc = mc_buf_append(&b, "]}", 2) || mc_file_write_atomic(path, b.p, b.n, 0600);
+    mc_buf_free(&b);
+    return rc;
+}
+
+typedef struct {
+    tn_chain *c;
+    const mc_keys *keys[2];
+    char (*rids)[65];
+    size_t nrids;
+    double secs;
+    size_t ok, failed;
+    pthread_barrier_t *start;
+} br_reader;
+
+static void *br_reader_main(void *arg)
+{
+    br_reader *r = arg;
+    mc_http *h[2] = {tn_client(r->c, r->keys[0]), tn_client(r->c, r->keys[1])};
+    mc_buf resp;
+    mc_buf_init(&resp, 1u << 20);
+    uint32_t seed;
+    mc_random(&seed, sizeof seed);
+    pthread_barrier_wait(r->start);
+    uint64_t t0 = mc_time_mono_ns(), until = t0 + (uint64_t)(r->secs * 1e9);
+    for (unsigned i = 0; h[0] && h[1] && mc_time_mono_ns() < until; i++) {
+        seed = seed * 1103515245u + 12345u;
+        char path[200];
+        snprintf(path, sizeof path, "/v1/records/%s/content?purpose=TREAT&action=read", r->rids[(seed >> 8) % r->nrids]);
+        long st = 0;
+        if (!mc_http_request(h[i & 1], "GET", path, NULL, 0, &st, &resp) && st == 200 && resp.n > 4096)
+            r->ok++;
+        else
+            r->failed++;
+    }
+    mc_http_free(h[0]);
+    mc_http_free(h[1]);
+    mc_buf_free(&resp);
+    return NULL;
+}
+
+static void bench_gatekeeper(tn_chain *c, cw_world *w, unsigned nreaders, int runs, double secs)
+{
+    mc_buf out;
+    mc_buf_init(&out, 64u << 20);
+    char doc[65], pat[65], path[600], key[500];
+    w->quiet = 1;
+    snprintf(path, sizeof path, "%s/binary.json", c->dir);
+    if (cw_keygen(w, &out, "reader_doc", "provider", doc) || cw_enrol(w, &out, "hosp", "reader_doc", "role=physician", 0) ||
+        cw_keygen(w, &out, "reader_pat", "patient", pat) || cw_enrol(w, &out, "hosp", "reader_pat", NULL, 1) ||
+        cw_cli(w, &out, "grant", "--key", cw_key(w, "reader_pat", key, sizeof key), "--to", doc, "--purpose", "TREAT",
+               "--days", "30", "--share-search-key", NULL) ||
+        br_binary_bundle(path, 1000) ||
+        cw_cli(w, &out, "ingest", path, "--patient", pat, "--key", cw_key(w, "reader_doc", key, sizeof key), "--json",
+               NULL))
+        abort();
+    json_t *m = json_loadb((const char *)out.p, out.n, JSON_DISABLE_EOF_CHECK, NULL);
+    size_t nr = json_array_size(m);
+    char(*rids)[65] = calloc(nr ? nr : 1, 65);
+    for (size_t i = 0; i < nr; i++)
+        snprintf(rids[i], 65, "%s", json_string_value(json_object_get(json_array_get(m, i), "record")));
+    json_decref(m);
+    mc_keys kd, kp;
+    if (!nr || mc_keyfile_read(cw_key(w, "reader_doc", key, sizeof key), "test-passphrase", &kd) ||
+        mc_keyfile_read(cw_key(w, "reader_pat", key, sizeof key), "test-passphrase", &kp))
+        abort();
+    double rates[16];
+    size_t ok = 0, failed = 0;
+    for (int r = 0; r <= runs; r++) { /* run 0 warms up */
+        br_reader *rd = calloc(nreaders, sizeof *rd);
+        pthread_t *th = calloc(nreaders, sizeof *th);
+        pthread_barrier_t start;
+        pthread_barrier_init(&start, NULL, nreaders + 1);
+        for (unsigned k = 0; k < nreaders; k++) {
+            rd[k] = (br_reader){c, {k & 1 ? &kd : &kp, k & 1 ? &kp : &kd}, rids, nr, r ? secs : secs / 3, 0, 0, &start};
+            pthread_create(&th[k], NULL, br_reader_main, &rd[k]);
+        }
+        pthread_barrier_wait(&start);
+        uint64_t t0 = mc_time_mono_ns();
+        size_t rok = 0;
+        for (unsigned k = 0; k < nreaders; k++) {
+            pthread_join(th[k], NULL);
+            rok += rd[k].ok;
+            if (r) failed += rd[k].failed;
+        }
+        double el = (mc_time_mono_ns() - t0) / 1e9;
+        if (r) {
+            rates[r - 1] = (double)rok / el;
+            ok += rok;
+        }
+        pthread_barrier_destroy(&start);
+        free(rd);
+        free(th);
+    }
+    printf("{\"name\":\"gatekeeper_read\",\"value\":%.0f,\"unit\":\"reads/s\",\"runs\":%d,\"min\":%.0f,\"max\":%.0f,"
+           "\"readers\":%u,\"records\":%zu,\"bytes_per_read\":%s,\"reads\":%zu,\"failed\":%zu}\n",
+           br_pct(rates, (size_t)runs, 0.5), runs, br_pct(rates, (size_t)runs, 0), br_pct(rates, (size_t)runs, 1),
+           nreaders, nr, "4096+", ok, failed);
+    fflush(stdout);
+    mc_wipe(&kd, sizeof kd);
+    mc_wipe(&kp, sizeof kp);
+    free(rids);
+    mc_buf_free(&out);
+}
+
+int main(int argc, char **argv)
+{
+    int runs = 3, want_ingest = 0, want_read = 0;
+    unsigned conc = 4, readers = 64;
+    double secs = 5;
+    const char *settings[17] = {"access_rate=100000", "access_burst=1000000"};
+    int nsettings = 2;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+            runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--clients") && i + 1 < argc)
+            conc = readers = (unsigned)atoi(argv[++i]);
+        else if ((!strcmp(argv[i], "--per") || !strcmp(argv[i], "--requests")) && i + 1 < argc)
+            i++; /* bench_chain's: scripts/bench passes every flag to every program */
+        else if (!strcmp(argv[i], "--set") && i + 1 < argc && nsettings < 16)
+            settings[nsettings++] = argv[++i];
+        else if (!strcmp(argv[i], "ingest"))
+            want_ingest = 1;
+        else if (!strcmp(argv[i], "gatekeeper_read"))
+            want_read = 1;
+        else {
+            fprintf(stderr, "usage: bench_records [--runs N] [--clients N] [--set KEY=VALUE] [ingest] [gatekeeper_read]\n");
+            return 2;
+        }
+    }
+    if (!want_ingest && !want_read) want_ingest = want_read = 1;
+    if (runs < 1 || runs > 15 || conc < 1 || readers > 512) return 2;
+    if (conc > BR_MAX_C) conc = BR_MAX_C;
+    signal(SIGPIPE, SIG_IGN);
+    tn_chain c;
+    cw_world w;
+    if (tn_create(&c, 0, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH) || tn_start(&c, settings) || cw_open(&w, &c) ||
+        cw_org_key(&w, "hosp", &c.org)) {
+        fprintf(stderr, "bench_records: cannot start a node\n");
+        return 1;
+    }
+    if (want_ingest) bench_ingest(&c, &w, conc, runs);
+    if (want_read) bench_gatekeeper(&c, &w, readers, runs, secs);
+    tn_kill(&c, SIGTERM);
+    tn_destroy(&c);
+    return 0;
+}
