@@ -188,6 +188,13 @@ typedef struct {
     int tokens;
     uint8_t search_key[32];
 } mc_cli_ingest;
+/* Fills @p in's recipients (the patient's and custodian's box keys from the chain, the caller's
+ * own) and, with @p tokens, the patient's search key; the custodian defaults to the caller's org
+ * unless @p have_custodian. @p in->patient must be set. Returns 0 or 1 after saying why. */
+int mc_cli_ingest_setup(mc_cli_conn *c, mc_cli_ingest *in, int have_custodian, int tokens);
+/* The patient's records carrying @p term (a code, a word, or kind:value), found by tokens made
+ * here under the patient's search key: *all is {"records":[...]} (caller decrefs). 0 or 1. */
+int mc_cli_search(mc_cli_conn *c, const mc_id *patient, const char *term, json_t **all);
 /* Seals every resource of the FHIR Bundle @p p, anchors them in one request and uploads their
  * ciphertexts in another; with @p manifest, one {index, record, type, category} per resource.
  * Returns 0, MC_CLI_USAGE (not a Bundle) or 1. */
@@ -198,6 +205,10 @@ int mc_cli_record_from(json_t *j, mc_record *r);
 int mc_cli_consent_from(mc_cli_conn *c, json_t *j, mc_consent *out);
 int mc_cli_access_from(json_t *j, mc_access *a);
 int mc_cli_record_get(int argc, char **argv);
+/* `medchain dev`: prints step @p n of the scenario; the encrypted-record steps (cmd_dev_records.c)
+ * from @p first, with the cardiologist's connection @p pc and the patient's @p patc. */
+void mc_dev_step(int n, const char *what);
+int mc_dev_records(mc_cli_conn *pc, mc_cli_conn *patc, const char *dir, int first);
 
 /* Commands. Each returns the process exit code. */
 int mc_cmd_keygen(int argc, char **argv);

@@ -112,7 +112,7 @@ static int mc_dev_stop(pid_t pid)
     return 1;
 }
 
-static void mc_step(int n, const char *what)
+void mc_dev_step(int n, const char *what)
 {
     printf("\n[%d] %s\n", n, what);
 }
@@ -236,7 +236,7 @@ static int mc_dev_history(mc_cli_conn *patc, const mc_hash *reader, char logs[3]
     return bad;
 }
 
-/* Steps 7 to 11: a record, its reads, and the patient's deny and its revocation. @p pc is the
+/* Steps 7 to 15: a record, its reads, the patient's deny and its revocation, then encrypted records. @p pc is the
  * cardiologist's connection (signing with the rotated key); @p o the common options whose key
  * file is @p keyf. */
 static int mc_dev_consent(mc_cli_conn *org, mc_cli_conn *pc, mc_cli_common *o, char *keyf, size_t nkeyf,
@@ -247,13 +247,13 @@ static int mc_dev_consent(mc_cli_conn *org, mc_cli_conn *pc, mc_cli_common *o, c
     char logs[3][65], s1[17], s2[17];
     mc_cli_conn patc;
     memcpy(orgid.b, org->keys.id.b, 32);
-    mc_step(7, "the cardiologist (with the rotated key) anchors a cardiology record held by the hospital");
+    mc_dev_step(7, "the cardiologist (with the rotated key) anchors a cardiology record held by the hospital");
     if (mc_dev_anchor(pc, dir, &orgid, &patpub->id, &rid)) return 1;
 
-    mc_step(8, "the cardiologist reads it: a logged read, permitted to the authoring org's staff");
+    mc_dev_step(8, "the cardiologist reads it: a logged read, permitted to the authoring org's staff");
     if (mc_dev_read(pc, &rid, 1, MC_RSN_PERMIT_AUTHOR_ORG, logs[0])) return 1;
 
-    mc_step(9, "the patient denies the hospital treatment reads for a day; the next read is refused");
+    mc_dev_step(9, "the patient denies the hospital treatment reads for a day; the next read is refused");
     snprintf(keyf, nkeyf, "%s/keys/patient.key", dir);
     if (mc_cli_connect(&patc, o, 1)) return 1;
     int rc = mc_dev_deny(&patc, &orgid, &deny);
@@ -263,7 +263,7 @@ static int mc_dev_consent(mc_cli_conn *org, mc_cli_conn *pc, mc_cli_common *o, c
     rc = rc || mc_dev_read(pc, &rid, 0, MC_RSN_DENY_EXPLICIT, logs[1]);
 
     if (!rc) {
-        mc_step(10, "the patient revokes the deny; the next read is permitted again");
+        mc_dev_step(10, "the patient revokes the deny; the next read is permitted again");
         mc_body_consent_revoke rv;
         memset(&rv, 0, sizeof rv);
         rv.target = deny;
@@ -275,9 +275,10 @@ static int mc_dev_consent(mc_cli_conn *org, mc_cli_conn *pc, mc_cli_common *o, c
         mc_buf_free(&body);
     }
     if (!rc) {
-        mc_step(11, "the patient's access history: every read, refused ones too, with who and why");
+        mc_dev_step(11, "the patient's access history: every read, refused ones too, with who and why");
         rc = mc_dev_history(&patc, &pc->keys.id, logs);
     }
+    if (!rc) rc = mc_dev_records(pc, &patc, dir, 12);
     mc_cli_close(&patc);
     return rc;
 }
@@ -298,7 +299,7 @@ static int mc_dev_scenario(const char *url, const char *dir, const mc_keys *prov
     mc_hex_encode(hex, org.chain.b, 32);
     printf("    chain '%s', id %.16s…, node at %s\n", org.chain_name, hex, url);
 
-    mc_step(2, "Example General Hospital registers a cardiologist (provider, role=physician)");
+    mc_dev_step(2, "Example General Hospital registers a cardiologist (provider, role=physician)");
     mc_body_register reg;
     mc_dev_reg(&reg, MC_ID_PROVIDER, &org, provpub);
     mc_buf body;
@@ -308,7 +309,7 @@ static int mc_dev_scenario(const char *url, const char *dir, const mc_keys *prov
         mc_cli_submit(&org, MC_TX_IDENTITY_REGISTER, &body, "    register provider", 0, NULL))
         goto out;
 
-    mc_step(3, "the hospital enrols a patient, who co-signs the enrolment with their own key");
+    mc_dev_step(3, "the hospital enrols a patient, who co-signs the enrolment with their own key");
     mc_dev_reg(&reg, MC_ID_PATIENT, &org, patpub);
     mc_hash msg;
     if (mc_body_register_cosig_msg(&msg, &org.chain, &reg)) goto out;
@@ -321,7 +322,7 @@ static int mc_dev_scenario(const char *url, const char *dir, const mc_keys *prov
     mc_hex_encode(hex, patpub->id.b, 32);
     printf("    the patient's on-chain id is %.16s… (derived from their key: no name, no MRN)\n", hex);
 
-    mc_step(4, "the cardiologist rotates their signing key");
+    mc_dev_step(4, "the cardiologist rotates their signing key");
     snprintf(keyf, sizeof keyf, "%s/keys/provider.key", dir);
     if (mc_cli_connect(&pc, &o, 1)) goto out;
     mc_keys fresh = *prov;
@@ -341,12 +342,13 @@ static int mc_dev_scenario(const char *url, const char *dir, const mc_keys *prov
 
     if (!step) { /* requests are now signed with the new key; only the transaction uses the old one */
         pc.keys.sign_sk = fresh.sign_sk;
+        pc.keys.box_sk = fresh.box_sk; /* the rotation replaced the box key too */
         mc_http_signer sg = {.chain = pc.chain, .sk = &pc.keys.sign_sk};
         memcpy(sg.id.b, pc.keys.id.b, 32);
         mc_http_set_signer(pc.http, &sg);
     }
     if (!step) {
-        mc_step(5, "a transaction signed with the old key is refused (and changes nothing)");
+        mc_dev_step(5, "a transaction signed with the old key is refused (and changes nothing)");
         mc_body_revoke rv = {.reason = 0};
         memcpy(rv.id.b, prov->id.b, 32);
         mc_buf_reset(&body);
@@ -354,7 +356,7 @@ static int mc_dev_scenario(const char *url, const char *dir, const mc_keys *prov
             mc_body_revoke_encode(&body, &rv) || !mc_cli_submit_as(&pc, &prov->sign_sk, MC_TX_IDENTITY_REVOKE,
                                                                    &body, "    revoke with old key", 0, NULL);
 
-        mc_step(6, "the provider's identity on the chain now shows the new key");
+        mc_dev_step(6, "the provider's identity on the chain now shows the new key");
         char path[128];
         long st;
         json_t *j = NULL;
@@ -405,7 +407,7 @@ int mc_cmd_dev(int argc, char **argv)
         return mc_cli_fail("cannot create a temporary directory");
     }
     printf("medchain dev: a fresh single-node chain in %s\n", dir);
-    mc_step(1, "keys and genesis: one hospital (org), its validator node, a cardiologist, a patient");
+    mc_dev_step(1, "keys and genesis: one hospital (org), its validator node, a cardiologist, a patient");
     uint8_t rnd[24];
     char pass[49];
     mc_random(rnd, sizeof rnd);
@@ -458,7 +460,7 @@ int mc_cmd_dev(int argc, char **argv)
     mc_wipe(&prov, sizeof prov);
     mc_wipe(&pat, sizeof pat);
 
-    mc_step(12, "stop the node (SIGTERM) and verify the whole chain offline from genesis");
+    mc_dev_step(16, "stop the node (SIGTERM) and verify the whole chain offline from genesis");
     if (mc_dev_stop(pid)) {
         mc_cli_fail("medchaind did not stop cleanly; see %s/medchaind.log", dir);
         rc = 1;

@@ -128,11 +128,10 @@ int mc_cli_ingest_bundle(mc_cli_conn *c, const mc_cli_ingest *in, const uint8_t 
     return rc;
 }
 
-/* The recipients of every record: the patient, the custodian org, and the author. */
-static int mc_ingest_setup(mc_cli_conn *c, mc_cli_ingest *in, const char *custodian, int tokens)
+int mc_cli_ingest_setup(mc_cli_conn *c, mc_cli_ingest *in, int have_custodian, int tokens)
 {
     in->tokens = tokens;
-    if (!custodian && mc_cli_identity_hex(c, c->keys.id.b, "org", in->custodian.b)) return 1;
+    if (!have_custodian && mc_cli_identity_hex(c, c->keys.id.b, "org", in->custodian.b)) return 1;
     const mc_id *ids[3] = {&in->patient, &in->custodian, NULL};
     for (int i = 0; i < 2; i++) {
         in->rcpt[i].id = *ids[i];
@@ -171,7 +170,7 @@ int mc_cmd_ingest(int argc, char **argv)
     mc_cli_conn c;
     json_t *manifest = o.json ? json_array() : NULL;
     size_t count = 0;
-    rc = mc_cli_connect(&c, &o, 1) || mc_ingest_setup(&c, &in, custodian, !no_tokens) ||
+    rc = mc_cli_connect(&c, &o, 1) || mc_cli_ingest_setup(&c, &in, custodian != NULL, !no_tokens) ||
          mc_cli_ingest_bundle(&c, &in, bundle.p, bundle.n, manifest, &count);
     char *text = !rc && manifest ? json_dumps(manifest, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     if (text)

@@ -43,6 +43,19 @@ static int mc_search_query(char *q, size_t cap, const char *term, const uint8_t 
     return ntok ? 0 : mc_cli_usage("not a keyword: give a code, a word, or kind:value (kinds: loinc, snomed, rxnorm, cvx, type, category, year, word)");
 }
 
+int mc_cli_search(mc_cli_conn *c, const mc_id *patient, const char *term, json_t **all)
+{
+    uint8_t skey[32];
+    char q[1200], base[120], hex[65];
+    mc_hex_encode(hex, patient->b, 32);
+    snprintf(base, sizeof base, "/v1/patients/%s/search", hex);
+    *all = NULL;
+    int rc = mc_cli_search_key(c, patient, skey) || mc_search_query(q, sizeof q, term, skey) ||
+             mc_cli_list(c, base, q, "records", NULL, all);
+    mc_wipe(skey, sizeof skey);
+    return rc;
+}
+
 int mc_cmd_search(int argc, char **argv)
 {
     mc_cli_common o = {0};
@@ -55,14 +68,8 @@ int mc_cmd_search(int argc, char **argv)
     if ((rc = mc_cli_id_arg("--patient", patient, pid.b))) return rc;
     mc_cli_conn c;
     memset(&c, 0, sizeof c);
-    uint8_t skey[32];
-    char q[1200], base[120], hex[65];
-    mc_hex_encode(hex, pid.b, 32);
-    snprintf(base, sizeof base, "/v1/patients/%s/search", hex);
     json_t *all = NULL;
-    rc = mc_cli_connect(&c, &o, 1) || mc_cli_search_key(&c, &pid, skey) ||
-         mc_search_query(q, sizeof q, term, skey) || mc_cli_list(&c, base, q, "records", NULL, &all);
-    mc_wipe(skey, sizeof skey);
+    rc = mc_cli_connect(&c, &o, 1) || mc_cli_search(&c, &pid, term, &all);
     if (!rc && o.json) {
         mc_cli_print_json(all);
     } else if (!rc) {
