@@ -55,7 +55,8 @@ static void *br_author_main(void *arg)
     char key[500];
     cw_key(a->w, a->doc, key, sizeof key);
     for (size_t i = 0; i < a->n; i++)
-        if (cw_cli(a->w, &out, "ingest", a->files[i], "--patient", a->pids[i], "--key", key, NULL)) a->failed++;
+        if (cw_cli(a->w, &out, "ingest", a->files[i], "--patient", a->pids[i], "--key", key, NULL))
+            a->failed++;
     mc_buf_free(&out);
     return NULL;
 }
@@ -64,7 +65,8 @@ static void *br_author_main(void *arg)
 static size_t br_bundles(char files[BR_PATIENTS][600])
 {
     char cmd[800];
-    snprintf(cmd, sizeof cmd, "ls %s/*.json | grep -v -e hospitalInformation -e practitionerInformation | sort",
+    snprintf(cmd, sizeof cmd,
+             "ls %s/*.json | grep -v -e hospitalInformation -e practitionerInformation | sort",
              MEDCHAIN_SYNTHEA_DIR);
     FILE *f = popen(cmd, "r");
     size_t n = 0;
@@ -101,7 +103,8 @@ static void bench_ingest(tn_chain *c, cw_world *w, unsigned conc, int runs)
         char hex[65];
         au[k].w = w;
         snprintf(au[k].doc, sizeof au[k].doc, "doc%u", k);
-        if (cw_keygen(w, &out, au[k].doc, "provider", hex) || cw_enrol(w, &out, "hosp", au[k].doc, "role=physician", 0))
+        if (cw_keygen(w, &out, au[k].doc, "provider", hex) ||
+            cw_enrol(w, &out, "hosp", au[k].doc, "role=physician", 0))
             abort();
     }
     for (size_t i = 0; i < nb; i++) {
@@ -110,8 +113,8 @@ static void bench_ingest(tn_chain *c, cw_world *w, unsigned conc, int runs)
         snprintf(name, sizeof name, "p%02zu", i);
         if (cw_keygen(w, &out, name, "patient", pid) || cw_enrol(w, &out, "hosp", name, NULL, 1) ||
             cw_pub_id(w, a->doc, dochex) ||
-            cw_cli(w, &out, "grant", "--key", cw_key(w, name, pk, sizeof pk), "--to", dochex, "--purpose", "TREAT",
-                   "--days", "30", "--share-search-key", NULL))
+            cw_cli(w, &out, "grant", "--key", cw_key(w, name, pk, sizeof pk), "--to", dochex, "--purpose",
+                   "TREAT", "--days", "30", "--share-search-key", NULL))
             abort();
         memcpy(a->pids[a->n], pid, 65);
         memcpy(a->files[a->n++], files[i], 600);
@@ -127,10 +130,11 @@ static void bench_ingest(tn_chain *c, cw_world *w, unsigned conc, int runs)
         if (r) rates[r - 1] = (double)total / secs;
     }
     for (unsigned k = 0; k < conc; k++) failed += au[k].failed;
-    printf("{\"name\":\"ingest\",\"value\":%.0f,\"unit\":\"resources/s\",\"runs\":%d,\"min\":%.0f,\"max\":%.0f,"
-           "\"resources\":%zu,\"bundles\":%zu,\"concurrency\":%u,\"failed_bundles\":%zu}\n",
-           br_pct(rates, (size_t)runs, 0.5), runs, br_pct(rates, (size_t)runs, 0), br_pct(rates, (size_t)runs, 1),
-           total, nb, conc, failed);
+    printf(
+        "{\"name\":\"ingest\",\"value\":%.0f,\"unit\":\"resources/s\",\"runs\":%d,\"min\":%.0f,\"max\":%.0f,"
+        "\"resources\":%zu,\"bundles\":%zu,\"concurrency\":%u,\"failed_bundles\":%zu}\n",
+        br_pct(rates, (size_t)runs, 0.5), runs, br_pct(rates, (size_t)runs, 0),
+        br_pct(rates, (size_t)runs, 1), total, nb, conc, failed);
     fflush(stdout);
     mc_buf_free(&out);
 }
@@ -153,7 +157,8 @@ static int br_binary_bundle(const char *path, size_t n)
                           "%s{\"resource\":{\"resourceType\":\"Binary\",\"id\":\"b%zu\",\"contentType\":"
                           "\"application/octet-stream\",\"data\":\"",
                           i ? "," : "", i);
-        rc = mc_buf_append(&b, head, (size_t)hn) || mc_buf_append(&b, data, 3960) || mc_buf_append(&b, "\"}}", 3);
+        rc = mc_buf_append(&b, head, (size_t)hn) || mc_buf_append(&b, data, 3960) ||
+             mc_buf_append(&b, "\"}}", 3);
     }
     if (!rc) rc = mc_buf_append(&b, "]}", 2) || mc_file_write_atomic(path, b.p, b.n, 0600);
     mc_buf_free(&b);
@@ -183,7 +188,8 @@ static void *br_reader_main(void *arg)
     for (unsigned i = 0; h[0] && h[1] && mc_time_mono_ns() < until; i++) {
         seed = seed * 1103515245u + 12345u;
         char path[200];
-        snprintf(path, sizeof path, "/v1/records/%s/content?purpose=TREAT&action=read", r->rids[(seed >> 8) % r->nrids]);
+        snprintf(path, sizeof path, "/v1/records/%s/content?purpose=TREAT&action=read",
+                 r->rids[(seed >> 8) % r->nrids]);
         long st = 0;
         if (!mc_http_request(h[i & 1], "GET", path, NULL, 0, &st, &resp) && st == 200 && resp.n > 4096)
             r->ok++;
@@ -203,13 +209,15 @@ static void bench_gatekeeper(tn_chain *c, cw_world *w, unsigned nreaders, int ru
     char doc[65], pat[65], path[600], key[500];
     w->quiet = 1;
     snprintf(path, sizeof path, "%s/binary.json", c->dir);
-    if (cw_keygen(w, &out, "reader_doc", "provider", doc) || cw_enrol(w, &out, "hosp", "reader_doc", "role=physician", 0) ||
-        cw_keygen(w, &out, "reader_pat", "patient", pat) || cw_enrol(w, &out, "hosp", "reader_pat", NULL, 1) ||
-        cw_cli(w, &out, "grant", "--key", cw_key(w, "reader_pat", key, sizeof key), "--to", doc, "--purpose", "TREAT",
-               "--days", "30", "--share-search-key", NULL) ||
+    if (cw_keygen(w, &out, "reader_doc", "provider", doc) ||
+        cw_enrol(w, &out, "hosp", "reader_doc", "role=physician", 0) ||
+        cw_keygen(w, &out, "reader_pat", "patient", pat) ||
+        cw_enrol(w, &out, "hosp", "reader_pat", NULL, 1) ||
+        cw_cli(w, &out, "grant", "--key", cw_key(w, "reader_pat", key, sizeof key), "--to", doc, "--purpose",
+               "TREAT", "--days", "30", "--share-search-key", NULL) ||
         br_binary_bundle(path, 1000) ||
-        cw_cli(w, &out, "ingest", path, "--patient", pat, "--key", cw_key(w, "reader_doc", key, sizeof key), "--json",
-               NULL))
+        cw_cli(w, &out, "ingest", path, "--patient", pat, "--key", cw_key(w, "reader_doc", key, sizeof key),
+               "--json", NULL))
         abort();
     json_t *m = json_loadb((const char *)out.p, out.n, JSON_DISABLE_EOF_CHECK, NULL);
     size_t nr = json_array_size(m);
@@ -229,7 +237,8 @@ static void bench_gatekeeper(tn_chain *c, cw_world *w, unsigned nreaders, int ru
         pthread_barrier_t start;
         pthread_barrier_init(&start, NULL, nreaders + 1);
         for (unsigned k = 0; k < nreaders; k++) {
-            rd[k] = (br_reader){c, {k & 1 ? &kd : &kp, k & 1 ? &kp : &kd}, rids, nr, r ? secs : secs / 3, 0, 0, &start};
+            rd[k] = (br_reader){
+                c, {k & 1 ? &kd : &kp, k & 1 ? &kp : &kd}, rids, nr, r ? secs : secs / 3, 0, 0, &start};
             pthread_create(&th[k], NULL, br_reader_main, &rd[k]);
         }
         pthread_barrier_wait(&start);
@@ -249,10 +258,11 @@ static void bench_gatekeeper(tn_chain *c, cw_world *w, unsigned nreaders, int ru
         free(rd);
         free(th);
     }
-    printf("{\"name\":\"gatekeeper_read\",\"value\":%.0f,\"unit\":\"reads/s\",\"runs\":%d,\"min\":%.0f,\"max\":%.0f,"
+    printf("{\"name\":\"gatekeeper_read\",\"value\":%.0f,\"unit\":\"reads/"
+           "s\",\"runs\":%d,\"min\":%.0f,\"max\":%.0f,"
            "\"readers\":%u,\"records\":%zu,\"bytes_per_read\":%s,\"reads\":%zu,\"failed\":%zu}\n",
-           br_pct(rates, (size_t)runs, 0.5), runs, br_pct(rates, (size_t)runs, 0), br_pct(rates, (size_t)runs, 1),
-           nreaders, nr, "4096+", ok, failed);
+           br_pct(rates, (size_t)runs, 0.5), runs, br_pct(rates, (size_t)runs, 0),
+           br_pct(rates, (size_t)runs, 1), nreaders, nr, "4096+", ok, failed);
     fflush(stdout);
     mc_wipe(&kd, sizeof kd);
     mc_wipe(&kp, sizeof kp);
@@ -281,7 +291,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "gatekeeper_read"))
             want_read = 1;
         else {
-            fprintf(stderr, "usage: bench_records [--runs N] [--clients N] [--set KEY=VALUE] [ingest] [gatekeeper_read]\n");
+            fprintf(stderr, "usage: bench_records [--runs N] [--clients N] [--set KEY=VALUE] [ingest] "
+                            "[gatekeeper_read]\n");
             return 2;
         }
     }

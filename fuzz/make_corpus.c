@@ -328,42 +328,65 @@ static void mc_corpus_bodies(const mc_test_key *org, const mc_test_key *prov, co
 /* One person, one of each released kind of resource, codes of every searched system. */
 static const char mc_corpus_fhir_patient[] =
     "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[\n"
-    "{\"fullUrl\":\"urn:uuid:0a0a0a0a-1111-4222-8333-444455556666\",\"resource\":{\"resourceType\":\"Patient\","
-    "\"id\":\"0a0a0a0a-1111-4222-8333-444455556666\",\"text\":{\"status\":\"generated\",\"div\":\"<div>Testa</div>\"},"
-    "\"extension\":[{\"url\":\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-race\",\"extension\":[{\"url\":"
-    "\"ombCategory\",\"valueCoding\":{\"system\":\"urn:oid:2.16.840.1.113883.6.238\",\"code\":\"2106-3\"}},{\"url\":"
-    "\"text\",\"valueString\":\"x\"}]},{\"url\":\"http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName\","
+    "{\"fullUrl\":\"urn:uuid:0a0a0a0a-1111-4222-8333-444455556666\",\"resource\":{\"resourceType\":"
+    "\"Patient\","
+    "\"id\":\"0a0a0a0a-1111-4222-8333-444455556666\",\"text\":{\"status\":\"generated\",\"div\":\"<div>Testa<"
+    "/div>\"},"
+    "\"extension\":[{\"url\":\"http://hl7.org/fhir/us/core/StructureDefinition/"
+    "us-core-race\",\"extension\":[{\"url\":"
+    "\"ombCategory\",\"valueCoding\":{\"system\":\"urn:oid:2.16.840.1.113883.6.238\",\"code\":\"2106-3\"}},{"
+    "\"url\":"
+    "\"text\",\"valueString\":\"x\"}]},{\"url\":\"http://hl7.org/fhir/StructureDefinition/"
+    "patient-mothersMaidenName\","
     "\"valueString\":\"Maida Vale\"}],\"identifier\":[{\"type\":{\"coding\":[{\"system\":"
     "\"http://terminology.hl7.org/CodeSystem/v2-0203\",\"code\":\"SS\"}]},\"value\":\"999-00-0000\"}],"
-    "\"name\":[{\"family\":\"Testa\",\"given\":[\"Fuzzy\"],\"prefix\":[\"Ms.\"]}],\"telecom\":[{\"system\":\"phone\","
+    "\"name\":[{\"family\":\"Testa\",\"given\":[\"Fuzzy\"],\"prefix\":[\"Ms.\"]}],\"telecom\":[{\"system\":"
+    "\"phone\","
     "\"value\":\"555-010-0000\"}],\"gender\":\"female\",\"birthDate\":\"1931-02-03\",\"address\":[{\"line\":"
-    "[\"1 Example Way\"],\"city\":\"Sampleton\",\"state\":\"MA\",\"postalCode\":\"03601\",\"extension\":[{\"url\":"
-    "\"http://hl7.org/fhir/StructureDefinition/geolocation\",\"extension\":[{\"url\":\"latitude\",\"valueDecimal\":"
+    "[\"1 Example "
+    "Way\"],\"city\":\"Sampleton\",\"state\":\"MA\",\"postalCode\":\"03601\",\"extension\":[{\"url\":"
+    "\"http://hl7.org/fhir/StructureDefinition/"
+    "geolocation\",\"extension\":[{\"url\":\"latitude\",\"valueDecimal\":"
     "42.5}]}]}]}},\n"
-    "{\"fullUrl\":\"urn:uuid:0b0b0b0b-1111-4222-8333-444455556666\",\"resource\":{\"resourceType\":\"Encounter\","
+    "{\"fullUrl\":\"urn:uuid:0b0b0b0b-1111-4222-8333-444455556666\",\"resource\":{\"resourceType\":"
+    "\"Encounter\","
     "\"id\":\"0b0b0b0b-1111-4222-8333-444455556666\",\"status\":\"finished\",\"subject\":{\"reference\":"
-    "\"urn:uuid:0a0a0a0a-1111-4222-8333-444455556666\",\"display\":\"Fuzzy Testa\"},\"participant\":[{\"individual\":"
-    "{\"reference\":\"Practitioner/doc\",\"display\":\"Dr. Who\"}}],\"period\":{\"start\":\"2020-01-02T03:04:05+01:00\","
+    "\"urn:uuid:0a0a0a0a-1111-4222-8333-444455556666\",\"display\":\"Fuzzy "
+    "Testa\"},\"participant\":[{\"individual\":"
+    "{\"reference\":\"Practitioner/doc\",\"display\":\"Dr. "
+    "Who\"}}],\"period\":{\"start\":\"2020-01-02T03:04:05+01:00\","
     "\"end\":\"2020-01-02\"}}},\n"
-    "{\"fullUrl\":\"urn:uuid:0c0c0c0c-1111-4222-8333-444455556666\",\"resource\":{\"resourceType\":\"Observation\","
-    "\"id\":\"0c0c0c0c-1111-4222-8333-444455556666\",\"status\":\"final\",\"category\":[{\"coding\":[{\"system\":"
-    "\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"vital-signs\"}]}],\"code\":{\"coding\":"
-    "[{\"system\":\"http://loinc.org\",\"code\":\"8302-2\",\"display\":\"Body Height\"}],\"text\":\"Body Height\"},"
-    "\"subject\":{\"reference\":\"Patient/0a0a0a0a-1111-4222-8333-444455556666\"},\"encounter\":{\"reference\":"
-    "\"urn:uuid:0b0b0b0b-1111-4222-8333-444455556666\"},\"effectiveDateTime\":\"2020-01-02T03:04:05Z\",\"issued\":"
+    "{\"fullUrl\":\"urn:uuid:0c0c0c0c-1111-4222-8333-444455556666\",\"resource\":{\"resourceType\":"
+    "\"Observation\","
+    "\"id\":\"0c0c0c0c-1111-4222-8333-444455556666\",\"status\":\"final\",\"category\":[{\"coding\":[{"
+    "\"system\":"
+    "\"http://terminology.hl7.org/CodeSystem/"
+    "observation-category\",\"code\":\"vital-signs\"}]}],\"code\":{\"coding\":"
+    "[{\"system\":\"http://loinc.org\",\"code\":\"8302-2\",\"display\":\"Body Height\"}],\"text\":\"Body "
+    "Height\"},"
+    "\"subject\":{\"reference\":\"Patient/"
+    "0a0a0a0a-1111-4222-8333-444455556666\"},\"encounter\":{\"reference\":"
+    "\"urn:uuid:0b0b0b0b-1111-4222-8333-444455556666\"},\"effectiveDateTime\":\"2020-01-02T03:04:05Z\","
+    "\"issued\":"
     "\"2020-01-02T03:04:05.678Z\",\"valueQuantity\":{\"value\":1.75e2,\"unit\":\"cm\"},\"note\":[{\"text\":"
     "\"seen 2020-01-02\"}],\"meta\":{\"security\":[{\"system\":"
     "\"http://terminology.hl7.org/CodeSystem/v3-Confidentiality\",\"code\":\"R\"}]}}},\n"
     "{\"resource\":{\"resourceType\":\"Condition\",\"id\":\"cond-1\",\"code\":{\"coding\":[{\"system\":"
     "\"http://snomed.info/sct\",\"code\":\"44054006\"}]},\"subject\":{\"reference\":"
-    "\"urn:uuid:0a0a0a0a-1111-4222-8333-444455556666\"},\"onsetAge\":{\"value\":91,\"code\":\"a\"},\"recordedDate\":"
+    "\"urn:uuid:0a0a0a0a-1111-4222-8333-444455556666\"},\"onsetAge\":{\"value\":91,\"code\":\"a\"},"
+    "\"recordedDate\":"
     "\"2019\"}},\n"
-    "{\"resource\":{\"resourceType\":\"Immunization\",\"id\":\"imm-1\",\"vaccineCode\":{\"coding\":[{\"system\":"
+    "{\"resource\":{\"resourceType\":\"Immunization\",\"id\":\"imm-1\",\"vaccineCode\":{\"coding\":[{"
+    "\"system\":"
     "\"http://hl7.org/fhir/sid/cvx\",\"code\":\"140\"}]},\"patient\":{\"reference\":"
-    "\"urn:uuid:0a0a0a0a-1111-4222-8333-444455556666\"},\"occurrenceDateTime\":\"2018-10\",\"lotNumber\":\"L1\"}},\n"
-    "{\"resource\":{\"resourceType\":\"MedicationRequest\",\"id\":\"mr-1\",\"medicationCodeableConcept\":{\"coding\":"
-    "[{\"system\":\"http://www.nlm.nih.gov/research/umls/rxnorm\",\"code\":\"314076\"}]},\"authoredOn\":\"2017\","
-    "\"contained\":[{\"resourceType\":\"Medication\",\"id\":\"m\"}],\"modifierExtension\":[{\"url\":\"http://x/y\","
+    "\"urn:uuid:0a0a0a0a-1111-4222-8333-444455556666\"},\"occurrenceDateTime\":\"2018-10\",\"lotNumber\":"
+    "\"L1\"}},\n"
+    "{\"resource\":{\"resourceType\":\"MedicationRequest\",\"id\":\"mr-1\",\"medicationCodeableConcept\":{"
+    "\"coding\":"
+    "[{\"system\":\"http://www.nlm.nih.gov/research/umls/"
+    "rxnorm\",\"code\":\"314076\"}]},\"authoredOn\":\"2017\","
+    "\"contained\":[{\"resourceType\":\"Medication\",\"id\":\"m\"}],\"modifierExtension\":[{\"url\":\"http://"
+    "x/y\","
     "\"valueBoolean\":true}]}},\n"
     "{\"resource\":{\"resourceType\":\"Claim\",\"id\":\"claim-1\",\"patient\":{\"reference\":\"Patient/x\"},"
     "\"billablePeriod\":{\"start\":\"2020-01-02\"}}}]}"; /* no final newline: truncated must be invalid */
@@ -372,13 +395,15 @@ static const char mc_corpus_fhir_patient[] =
 static const char mc_corpus_fhir_escapes[] =
     " \t\r\n{ \"\\u0072esourceType\" : \"Bundle\" , \"meta\":{\"entry\":[0]}, \"type\" : \"collection\" ,\n"
     "\"entry\" : [ { \"resourc\\u0065\" :{\"resourceType\":\"Basic\",\"id\":\"b.1-X\",\"s\":\"caf\xc3\xa9 "
-    "\\ud83d\\ude00 \\\"q\\\" \\\\ \\/ \\b\\f\\n\\r\\t\",\"n\":[0,-0,-1.5e-3,10E+2,1e2,true,false,null,[],{}]} } ,"
+    "\\ud83d\\ude00 \\\"q\\\" \\\\ \\/ "
+    "\\b\\f\\n\\r\\t\",\"n\":[0,-0,-1.5e-3,10E+2,1e2,true,false,null,[],{}]} } ,"
     "{\"fullUrl\":\"https://ehr.example/fhir/Patient/p1\",\"resource\":{\"resourceType\":\"Patient\",\"id\":"
     "\"p1\"},\"search\":{\"resource\":1}} ] , \"zz\" : \"}]\" }\n";
 
 /* Two Patients: parses, but is not one patient's (de-identification refuses it). */
 static const char mc_corpus_fhir_two[] =
-    "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":2,\"entry\":[{\"resource\":{\"resourceType\":"
+    "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":2,\"entry\":[{\"resource\":{"
+    "\"resourceType\":"
     "\"Patient\",\"id\":\"a\"}},{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"b\"}}]}";
 
 static const struct {
@@ -388,9 +413,11 @@ static const struct {
     {"bad_not_bundle", "{\"resourceType\":\"Patient\",\"id\":\"a\"}"},
     {"bad_entry_not_array", "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":{}}"},
     {"bad_no_resource", "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[{\"fullUrl\":\"x\"}]}"},
-    {"bad_no_resource_type", "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[{\"resource\":{}}]}"},
-    {"bad_duplicate_key", "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[{\"resource\":{\"resourceType\":"
-                          "\"Basic\"},\"resource\":{\"resourceType\":\"Basic\"}}]}"},
+    {"bad_no_resource_type",
+     "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[{\"resource\":{}}]}"},
+    {"bad_duplicate_key",
+     "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[{\"resource\":{\"resourceType\":"
+     "\"Basic\"},\"resource\":{\"resourceType\":\"Basic\"}}]}"},
     {"bad_lone_surrogate", "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[{\"resource\":{"
                            "\"resourceType\":\"Basic\",\"s\":\"\\ud800x\"}}]}"},
 };

@@ -298,13 +298,13 @@ const char *mc_reason_name(int reason);
 /** @return a short English explanation (no PHI), or NULL. */
 const char *mc_reason_text(int reason);
 
-#define MC_MAX_CATEGORY            32u /**< bytes in a record category: [a-z0-9_.-]+ */
-#define MC_MAX_WRAPPED             16u /**< wrapped data keys on one anchor */
-#define MC_MAX_TOKENS              64u /**< search tokens on one anchor */
-#define MC_MAX_SCOPE_CATS          16u /**< categories in one grant's scope */
-#define MC_MAX_SCOPE_RECORDS       64u /**< record ids in one grant's scope */
+#define MC_MAX_CATEGORY            32u  /**< bytes in a record category: [a-z0-9_.-]+ */
+#define MC_MAX_WRAPPED             16u  /**< wrapped data keys on one anchor */
+#define MC_MAX_TOKENS              64u  /**< search tokens on one anchor */
+#define MC_MAX_SCOPE_CATS          16u  /**< categories in one grant's scope */
+#define MC_MAX_SCOPE_RECORDS       64u  /**< record ids in one grant's scope */
 #define MC_MAX_REWRAPPED           320u /**< re-wrapped keys carried by one grant (fits in a body) */
-#define MC_MAX_REASONS             8u  /**< sealed copies of a break-glass reason */
+#define MC_MAX_REASONS             8u   /**< sealed copies of a break-glass reason */
 #define MC_MAX_REASON_BYTES        1024u
 #define MC_SEALED_KEY_BYTES        (32u + MC_SEAL_OVERHEAD) /**< a 256-bit data key in a sealed box */
 #define MC_MAX_EMERGENCY_MS        (24ull * 3600 * 1000)    /**< break-glass lasts at most a day */

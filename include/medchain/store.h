@@ -247,7 +247,8 @@ int mc_store_blob_check(mc_blob_store *bs, const mc_hash *addr) MC_WARN_UNUSED_R
 /** Whether a file is there for @p addr (not checked). @return MC_OK, MC_ENOTFOUND, MC_EIO. */
 int mc_store_blob_has(mc_blob_store *bs, const mc_hash *addr) MC_WARN_UNUSED_RESULT;
 /** The file name of @p addr, "<dir>/ab/cdef...". @return MC_OK, MC_EINVAL (@p cap too small). */
-int mc_store_blob_path(const mc_blob_store *bs, const mc_hash *addr, char *out, size_t cap) MC_WARN_UNUSED_RESULT;
+int mc_store_blob_path(const mc_blob_store *bs, const mc_hash *addr, char *out,
+                       size_t cap) MC_WARN_UNUSED_RESULT;
 
 /** State key type bytes (docs/format.md). */
 enum {

@@ -91,7 +91,8 @@ static void mc_route_consent_one(mc_call *c, mc_resp *r, mc_store_txn *txn, cons
 static int mc_viewer_custodian(const mc_viewer *v, const mc_record *rec)
 {
     const mc_call *c = v->c;
-    int staff = c->signer_kind == MC_ID_PROVIDER || c->signer_kind == MC_ID_NODE || c->signer_kind == MC_ID_ORG;
+    int staff =
+        c->signer_kind == MC_ID_PROVIDER || c->signer_kind == MC_ID_NODE || c->signer_kind == MC_ID_ORG;
     return staff && c->org_active && memcmp(c->signer_org.b, rec->custodian.b, 32) == 0;
 }
 
@@ -109,7 +110,8 @@ static int mc_decide_standing(mc_viewer *v, const mc_hash *rid, mc_resp *r)
         return 1;
     }
     if (!full) {
-        mc_resp_denied(r, "only the patient, its delegates, auditors and the record's custodian may ask for another requester");
+        mc_resp_denied(r, "only the patient, its delegates, auditors and the record's custodian may ask for "
+                          "another requester");
         return 1;
     }
     return 0;

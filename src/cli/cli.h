@@ -174,7 +174,8 @@ int mc_cli_wrapped_key(mc_cli_conn *c, const mc_body_anchor *a, mc_wrapped_key *
 int mc_cli_default_purpose(const mc_cli_conn *c);
 /* Fetches (logged), checks and decrypts record @p rid for @p purpose (0: the default) into
  * @p plain; its anchor into @p a. Returns 0, MC_CLI_DENIED, or 1 after saying why. */
-int mc_cli_record_plain(mc_cli_conn *c, const mc_hash *rid, uint32_t purpose, mc_buf *plain, mc_body_anchor *a);
+int mc_cli_record_plain(mc_cli_conn *c, const mc_hash *rid, uint32_t purpose, mc_buf *plain,
+                        mc_body_anchor *a);
 /* The data keys a grant carries for its grantee (grant_keys.c): re-wrapped for the records in
  * its scope when it gives read, and the patient's search key when @p share_search. Only the
  * patient can. Returns 0, MC_CLI_USAGE or 1. */
@@ -198,8 +199,8 @@ int mc_cli_search(mc_cli_conn *c, const mc_id *patient, const char *term, json_t
 /* Seals every resource of the FHIR Bundle @p p, anchors them in one request and uploads their
  * ciphertexts in another; with @p manifest, one {index, record, type, category} per resource.
  * Returns 0, MC_CLI_USAGE (not a Bundle) or 1. */
-int mc_cli_ingest_bundle(mc_cli_conn *c, const mc_cli_ingest *in, const uint8_t *p, size_t n, json_t *manifest,
-                         size_t *count);
+int mc_cli_ingest_bundle(mc_cli_conn *c, const mc_cli_ingest *in, const uint8_t *p, size_t n,
+                         json_t *manifest, size_t *count);
 /* The API's JSON back into the ledger's values (fromjson.c), for the FHIR exports. 0 or 1. */
 int mc_cli_record_from(json_t *j, mc_record *r);
 int mc_cli_consent_from(mc_cli_conn *c, json_t *j, mc_consent *out);

@@ -154,8 +154,8 @@ static int mc_consent_submit(mc_cli_common *o, mc_body_consent *b, int deny, int
     if (!rc && !deny && !no_keys) rc = mc_cli_grant_keys(&c, b, share_search);
     if (!rc && mc_body_consent_encode(&body, b)) rc = mc_cli_usage("this consent cannot be encoded");
     if (!rc)
-        rc = mc_cli_submit(&c, deny ? MC_TX_CONSENT_DENY : MC_TX_CONSENT_GRANT, &body, deny ? "deny" : "grant",
-                           o->json ? MC_CLI_JSON : 0, NULL);
+        rc = mc_cli_submit(&c, deny ? MC_TX_CONSENT_DENY : MC_TX_CONSENT_GRANT, &body,
+                           deny ? "deny" : "grant", o->json ? MC_CLI_JSON : 0, NULL);
     if (!rc && !deny && !o->json && b->nkeys) printf("keys re-wrapped for the grantee: %u\n", b->nkeys);
     mc_cli_close(&c);
     mc_buf_free(&body);
@@ -167,13 +167,14 @@ static int mc_consent_cmd(int argc, char **argv, int deny)
     mc_cli_common o = {0};
     mc_cli_consent_args a = {0};
     int share = 0, no_keys = 0;
-    mc_cli_opt opts[] = {{.name = "--patient", .val = &a.patient}, {.name = "--to", .val = &a.to},
-                         {.name = "--org", .val = &a.org},         {.name = "--where", .val = &a.where},
-                         {.name = "--categories", .val = &a.cats}, {.name = "--records", .val = &a.records},
-                         {.name = "--purpose", .val = &a.purpose}, {.name = "--actions", .val = &a.actions},
-                         {.name = "--from", .val = &a.from},       {.name = "--until", .val = &a.until},
-                         {.name = "--days", .val = &a.days},       {.name = "--share-search-key", .flag = &share},
-                         {.name = "--no-keys", .flag = &no_keys},  {0}};
+    mc_cli_opt opts[] = {
+        {.name = "--patient", .val = &a.patient}, {.name = "--to", .val = &a.to},
+        {.name = "--org", .val = &a.org},         {.name = "--where", .val = &a.where},
+        {.name = "--categories", .val = &a.cats}, {.name = "--records", .val = &a.records},
+        {.name = "--purpose", .val = &a.purpose}, {.name = "--actions", .val = &a.actions},
+        {.name = "--from", .val = &a.from},       {.name = "--until", .val = &a.until},
+        {.name = "--days", .val = &a.days},       {.name = "--share-search-key", .flag = &share},
+        {.name = "--no-keys", .flag = &no_keys},  {0}};
     int rc = mc_cli_args(argc, argv, 1, &o, opts, NULL, 0);
     mc_id self;
     if (rc || (rc = mc_consent_self(&o, &self))) return rc;

@@ -24,7 +24,8 @@
 static int mc_opted_in(mc_cli_conn *c, const char *rid, const char *org, int *yes)
 {
     char path[300];
-    snprintf(path, sizeof path, "/v1/decide?record=%s&requester=%s&purpose=HRESCH&action=read_deid", rid, org);
+    snprintf(path, sizeof path, "/v1/decide?record=%s&requester=%s&purpose=HRESCH&action=read_deid", rid,
+             org);
     json_t *j;
     if (mc_cli_get(c, path, &j)) return 1;
     *yes = json_is_true(json_object_get(j, "permit"));
@@ -69,7 +70,8 @@ static int mc_deid_patient(mc_cli_conn *c, const char *pid, const char *org, con
     mc_hex_encode(pseudonym, rnd, sizeof rnd);
     mc_fhir_deid_opts opts = {.pseudonym = pseudonym, .release_time_ms = mc_time_now_ms()};
     if (!rc && in > 0 && json_array_size(mine)) {
-        if (mc_fhir_deid(&released, mine, &opts)) rc = mc_cli_fail("a patient's records cannot be de-identified");
+        if (mc_fhir_deid(&released, mine, &opts))
+            rc = mc_cli_fail("a patient's records cannot be de-identified");
         if (!rc && json_array_size(released)) {
             json_array_extend(out, released);
             ++*taken;
@@ -83,7 +85,8 @@ static int mc_deid_patient(mc_cli_conn *c, const char *pid, const char *org, con
     return rc;
 }
 
-static int mc_deid_release(mc_cli_conn *c, const mc_id *to, const char *text, size_t npat, size_t nres, int json)
+static int mc_deid_release(mc_cli_conn *c, const mc_id *to, const char *text, size_t npat, size_t nres,
+                           int json)
 {
     mc_body_release b;
     memset(&b, 0, sizeof b);
@@ -94,9 +97,9 @@ static int mc_deid_release(mc_cli_conn *c, const mc_id *to, const char *text, si
     b.nresources = (uint32_t)nres;
     mc_buf body;
     mc_buf_init(&body, 256);
-    int rc = mc_body_release_encode(&body, &b) ? mc_cli_fail("cannot encode the release")
-                                               : mc_cli_submit(c, MC_TX_RESEARCH_RELEASE, &body, "release",
-                                                               json ? MC_CLI_JSON : 0, NULL);
+    int rc = mc_body_release_encode(&body, &b)
+                 ? mc_cli_fail("cannot encode the release")
+                 : mc_cli_submit(c, MC_TX_RESEARCH_RELEASE, &body, "release", json ? MC_CLI_JSON : 0, NULL);
     mc_buf_free(&body);
     if (!rc && !json) {
         char hex[65];
@@ -118,8 +121,10 @@ int mc_cmd_deid(int argc, char **argv)
                          {0}};
     int rc = pats ? mc_cli_args(argc, argv, 1, &o, opts, NULL, 0) : mc_cli_fail("out of memory");
     mc_id org, pid;
+    memset(&org, 0, sizeof org);
     if (!rc && (!to || !out || !npats))
-        rc = mc_cli_usage("usage: medchain deid --key KEY --to RESEARCH_ORG --patient PID [--patient PID]... --out FILE");
+        rc = mc_cli_usage(
+            "usage: medchain deid --key KEY --to RESEARCH_ORG --patient PID [--patient PID]... --out FILE");
     if (!rc) rc = mc_cli_id_arg("--to", to, org.b);
     for (unsigned i = 0; i < npats && !rc; i++) rc = mc_cli_id_arg("--patient", pats[i], pid.b);
     if (rc) {
@@ -127,6 +132,7 @@ int mc_cmd_deid(int argc, char **argv)
         return rc;
     }
     mc_cli_conn c;
+    memset(&c, 0, sizeof c); /* closed even when never connected */
     mc_id my_org;
     char orghex[65], pidhex[65];
     mc_hex_encode(orghex, org.b, 32);
@@ -138,10 +144,12 @@ int mc_cmd_deid(int argc, char **argv)
         mc_hex_encode(pidhex, pid.b, 32);
         rc = mc_deid_patient(&c, pidhex, orghex, &my_org, res, &taken);
     }
-    if (!rc && !taken) rc = mc_cli_fail("none of these patients opted in to research by this org: nothing released");
+    if (!rc && !taken)
+        rc = mc_cli_fail("none of these patients opted in to research by this org: nothing released");
     if (!rc && mc_fhir_bundle_wrap(&bundle, "collection", res)) rc = mc_cli_fail("cannot build the Bundle");
     char *text = rc ? NULL : json_dumps(bundle, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (!rc && (!text || mc_file_write_atomic(out, text, strlen(text), 0644))) rc = mc_cli_fail("cannot write %s", out);
+    if (!rc && (!text || mc_file_write_atomic(out, text, strlen(text), 0644)))
+        rc = mc_cli_fail("cannot write %s", out);
     if (!rc) rc = mc_deid_release(&c, &org, text, taken, json_array_size(res), o.json);
     free(text);
     json_decref(bundle);

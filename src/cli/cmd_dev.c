@@ -236,9 +236,9 @@ static int mc_dev_history(mc_cli_conn *patc, const mc_hash *reader, char logs[3]
     return bad;
 }
 
-/* Steps 7 to 15: a record, its reads, the patient's deny and its revocation, then encrypted records. @p pc is the
- * cardiologist's connection (signing with the rotated key); @p o the common options whose key
- * file is @p keyf. */
+/* Steps 7 to 15: a record, its reads, the patient's deny and its revocation, then encrypted records. @p pc is
+ * the cardiologist's connection (signing with the rotated key); @p o the common options whose key file is @p
+ * keyf. */
 static int mc_dev_consent(mc_cli_conn *org, mc_cli_conn *pc, mc_cli_common *o, char *keyf, size_t nkeyf,
                           const char *dir, const mc_cli_pub *patpub)
 {
@@ -247,7 +247,8 @@ static int mc_dev_consent(mc_cli_conn *org, mc_cli_conn *pc, mc_cli_common *o, c
     char logs[3][65], s1[17], s2[17];
     mc_cli_conn patc;
     memcpy(orgid.b, org->keys.id.b, 32);
-    mc_dev_step(7, "the cardiologist (with the rotated key) anchors a cardiology record held by the hospital");
+    mc_dev_step(7,
+                "the cardiologist (with the rotated key) anchors a cardiology record held by the hospital");
     if (mc_dev_anchor(pc, dir, &orgid, &patpub->id, &rid)) return 1;
 
     mc_dev_step(8, "the cardiologist reads it: a logged read, permitted to the authoring org's staff");

@@ -19,14 +19,18 @@ static const char mc_dev_bundle[] =
     "\"category\":[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\","
     "\"code\":\"vital-signs\"}]}],\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8867-4\","
     "\"display\":\"Heart rate\"}]},\"effectiveDateTime\":\"2026-11-20T09:30:00Z\","
-    "\"valueQuantity\":{\"value\":64,\"unit\":\"/min\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"/min\"}}},"
-    "{\"resource\":{\"resourceType\":\"Condition\",\"id\":\"af-1\",\"clinicalStatus\":{\"coding\":[{\"system\":"
-    "\"http://terminology.hl7.org/CodeSystem/condition-clinical\",\"code\":\"active\"}]},\"code\":{\"coding\":"
+    "\"valueQuantity\":{\"value\":64,\"unit\":\"/min\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"/"
+    "min\"}}},"
+    "{\"resource\":{\"resourceType\":\"Condition\",\"id\":\"af-1\",\"clinicalStatus\":{\"coding\":[{"
+    "\"system\":"
+    "\"http://terminology.hl7.org/CodeSystem/"
+    "condition-clinical\",\"code\":\"active\"}]},\"code\":{\"coding\":"
     "[{\"system\":\"http://snomed.info/sct\",\"code\":\"49436004\",\"display\":\"Atrial fibrillation\"}]},"
     "\"onsetDateTime\":\"2025-03-02\"}},"
     "{\"resource\":{\"resourceType\":\"MedicationRequest\",\"id\":\"rx-1\",\"status\":\"active\",\"intent\":"
     "\"order\",\"medicationCodeableConcept\":{\"coding\":[{\"system\":\"http://www.nlm.nih.gov/research/umls/"
-    "rxnorm\",\"code\":\"855332\",\"display\":\"warfarin 5 MG Oral Tablet\"}]},\"authoredOn\":\"2026-11-20\"}}]}";
+    "rxnorm\",\"code\":\"855332\",\"display\":\"warfarin 5 MG Oral "
+    "Tablet\"}]},\"authoredOn\":\"2026-11-20\"}}]}";
 
 /* The patient grants the cardiologist TREAT reads for 30 days, with the search key. */
 static int mc_dev_grant(mc_cli_conn *patc, const mc_cli_conn *pc)
@@ -60,7 +64,8 @@ static int mc_dev_read_back(mc_cli_conn *patc, const mc_hash *rid)
     mc_fhir_error err;
     mc_buf plain;
     mc_buf_init(&plain, MC_CLI_MAX_CIPHER);
-    int rc = !e || !a || mc_fhir_bundle_parse(&fb, (const uint8_t *)mc_dev_bundle, sizeof mc_dev_bundle - 1, &err) ||
+    int rc = !e || !a ||
+             mc_fhir_bundle_parse(&fb, (const uint8_t *)mc_dev_bundle, sizeof mc_dev_bundle - 1, &err) ||
              mc_fhir_bundle_entry(fb, 0, e);
     if (!rc) rc = mc_cli_record_plain(patc, rid, 0, &plain, a);
     if (!rc) {
@@ -86,22 +91,27 @@ int mc_dev_records(mc_cli_conn *pc, mc_cli_conn *patc, const char *dir, int firs
     memset(&in, 0, sizeof in);
     memcpy(in.patient.b, patc->keys.id.b, 32);
 
-    mc_dev_step(first, "the patient grants the cardiologist treatment reads for 30 days, sharing its search key");
+    mc_dev_step(first,
+                "the patient grants the cardiologist treatment reads for 30 days, sharing its search key");
     int rc = mc_dev_grant(patc, pc);
     if (!rc) {
-        mc_dev_step(first + 1, "the cardiologist ingests a FHIR Bundle: each resource encrypted on their side, "
-                               "anchored, uploaded");
+        mc_dev_step(first + 1,
+                    "the cardiologist ingests a FHIR Bundle: each resource encrypted on their side, "
+                    "anchored, uploaded");
         rc = mc_cli_ingest_setup(pc, &in, 0, 1) ||
-             mc_cli_ingest_bundle(pc, &in, (const uint8_t *)mc_dev_bundle, sizeof mc_dev_bundle - 1, manifest, &count);
+             mc_cli_ingest_bundle(pc, &in, (const uint8_t *)mc_dev_bundle, sizeof mc_dev_bundle - 1, manifest,
+                                  &count);
     }
     for (size_t i = 0; !rc && i < json_array_size(manifest); i++) {
         json_t *m = json_array_get(manifest, i);
-        printf("    record %.16s… %s (%s): ciphertext with the custodian, key wrapped to patient, hospital, author\n",
+        printf("    record %.16s… %s (%s): ciphertext with the custodian, key wrapped to patient, hospital, "
+               "author\n",
                mc_cli_str(m, "record"), mc_cli_str(m, "type"), mc_cli_str(m, "category"));
     }
     if (!rc) rc = mc_cli_parse_id(mc_cli_str(json_array_get(manifest, 0), "record"), obs.b);
     if (!rc) {
-        mc_dev_step(first + 2, "the patient fetches the Observation through the gatekeeper (logged) and decrypts it");
+        mc_dev_step(first + 2,
+                    "the patient fetches the Observation through the gatekeeper (logged) and decrypts it");
         rc = mc_dev_read_back(patc, &obs);
     }
     if (!rc) {
@@ -113,7 +123,8 @@ int mc_dev_records(mc_cli_conn *pc, mc_cli_conn *patc, const char *dir, int firs
         mc_hex_encode(want, obs.b, 32);
         if (!rc) {
             printf("    %zu record found: %.16s… %s\n", json_array_size(recs), id,
-                   json_array_size(recs) == 1 && !strcmp(id, want) ? "(the Observation)" : "(NOT the Observation)");
+                   json_array_size(recs) == 1 && !strcmp(id, want) ? "(the Observation)"
+                                                                   : "(NOT the Observation)");
             rc = json_array_size(recs) != 1 || strcmp(id, want) != 0;
         }
     }

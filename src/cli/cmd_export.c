@@ -116,7 +116,8 @@ int mc_cmd_export(int argc, char **argv)
     mc_id pid;
     uint32_t p = 0;
     if (!patient)
-        return mc_cli_usage("usage: medchain export --patient PID --key KEY [--purpose P] [--out FILE] [--metadata-only]");
+        return mc_cli_usage(
+            "usage: medchain export --patient PID --key KEY [--purpose P] [--out FILE] [--metadata-only]");
     if ((rc = mc_cli_id_arg("--patient", patient, pid.b))) return rc;
     if (purpose && (rc = mc_cli_parse_purpose(purpose, &p))) return rc;
     char hex[65];
@@ -135,7 +136,8 @@ int mc_cmd_export(int argc, char **argv)
     } else if (!rc) {
         puts(text);
     }
-    if (!rc) fprintf(stderr, "exported %zu resources (%zu records decrypted)\n", json_array_size(res), nplain);
+    if (!rc)
+        fprintf(stderr, "exported %zu resources (%zu records decrypted)\n", json_array_size(res), nplain);
     if (text) mc_wipe(text, strlen(text));
     free(text);
     json_decref(bundle);

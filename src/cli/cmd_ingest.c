@@ -28,7 +28,8 @@ static void mc_ingest_tokens(mc_body_anchor *b, const mc_fhir_entry *r, const ui
     char kw[MC_ENV_MAX_KEYWORD];
     b->ntokens = 0;
     for (size_t i = 0; i < r->nkeywords && b->ntokens < MC_MAX_TOKENS; i++)
-        if (mc_env_keyword(kw, sizeof kw, mc_fhir_kw_name(r->keywords[i].kind), r->keywords[i].value) == MC_OK)
+        if (mc_env_keyword(kw, sizeof kw, mc_fhir_kw_name(r->keywords[i].kind), r->keywords[i].value) ==
+            MC_OK)
             mc_env_token(&b->tokens[b->ntokens++], skey, kw);
     qsort(b->tokens, b->ntokens, sizeof b->tokens[0], mc_hash_cmp);
     uint32_t k = 0;
@@ -40,7 +41,8 @@ static void mc_ingest_tokens(mc_body_anchor *b, const mc_fhir_entry *r, const ui
 /* Seals resource @p r into an anchor transaction (appended to @p txs) and an upload frame
  * (appended to @p frames). */
 static int mc_ingest_one(mc_cli_conn *c, const mc_cli_ingest *in, mc_wrapper *w, const mc_fhir_entry *r,
-                         mc_body_anchor *b, mc_buf *cipher, mc_buf *body, mc_buf *tx, mc_enc *txs, mc_buf *frames)
+                         mc_body_anchor *b, mc_buf *cipher, mc_buf *body, mc_buf *tx, mc_enc *txs,
+                         mc_buf *frames)
 {
     memset(b, 0, sizeof *b);
     mc_random(b->record.b, 32);
@@ -73,15 +75,16 @@ static int mc_ingest_one(mc_cli_conn *c, const mc_cli_ingest *in, mc_wrapper *w,
     return rc;
 }
 
-int mc_cli_ingest_bundle(mc_cli_conn *c, const mc_cli_ingest *in, const uint8_t *p, size_t n, json_t *manifest,
-                         size_t *count)
+int mc_cli_ingest_bundle(mc_cli_conn *c, const mc_cli_ingest *in, const uint8_t *p, size_t n,
+                         json_t *manifest, size_t *count)
 {
     mc_fhir_bundle *fb = NULL;
     *count = 0;
     mc_fhir_error err;
     int rc = mc_fhir_bundle_parse(&fb, p, n, &err);
     if (rc && err.entry != SIZE_MAX)
-        return mc_cli_usage("not a FHIR R4 Bundle: entry %zu: %s", err.entry, err.what ? err.what : mc_strerror(rc));
+        return mc_cli_usage("not a FHIR R4 Bundle: entry %zu: %s", err.entry,
+                            err.what ? err.what : mc_strerror(rc));
     if (rc) return mc_cli_usage("not a FHIR R4 Bundle: %s", err.what ? err.what : mc_strerror(rc));
     size_t total = mc_fhir_bundle_count(fb);
     mc_wrapper *w = NULL;
@@ -102,8 +105,8 @@ int mc_cli_ingest_bundle(mc_cli_conn *c, const mc_cli_ingest *in, const uint8_t 
         if (!rc && manifest) {
             char hex[65];
             mc_hex_encode(hex, b->record.b, 32);
-            json_array_append_new(manifest, json_pack("{s:I,s:s,s:s,s:s}", "index", (json_int_t)i, "record", hex,
-                                                      "type", r->type, "category", b->category));
+            json_array_append_new(manifest, json_pack("{s:I,s:s,s:s,s:s}", "index", (json_int_t)i, "record",
+                                                      hex, "type", r->type, "category", b->category));
         }
     }
     if (!rc) rc = mc_enc_done(&e);
@@ -165,7 +168,8 @@ int mc_cmd_ingest(int argc, char **argv)
     mc_buf_init(&bundle, MC_FHIR_MAX_BUNDLE_BYTES);
     if (mc_file_read(file, &bundle)) {
         mc_buf_free(&bundle);
-        return mc_cli_usage("cannot read %s (or it is over %u MiB)", file, (unsigned)(MC_FHIR_MAX_BUNDLE_BYTES >> 20));
+        return mc_cli_usage("cannot read %s (or it is over %u MiB)", file,
+                            (unsigned)(MC_FHIR_MAX_BUNDLE_BYTES >> 20));
     }
     mc_cli_conn c;
     json_t *manifest = o.json ? json_array() : NULL;
@@ -173,11 +177,9 @@ int mc_cmd_ingest(int argc, char **argv)
     rc = mc_cli_connect(&c, &o, 1) || mc_cli_ingest_setup(&c, &in, custodian != NULL, !no_tokens) ||
          mc_cli_ingest_bundle(&c, &in, bundle.p, bundle.n, manifest, &count);
     char *text = !rc && manifest ? json_dumps(manifest, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    if (text)
-        puts(text); /* one line: a manifest may hold a million entries */
+    if (text) puts(text); /* one line: a manifest may hold a million entries */
     free(text);
-    if (!rc && !manifest)
-        printf("ingested %zu resources: %zu records anchored and uploaded\n", count, count);
+    if (!rc && !manifest) printf("ingested %zu resources: %zu records anchored and uploaded\n", count, count);
     json_decref(manifest);
     mc_wipe(&in, sizeof in);
     mc_buf_free(&bundle);

@@ -15,7 +15,8 @@ int mc_cli_default_purpose(const mc_cli_conn *c)
     return c->keys.kind == MC_ID_PATIENT ? MC_PURPOSE_PATRQT : MC_PURPOSE_TREAT;
 }
 
-int mc_cli_record_plain(mc_cli_conn *c, const mc_hash *rid, uint32_t purpose, mc_buf *plain, mc_body_anchor *a)
+int mc_cli_record_plain(mc_cli_conn *c, const mc_hash *rid, uint32_t purpose, mc_buf *plain,
+                        mc_body_anchor *a)
 {
     mc_buf cipher;
     mc_wrapped_key wk;
@@ -31,7 +32,8 @@ int mc_cli_record_plain(mc_cli_conn *c, const mc_hash *rid, uint32_t purpose, mc
         mc_buf_reset(plain);
         int e = mc_env_open(plain, cipher.p, cipher.n, a, &wk, &pk, &c->keys.box_sk);
         if (e == MC_ECORRUPT)
-            rc = mc_cli_fail("the ciphertext served does not match the record's anchor: refusing to decrypt it");
+            rc = mc_cli_fail(
+                "the ciphertext served does not match the record's anchor: refusing to decrypt it");
         else if (e)
             rc = mc_cli_fail("cannot decrypt the record: %s", mc_strerror(e));
     }
@@ -44,8 +46,13 @@ static int mc_record_write(const mc_buf *plain, const char *out, const char *dir
 {
     char path[4200];
     if (dir) snprintf(path, sizeof path, "%s/%s", dir, rid);
-    if (dir || out) return mc_file_write_atomic(dir ? path : out, plain->p, plain->n, 0600) ? mc_cli_fail("cannot write %s", dir ? path : out) : 0;
-    return plain->n && fwrite(plain->p, 1, plain->n, stdout) != plain->n ? mc_cli_fail("cannot write the record to stdout") : 0;
+    if (dir || out)
+        return mc_file_write_atomic(dir ? path : out, plain->p, plain->n, 0600)
+                   ? mc_cli_fail("cannot write %s", dir ? path : out)
+                   : 0;
+    return plain->n && fwrite(plain->p, 1, plain->n, stdout) != plain->n
+               ? mc_cli_fail("cannot write the record to stdout")
+               : 0;
 }
 
 #define MC_GET_MAX 4096u
@@ -64,7 +71,8 @@ int mc_cli_record_get(int argc, char **argv)
     uint32_t p = 0;
     while (!rc && n < MC_GET_MAX && rids[n]) n++;
     if (!rc && (!n || (n > 1 && !dir) || (out && dir)))
-        rc = mc_cli_usage("usage: medchain record get RID --key KEY [--purpose P] [--out FILE], or RID... --out-dir DIR");
+        rc = mc_cli_usage(
+            "usage: medchain record get RID --key KEY [--purpose P] [--out FILE], or RID... --out-dir DIR");
     if (!rc && purpose) rc = mc_cli_parse_purpose(purpose, &p);
     mc_hash id;
     for (unsigned i = 0; i < n && !rc; i++) rc = mc_cli_id_arg("the record", rids[i], id.b);
@@ -73,12 +81,14 @@ int mc_cli_record_get(int argc, char **argv)
         return rc;
     }
     mc_cli_conn c;
+    memset(&c, 0, sizeof c); /* closed even when never connected */
     mc_buf plain;
     mc_body_anchor *a = malloc(sizeof *a);
     mc_buf_init(&plain, MC_CLI_MAX_CIPHER);
     rc = !a ? mc_cli_fail("out of memory") : mc_cli_connect(&c, &o, 1);
     for (unsigned i = 0; i < n && !rc; i++) {
-        if (mc_cli_id_arg("the record", rids[i], id.b) || (rc = mc_cli_record_plain(&c, &id, p, &plain, a))) break;
+        if (mc_cli_id_arg("the record", rids[i], id.b) || (rc = mc_cli_record_plain(&c, &id, p, &plain, a)))
+            break;
         rc = mc_record_write(&plain, out, dir, rids[i]);
         mc_wipe(plain.p, plain.n);
     }

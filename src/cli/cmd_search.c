@@ -12,7 +12,8 @@
 #include "cli.h"
 #include "medchain/envelope.h"
 
-static const char *const mc_search_kinds[] = {"loinc", "snomed", "rxnorm", "cvx", "type", "category", "year", "word"};
+static const char *const mc_search_kinds[] = {"loinc", "snomed",   "rxnorm", "cvx",
+                                              "type",  "category", "year",   "word"};
 
 /* The query string "token=HEX&token=HEX..." for @p term. */
 static int mc_search_query(char *q, size_t cap, const char *term, const uint8_t skey[32])
@@ -40,7 +41,9 @@ static int mc_search_query(char *q, size_t cap, const char *term, const uint8_t 
         }
         if (colon) break;
     }
-    return ntok ? 0 : mc_cli_usage("not a keyword: give a code, a word, or kind:value (kinds: loinc, snomed, rxnorm, cvx, type, category, year, word)");
+    return ntok ? 0
+                : mc_cli_usage("not a keyword: give a code, a word, or kind:value (kinds: loinc, snomed, "
+                               "rxnorm, cvx, type, category, year, word)");
 }
 
 int mc_cli_search(mc_cli_conn *c, const mc_id *patient, const char *term, json_t **all)
@@ -63,7 +66,8 @@ int mc_cmd_search(int argc, char **argv)
     mc_cli_opt opts[] = {{.name = "--patient", .val = &patient}, {0}};
     int rc = mc_cli_args(argc, argv, 1, &o, opts, &term, 1);
     if (rc) return rc;
-    if (!patient || !term || !*term) return mc_cli_usage("usage: medchain search --patient PID --key KEY CODE|WORD|kind:value [--json]");
+    if (!patient || !term || !*term)
+        return mc_cli_usage("usage: medchain search --patient PID --key KEY CODE|WORD|kind:value [--json]");
     mc_id pid;
     if ((rc = mc_cli_id_arg("--patient", patient, pid.b))) return rc;
     mc_cli_conn c;

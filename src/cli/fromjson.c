@@ -27,13 +27,17 @@ int mc_cli_record_from(json_t *j, mc_record *r)
     const char *cat = json_string_value(json_object_get(j, "category"));
     const char *sens = json_string_value(json_object_get(j, "sensitivity"));
     int bad = mc_hex_field(j, "id", r->id.b) | mc_hex_field(j, "patient", r->patient.b) |
-              mc_hex_field(j, "custodian", r->custodian.b) | mc_hex_field(j, "author", r->author.b) |
-              mc_hex_field(j, "author_org", r->author_org.b) | mc_hex_field(j, "cipher_hash", r->cipher_hash.b) |
-              mc_hex_field(j, "commitment", r->commitment.b) | mc_hex_field(j, "root", r->root.b) |
-              mc_hex_field(j, "anchor_tx", r->anchor_tx.b) | !cat || !mc_category_ok(cat, strlen(cat)) | !sens;
+                  mc_hex_field(j, "custodian", r->custodian.b) | mc_hex_field(j, "author", r->author.b) |
+                  mc_hex_field(j, "author_org", r->author_org.b) |
+                  mc_hex_field(j, "cipher_hash", r->cipher_hash.b) |
+                  mc_hex_field(j, "commitment", r->commitment.b) | mc_hex_field(j, "root", r->root.b) |
+                  mc_hex_field(j, "anchor_tx", r->anchor_tx.b) | !cat ||
+              !mc_category_ok(cat, strlen(cat)) | !sens;
     if (bad) return mc_cli_fail("the node sent a record this CLI cannot read");
     memcpy(r->category, cat, strlen(cat) + 1);
-    r->sensitivity = !strcmp(sens, "R") ? MC_SENS_RESTRICTED : !strcmp(sens, "V") ? MC_SENS_VERY_RESTRICTED : MC_SENS_NORMAL;
+    r->sensitivity = !strcmp(sens, "R")   ? MC_SENS_RESTRICTED
+                     : !strcmp(sens, "V") ? MC_SENS_VERY_RESTRICTED
+                                          : MC_SENS_NORMAL;
     r->size = mc_u64_field(j, "size");
     r->height = mc_u64_field(j, "height");
     r->time_ms = mc_u64_field(j, "time_ms");
@@ -55,12 +59,14 @@ int mc_cli_consent_from(mc_cli_conn *c, json_t *j, mc_consent *out)
     if (out->status == MC_CONSENT_REVOKED) {
         out->revoked_height = mc_u64_field(j, "revoked_height");
         out->revoked_time_ms = mc_u64_field(j, "revoked_time_ms");
-        if (mc_hex_field(j, "revoked_by", out->revoked_by.b)) return mc_cli_fail("a revoked consent without its revoker");
+        if (mc_hex_field(j, "revoked_by", out->revoked_by.b))
+            return mc_cli_fail("a revoked consent without its revoker");
     }
     mc_buf body;
     mc_buf_init(&body, MC_MAX_BODY_BYTES);
     int rc = mc_cli_fetch_tx(c, &out->id, out->deny ? MC_TX_CONSENT_DENY : MC_TX_CONSENT_GRANT, &body);
-    if (!rc && mc_body_consent_decode(&out->body, body.p, body.n)) rc = mc_cli_fail("a consent body does not decode");
+    if (!rc && mc_body_consent_decode(&out->body, body.p, body.n))
+        rc = mc_cli_fail("a consent body does not decode");
     out->body.nkeys = 0; /* the keys are the grantee's business, not the export's */
     mc_buf_free(&body);
     return rc;
@@ -91,6 +97,7 @@ int mc_cli_access_from(json_t *j, mc_access *a)
     a->height = mc_u64_field(j, "height");
     a->index = (uint32_t)mc_u64_field(j, "index");
     a->via = !strcmp(mc_cli_str(j, "via"), "content");
-    if (bad || !a->purpose || !a->action || !a->reason) return mc_cli_fail("the node sent an access this CLI cannot read");
+    if (bad || !a->purpose || !a->action || !a->reason)
+        return mc_cli_fail("the node sent an access this CLI cannot read");
     return 0;
 }

@@ -49,13 +49,15 @@ static int mc_rewrap_records(mc_cli_conn *c, mc_body_consent *b, mc_wrapper *w, 
         mc_hash rid;
         if (rc || mc_cli_parse_id(mc_cli_str(r, "id"), rid.b) || !mc_in_scope(b, r, &rid)) continue;
         if (b->nkeys == MC_MAX_REWRAPPED) {
-            rc = mc_cli_fail("more than %u records in this grant's scope: narrow it (--categories, --records)",
-                             MC_MAX_REWRAPPED);
+            rc =
+                mc_cli_fail("more than %u records in this grant's scope: narrow it (--categories, --records)",
+                            MC_MAX_REWRAPPED);
             break;
         }
         const mc_wrapped_key *mine;
         if ((rc = mc_cli_fetch_anchor(c, &rid, a, NULL))) break;
-        if (!(mine = mc_env_find_key(a, &b->patient))) continue; /* not wrapped to the patient: cannot share */
+        if (!(mine = mc_env_find_key(a, &b->patient)))
+            continue; /* not wrapped to the patient: cannot share */
         mc_rewrapped_key *k = &b->keys[b->nkeys];
         k->record = rid;
         if (mc_env_rewrap(w, &k->key, mine, &rid, &me, &c->keys.box_sk, &b->grantee, to_pk))
@@ -92,7 +94,9 @@ int mc_cli_grant_keys(mc_cli_conn *c, mc_body_consent *b, int share_search)
             mc_rewrapped_key *k = &b->keys[b->nkeys];
             mc_env_search_key(skey, &c->keys.box_sk);
             mc_env_search_key_slot(&k->record, &b->patient);
-            rc = mc_env_wrap(w, &k->key, skey, &k->record, &b->grantee, &to_pk) ? mc_cli_fail("cannot wrap the search key") : 0;
+            rc = mc_env_wrap(w, &k->key, skey, &k->record, &b->grantee, &to_pk)
+                     ? mc_cli_fail("cannot wrap the search key")
+                     : 0;
             mc_wipe(skey, sizeof skey);
             if (!rc) b->nkeys++;
         }

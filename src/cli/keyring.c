@@ -56,7 +56,8 @@ static int mc_key_in_grant(void *arg, const mc_body_consent *b)
 {
     mc_key_find *f = arg;
     for (uint32_t i = 0; i < b->nkeys; i++)
-        if (!memcmp(b->keys[i].record.b, f->slot.b, 32) && !memcmp(b->keys[i].key.recipient.b, f->me->b, 32)) {
+        if (!memcmp(b->keys[i].record.b, f->slot.b, 32) &&
+            !memcmp(b->keys[i].key.recipient.b, f->me->b, 32)) {
             f->wk = b->keys[i].key;
             return 1;
         }
@@ -76,7 +77,8 @@ int mc_cli_search_key(mc_cli_conn *c, const mc_id *patient, uint8_t key[32])
     int rc = mc_cli_each_grant_to_me(c, patient, mc_key_in_grant, &f);
     if (rc < 0) return 1;
     if (rc == 0)
-        return mc_cli_fail("the patient has not shared a search key with you (a grant made with --share-search-key)");
+        return mc_cli_fail(
+            "the patient has not shared a search key with you (a grant made with --share-search-key)");
     mc_box_pk pk;
     mc_box_sk_to_pk(&pk, &c->keys.box_sk);
     if (mc_env_unwrap(key, &f.wk, &f.slot, &pk, &c->keys.box_sk))
@@ -96,7 +98,8 @@ int mc_cli_wrapped_key(mc_cli_conn *c, const mc_body_anchor *a, mc_wrapped_key *
     mc_key_find f = {.me = &me, .slot = a->record};
     int rc = mc_cli_each_grant_to_me(c, &a->patient, mc_key_in_grant, &f);
     if (rc < 0) return 1;
-    if (rc == 0) return mc_cli_fail("no key to this record was wrapped for you (ask the patient for a grant)");
+    if (rc == 0)
+        return mc_cli_fail("no key to this record was wrapped for you (ask the patient for a grant)");
     *out = f.wk;
     return 0;
 }

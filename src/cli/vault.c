@@ -48,7 +48,8 @@ static int mc_cli_anchor_tx(mc_cli_conn *c, const mc_hash *tx, mc_body_anchor *a
     mc_buf body;
     mc_buf_init(&body, MC_MAX_BODY_BYTES);
     int rc = mc_cli_fetch_tx(c, tx, MC_TX_RECORD_ANCHOR, &body) ? -1 : 0;
-    if (!rc && mc_body_anchor_decode(a, body.p, body.n)) rc = mc_cli_fail("the anchor %s does not decode", hex) ? -1 : 0;
+    if (!rc && mc_body_anchor_decode(a, body.p, body.n))
+        rc = mc_cli_fail("the anchor %s does not decode", hex) ? -1 : 0;
     mc_buf_free(&body);
     return rc;
 }
@@ -63,7 +64,8 @@ int mc_cli_fetch_anchor(mc_cli_conn *c, const mc_hash *rid, mc_body_anchor *a, j
     json_t *rj = json_object_get(j, "record") ? json_object_get(j, "record") : j;
     mc_record rec;
     int rc = mc_cli_record_from(rj, &rec);
-    if (!rc && memcmp(rec.id.b, rid->b, 32)) rc = mc_cli_fail("record %s: the node answered for another", hex);
+    if (!rc && memcmp(rec.id.b, rid->b, 32))
+        rc = mc_cli_fail("record %s: the node answered for another", hex);
     int shown = rc ? -1 : mc_cli_anchor_tx(c, &rec.anchor_tx, a);
     if (shown < 0) {
         rc = 1;
@@ -139,7 +141,8 @@ int mc_cli_get_content(mc_cli_conn *c, const mc_hash *rid, uint32_t purpose, mc_
     if (mc_access_target(target, rid, purpose, MC_ACTION_READ, MC_VIA_CONTENT))
         return mc_cli_usage("a content read takes one purpose");
     int rc = mc_http_request(c->http, "GET", target, NULL, 0, status, &c->resp);
-    if (rc) return mc_cli_fail("GET content: %s", rc == MC_EUNAVAIL ? "cannot reach the node" : mc_strerror(rc));
+    if (rc)
+        return mc_cli_fail("GET content: %s", rc == MC_EUNAVAIL ? "cannot reach the node" : mc_strerror(rc));
     if (*status != 200) {
         json_t *j = json_loadb((const char *)c->resp.p, c->resp.n, 0, NULL);
         json_t *d = json_object_get(j, "decision");

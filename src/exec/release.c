@@ -23,8 +23,9 @@ int mc_exec_research_release(const mc_exec_ctx *c)
     int rc = mc_store_get_identity(c->txn, &b.recipient, &to);
     if (rc == MC_ENOTFOUND) return MC_TXR_NOT_FOUND;
     if (rc) return -rc;
-    if (!mc_is_research_org(&to)) return to.kind == MC_ID_ORG && to.status != MC_ID_ACTIVE ? MC_TXR_TARGET_REVOKED
-                                                                                            : MC_TXR_UNAUTHORIZED;
+    if (!mc_is_research_org(&to))
+        return to.kind == MC_ID_ORG && to.status != MC_ID_ACTIVE ? MC_TXR_TARGET_REVOKED
+                                                                 : MC_TXR_UNAUTHORIZED;
     mc_skey k;
     mc_skey_make(&k, MC_SK_RELEASE, b.release.b, 32, NULL, 0, NULL, 0);
     rc = mc_store_mark_new(c->txn, &k);

@@ -41,7 +41,7 @@ static void mc_fhir_category(mc_fhir_entry *e)
     }
     /* "Condition" lowercases to "condition" like every other type: one rule covers both */
     size_t i = 0;
-    for (; e->type[i] && i < MC_MAX_CATEGORY; i++) e->category[i] = (char)tolower((unsigned char)e->type[i]);
+    for (; i < MC_MAX_CATEGORY && e->type[i]; i++) e->category[i] = (char)tolower((unsigned char)e->type[i]);
     e->category[i] = 0;
 }
 

@@ -214,14 +214,16 @@ static int mc_blob_put_batch(mc_blob_store *bs, const mc_hash *addrs, const mc_s
         int have = mc_blob_load(bs, &addrs[i], NULL, 0);
         if (have == MC_OK) continue;
         if (have != MC_ENOTFOUND && have != MC_ECORRUPT) rc = have;
-        if (!rc) rc = mc_blob_write(bs, &addrs[i], blobs[i].n ? blobs[i].p : (const uint8_t *)"", blobs[i].n, 1,
-                                    tmps[i]);
+        if (!rc)
+            rc = mc_blob_write(bs, &addrs[i], blobs[i].n ? blobs[i].p : (const uint8_t *)"", blobs[i].n, 1,
+                               tmps[i]);
     }
     if (!rc) rc = mc_blob_syncfs(bs);
     for (size_t i = 0; i < n; i++) {
         char path[PATH_MAX];
         if (!tmps[i][0]) continue;
-        if (!rc && (mc_store_blob_path(bs, &addrs[i], path, sizeof path) || rename(tmps[i], path) != 0)) rc = MC_EIO;
+        if (!rc && (mc_store_blob_path(bs, &addrs[i], path, sizeof path) || rename(tmps[i], path) != 0))
+            rc = MC_EIO;
         if (rc) {
             unlink(tmps[i]);
         } else if (stored) {

@@ -114,7 +114,8 @@ static const char *rt_rid(const rt_patient *p, size_t i)
 static void rt_ingest_and_check(rt_patient *p, mc_buf *out)
 {
     char dir[6000], path[6200];
-    assert_int_equal(cw_cli(&rt_w, out, "ingest", p->file, "--patient", p->id, "--key", rt_key("doc"), "--json", NULL), 0);
+    assert_int_equal(
+        cw_cli(&rt_w, out, "ingest", p->file, "--patient", p->id, "--key", rt_key("doc"), "--json", NULL), 0);
     p->manifest = rt_json(out);
     size_t n = mc_fhir_bundle_count(p->fb);
     assert_int_equal(json_array_size(p->manifest), n);
@@ -164,7 +165,8 @@ static void rt_search(mc_buf *out)
     for (size_t i = 0; i < n && !code[0]; i++) {
         assert_int_equal(mc_fhir_bundle_entry(p->fb, i, e), MC_OK);
         for (uint32_t k = 0; k < e->nkeywords && !code[0] && !strcmp(e->type, "Observation"); k++)
-            if (e->keywords[k].kind == MC_FHIR_KW_LOINC) snprintf(code, sizeof code, "%s", e->keywords[k].value);
+            if (e->keywords[k].kind == MC_FHIR_KW_LOINC)
+                snprintf(code, sizeof code, "%s", e->keywords[k].value);
     }
     assert_true(code[0]);
     /* the expected set: every resource of the bundle that carries that LOINC code */
@@ -180,20 +182,25 @@ static void rt_search(mc_buf *out)
     snprintf(term, sizeof term, "loinc:%s", code);
     const char *who[] = {"doc", p->name};
     for (int w = 0; w < 2; w++) {
-        assert_int_equal(cw_cli(&rt_w, out, "search", "--patient", p->id, "--key", rt_key(who[w]), term, "--json", NULL), 0);
+        assert_int_equal(
+            cw_cli(&rt_w, out, "search", "--patient", p->id, "--key", rt_key(who[w]), term, "--json", NULL),
+            0);
         json_t *j = rt_json(out), *recs = json_object_get(j, "records"), *r;
         size_t i;
         assert_int_equal(json_array_size(recs), json_object_size(want));
-        json_array_foreach(recs, i, r) assert_non_null(json_object_get(want, json_string_value(json_object_get(r, "id"))));
+        json_array_foreach(recs, i, r)
+            assert_non_null(json_object_get(want, json_string_value(json_object_get(r, "id"))));
         json_decref(j);
     }
     /* the bare code finds the same records (it is tried as every kind of keyword) */
-    assert_int_equal(cw_cli(&rt_w, out, "search", "--patient", p->id, "--key", rt_key("doc"), code, "--json", NULL), 0);
+    assert_int_equal(
+        cw_cli(&rt_w, out, "search", "--patient", p->id, "--key", rt_key("doc"), code, "--json", NULL), 0);
     json_t *j = rt_json(out);
     assert_int_equal(json_array_size(json_object_get(j, "records")), json_object_size(want));
     json_decref(j);
     /* without the patient's search key there is no search */
-    assert_int_not_equal(cw_cli(&rt_w, out, "search", "--patient", p->id, "--key", rt_key("nurse"), term, NULL), 0);
+    assert_int_not_equal(
+        cw_cli(&rt_w, out, "search", "--patient", p->id, "--key", rt_key("nurse"), term, NULL), 0);
     assert_true(rt_has(out, "search key"));
     fprintf(stderr, "search %s: %zu records\n", term, json_object_size(want));
     json_decref(want);
@@ -221,12 +228,13 @@ static void rt_scoped_grant(mc_buf *out)
     }
     assert_true(in != SIZE_MAX && outside != SIZE_MAX);
     char grant[65], path[700];
-    assert_int_equal(cw_cli(&rt_w, out, "grant", "--key", rt_key(p->name), "--to", rt_nurse, "--categories", cat,
-                            "--purpose", "TREAT", "--days", "1", NULL),
+    assert_int_equal(cw_cli(&rt_w, out, "grant", "--key", rt_key(p->name), "--to", rt_nurse, "--categories",
+                            cat, "--purpose", "TREAT", "--days", "1", NULL),
                      0);
     rt_txid(out, grant);
     snprintf(path, sizeof path, "%s/nurse.json", rt_c.dir);
-    assert_int_equal(cw_cli(&rt_w, out, "record", "get", rt_rid(p, in), "--key", rt_key("nurse"), "--out", path, NULL), 0);
+    assert_int_equal(
+        cw_cli(&rt_w, out, "record", "get", rt_rid(p, in), "--key", rt_key("nurse"), "--out", path, NULL), 0);
     mc_buf got;
     mc_buf_init(&got, MC_FHIR_MAX_BUNDLE_BYTES);
     mc_fhir_entry *e = malloc(sizeof *e);
@@ -237,7 +245,8 @@ static void rt_scoped_grant(mc_buf *out)
     free(e);
     mc_buf_free(&got);
     /* outside the grant's scope: refused by the gatekeeper (and logged), no key either */
-    assert_int_equal(cw_cli(&rt_w, out, "record", "get", rt_rid(p, outside), "--key", rt_key("nurse"), NULL), 3);
+    assert_int_equal(cw_cli(&rt_w, out, "record", "get", rt_rid(p, outside), "--key", rt_key("nurse"), NULL),
+                     3);
     assert_int_equal(cw_cli(&rt_w, out, "revoke", grant, "--key", rt_key(p->name), NULL), 0);
     assert_int_equal(cw_cli(&rt_w, out, "record", "get", rt_rid(p, in), "--key", rt_key("nurse"), NULL), 3);
     assert_true(rt_has(out, "DENY_REVOKED"));
@@ -252,7 +261,8 @@ static void rt_export(mc_buf *out)
     rt_patient *p = &rt_p[1];
     char path[600];
     snprintf(path, sizeof path, "%s/export.json", rt_c.dir);
-    assert_int_equal(cw_cli(&rt_w, out, "export", "--patient", p->id, "--key", rt_key(p->name), "--out", path, NULL), 0);
+    assert_int_equal(
+        cw_cli(&rt_w, out, "export", "--patient", p->id, "--key", rt_key(p->name), "--out", path, NULL), 0);
     json_error_t e;
     json_t *b = json_load_file(path, 0, &e), *entry;
     assert_non_null(b);
@@ -260,7 +270,8 @@ static void rt_export(mc_buf *out)
     size_t i, docs = 0, consents = 0, audits = 0, other = 0;
     json_array_foreach(json_object_get(b, "entry"), i, entry)
     {
-        const char *t = json_string_value(json_object_get(json_object_get(entry, "resource"), "resourceType"));
+        const char *t =
+            json_string_value(json_object_get(json_object_get(entry, "resource"), "resourceType"));
         assert_non_null(t);
         docs += !strcmp(t, "DocumentReference");
         consents += !strcmp(t, "Consent");
@@ -289,8 +300,8 @@ static void rt_deid(mc_buf *out, const phi_probes *probes)
     char *args[64];
     int k = 0;
     for (size_t i = 0; i < 5; i++)
-        assert_int_equal(cw_cli(&rt_w, out, "grant", "--key", rt_key(rt_p[i].name), "--org", rt_research, "--purpose",
-                                "HRESCH", "--actions", "read_deid", "--days", "365", NULL),
+        assert_int_equal(cw_cli(&rt_w, out, "grant", "--key", rt_key(rt_p[i].name), "--org", rt_research,
+                                "--purpose", "HRESCH", "--actions", "read_deid", "--days", "365", NULL),
                          0);
     snprintf(path, sizeof path, "%s/deid.json", rt_c.dir);
     args[k++] = "deid";
@@ -311,8 +322,8 @@ static void rt_deid(mc_buf *out, const phi_probes *probes)
     json_t *b = json_load_file(path, 0, &e), *entry;
     assert_non_null(b);
     size_t i, patients = 0;
-    json_array_foreach(json_object_get(b, "entry"), i, entry)
-        patients += !strcmp(json_string_value(json_object_get(json_object_get(entry, "resource"), "resourceType")), "Patient");
+    json_array_foreach(json_object_get(b, "entry"), i, entry) patients += !strcmp(
+        json_string_value(json_object_get(json_object_get(entry, "resource"), "resourceType")), "Patient");
     assert_int_equal(patients, 5);
     json_decref(b);
     phi_hit hit;
@@ -393,7 +404,8 @@ static void test_records(void **state)
     snprintf(log, sizeof log, "%s/medchaind.log", c->dir);
     rt_no_phi(phi_scan_tree(probes, c->data, &hit), &hit);
     rt_no_phi(phi_scan_file(probes, log, &hit), &hit);
-    fprintf(stderr, "PHI scan: %zu probes, none found in %s or the node's log\n", phi_probes_count(probes), c->data);
+    fprintf(stderr, "PHI scan: %zu probes, none found in %s or the node's log\n", phi_probes_count(probes),
+            c->data);
 
     rt_flip(&out);
     phi_probes_free(probes);

@@ -73,8 +73,8 @@ int cw_pub_id(const cw_world *w, const char *name, char hex[65])
 int cw_keygen(cw_world *w, mc_buf *out, const char *name, const char *kind, char hex[65])
 {
     char path[500];
-    int rc = cw_cli(w, out, "keygen", "--out", cw_key(w, name, path, sizeof path), "--kind", kind, "--kdf", "test",
-                    NULL);
+    int rc = cw_cli(w, out, "keygen", "--out", cw_key(w, name, path, sizeof path), "--kind", kind, "--kdf",
+                    "test", NULL);
     return rc ? rc : cw_pub_id(w, name, hex);
 }
 
@@ -90,9 +90,10 @@ int cw_enrol(cw_world *w, mc_buf *out, const char *org, const char *name, const 
     snprintf(pub, sizeof pub, "%s/%s.key.pub", w->keys, name);
     cw_key(w, org, k, sizeof k);
     cw_key(w, name, self, sizeof self);
-    int rc = attrs    ? cw_cli(w, out, "identity", "register", "--key", k, "--pub", pub, "--attrs", attrs, NULL)
-             : cosign ? cw_cli(w, out, "identity", "register", "--key", k, "--pub", pub, "--cosign", self, NULL)
-                      : cw_cli(w, out, "identity", "register", "--key", k, "--pub", pub, NULL);
+    int rc = attrs ? cw_cli(w, out, "identity", "register", "--key", k, "--pub", pub, "--attrs", attrs, NULL)
+             : cosign
+                 ? cw_cli(w, out, "identity", "register", "--key", k, "--pub", pub, "--cosign", self, NULL)
+                 : cw_cli(w, out, "identity", "register", "--key", k, "--pub", pub, NULL);
     if (rc) return rc;
     return out->n && strstr((char *)out->p, "register: committed, OK") ? 0 : -1;
 }

@@ -187,7 +187,8 @@ int phi_probes_add_file(phi_probes *pr, const char *path)
  * text: printable ASCII, tab or line ends. */
 static int phi_in_text(const uint8_t *p, size_t n, size_t at, size_t len)
 {
-    size_t from = at > PHI_CONTEXT ? at - PHI_CONTEXT : 0, to = at + len + PHI_CONTEXT < n ? at + len + PHI_CONTEXT : n;
+    size_t from = at > PHI_CONTEXT ? at - PHI_CONTEXT : 0,
+           to = at + len + PHI_CONTEXT < n ? at + len + PHI_CONTEXT : n;
     for (size_t k = from; k < to; k++)
         if ((p[k] < 0x20 || p[k] > 0x7e) && p[k] != '\t' && p[k] != '\n' && p[k] != '\r') return 0;
     return 1;

@@ -36,7 +36,7 @@ static void test_release_body(void **state)
     assert_rc(mc_body_release_decode(&d, out.p, out.n - 1), MC_EINVAL); /* truncated */
     raw[out.n] = 0;
     assert_rc(mc_body_release_decode(&d, out.p, out.n + 1), MC_EINVAL); /* trailing byte */
-    b.npatients = 0;                                                     /* nobody released */
+    b.npatients = 0;                                                    /* nobody released */
     mc_buf_reset(&out);
     assert_rc(mc_body_release_encode(&out, &b), MC_EINVAL);
     b.npatients = 5;
