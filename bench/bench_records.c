@@ -1,17 +1,17 @@
 /*
  * Benchmarks of encrypted records through the real node, the real CLI and HTTP.
  *
- *   ingest           FHIR resources per second, end to end: C concurrent `medchain ingest`
- *                    processes (one physician each) ingest the 20 Synthea patient bundles; each
+ *   ingest           FHIR resources per second, end to end: C (default 8) concurrent `medchain
+ *                    ingest` processes (one physician each) ingest the 20 Synthea patient bundles; each
  *                    resource is encrypted, its tokens computed, its anchor committed and its
  *                    ciphertext stored by the gatekeeper before the process exits. Rate = the
  *                    resources of a round over its wall time; median of --runs rounds.
- *   gatekeeper_read  authorised 4 KiB reads per second through the gatekeeper: R reader threads
+ *   gatekeeper_read  authorised 4 KiB reads per second through the gatekeeper: R (default 64) threads
  *                    (the patient and the physician, alternately) GET the ciphertext of random
  *                    records, each read decided, logged as an access.log transaction and
  *                    committed before its bytes are served (a 200 carries X-MC-Log-Tx).
  *
- * One JSON object per line: {"name","value","unit",...}.
+ * --clients N sets both C and R. One JSON object per line: {"name","value","unit",...}.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -273,7 +273,7 @@ static void bench_gatekeeper(tn_chain *c, cw_world *w, unsigned nreaders, int ru
 int main(int argc, char **argv)
 {
     int runs = 3, want_ingest = 0, want_read = 0;
-    unsigned conc = 4, readers = 64;
+    unsigned conc = 8, readers = 64;
     double secs = 5;
     const char *settings[17] = {"access_rate=100000", "access_burst=1000000"};
     int nsettings = 2;
