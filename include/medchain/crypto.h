@@ -74,6 +74,19 @@ void mc_wipe(void *p, size_t n);
 /** Constant-time equality of two buffers of @p n bytes. @return 1 if equal, else 0. */
 int mc_ct_equal(const void *a, const void *b, size_t n);
 
+/** Length of the standard base64 (RFC 4648, padded) text of @p n bytes, without a NUL. */
+size_t mc_base64_len(size_t n);
+/**
+ * Writes the standard padded base64 of @p p into @p out (mc_base64_len(n) + 1 bytes, NUL-terminated).
+ * Not constant time: for public data (the etcd orderer's keys and batches).
+ */
+void mc_base64_encode(char *out, const void *p, size_t n);
+/**
+ * Decodes standard padded base64 @p s (@p ns chars, no whitespace) into @p out (cap @p cap),
+ * length into *n. @return MC_OK, MC_EINVAL (not base64), MC_ETOOBIG (over @p cap).
+ */
+int mc_base64_decode(uint8_t *out, size_t cap, size_t *n, const char *s, size_t ns) MC_WARN_UNUSED_RESULT;
+
 /** A fresh Ed25519 key pair. */
 void mc_sign_keypair(mc_sign_pk *pk, mc_sign_sk *sk);
 /** The public half of @p sk. */

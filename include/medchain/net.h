@@ -49,6 +49,13 @@ void mc_http_set_content_type(mc_http *h, const char *ctype);
 void mc_http_set_ca(mc_http *h, const char *path);
 /** Total time allowed for one request, in milliseconds (default 60000). */
 void mc_http_set_timeout(mc_http *h, long ms);
+/** Time allowed to connect (TCP and TLS handshake), in milliseconds (0, the default: curl's 300 s). */
+void mc_http_set_connect_timeout(mc_http *h, long ms);
+/**
+ * Presents the PEM client certificate @p cert with its unencrypted PEM key @p key on HTTPS
+ * connections (mutual TLS, e.g. to etcd); NULL for none. Both strings are borrowed.
+ */
+void mc_http_set_client_cert(mc_http *h, const char *cert, const char *key);
 
 /**
  * Sends one request. @p path includes the query. @p body may be NULL for none.
@@ -84,6 +91,15 @@ typedef int (*mc_http_chunk_fn)(void *arg, const char *p, size_t n);
  */
 int mc_http_stream(mc_http *h, const char *path, const char *header, long idle_ms, long *status,
                    mc_http_chunk_fn fn, void *arg, mc_buf *err) MC_WARN_UNUSED_RESULT;
+
+/**
+ * As mc_http_stream, with a method and a request body (@p body may be NULL for none): for
+ * streams a POST opens, such as etcd's /v3/watch. @p idle_ms 0: no idle limit.
+ * @return as mc_http_stream.
+ */
+int mc_http_stream_body(mc_http *h, const char *method, const char *path, const void *body, size_t n,
+                        const char *header, long idle_ms, long *status, mc_http_chunk_fn fn, void *arg,
+                        mc_buf *err) MC_WARN_UNUSED_RESULT;
 
 #ifdef __cplusplus
 }

@@ -46,7 +46,11 @@ typedef struct {
 
 struct mc_orderer {
     const mc_orderer_ops *ops;
+    size_t max_batch; /**< largest batch submit takes (0: MC_MAX_BATCH_BYTES) */
 };
+
+/** The largest batch @p o accepts: a batcher cuts its batches below this. */
+size_t mc_orderer_max_batch(const mc_orderer *o);
 
 /**
  * Opens the solo backend with its log in @p dir (created if needed). A torn record at the end
@@ -65,6 +69,7 @@ int mc_orderer_submit(mc_orderer *o, const uint8_t *batch, size_t n) MC_WARN_UNU
  * Waits up to @p timeout_ms (>= 0) for the first batch after @p after (a zero-length position
  * means the start of the log) and copies it into @p batch, with its position into @p pos.
  * @return MC_OK, MC_ETIMEDOUT, MC_ECORRUPT (damaged log, or a position past its end), MC_EIO,
+ * MC_ESTALE (the backend no longer holds the log after @p after: etcd compacted it),
  * MC_ECLOSED, MC_EINVAL (a position of another backend, negative timeout), MC_ETOOBIG or
  * MC_ENOMEM (the batch does not fit @p batch).
  */
@@ -73,6 +78,42 @@ int mc_orderer_next(mc_orderer *o, const mc_orderer_pos *after, mc_buf *batch, m
 
 /** Wakes waiters with MC_ECLOSED, waits until they have left, and frees the backend. NULL is harmless. */
 void mc_orderer_close(mc_orderer *o);
+
+/** Settings of the etcd backend; strings are copied by open. */
+typedef struct {
+    const char *const *endpoints; /**< client URLs ("http(s)://host:port"), tried in turn on failure */
+    size_t nendpoints;
+    const char *prefix;     /**< key prefix of the chain's batches, ending in '/' ("/medchain/<chain>/batches/") */
+    const char *ca;         /**< PEM CA file to trust for https endpoints (NULL: the system's) */
+    const char *cert;       /**< PEM client certificate (mutual TLS), or NULL */
+    const char *key;        /**< its unencrypted PEM key, or NULL */
+    int timeout_ms;         /**< a submit gives up after this, over all endpoints (0: 3000) */
+    int connect_timeout_ms; /**< per connection attempt (0: 1000) */
+    size_t max_batch;       /**< largest batch (0: 1.5 MiB - 8 KiB, under etcd's default --max-request-bytes) */
+} mc_etcd_opts;
+
+/**
+ * Opens the etcd backend (the consortium's): batches are appended under @p opts->prefix over
+ * etcd's v3 JSON gateway and read back in revision order with a watch. Nothing is contacted
+ * at open.
+ *
+ * - submit puts key prefix + hex SHA-256(batch), value the batch, in a transaction that creates
+ *   the key only if it does not exist: a retried submit of the same batch (after a timeout or a
+ *   crash) orders it once. MC_OK means a quorum of etcd committed it. MC_EUNAVAIL means no
+ *   endpoint acknowledged it within timeout_ms (no quorum, all unreachable); the batch was not
+ *   acknowledged, though etcd may still have committed it (it is then delivered by next, once).
+ *   MC_ETOOBIG over max_batch or etcd's request limit.
+ * - next delivers the keys created under the prefix in revision order; a position is the etcd
+ *   revision of the batch, 8 bytes big-endian. It returns MC_ESTALE when etcd's history after
+ *   @p after was compacted (the node must catch up from a peer), MC_ETIMEDOUT when nothing came
+ *   within the timeout, also when no endpoint could be reached (logged, rate-limited): a
+ *   follower waits for etcd to come back rather than halt. Each wait takes at least about 50 ms
+ *   of network time, whatever timeout_ms.
+ * - close waits for a next() in progress (at most its timeout).
+ *
+ * @return MC_OK, MC_EINVAL (no endpoint, an URL not http(s), a prefix not ending in '/'), MC_ENOMEM.
+ */
+int mc_orderer_etcd_open(mc_orderer **pp, const mc_etcd_opts *opts) MC_WARN_UNUSED_RESULT;
 
 /** Reads one record of a solo log file at @p offset (for verify): the batch and the next offset. */
 int mc_orderer_solo_read(const char *dir, uint64_t offset, mc_buf *batch,

@@ -71,6 +71,29 @@ int mc_ct_equal(const void *a, const void *b, size_t n)
     return sodium_memcmp(a, b, n) == 0;
 }
 
+size_t mc_base64_len(size_t n)
+{
+    return sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL) - 1;
+}
+
+void mc_base64_encode(char *out, const void *p, size_t n)
+{
+    sodium_bin2base64(out, mc_base64_len(n) + 1, p, n, sodium_base64_VARIANT_ORIGINAL);
+}
+
+int mc_base64_decode(uint8_t *out, size_t cap, size_t *n, const char *s, size_t ns)
+{
+    *n = 0;
+    if (ns / 4 * 3 > cap + 2) return MC_ETOOBIG;
+    const char *end = NULL;
+    size_t got = 0;
+    if (sodium_base642bin(out, cap, s, ns, NULL, &got, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        end != s + ns)
+        return ns / 4 * 3 > cap ? MC_ETOOBIG : MC_EINVAL;
+    *n = got;
+    return MC_OK;
+}
+
 void mc_sign_keypair(mc_sign_pk *pk, mc_sign_sk *sk)
 {
     crypto_sign_keypair(pk->b, sk->b);

@@ -13,6 +13,9 @@ struct mc_http {
     long timeout_ms;
     const char *ctype;
     const char *ca;
+    const char *cert; /* client certificate and key (mutual TLS) */
+    const char *key;
+    long connect_ms;
     int have_signer;
     mc_http_signer signer;
     mc_buf *sink;
@@ -75,6 +78,17 @@ void mc_http_set_content_type(mc_http *h, const char *ctype)
 void mc_http_set_ca(mc_http *h, const char *path)
 {
     h->ca = path;
+}
+
+void mc_http_set_connect_timeout(mc_http *h, long ms)
+{
+    h->connect_ms = ms;
+}
+
+void mc_http_set_client_cert(mc_http *h, const char *cert, const char *key)
+{
+    h->cert = cert;
+    h->key = key;
 }
 
 static size_t mc_http_write(char *p, size_t size, size_t nmemb, void *arg)
@@ -150,6 +164,9 @@ static int mc_http_perform(mc_http *h, const char *method, const char *path, con
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, idle_ms < 1000 ? 1L : idle_ms / 1000);
     }
     if (h->ca) curl_easy_setopt(c, CURLOPT_CAINFO, h->ca);
+    if (h->cert) curl_easy_setopt(c, CURLOPT_SSLCERT, h->cert);
+    if (h->key) curl_easy_setopt(c, CURLOPT_SSLKEY, h->key);
+    if (h->connect_ms > 0) curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->connect_ms);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, mc_http_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
     if (body) {
@@ -199,15 +216,22 @@ int mc_http_header(mc_http *h, const char *name, char *out, size_t cap)
     return MC_OK;
 }
 
-int mc_http_stream(mc_http *h, const char *path, const char *header, long idle_ms, long *status,
-                   mc_http_chunk_fn fn, void *arg, mc_buf *err)
+int mc_http_stream_body(mc_http *h, const char *method, const char *path, const void *body, size_t n,
+                        const char *header, long idle_ms, long *status, mc_http_chunk_fn fn, void *arg,
+                        mc_buf *err)
 {
     mc_buf_reset(err);
     h->sink = err;
     h->chunk = fn;
     h->chunk_arg = arg;
-    int rc = mc_http_perform(h, "GET", path, NULL, 0, header, idle_ms, status);
+    int rc = mc_http_perform(h, method, path, body, n, header, idle_ms, status);
     h->chunk = NULL;
     if (!rc && mc_buf_cstr(err)) rc = MC_ETOOBIG;
     return rc;
+}
+
+int mc_http_stream(mc_http *h, const char *path, const char *header, long idle_ms, long *status,
+                   mc_http_chunk_fn fn, void *arg, mc_buf *err)
+{
+    return mc_http_stream_body(h, "GET", path, NULL, 0, header, idle_ms, status, fn, arg, err);
 }

@@ -57,7 +57,21 @@ int mc_node_config_set(mc_node_config *c, const char *k, const char *v)
     if (!strcmp(k, "tls_key")) return mc_set_str(c->tls_key, sizeof c->tls_key, v);
     if (!strcmp(k, "port_file")) return mc_set_str(c->port_file, sizeof c->port_file, v);
     if (!strcmp(k, "orderer"))
-        return strcmp(v, "solo") ? MC_EINVAL : mc_set_str(c->orderer, sizeof c->orderer, v);
+        return strcmp(v, "solo") && strcmp(v, "etcd") ? MC_EINVAL : mc_set_str(c->orderer, sizeof c->orderer, v);
+    if (!strcmp(k, "etcd_endpoints")) return mc_set_str(c->etcd_endpoints, sizeof c->etcd_endpoints, v);
+    if (!strcmp(k, "etcd_prefix")) {
+        size_t n = strlen(v);
+        return n && v[n - 1] == '/' ? mc_set_str(c->etcd_prefix, sizeof c->etcd_prefix, v) : MC_EINVAL;
+    }
+    if (!strcmp(k, "etcd_ca")) return mc_set_str(c->etcd_ca, sizeof c->etcd_ca, v);
+    if (!strcmp(k, "etcd_cert")) return mc_set_str(c->etcd_cert, sizeof c->etcd_cert, v);
+    if (!strcmp(k, "etcd_key")) return mc_set_str(c->etcd_key, sizeof c->etcd_key, v);
+    if (!strcmp(k, "etcd_timeout_ms")) return mc_set_uint(&c->etcd_timeout_ms, v, 100, 600000);
+    if (!strcmp(k, "etcd_max_batch_bytes")) {
+        if ((rc = mc_set_uint(&tmp, v, 65536, 32u << 20))) return rc;
+        c->etcd_max_batch_bytes = tmp;
+        return MC_OK;
+    }
     if (!strcmp(k, "batch_max_txs")) return mc_set_uint(&c->batch_max_txs, v, 1, 8192);
     if (!strcmp(k, "batch_linger_ms")) return mc_set_uint(&c->batch_linger_ms, v, 0, 1000);
     if (!strcmp(k, "batch_max_inflight")) return mc_set_uint(&c->batch_max_inflight, v, 1, 64);

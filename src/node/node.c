@@ -53,7 +53,8 @@ static void *mc_batcher_main(void *arg)
             pthread_cond_wait(&n->flight_cond, &n->flight_lock);
         pthread_mutex_unlock(&n->flight_lock);
         /* the batch's own fields and signature take well under 4 KiB */
-        size_t k = mc_mempool_take(&n->mp, taken, max, MC_MAX_BATCH_BYTES - 4096, n->cfg.batch_linger_ms);
+        size_t k = mc_mempool_take(&n->mp, taken, max, mc_orderer_max_batch(n->orderer) - 4096,
+                                   n->cfg.batch_linger_ms);
         if (k == 0) break; /* closing and drained */
         for (size_t i = 0; i < k; i++) slices[i] = (mc_slice){taken[i]->tx, taken[i]->n};
         uint64_t t0 = mc_time_mono_ns();
@@ -243,6 +244,36 @@ out:
     return rc;
 }
 
+/* The etcd orderer from the etcd_* settings; the prefix defaults to the chain's. */
+static int mc_node_open_etcd(mc_node *n, char *err, size_t nerr)
+{
+    char list[sizeof n->cfg.etcd_endpoints], prefix[160], *save = NULL;
+    const char *eps[16];
+    size_t nep = 0;
+    snprintf(list, sizeof list, "%s", n->cfg.etcd_endpoints);
+    for (char *t = strtok_r(list, ", ", &save); t && nep < 16; t = strtok_r(NULL, ", ", &save)) eps[nep++] = t;
+    if (!n->cfg.etcd_prefix[0]) {
+        char hex[65];
+        mc_hex_encode(hex, n->chain.b, 32);
+        snprintf(prefix, sizeof prefix, "/medchain/%s/batches/", hex);
+    }
+    mc_etcd_opts eo = {.endpoints = eps,
+                       .nendpoints = nep,
+                       .prefix = n->cfg.etcd_prefix[0] ? n->cfg.etcd_prefix : prefix,
+                       .ca = n->cfg.etcd_ca[0] ? n->cfg.etcd_ca : NULL,
+                       .cert = n->cfg.etcd_cert[0] ? n->cfg.etcd_cert : NULL,
+                       .key = n->cfg.etcd_key[0] ? n->cfg.etcd_key : NULL,
+                       .timeout_ms = (int)n->cfg.etcd_timeout_ms,
+                       .max_batch = n->cfg.etcd_max_batch_bytes};
+    int rc = mc_orderer_etcd_open(&n->orderer, &eo);
+    if (rc)
+        mc_errf(err, nerr, "cannot use the etcd orderer (etcd_endpoints '%s', prefix '%s'): %s",
+                n->cfg.etcd_endpoints, eo.prefix, mc_strerror(rc));
+    else
+        mc_log(MC_LOG_INFO, "node", "orderer: etcd at %s, prefix %s", n->cfg.etcd_endpoints, eo.prefix);
+    return rc;
+}
+
 static int mc_node_open(mc_node *n, char *err, size_t nerr)
 {
     char pass[1024], path[1100];
@@ -276,6 +307,7 @@ static int mc_node_open(mc_node *n, char *err, size_t nerr)
         return rc;
     }
     if ((rc = mc_node_genesis(n, err, nerr))) return rc;
+    if (!strcmp(n->cfg.orderer, "etcd")) return mc_node_open_etcd(n, err, nerr);
     snprintf(path, sizeof path, "%s/orderer", n->cfg.data_dir);
     if ((rc = mc_orderer_solo_open(&n->orderer, path))) {
         mc_errf(err, nerr, "cannot open the solo orderer log in %s: %s", path, mc_strerror(rc));

@@ -1,4 +1,5 @@
 /* The orderer interface: dispatch to the backend. */
+#include "medchain/chain.h"
 #include "medchain/orderer.h"
 
 int mc_orderer_submit(mc_orderer *o, const uint8_t *batch, size_t n)
@@ -15,4 +16,9 @@ int mc_orderer_next(mc_orderer *o, const mc_orderer_pos *after, mc_buf *batch, m
 void mc_orderer_close(mc_orderer *o)
 {
     if (o) o->ops->close(o);
+}
+
+size_t mc_orderer_max_batch(const mc_orderer *o)
+{
+    return o->max_batch ? o->max_batch : MC_MAX_BATCH_BYTES;
 }
