@@ -1,0 +1,211 @@
+/* etcdtest: real etcd members on free 127.0.0.1 ports, killed by pid. */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "etcdtest.h"
+#include "medchain/net.h"
+#include "medchain/util.h"
+
+extern char **environ;
+
+/* Every member this process started, so that it is killed at exit even after a failed test. */
+static pid_t et_live[64];
+
+static void et_live_cleanup(void)
+{
+    for (int i = 0; i < 64; i++)
+        if (et_live[i] > 0) {
+            kill(et_live[i], SIGKILL);
+            waitpid(et_live[i], NULL, 0);
+            et_live[i] = 0;
+        }
+}
+
+static void et_live_set(pid_t old, pid_t pid)
+{
+    static int registered;
+    if (!registered) registered = atexit(et_live_cleanup) == 0;
+    for (int i = 0; i < 64; i++)
+        if (et_live[i] == old) {
+            et_live[i] = pid;
+            return;
+        }
+}
+
+const char *et_binary(void)
+{
+    const char *b = getenv("ETCD_BIN");
+    if (!b || !*b) b = "/usr/bin/etcd";
+    return access(b, X_OK) == 0 ? b : NULL;
+}
+
+/* A port nothing listens on now (the kernel's pick for a socket bound to port 0). */
+static unsigned et_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    unsigned port = 0;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0) close(fd);
+    return port;
+}
+
+static void et_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int et_restart(et_cluster *c, unsigned i)
+{
+    const char *bin = et_binary();
+    if (!bin || i >= c->n) return MC_EUNAVAIL;
+    char name[16], data[320], log[320], lc[64], pu[64], initial[ET_MAX_MEMBERS * 64], token[64];
+    snprintf(name, sizeof name, "m%u", i);
+    snprintf(data, sizeof data, "%s/%s.etcd", c->dir, name);
+    snprintf(log, sizeof log, "%s/%s.log", c->dir, name);
+    snprintf(lc, sizeof lc, "http://127.0.0.1:%u", c->client_port[i]);
+    snprintf(pu, sizeof pu, "http://127.0.0.1:%u", c->peer_port[i]);
+    snprintf(token, sizeof token, "medchain-test-%d", (int)getpid());
+    size_t off = 0;
+    for (unsigned k = 0; k < c->n; k++)
+        off += (size_t)snprintf(initial + off, sizeof initial - off, "%sm%u=http://127.0.0.1:%u", k ? "," : "", k,
+                                c->peer_port[k]);
+    char *argv[] = {(char *)bin,
+                    "--name", name,
+                    "--data-dir", data,
+                    "--listen-client-urls", lc,
+                    "--advertise-client-urls", lc,
+                    "--listen-peer-urls", pu,
+                    "--initial-advertise-peer-urls", pu,
+                    "--initial-cluster", initial,
+                    "--initial-cluster-state", "new",
+                    "--initial-cluster-token", token,
+                    "--heartbeat-interval", "100",
+                    "--election-timeout", "1000",
+                    "--logger", "zap",
+                    "--log-level", "warn",
+                    NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    pid_t pid;
+    int rc = posix_spawn(&pid, bin, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc) return MC_EIO;
+    c->pid[i] = pid;
+    et_live_set(0, pid);
+    return MC_OK;
+}
+
+int et_wait_healthy(et_cluster *c, unsigned i, int ms)
+{
+    mc_http *h;
+    if (mc_http_new(&h, c->url[i], 1u << 20)) return MC_ENOMEM;
+    mc_http_set_timeout(h, 1000);
+    mc_buf resp;
+    mc_buf_init(&resp, 1u << 20);
+    int rc = MC_ETIMEDOUT;
+    for (int waited = 0; waited < ms; waited += 100) {
+        long st = 0;
+        /* a linearizable read: answered only with a quorum and a leader */
+        if (mc_http_request(h, "POST", "/v3/kv/range", "{\"key\":\"AA==\"}", 14, &st, &resp) == MC_OK &&
+            st == 200) {
+            rc = MC_OK;
+            break;
+        }
+        et_sleep_ms(100);
+    }
+    mc_buf_free(&resp);
+    mc_http_free(h);
+    return rc;
+}
+
+int et_start(et_cluster *c, unsigned n)
+{
+    memset(c, 0, sizeof *c);
+    if (n == 0 || n > ET_MAX_MEMBERS) return MC_EINVAL;
+    if (!et_binary()) {
+        fprintf(stderr, "etcdtest: etcd is not installed (/usr/bin/etcd, Debian's etcd-server): run scripts/setup\n");
+        return MC_EUNAVAIL;
+    }
+    int rc = mc_net_init();
+    if (rc) return rc;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(c->dir, sizeof c->dir, "%s/medchain-etcd-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(c->dir)) return MC_EIO;
+    c->n = n;
+    size_t off = 0;
+    for (unsigned i = 0; i < n; i++) {
+        c->client_port[i] = et_free_port();
+        c->peer_port[i] = et_free_port();
+        if (!c->client_port[i] || !c->peer_port[i] || c->client_port[i] == c->peer_port[i]) return MC_EIO;
+        snprintf(c->url[i], sizeof c->url[i], "http://127.0.0.1:%u", c->client_port[i]);
+        off += (size_t)snprintf(c->endpoints + off, sizeof c->endpoints - off, "%s%s", i ? "," : "", c->url[i]);
+    }
+    for (unsigned i = 0; i < n; i++)
+        if ((rc = et_restart(c, i))) return rc;
+    for (unsigned i = 0; i < n; i++)
+        if ((rc = et_wait_healthy(c, i, 30000))) {
+            fprintf(stderr, "etcdtest: member %u did not become healthy (see %s/m%u.log)\n", i, c->dir, i);
+            return rc;
+        }
+    return MC_OK;
+}
+
+void et_kill(et_cluster *c, unsigned i)
+{
+    if (i >= c->n || c->pid[i] <= 0) return;
+    kill(c->pid[i], SIGKILL);
+    waitpid(c->pid[i], NULL, 0);
+    et_live_set(c->pid[i], 0);
+    c->pid[i] = 0;
+}
+
+int et_call(et_cluster *c, const char *path, const char *json, char *resp, size_t cap)
+{
+    int rc = MC_EUNAVAIL;
+    for (unsigned i = 0; i < c->n && rc; i++) {
+        if (c->pid[i] <= 0) continue;
+        mc_http *h;
+        char p[128];
+        if (mc_http_new(&h, c->url[i], 1u << 20)) return MC_ENOMEM;
+        mc_http_set_timeout(h, 5000);
+        mc_buf b;
+        mc_buf_init(&b, 1u << 20);
+        long st = 0;
+        snprintf(p, sizeof p, "/v3/%s", path);
+        rc = mc_http_request(h, "POST", p, json, strlen(json), &st, &b);
+        if (!rc && st != 200) rc = MC_EUNAVAIL;
+        if (resp && cap) snprintf(resp, cap, "%s", b.n ? (char *)b.p : "");
+        mc_buf_free(&b);
+        mc_http_free(h);
+    }
+    return rc;
+}
+
+void et_destroy(et_cluster *c)
+{
+    for (unsigned i = 0; i < c->n; i++) et_kill(c, i);
+    if (c->dir[0]) {
+        pid_t pid;
+        char *argv[] = {"rm", "-rf", c->dir, NULL};
+        if (posix_spawnp(&pid, "rm", NULL, NULL, argv, environ) == 0) waitpid(pid, NULL, 0);
+    }
+    memset(c, 0, sizeof *c);
+}
