@@ -271,6 +271,7 @@ enum {
     MC_SK_PROPOSAL = 'O',          /**< proposal id -> mc_proposal */
     MC_SK_PROPOSED_ORG = 'o',      /**< proposed org id -> presence (one proposal per org) */
     MC_SK_RELEASE = 'W',           /**< research release id -> presence (recorded once) */
+    MC_SK_CIPHER = 'H',            /**< ciphertext SHA-256 -> presence (one record per blob) */
 };
 
 #ifdef __cplusplus

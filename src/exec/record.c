@@ -2,27 +2,40 @@
  * record.anchor: a provider puts a record's metadata on the ledger (never its content).
  * An amendment names the record it supersedes; the old record stays, marked superseded, and
  * only its authoring org may amend it, once.
+ *
+ * The custodian is the author's own org: an org holds what its staff write, and nobody can make
+ * another org's gatekeeper store or serve bytes under their record. A ciphertext hash is anchored
+ * once (state key H), so a blob belongs to exactly one record and a read of one record can never
+ * serve another's ciphertext. A record id may not be the patient's search-key slot
+ * (mc_env_search_key_slot), where grants carry the search key.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "exec_internal.h"
+#include "medchain/envelope.h"
 
-static int mc_amend(const mc_exec_ctx *c, const mc_body_anchor *b, mc_record *r)
+/* Whether @p b may amend the record it supersedes (read into @p old). */
+static int mc_amend_check(const mc_exec_ctx *c, const mc_body_anchor *b, mc_record *old)
 {
-    mc_record old;
-    int rc = mc_store_get_record(c->txn, &b->supersedes, &old);
+    int rc = mc_store_get_record(c->txn, &b->supersedes, old);
     if (rc == MC_ENOTFOUND) return MC_TXR_NOT_FOUND;
     if (rc) return -rc;
-    if (memcmp(old.patient.b, b->patient.b, 32) != 0) return MC_TXR_UNAUTHORIZED;
-    if (memcmp(old.author_org.b, c->signer->org.b, 32) != 0) return MC_TXR_UNAUTHORIZED;
+    if (memcmp(old->patient.b, b->patient.b, 32) != 0) return MC_TXR_UNAUTHORIZED;
+    if (memcmp(old->author_org.b, c->signer->org.b, 32) != 0) return MC_TXR_UNAUTHORIZED;
     /* a category-scoped deny must keep covering the record's amendments */
-    if (strcmp(old.category, b->category) != 0) return MC_TXR_UNAUTHORIZED;
-    if (old.has_superseded_by) return MC_TXR_SUPERSEDED;
-    old.has_superseded_by = 1;
-    old.superseded_by = b->record;
-    r->root = old.root;
-    rc = mc_store_put_record(c->txn, &old);
+    if (strcmp(old->category, b->category) != 0) return MC_TXR_UNAUTHORIZED;
+    if (old->has_superseded_by) return MC_TXR_SUPERSEDED;
+    return MC_TXR_OK;
+}
+
+/* Marks @p old superseded by the new record @p r, which joins its amendment chain. */
+static int mc_amend(const mc_exec_ctx *c, mc_record *old, mc_record *r)
+{
+    old->has_superseded_by = 1;
+    old->superseded_by = r->id;
+    r->root = old->root;
+    int rc = mc_store_put_record(c->txn, old);
     return rc ? -rc : MC_TXR_OK;
 }
 
@@ -43,10 +56,21 @@ int mc_exec_record_anchor(const mc_exec_ctx *c)
            : cust.status != MC_ID_ACTIVE ? MC_TXR_TARGET_REVOKED
                                          : 0;
     if (code) goto out;
+    mc_hash slot;
+    mc_env_search_key_slot(&slot, &b->patient);
+    code = MC_TXR_UNAUTHORIZED;
+    if (memcmp(b->custodian.b, c->signer->org.b, 32) != 0 || memcmp(b->record.b, slot.b, 32) == 0) goto out;
     mc_record r;
     rc = mc_store_get_record(c->txn, &b->record, &r);
     code = rc == MC_OK ? MC_TXR_EXISTS : -rc;
     if (rc != MC_ENOTFOUND) goto out;
+    mc_record old;
+    if (b->has_supersedes && (code = mc_amend_check(c, b, &old)) != MC_TXR_OK) goto out;
+    mc_skey hk; /* the last check: from here on the anchor applies */
+    mc_skey_make(&hk, MC_SK_CIPHER, b->cipher_hash.b, 32, NULL, 0, NULL, 0);
+    rc = mc_store_mark_new(c->txn, &hk);
+    code = rc == MC_EEXIST ? MC_TXR_EXISTS : -rc;
+    if (rc) goto out;
 
     memset(&r, 0, sizeof r);
     r.id = b->record;
@@ -65,7 +89,7 @@ int mc_exec_record_anchor(const mc_exec_ctx *c)
     r.supersedes = b->supersedes;
     r.height = c->height;
     r.time_ms = c->time_ms;
-    if (b->has_supersedes && (code = mc_amend(c, b, &r)) != MC_TXR_OK) goto out;
+    if (b->has_supersedes && (code = mc_amend(c, &old, &r)) != MC_TXR_OK) goto out;
     code = -(rc = mc_store_put_record(c->txn, &r));
     for (uint32_t i = 0; i < b->ntokens && !rc; i++) {
         mc_skey k;

@@ -86,7 +86,10 @@ void it_anchor_body(it_world *w, const mc_keys *custodian, mc_body_anchor *b, mc
     mc_random(b->commitment.b, 32);
     mc_buf_init(&body, MC_MAX_BODY_BYTES);
     assert_int_equal(mc_body_anchor_encode(&body, b), MC_OK);
-    it_commit(w, &w->provider.k, ++w->provider_nonce, MC_TX_RECORD_ANCHOR, &body, anchor);
+    /* the custodian is the author's org: org 0's records are the provider's, org 1's the grantee's */
+    int org1 = custodian == &w->hosp1;
+    it_commit(w, org1 ? &w->grantee.k : &w->provider.k, org1 ? ++w->grantee_nonce : ++w->provider_nonce,
+              MC_TX_RECORD_ANCHOR, &body, anchor);
     mc_buf_free(&body);
 }
 

@@ -29,7 +29,7 @@ typedef struct {
     it_who grantee, stranger;      /* org 1 providers: one with a grant, one without */
     it_who delegate, auditor;      /* org 1 provider named delegate; the regulator's auditor */
     uint64_t org_nonce, hosp1_nonce, reg_nonce, research_nonce; /* their last transaction nonces */
-    uint64_t patient_nonce, provider_nonce;
+    uint64_t patient_nonce, provider_nonce, grantee_nonce;
     mc_hash rid;       /* a record held by org 0 (this node's org) */
     mc_hash rid_other; /* a record held by org 1: this node may not log its reads */
     mc_hash anchor;    /* the transaction that anchored rid */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "consenttest.h"
+#include "medchain/envelope.h"
 
 #define DAY       (24ull * 3600 * 1000)
 #define ALL_READS (MC_ACTION_READ | MC_ACTION_READ_META)
@@ -94,6 +95,50 @@ static void test_anchor(void **state)
     mc_body_anchor_for(w, &r3, 0, &w->pat.id, "cardiology", &r2);
     mc_add(c, &labdoc, MC_TX_RECORD_ANCHOR, MC_TXR_UNAUTHORIZED);
     mc_commit(c, 0);
+    mc_world_close(w);
+    free(w);
+}
+
+/* The last anchor body built, decoded, changed by the caller and encoded again. */
+static void mc_anchor_edit(mc_world *w, mc_body_anchor *b)
+{
+    mc_buf_reset(&w->c.body);
+    assert_ok(mc_body_anchor_encode(&w->c.body, b));
+}
+
+/* Custody and blobs: the custodian is the author's org; a ciphertext hash is anchored once; a
+ * record id is never the patient's search-key slot. */
+static void test_anchor_custody(void **state)
+{
+    (void)state;
+    mc_world *w = malloc(sizeof *w);
+    mc_body_anchor *b = malloc(sizeof *b);
+    mc_world_open(w, NULL);
+    mc_tchain *c = &w->c;
+    mc_hash r1, r2;
+    mc_body_anchor_for(w, &r1, 0, &w->pat.id, "cardiology", NULL);
+    assert_ok(mc_body_anchor_decode(b, c->body.p, c->body.n));
+    b->custodian = w->reg.id; /* another org's gatekeeper: never */
+    mc_anchor_edit(w, b);
+    mc_add(c, &w->doc, MC_TX_RECORD_ANCHOR, MC_TXR_UNAUTHORIZED);
+    b->custodian = w->hosp.id;
+    mc_anchor_edit(w, b);
+    mc_add(c, &w->doc, MC_TX_RECORD_ANCHOR, MC_TXR_OK);
+    mc_random(r2.b, 32);
+    b->record = r2; /* another record claiming the same ciphertext */
+    mc_anchor_edit(w, b);
+    mc_add(c, &w->er, MC_TX_RECORD_ANCHOR, MC_TXR_EXISTS);
+    mc_commit(c, 0);
+    mc_add(c, &w->er, MC_TX_RECORD_ANCHOR, MC_TXR_EXISTS); /* and in a later block */
+    mc_env_search_key_slot(&b->record, &w->pat.id);
+    mc_random(b->cipher_hash.b, 32);
+    mc_anchor_edit(w, b);
+    mc_add(c, &w->doc, MC_TX_RECORD_ANCHOR, MC_TXR_UNAUTHORIZED); /* the search-key slot */
+    mc_random(b->record.b, 32);
+    mc_anchor_edit(w, b);
+    mc_add(c, &w->doc, MC_TX_RECORD_ANCHOR, MC_TXR_OK); /* the refusals marked nothing */
+    mc_commit(c, 0);
+    free(b);
     mc_world_close(w);
     free(w);
 }
@@ -640,6 +685,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_anchor),
+        cmocka_unit_test(test_anchor_custody),
         cmocka_unit_test(test_consent),
         cmocka_unit_test(test_emergency_and_access_log),
         cmocka_unit_test(test_org_admission),
