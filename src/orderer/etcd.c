@@ -124,7 +124,15 @@ static void mc_etcd_error_text(const mc_buf *resp, char *out, size_t cap)
     json_t *j = json_loadb((const char *)resp->p, resp->n, 0, NULL);
     json_t *m = j ? json_object_get(j, "message") : NULL;
     if (!json_is_string(m)) m = j ? json_object_get(j, "error") : NULL;
-    snprintf(out, cap, "%s", json_is_string(m) ? json_string_value(m) : "unreadable error body");
+    if (json_is_object(m)) m = json_object_get(m, "message"); /* the streaming form */
+    if (json_is_string(m)) {
+        snprintf(out, cap, "%s", json_string_value(m));
+    } else { /* not the gateway's JSON: its first printable bytes */
+        size_t k = 0;
+        for (size_t i = 0; i < resp->n && k + 1 < cap && k < 120; i++)
+            out[k++] = resp->p[i] >= 0x20 && resp->p[i] < 0x7f ? (char)resp->p[i] : ' ';
+        if (cap) out[k < cap ? k : cap - 1] = 0;
+    }
     json_decref(j);
 }
 
