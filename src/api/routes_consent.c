@@ -86,32 +86,40 @@ static void mc_route_consent_one(mc_call *c, mc_resp *r, mc_store_txn *txn, cons
     mc_viewer_close(&v);
 }
 
-/* Staff (a provider, a node, the org itself) of an active org that holds @p rec: the custodian
- * decides for any requester at serve time, and its tools (medchain deid's opt-in check) may ask. */
-static int mc_viewer_custodian(const mc_viewer *v, const mc_record *rec)
+/* Staff (a provider, a node, the org itself) of an active org that holds @p rec, asking about an
+ * org (`medchain deid`'s check that a research org may have the record de-identified): the
+ * custodian decides exactly that at serve time. It learns permit or deny and the reason, never
+ * the basis (which grant or deny), and nothing about persons. */
+static int mc_viewer_custodian(const mc_viewer *v, const mc_record *rec, const mc_id *requester)
 {
     const mc_call *c = v->c;
     int staff =
         c->signer_kind == MC_ID_PROVIDER || c->signer_kind == MC_ID_NODE || c->signer_kind == MC_ID_ORG;
-    return staff && c->org_active && memcmp(c->signer_org.b, rec->custodian.b, 32) == 0;
+    if (!staff || !c->org_active || memcmp(c->signer_org.b, rec->custodian.b, 32) != 0) return 0;
+    mc_identity who;
+    int rc = mc_store_get_identity(v->txn, requester, &who);
+    return rc == MC_OK ? who.kind == MC_ID_ORG : rc == MC_ENOTFOUND ? 0 : -rc;
 }
 
-/* Asking about someone else needs standing: the record's patient, a delegate, an auditor, or the
- * record's custodian. */
-static int mc_decide_standing(mc_viewer *v, const mc_hash *rid, mc_resp *r)
+/* Asking about someone else needs standing: the record's patient, a delegate, an auditor (in
+ * full), or the record's custodian asking about an org (*limited: no basis). */
+static int mc_decide_standing(mc_viewer *v, const mc_hash *rid, const mc_id *requester, mc_resp *r,
+                              int *limited)
 {
     mc_record rec;
     int rc = mc_store_get_record(v->txn, rid, &rec);
-    int full = rc == MC_OK          ? mc_viewer_custodian(v, &rec) || mc_viewer_full(v, &rec.patient)
+    int full = rc == MC_OK          ? mc_viewer_full(v, &rec.patient)
                : rc == MC_ENOTFOUND ? mc_viewer_auditor(v)
                                     : -rc;
+    *limited = 0;
+    if (full == 0 && rc == MC_OK) full = *limited = mc_viewer_custodian(v, &rec, requester);
     if (full < 0) {
         mc_viewer_fail(r, -full);
         return 1;
     }
     if (!full) {
-        mc_resp_denied(r, "only the patient, its delegates, auditors and the record's custodian may ask for "
-                          "another requester");
+        mc_resp_denied(r, "only the patient, its delegates and auditors may ask for another requester (a "
+                          "record's custodian: for an org)");
         return 1;
     }
     return 0;
@@ -126,6 +134,7 @@ static void mc_route_decide(mc_call *c, mc_resp *r, mc_store_txn *txn, const cha
     uint8_t action;
     mc_decision d;
     mc_viewer v;
+    int limited = 0;
     const char *zr = mc_api_arg(c, "record"), *zq = mc_api_arg(c, "requester");
     if (mc_api_parse_id(zr, rid.b, r, "record") || (zq && mc_api_parse_id(zq, requester.b, r, "requester")))
         return;
@@ -133,11 +142,13 @@ static void mc_route_decide(mc_call *c, mc_resp *r, mc_store_txn *txn, const cha
     int rc = mc_viewer_open(&v, c, txn);
     if (rc) {
         mc_viewer_fail(r, rc);
-    } else if (memcmp(requester.b, c->signer.b, 32) != 0 && mc_decide_standing(&v, &rid, r)) {
+    } else if (memcmp(requester.b, c->signer.b, 32) != 0 &&
+               mc_decide_standing(&v, &rid, &requester, r, &limited)) {
         /* r says why */
     } else if ((rc = mc_viewer_decide(&v, &requester, &rid, purpose, action, &d))) {
         mc_viewer_fail(r, rc);
     } else {
+        if (limited) d.has_basis = 0; /* which grant or deny is the patient's business */
         mc_api_ok(r, mc_json_decision(&d, v.time_ms, &requester, &rid));
     }
     mc_viewer_close(&v);

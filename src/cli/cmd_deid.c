@@ -3,8 +3,8 @@
  * dataset of the patients who opted in, made on the data steward's machine, and a
  * research.release transaction with its hash.
  *
- * A patient is in the dataset only if the policy permits the research org read_deid for HRESCH
- * on the patient's records (the patient's opt-in grant), asked of the node for each record. The
+ * A record is in the dataset only if the policy permits the research org read_deid for HRESCH
+ * on it (the patient's opt-in grant, less any deny), asked of the node for each record. The
  * steward fetches the records its org holds through the gatekeeper (logged, purpose HOPERAT:
  * creating de-identified data is a health care operation) and decrypts them locally; each
  * patient's resources go through mc_fhir_deid with a fresh random pseudonym for this release
@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "medchain/fhir.h"
@@ -33,7 +34,9 @@ static int mc_opted_in(mc_cli_conn *c, const char *rid, const char *org, int *ye
     return 0;
 }
 
-/* One patient's records held by the steward's org, de-identified, appended to @p out. */
+/* One patient's records held by the steward's org that the research org may have de-identified
+ * (each record decided on its own: an opt-in may cover some categories, a deny may exclude
+ * some), de-identified under a fresh pseudonym and appended to @p out. */
 static int mc_deid_patient(mc_cli_conn *c, const char *pid, const char *org, const mc_id *my_org, json_t *out,
                            size_t *taken)
 {
@@ -48,17 +51,17 @@ static int mc_deid_patient(mc_cli_conn *c, const char *pid, const char *org, con
     mc_body_anchor *a = malloc(sizeof *a);
     mc_buf plain;
     mc_buf_init(&plain, MC_CLI_MAX_CIPHER);
-    int rc = a ? 0 : mc_cli_fail("out of memory"), in = -1;
+    int rc = a ? 0 : mc_cli_fail("out of memory");
     size_t i;
     json_array_foreach(json_object_get(all, "records"), i, r)
     {
         mc_hash rid;
         mc_id cust;
+        int in = 0;
         if (rc || mc_cli_parse_id(mc_cli_str(r, "id"), rid.b) ||
             mc_cli_parse_id(mc_cli_str(r, "custodian"), cust.b) || memcmp(cust.b, my_org->b, 32))
             continue;
-        if (in < 0 && (rc = mc_opted_in(c, mc_cli_str(r, "id"), org, &in))) break;
-        if (!in) break; /* not opted in: nothing of this patient is read */
+        if ((rc = mc_opted_in(c, mc_cli_str(r, "id"), org, &in)) || !in) continue; /* outside the opt-in */
         if ((rc = mc_cli_record_plain(c, &rid, MC_PURPOSE_HOPERAT, &plain, a))) break;
         json_t *res = json_loadb((const char *)plain.p, plain.n, 0, NULL);
         mc_wipe(plain.p, plain.n);
@@ -69,7 +72,7 @@ static int mc_deid_patient(mc_cli_conn *c, const char *pid, const char *org, con
     mc_random(rnd, sizeof rnd);
     mc_hex_encode(pseudonym, rnd, sizeof rnd);
     mc_fhir_deid_opts opts = {.pseudonym = pseudonym, .release_time_ms = mc_time_now_ms()};
-    if (!rc && in > 0 && json_array_size(mine)) {
+    if (!rc && json_array_size(mine)) {
         if (mc_fhir_deid(&released, mine, &opts))
             rc = mc_cli_fail("a patient's records cannot be de-identified");
         if (!rc && json_array_size(released)) {
@@ -148,9 +151,14 @@ int mc_cmd_deid(int argc, char **argv)
         rc = mc_cli_fail("none of these patients opted in to research by this org: nothing released");
     if (!rc && mc_fhir_bundle_wrap(&bundle, "collection", res)) rc = mc_cli_fail("cannot build the Bundle");
     char *text = rc ? NULL : json_dumps(bundle, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (!rc && (!text || mc_file_write_atomic(out, text, strlen(text), 0644)))
-        rc = mc_cli_fail("cannot write %s", out);
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.unreleased", out);
+    /* the dataset is written aside, released on the ledger, and only then given its name */
+    if (!rc && (!text || mc_file_write_atomic(tmp, text, strlen(text), 0600)))
+        rc = mc_cli_fail("cannot write %s", tmp);
     if (!rc) rc = mc_deid_release(&c, &org, text, taken, json_array_size(res), o.json);
+    if (!rc && rename(tmp, out) != 0) rc = mc_cli_fail("cannot rename %s to %s", tmp, out);
+    if (rc && text) unlink(tmp);
     free(text);
     json_decref(bundle);
     json_decref(res);

@@ -96,6 +96,15 @@ static void test_who_sees_what(void **state)
     assert_true(it_has(&w->r, "EDENIED"));
     assert_int_equal(it_get_as(w, &w->patient, path, &w->r), 200);
     assert_true(it_has(&w->r, "\"reason\":\"PERMIT_GRANT\""));
+    /* the record's custodian may ask about an org (deid's opt-in check), never about a person,
+     * and is not told which grant or deny decided */
+    assert_int_equal(it_get_as(w, &w->provider, path, &w->r), 403);
+    char zorg1[65];
+    it_hex(zorg1, w->hosp1.id.b);
+    snprintf(path, sizeof path, "/v1/decide?record=%s&purpose=TREAT&action=read&requester=%s", w->zrid, zorg1);
+    assert_int_equal(it_get_as(w, &w->provider, path, &w->r), 200);
+    assert_true(it_has(&w->r, "\"basis\":null") && !it_has(&w->r, w->zcid));
+    assert_int_equal(it_get_as(w, &w->stranger, path, &w->r), 403); /* another org's staff: no standing */
     snprintf(path, sizeof path, "/v1/decide?record=%s&purpose=NOPE&action=read", w->zrid);
     assert_int_equal(it_get_as(w, &w->patient, path, &w->r), 400);
 
