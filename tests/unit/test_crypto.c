@@ -130,6 +130,35 @@ static void test_random_wipe_ct(void **state)
 }
 
 /* The RFC 8032 TEST 1-3 vectors: signing with seed || pk gives the RFC's signature. */
+/* RFC 4648 section 10 vectors, and text that is not base64. */
+static void test_base64(void **state)
+{
+    (void)state;
+    static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+    static const char *const b64[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+    for (size_t i = 0; i < 7; i++) {
+        char out[16];
+        uint8_t back[16];
+        size_t n = 99;
+        assert_int_equal(mc_base64_len(strlen(plain[i])), strlen(b64[i]));
+        mc_base64_encode(out, plain[i], strlen(plain[i]));
+        assert_string_equal(out, b64[i]);
+        assert_ok(mc_base64_decode(back, sizeof back, &n, b64[i], strlen(b64[i])));
+        assert_int_equal(n, strlen(plain[i]));
+        assert_memory_equal(back, plain[i], n);
+    }
+    uint8_t o[16];
+    size_t n = 99;
+    assert_rc(mc_base64_decode(o, sizeof o, &n, "Zm9", 3), MC_EINVAL); /* unpadded */
+    assert_int_equal(n, 0);
+    assert_rc(mc_base64_decode(o, sizeof o, &n, "Zm9v!", 5), MC_EINVAL);
+    assert_rc(mc_base64_decode(o, sizeof o, &n, "Zm 9v", 5), MC_EINVAL); /* no whitespace */
+    assert_rc(mc_base64_decode(o, 5, &n, "Zm9vYmFy", 8), MC_ETOOBIG);
+    assert_rc(mc_base64_decode(o, 3, &n, "Zm9vYg==", 8), MC_ETOOBIG);
+    assert_ok(mc_base64_decode(o, 4, &n, "Zm9vYg==", 8));
+    assert_int_equal(n, 4);
+}
+
 static void test_ed25519_rfc8032(void **state)
 {
     (void)state;
@@ -658,6 +687,7 @@ int main(void)
         cmocka_unit_test(test_tagged_hash_vectors),
         cmocka_unit_test(test_hmac_vectors),
         cmocka_unit_test(test_random_wipe_ct),
+        cmocka_unit_test(test_base64),
         cmocka_unit_test(test_ed25519_rfc8032),
         cmocka_unit_test(test_ed25519_keys_and_malleability),
         cmocka_unit_test(test_fixed_keys),
