@@ -1,7 +1,14 @@
 /*
  * The mempool: transactions admitted and not yet committed, a FIFO of those not yet taken
- * into a batch, and the requests waiting on them. One mutex guards it all; waiters share one
- * condition variable (broadcast once per batch ordered or block applied).
+ * into a batch, and the requests waiting on them. One mutex guards it all.
+ *
+ * Each waiting request sleeps on its own semaphore, posted once by whoever completes its last
+ * slot. (A condition variable shared by all of them, broadcast at every batch ordered and every
+ * block applied, woke each of the hundreds of requests waiting on logged reads twice per block,
+ * and every one of them then queued for this mutex: the batcher and the applier, who need it
+ * on the pipeline's one serial path, waited behind that herd for milliseconds per block.) The
+ * woken request does not take the mutex again: once its last slot is done no entry refers to
+ * it, and its outcomes were written before the post.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,7 +29,6 @@ int mc_mempool_init(mc_mempool *mp, size_t max, size_t max_bytes)
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&mp->changed, &ca);
     pthread_cond_init(&mp->work, &ca);
     pthread_condattr_destroy(&ca);
     return MC_OK;
@@ -54,7 +60,6 @@ void mc_mempool_destroy(mc_mempool *mp)
             mc_pending_free(p);
         }
     free(mp->buckets);
-    pthread_cond_destroy(&mp->changed);
     pthread_cond_destroy(&mp->work);
     pthread_mutex_destroy(&mp->lock);
 }
@@ -77,9 +82,24 @@ static mc_pending **mc_slot(mc_mempool *mp, const mc_hash *id)
     return pp;
 }
 
-/* Marks one waiter slot; returns 1 if the slot is now done for that waiter. */
-static int mc_complete(mc_waiter *w, size_t slot, int state, int code, int err, uint64_t height,
-                       uint32_t index)
+/* Wakes a sleeping waiter (lock held): it leaves the sleepers and is posted exactly once. */
+static void mc_wake(mc_mempool *mp, mc_waiter *w)
+{
+    if (!w->asleep) return;
+    w->asleep = 0;
+    if (w->sprev)
+        w->sprev->snext = w->snext;
+    else
+        mp->sleepers = w->snext;
+    if (w->snext) w->snext->sprev = w->sprev;
+    w->snext = w->sprev = NULL;
+    sem_post(&w->wake);
+}
+
+/* Marks one waiter slot; returns 1 if the slot is now done for that waiter. Once a waiter's
+ * last slot is done it is woken, and nothing may touch it after (it may have returned). */
+static int mc_complete(mc_mempool *mp, mc_waiter *w, size_t slot, int state, int code, int err,
+                       uint64_t height, uint32_t index)
 {
     mc_api_txout *o = &w->outs[slot];
     o->state = state;
@@ -88,7 +108,10 @@ static int mc_complete(mc_waiter *w, size_t slot, int state, int code, int err, 
     o->height = height;
     o->index = index;
     int done = state != MC_TXS_ORDERED || w->wait == MC_WAIT_ORDERED;
-    if (done) w->remaining--;
+    if (done && --w->remaining == 0) {
+        w->finished = 1;
+        mc_wake(mp, w);
+    }
     return done;
 }
 
@@ -137,15 +160,40 @@ static void mc_deadline(struct timespec *ts, uint64_t deadline_ms)
     ts->tv_nsec = (long)(deadline_ms % 1000) * 1000000L;
 }
 
-void mc_mempool_wait_locked(mc_mempool *mp, mc_waiter *w, uint64_t deadline)
+void mc_mempool_hold(mc_waiter *w)
 {
-    struct timespec ts;
-    mc_deadline(&ts, deadline);
-    while (w->remaining > 0 && !mp->drained) {
-        if (pthread_cond_timedwait(&mp->changed, &mp->lock, &ts) == ETIMEDOUT) break;
+    sem_init(&w->wake, 0, 0);
+    w->remaining = 1;
+    w->held = 1;
+    w->finished = w->asleep = w->leaving = 0;
+    w->snext = w->sprev = NULL;
+}
+
+void mc_mempool_unhold_locked(mc_mempool *mp, mc_waiter *w)
+{
+    w->held = 0;
+    if (--w->remaining == 0) {
+        w->finished = 1;
+        sem_post(&w->wake);
+    } else if (w->leaving || mp->drained) {
+        sem_post(&w->wake); /* it detaches itself */
+    } else {
+        w->asleep = 1;
+        w->sprev = NULL;
+        w->snext = mp->sleepers;
+        if (mp->sleepers) mp->sleepers->sprev = w;
+        mp->sleepers = w;
     }
-    if (w->remaining == 0) return;
-    /* detach from everything still pending: the waiter's memory goes away on return */
+}
+
+static void mc_sem_wait(sem_t *s)
+{
+    while (sem_wait(s) != 0 && errno == EINTR) continue;
+}
+
+/* Takes @p w off everything still pending (lock held): its memory goes away on return. */
+static void mc_detach(mc_mempool *mp, mc_waiter *w)
+{
     for (size_t i = 0; w->remaining && i < w->n; i++) {
         mc_api_txout *o = &w->outs[i];
         if (o->state != MC_TXS_PENDING && !(o->state == MC_TXS_ORDERED && w->wait == MC_WAIT_COMMITTED))
@@ -163,6 +211,40 @@ void mc_mempool_wait_locked(mc_mempool *mp, mc_waiter *w, uint64_t deadline)
             }
         }
     }
+}
+
+void mc_mempool_await(mc_mempool *mp, mc_waiter *w, uint64_t deadline)
+{
+    struct timespec ts;
+    int r;
+    mc_deadline(&ts, deadline);
+    do r = sem_clockwait(&w->wake, CLOCK_MONOTONIC, &ts);
+    while (r != 0 && errno == EINTR);
+    if (r == 0 && w->finished) { /* every slot done: nothing refers to w any more */
+        sem_destroy(&w->wake);
+        return;
+    }
+    pthread_mutex_lock(&mp->lock);
+    if (r != 0) {
+        if (w->held) { /* timed out before admission ended: the admitting thread posts when it lets go */
+            w->leaving = 1;
+            pthread_mutex_unlock(&mp->lock);
+            mc_sem_wait(&w->wake);
+            pthread_mutex_lock(&mp->lock);
+        } else if (w->asleep) { /* timed out and nobody posted: leave the sleepers */
+            w->asleep = 0;
+            if (w->sprev)
+                w->sprev->snext = w->snext;
+            else
+                mp->sleepers = w->snext;
+            if (w->snext) w->snext->sprev = w->sprev;
+        } else { /* posted (under the lock, so already) just after the timeout */
+            mc_sem_wait(&w->wake);
+        }
+    }
+    mc_detach(mp, w);
+    pthread_mutex_unlock(&mp->lock);
+    sem_destroy(&w->wake);
 }
 
 size_t mc_mempool_take(mc_mempool *mp, mc_pending **out, size_t max, size_t max_bytes, unsigned linger_ms)
@@ -221,8 +303,8 @@ void mc_mempool_ordered(mc_mempool *mp, mc_pending **taken, size_t n, int rc)
         }
         for (mc_wref **rr = &p->refs; *rr;) {
             mc_wref *r = *rr;
-            int done = rc ? mc_complete(r->w, r->slot, MC_TXS_FAILED, 0, rc, 0, 0)
-                          : mc_complete(r->w, r->slot, MC_TXS_ORDERED, 0, 0, 0, 0);
+            int done = rc ? mc_complete(mp, r->w, r->slot, MC_TXS_FAILED, 0, rc, 0, 0)
+                          : mc_complete(mp, r->w, r->slot, MC_TXS_ORDERED, 0, 0, 0, 0);
             if (done) {
                 *rr = r->next;
                 free(r);
@@ -237,7 +319,6 @@ void mc_mempool_ordered(mc_mempool *mp, mc_pending **taken, size_t n, int rc)
             p->state = MC_PENDING_ORDERED;
         }
     }
-    pthread_cond_broadcast(&mp->changed);
     pthread_mutex_unlock(&mp->lock);
 }
 
@@ -250,7 +331,7 @@ void mc_mempool_committed(mc_mempool *mp, const mc_hash *ids, const uint16_t *re
         if (!p) continue;
         /* every waiter learns the real outcome, whichever copy of the id this was */
         for (mc_wref *r = p->refs; r; r = r->next)
-            mc_complete(r->w, r->slot, MC_TXS_COMMITTED, results[i], 0, height, (uint32_t)i);
+            mc_complete(mp, r->w, r->slot, MC_TXS_COMMITTED, results[i], 0, height, (uint32_t)i);
         while (p->refs) {
             mc_wref *r = p->refs;
             p->refs = r->next;
@@ -262,7 +343,6 @@ void mc_mempool_committed(mc_mempool *mp, const mc_hash *ids, const uint16_t *re
         else /* still held by the FIFO or the batcher: it frees it */
             p->state = p->state == MC_PENDING_QUEUED ? MC_PENDING_DEAD : MC_PENDING_DONE;
     }
-    pthread_cond_broadcast(&mp->changed);
     pthread_mutex_unlock(&mp->lock);
 }
 
@@ -278,7 +358,7 @@ void mc_mempool_drain(mc_mempool *mp)
 {
     pthread_mutex_lock(&mp->lock);
     mp->drained = 1;
-    pthread_cond_broadcast(&mp->changed);
+    while (mp->sleepers) mc_wake(mp, mp->sleepers);
     pthread_mutex_unlock(&mp->lock);
 }
 

@@ -3,16 +3,26 @@
 #define MEDCHAIN_NODE_MEMPOOL_H
 
 #include <pthread.h>
+#include <semaphore.h>
 
 #include "medchain/api.h"
 #include "medchain/chain.h"
 
-/* A request waiting on some of its transactions. */
-typedef struct {
+/* A request waiting on some of its transactions. Fields after @c wait belong to the mempool
+ * (mc_mempool_hold sets them). */
+typedef struct mc_waiter {
     mc_api_txout *outs;
     size_t n;         /* slots */
     size_t remaining; /* slots not yet done */
     int wait;         /* enum mc_api_wait */
+    /* posted once: by whoever completes its last slot (or drains the pool) while it is asleep,
+     * who also unlinks it from the pool's sleepers, or by mc_mempool_unhold_locked */
+    sem_t wake;
+    int held;     /* admission not finished (mc_mempool_hold) */
+    int asleep;   /* among the pool's sleepers */
+    int leaving;  /* its deadline passed while held: post at unhold rather than sleep */
+    int finished; /* set (before the post) when the last slot was done */
+    struct mc_waiter *snext, *sprev;
 } mc_waiter;
 
 typedef struct mc_wref {
@@ -43,8 +53,8 @@ typedef struct mc_pending {
 
 typedef struct {
     pthread_mutex_t lock;
-    pthread_cond_t changed; /* waiters */
-    pthread_cond_t work;    /* the batcher */
+    pthread_cond_t work; /* the batcher */
+    mc_waiter *sleepers; /* requests asleep in mc_mempool_wait_unlock (for drain) */
     mc_pending **buckets;
     size_t nbuckets;
     mc_pending *qhead, *qtail;
@@ -66,9 +76,22 @@ void mc_mempool_lock(mc_mempool *mp);
 void mc_mempool_unlock(mc_mempool *mp);
 int mc_mempool_admit_locked(mc_mempool *mp, const mc_hash *id, const uint8_t *tx, size_t n, mc_waiter *w,
                             size_t slot);
-/* Waits (lock held) until every slot is done, the deadline passes or the pool drains, then
- * detaches the waiter from whatever it still waits on. */
-void mc_mempool_wait_locked(mc_mempool *mp, mc_waiter *w, uint64_t deadline_mono_ms);
+/*
+ * Waiting, in three steps, so that the thread that admits a request's transactions need not be
+ * the thread that waits on them (the log signer admits for the reads it signs):
+ *   mc_mempool_hold(w)            before @p w is shared: it counts one more slot, the hold, and
+ *                                 its semaphore is initialised (outs, n and wait already set);
+ *   mc_mempool_unhold_locked(w)   by the admitting thread, once it has admitted what it will
+ *                                 for @p w (lock held); it must not touch @p w after;
+ *   mc_mempool_await(w)           by the waiting thread (lock not held): returns once every slot
+ *                                 is done, the deadline passed or the pool drained, with @p w
+ *                                 detached from whatever it still waits on.
+ * Only this waiter is woken, once, when its last slot is done (or at drain). A deadline that
+ * passes before the hold is released waits for the release.
+ */
+void mc_mempool_hold(mc_waiter *w);
+void mc_mempool_unhold_locked(mc_mempool *mp, mc_waiter *w);
+void mc_mempool_await(mc_mempool *mp, mc_waiter *w, uint64_t deadline_mono_ms);
 
 /* Batcher: takes up to @p max queued transactions holding at most @p max_bytes (blocking until
  * there is one, or the pool is closing and empty: then returns 0). Lingers up to @p linger_ms

@@ -383,6 +383,7 @@ int mc_node_start(mc_node **pp, const mc_node_config *cfg, char *err, size_t ner
     if (!rc && pthread_create(&n->applier, NULL, mc_applier_main, n) == 0) n->applier_started = 1;
     if (!rc && pthread_create(&n->batcher, NULL, mc_batcher_main, n) == 0) n->batcher_started = 1;
     if (!rc && (!n->applier_started || !n->batcher_started)) rc = MC_ENOMEM;
+    if (!rc) rc = mc_node_log_start(n);
     if (!rc) rc = mc_node_listen(n, err, nerr);
     if (rc) {
         if (!err[0]) mc_errf(err, nerr, "start-up failed: %s", mc_strerror(rc));
@@ -420,6 +421,7 @@ void mc_node_stop(mc_node *n)
     if (n->applier_started) pthread_join(n->applier, NULL);
     mc_mempool_drain(&n->mp);
     mc_api_stop(n->api);
+    mc_node_log_stop(n); /* after the api: no request waits on the log signer any more */
     mc_orderer_close(n->orderer);
     mc_exec_free(n->exec);
     mc_store_close(n->store);

@@ -43,9 +43,15 @@ struct mc_node {
     pthread_cond_t tip_cond; /* broadcast after each applied block, and at stop */
     uint64_t tip_height;
     int stopping; /* under tip_lock: waiting streams end */
-    /* access.log transactions signed by this node: nonces are taken and admitted under log_lock,
-     * so they reach the mempool's FIFO (and the chain) in increasing order */
+    /* access.log transactions signed by this node: requests queue under log_lock, and the one
+     * log signer thread numbers (log_nonce is its own), signs and admits them in queue order, so
+     * they reach the mempool's FIFO (and the chain) in increasing order */
     pthread_mutex_t log_lock;
+    pthread_cond_t log_cond; /* the signer: something queued, or stop */
+    struct mc_log_req *log_head, *log_tail;
+    int log_stop;
+    pthread_t log_thread;
+    int log_started;
     uint64_t log_nonce;
     /* this node's public key, and whether its key pair signs what it verifies (checked once at
      * start): only then are its own access.log signatures put in the signature cache unverified */
@@ -58,10 +64,11 @@ struct mc_node {
 
 /* submit.c: the api backend's submit callback. */
 void mc_node_submit(void *ctx, const mc_slice *txs, size_t n, int wait, int timeout_ms, mc_api_txout *out);
-/* Like mc_node_submit, and unlocks @p release (held by the caller) once the transactions are in
- * the mempool, before waiting: what the caller numbered under it is queued in that order. */
-void mc_node_submit_release(mc_node *n, const mc_slice *txs, size_t count, int wait, int timeout_ms,
-                            mc_api_txout *out, pthread_mutex_t *release);
+/* Admits @p count transactions of this node's, each for its own one-slot waiter @p ws[i] (held:
+ * mc_mempool_hold), in this order and under one hold of the mempool's lock, and returns with
+ * that lock held (for the caller to release the holds). A refused or failed transaction has
+ * its waiter's slot filled. Does not wait. */
+void mc_node_admit_locked(mc_node *n, const mc_slice *txs, mc_waiter *const *ws, size_t count);
 /* access_log.c: the api backend's log_access and wait_tip callbacks, and their state. */
 void mc_node_log_access(void *ctx, const mc_body_access_log *body, int timeout_ms, mc_api_txout *out);
 int mc_node_wait_tip(void *ctx, uint64_t height, int timeout_ms);
@@ -73,6 +80,10 @@ int mc_node_tip_load(mc_node *n);
  * end now, not when the api stops: wakes them. */
 void mc_node_tip_moved(mc_node *n, uint64_t height, int stopping);
 void mc_node_tip_destroy(mc_node *n);
+/* Starts the log signer thread (before the api), and stops it (after the api: no request may be
+ * waiting on it). */
+int mc_node_log_start(mc_node *n);
+void mc_node_log_stop(mc_node *n);
 /* Stops applying and reports why (log, metric, /v1/status). */
 void mc_node_halt(mc_node *n, const char *reason);
 

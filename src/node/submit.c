@@ -45,21 +45,27 @@ static int mc_admit_check(mc_node *n, mc_store_txn *txn, const mc_tx *tx, mc_api
     return MC_TXR_OK;
 }
 
-void mc_node_submit(void *ctx, const mc_slice *txs, size_t count, int wait, int timeout_ms, mc_api_txout *out)
+/* Where transaction @p i's outcome goes: slot i of the one waiter @p one, or the only slot of
+ * waiter @p each[i]. */
+static mc_api_txout *mc_out_of(mc_waiter *one, mc_waiter *const *each, size_t i)
 {
-    mc_node_submit_release(ctx, txs, count, wait, timeout_ms, out, NULL);
+    return one ? &one->outs[i] : each[i]->outs;
 }
 
-void mc_node_submit_release(mc_node *n, const mc_slice *txs, size_t count, int wait, int timeout_ms,
-                            mc_api_txout *out, pthread_mutex_t *release)
+/*
+ * Checks @p count transactions in one snapshot and admits those that pass, in this order and
+ * under one hold of the mempool's lock, for the waiter(s) (see mc_out_of). Refused and failed
+ * transactions have their outcome filled. Returns with the mempool locked.
+ */
+static void mc_node_admit(mc_node *n, const mc_slice *txs, size_t count, mc_waiter *one,
+                          mc_waiter *const *each)
 {
-    mc_waiter w = {out, count, 0, wait};
-    uint8_t *ok = calloc(count, 1);
     mc_store_txn *txn = NULL;
+    uint8_t *ok = calloc(count ? count : 1, 1);
     int rc = ok ? mc_store_begin(n->store, 0, &txn) : MC_ENOMEM;
     if (!rc && atomic_load(&n->halted)) rc = MC_EUNAVAIL;
     for (size_t i = 0; i < count; i++) {
-        mc_api_txout *o = &out[i];
+        mc_api_txout *o = mc_out_of(one, each, i);
         memset(o, 0, sizeof *o);
         if (rc) {
             o->state = MC_TXS_FAILED;
@@ -85,29 +91,43 @@ void mc_node_submit_release(mc_node *n, const mc_slice *txs, size_t count, int w
     }
     mc_store_abort(txn);
     size_t admitted = 0, rejected = 0;
-    if (!rc) {
-        uint64_t deadline = mc_time_mono_ms() + (uint64_t)timeout_ms;
-        mc_mempool_lock(&n->mp);
-        for (size_t i = 0; i < count; i++) {
-            if (!ok[i]) {
-                rejected += out[i].state == MC_TXS_REJECTED;
-                continue;
-            }
-            int arc = mc_mempool_admit_locked(&n->mp, &out[i].id, txs[i].p, txs[i].n, &w, i);
-            if (arc) {
-                out[i].state = MC_TXS_FAILED;
-                out[i].err = arc;
-            } else {
-                admitted++;
-            }
+    mc_mempool_lock(&n->mp);
+    for (size_t i = 0; i < count && !rc; i++) {
+        mc_api_txout *o = mc_out_of(one, each, i);
+        if (!ok[i]) {
+            rejected += o->state == MC_TXS_REJECTED;
+            continue;
         }
-        if (release) pthread_mutex_unlock(release); /* queued: the order is fixed */
-        release = NULL;
-        mc_mempool_wait_locked(&n->mp, &w, deadline);
-        mc_mempool_unlock(&n->mp);
+        int arc =
+            mc_mempool_admit_locked(&n->mp, &o->id, txs[i].p, txs[i].n, one ? one : each[i], one ? i : 0);
+        if (arc) {
+            o->state = MC_TXS_FAILED;
+            o->err = arc;
+        } else {
+            admitted++;
+        }
     }
-    if (release) pthread_mutex_unlock(release);
     atomic_fetch_add(&n->admitted, admitted);
     atomic_fetch_add(&n->rejected, rejected);
     free(ok);
+}
+
+void mc_node_submit(void *ctx, const mc_slice *txs, size_t count, int wait, int timeout_ms, mc_api_txout *out)
+{
+    mc_node *n = ctx;
+    mc_waiter w = {.outs = out, .n = count, .wait = wait};
+    uint64_t deadline = mc_time_mono_ms() + (uint64_t)timeout_ms;
+    mc_mempool_hold(&w);
+    mc_node_admit(n, txs, count, &w, NULL);
+    mc_mempool_unhold_locked(&n->mp, &w);
+    mc_mempool_unlock(&n->mp);
+    mc_mempool_await(&n->mp, &w, deadline);
+}
+
+void mc_node_admit_locked(mc_node *n, const mc_slice *txs, mc_waiter *const *ws, size_t count)
+{
+    if (count)
+        mc_node_admit(n, txs, count, NULL, ws);
+    else
+        mc_mempool_lock(&n->mp);
 }
