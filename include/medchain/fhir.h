@@ -288,8 +288,11 @@ typedef struct {
  *     contained "#x") is removed, with its display and identifier, and elements left empty
  *     by removals are removed too;
  *   - removed anywhere: identifier, name, telecom, contact, photo, link, text (narratives and
- *     CodeableConcept.text), note, comment, description, patientInstruction, valueString,
- *     valueMarkdown, valueAnnotation, valueAttachment, presentedForm, contained, lotNumber,
+ *     CodeableConcept.text), note, comment, description, patientInstruction, conclusion, title,
+ *     summary, author, every element whose name ends in String or Markdown (onsetString,
+ *     performedString, authorString, ...), the display of a Coding outside the known
+ *     terminologies (LOINC, SNOMED CT, RxNorm, CVX, UCUM, HL7, BCP 47, CDC race), an
+ *     Observation's valueQuantity over 89 when its LOINC code says it is an age, valueAnnotation, valueAttachment, presentedForm, contained, lotNumber,
  *     serialNumber, udiCarrier, issued and lastUpdated (instants: no year-only form),
  *     implicitRules, meta (replaced by a security label PSEUDED of v3-ObservationValue),
  *     element ids, the value[x] kinds that hold identifiers or addresses of the web

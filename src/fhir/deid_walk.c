@@ -56,7 +56,26 @@ static const char *const mc_fhir_deid_drop[] = {
     "implicitRules",
     "meta",
     "id",
+    "conclusion", /* free text of a DiagnosticReport */
+    "title",      /* of a CarePlan, a Composition: written by a person */
+    "summary",
+    "author",
 };
+
+/* Code systems whose Coding display is terminology text (kept); any other system's display
+ * may be anything a person typed, so it goes. */
+static const char *const mc_fhir_deid_terminologies[] = {
+    "http://loinc.org",
+    "http://snomed.info/sct",
+    "http://www.nlm.nih.gov/research/umls/rxnorm",
+    "http://hl7.org/fhir/sid/cvx",
+    "http://unitsofmeasure.org",
+    "urn:ietf:bcp:47",
+    "urn:oid:2.16.840.1.113883.6.238", /* CDC race and ethnicity */
+};
+
+/* LOINC codes of an Observation whose value is the patient's age. */
+static const char *const mc_fhir_deid_age_codes[] = {"30525-0", "21612-7", "29553-5"};
 
 /* Extensions released (US Core demographics); their sub-extensions have relative urls. */
 static const char *const mc_fhir_deid_ext_keep[] = {
@@ -74,6 +93,41 @@ static int mc_fhir_in(const char *key, const char *const *list, size_t n)
     for (size_t i = 0; i < n; i++)
         if (strcmp(key, list[i]) == 0) return 1;
     return 0;
+}
+
+/* 1 if @p coding's system is a terminology (its display is not free text). */
+static int mc_fhir_terminology(const json_t *coding)
+{
+    const char *sys = json_string_value(json_object_get(coding, "system"));
+    if (!sys) return 0;
+    if (strncmp(sys, "http://terminology.hl7.org/CodeSystem/", 38) == 0 ||
+        strncmp(sys, "http://hl7.org/fhir/", 20) == 0)
+        return 1;
+    return mc_fhir_in(sys, mc_fhir_deid_terminologies, MC_ARRAY_LEN(mc_fhir_deid_terminologies));
+}
+
+/* 1 if the object @p in (an Observation) says its value is an age (a LOINC age code). */
+static int mc_fhir_is_age_observation(const json_t *in)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(json_object_get(in, "code"), "coding"), i, c)
+    {
+        const char *sys = json_string_value(json_object_get(c, "system"));
+        const char *code = json_string_value(json_object_get(c, "code"));
+        if (sys && code && !strcmp(sys, "http://loinc.org") &&
+            mc_fhir_in(code, mc_fhir_deid_age_codes, MC_ARRAY_LEN(mc_fhir_deid_age_codes)))
+            return 1;
+    }
+    return 0;
+}
+
+/* 1 if element @p key is free text by its name: a string or markdown choice (onsetString,
+ * performedString, authorString, ...). */
+static int mc_fhir_free_text_key(const char *key)
+{
+    size_t n = strlen(key);
+    return (n > 6 && strcmp(key + n - 6, "String") == 0) || (n > 8 && strcmp(key + n - 8, "Markdown") == 0);
 }
 
 static int mc_fhir_ends_with(const char *s, const char *suffix)
@@ -237,7 +291,8 @@ int mc_fhir_deid_members(mc_fhir_deid_ctx *ctx, json_t *out, const json_t *in, u
     const char *key;
     json_t *x;
     /* a display is a Coding's (terminology text) or a Reference's (a person's name): only the first stays */
-    int coding = json_object_get(in, "system") || json_object_get(in, "code");
+    int coding = (json_object_get(in, "system") || json_object_get(in, "code")) && mc_fhir_terminology(in);
+    int age_obs = mc_fhir_is_age_observation(in);
     /* only an extension that was released is walked, so its url says its sub-extensions are too */
     int in_ext = json_object_get(in, "url") != NULL;
     if (depth > MC_FHIR_MAX_DEPTH) {
@@ -252,8 +307,11 @@ int mc_fhir_deid_members(mc_fhir_deid_ctx *ctx, json_t *out, const json_t *in, u
         /* "_x" carries extensions of primitive x: they go with all unlisted extensions */
         if (skip || !mc_fhir_element_name_ok(key) ||
             mc_fhir_in(key, mc_fhir_deid_drop, MC_ARRAY_LEN(mc_fhir_deid_drop)) ||
-            (strcmp(key, "display") == 0 && !coding) || strcmp(key, "modifierExtension") == 0)
+            (strcmp(key, "display") == 0 && !coding) || strcmp(key, "modifierExtension") == 0 ||
+            mc_fhir_free_text_key(key))
             continue;
+        /* an observed age over 89 is an identifier too (Safe Harbor groups them as 90+) */
+        if (age_obs && strcmp(key, "valueQuantity") == 0 && mc_fhir_age_over_89(x)) continue;
         json_t *nx = strcmp(key, "extension") == 0 ? mc_fhir_deid_extensions(ctx, x, depth + 1, in_ext)
                                                    : mc_fhir_deid_value(ctx, key, x, depth + 1);
         if (ctx->rc != MC_OK) {

@@ -615,6 +615,42 @@ static void test_rules(void **state)
     json_decref(in);
 }
 
+/* Free text in choice and narrative elements, local codes' displays and observed ages over 89
+ * (the security review's cases) do not survive; terminology displays and ordinary values do. */
+static void test_free_text(void **state)
+{
+    (void)state;
+    json_t *in = parse(
+        "[{\"resourceType\":\"Patient\",\"id\":\"p1\",\"gender\":\"male\"},"
+        "{\"resourceType\":\"Condition\",\"id\":\"c1\",\"subject\":{\"reference\":\"Patient/p1\"},"
+        "\"onsetString\":\"after his wife Mary Jones left\",\"code\":{\"coding\":[{\"system\":"
+        "\"http://snomed.info/sct\",\"code\":\"38341003\",\"display\":\"Hypertension\"}]}},"
+        "{\"resourceType\":\"Procedure\",\"id\":\"x1\",\"status\":\"completed\",\"subject\":{\"reference\":"
+        "\"Patient/p1\"},\"performedString\":\"by Dr Alice Smith\"},"
+        "{\"resourceType\":\"DiagnosticReport\",\"id\":\"d1\",\"status\":\"final\",\"code\":{\"coding\":[{"
+        "\"system\":\"http://loinc.org\",\"code\":\"24323-8\"}]},\"conclusion\":\"John Doe, MRN 1234567\"},"
+        "{\"resourceType\":\"CarePlan\",\"id\":\"cp1\",\"status\":\"active\",\"intent\":\"plan\",\"title\":"
+        "\"Plan for Nurse Jane Roe\",\"activity\":[{\"progress\":[{\"authorString\":\"Nurse Jane Roe\"}]}]},"
+        "{\"resourceType\":\"Observation\",\"id\":\"o1\",\"status\":\"final\",\"code\":{\"coding\":[{"
+        "\"system\":\"urn:local\",\"code\":\"x\",\"display\":\"call phone 555-1234\"}]},\"valueQuantity\":"
+        "{\"value\":7.5,\"unit\":\"mmol/L\"}},"
+        "{\"resourceType\":\"Observation\",\"id\":\"o2\",\"status\":\"final\",\"code\":{\"coding\":[{"
+        "\"system\":\"http://loinc.org\",\"code\":\"30525-0\",\"display\":\"Age\"}]},\"valueQuantity\":"
+        "{\"value\":95,\"unit\":\"a\",\"code\":\"a\"}}]");
+    json_t *out = deid(in, 7);
+    char *dump = json_dumps(out, JSON_COMPACT);
+    static const char *const gone[] = {"Mary",    "Jones", "Alice", "Smith",    "John Doe",
+                                       "1234567", "Jane",  "Roe",   "555-1234", "\"value\":95"};
+    for (size_t i = 0; i < MC_ARRAY_LEN(gone); i++)
+        if (strstr(dump, gone[i])) fail_msg("\"%s\" survived: %s", gone[i], dump);
+    static const char *const kept[] = {"Hypertension", "38341003", "24323-8", "7.5", "\"Age\""};
+    for (size_t i = 0; i < MC_ARRAY_LEN(kept); i++)
+        if (!strstr(dump, kept[i])) fail_msg("\"%s\" was lost: %s", kept[i], dump);
+    free(dump);
+    json_decref(out);
+    json_decref(in);
+}
+
 static void test_allow_list(void **state)
 {
     (void)state;
@@ -710,6 +746,7 @@ int main(void)
         cmocka_unit_test(test_age_90_dates),
         cmocka_unit_test(test_zip3),
         cmocka_unit_test(test_rules),
+        cmocka_unit_test(test_free_text),
         cmocka_unit_test(test_allow_list),
         cmocka_unit_test(test_bad_args),
     };
