@@ -337,6 +337,35 @@ static void test_quorum_loss_fails_fast(void **state)
     et_destroy(&w.c);
 }
 
+/* https with client certificates: with the CA and a certificate it orders; without, refused. */
+static void test_tls_client_certificates(void **state)
+{
+    (void)state;
+    eo_world w;
+    assert_int_equal(mc_crypto_init(), MC_OK);
+    assert_int_equal(et_start_tls(&w.c, 1), MC_OK);
+    snprintf(w.prefix, sizeof w.prefix, "/medchain-test/tls/batches/");
+    w.eps[0] = w.c.url[0];
+    assert_true(strncmp(w.c.url[0], "https://", 8) == 0);
+    mc_etcd_opts opts = {.endpoints = w.eps, .nendpoints = 1, .prefix = w.prefix, .ca = w.c.ca,
+                         .cert = w.c.cert, .key = w.c.key, .timeout_ms = 3000};
+    mc_orderer *o, *anon;
+    assert_int_equal(mc_orderer_etcd_open(&o, &opts), MC_OK);
+    uint8_t b[1024];
+    size_t n = eo_batch(b, 7, 1);
+    assert_int_equal(mc_orderer_submit(o, b, n), MC_OK);
+    mc_hash got[EO_MAX], want;
+    mc_sha256(&want, b, n);
+    assert_int_equal(eo_read_all(o, NULL, got, NULL, EO_MAX, 300), 1);
+    assert_memory_equal(got[0].b, want.b, 32);
+    opts.cert = opts.key = NULL; /* the server asks for a client certificate */
+    assert_int_equal(mc_orderer_etcd_open(&anon, &opts), MC_OK);
+    assert_int_equal(mc_orderer_submit(anon, b, eo_batch(b, 7, 2)), MC_EUNAVAIL);
+    mc_orderer_close(anon);
+    mc_orderer_close(o);
+    et_destroy(&w.c);
+}
+
 static void test_medchaind_with_etcd(void **state)
 {
     (void)state;
@@ -420,6 +449,7 @@ int main(void)
         cmocka_unit_test(test_resume_after_reopen),
         cmocka_unit_test(test_compacted_history_is_stale),
         cmocka_unit_test(test_quorum_loss_fails_fast),
+        cmocka_unit_test(test_tls_client_certificates),
         cmocka_unit_test(test_medchaind_with_etcd),
     };
     return cmocka_run_group_tests_name("integration_etcd_orderer", tests, NULL, NULL);

@@ -78,7 +78,7 @@ int et_restart(et_cluster *c, unsigned i)
     snprintf(name, sizeof name, "m%u", i);
     snprintf(data, sizeof data, "%s/%s.etcd", c->dir, name);
     snprintf(log, sizeof log, "%s/%s.log", c->dir, name);
-    snprintf(lc, sizeof lc, "http://127.0.0.1:%u", c->client_port[i]);
+    snprintf(lc, sizeof lc, "%s://127.0.0.1:%u", c->tls ? "https" : "http", c->client_port[i]);
     snprintf(pu, sizeof pu, "http://127.0.0.1:%u", c->peer_port[i]);
     snprintf(token, sizeof token, "medchain-test-%d", (int)getpid());
     size_t off = 0;
@@ -99,7 +99,18 @@ int et_restart(et_cluster *c, unsigned i)
                     "--election-timeout", "1000",
                     "--logger", "zap",
                     "--log-level", "warn",
-                    NULL};
+                    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    if (c->tls) {
+        size_t a = 0;
+        while (argv[a]) a++;
+        argv[a++] = "--cert-file";
+        argv[a++] = c->srv_cert;
+        argv[a++] = "--key-file";
+        argv[a++] = c->srv_key;
+        argv[a++] = "--client-cert-auth";
+        argv[a++] = "--trusted-ca-file";
+        argv[a++] = c->ca;
+    }
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -118,6 +129,10 @@ int et_wait_healthy(et_cluster *c, unsigned i, int ms)
     mc_http *h;
     if (mc_http_new(&h, c->url[i], 1u << 20)) return MC_ENOMEM;
     mc_http_set_timeout(h, 1000);
+    if (c->tls) {
+        mc_http_set_ca(h, c->ca);
+        mc_http_set_client_cert(h, c->cert, c->key);
+    }
     mc_buf resp;
     mc_buf_init(&resp, 1u << 20);
     int rc = MC_ETIMEDOUT;
@@ -136,9 +151,74 @@ int et_wait_healthy(et_cluster *c, unsigned i, int ms)
     return rc;
 }
 
+static int et_run(char *const argv[])
+{
+    pid_t pid;
+    int st;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc || waitpid(pid, &st, 0) != pid) return MC_EIO;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? MC_OK : MC_EIO;
+}
+
+/* A key and a certificate signed by the CA in @p dir, with @p ext (a v3 extension line). */
+static int et_issue(const char *dir, const char *name, const char *cn, const char *ext, char *cert, char *key)
+{
+    char csr[320], extf[320], subj[64], cak[320];
+    snprintf(key, 300, "%s/%s.key", dir, name);
+    snprintf(cert, 300, "%s/%s.pem", dir, name);
+    snprintf(csr, sizeof csr, "%s/%s.csr", dir, name);
+    snprintf(extf, sizeof extf, "%s/%s.ext", dir, name);
+    snprintf(cak, sizeof cak, "%s/ca.key", dir);
+    snprintf(subj, sizeof subj, "/CN=%s", cn);
+    int rc = mc_file_write_atomic(extf, ext, strlen(ext), 0600);
+    char *req[] = {"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                   "-keyout", key, "-out", csr, "-subj", subj, NULL};
+    char cap[320];
+    snprintf(cap, sizeof cap, "%s/ca.pem", dir);
+    char *sign[] = {"openssl", "x509", "-req", "-in", csr, "-CA", cap, "-CAkey", cak, "-CAcreateserial",
+                    "-out", cert, "-days", "2", "-extfile", extf, NULL};
+    if (!rc) rc = et_run(req);
+    if (!rc) rc = et_run(sign);
+    return rc;
+}
+
+static int et_start_mode(et_cluster *c, unsigned n, int tls);
+
+int et_start_tls(et_cluster *c, unsigned n)
+{
+    return et_start_mode(c, n, 1);
+}
+
 int et_start(et_cluster *c, unsigned n)
 {
+    return et_start_mode(c, n, 0);
+}
+
+static int et_make_certs(et_cluster *c)
+{
+    char cak[320];
+    snprintf(c->ca, sizeof c->ca, "%s/ca.pem", c->dir);
+    snprintf(cak, sizeof cak, "%s/ca.key", c->dir);
+    char *ca[] = {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                  "-keyout", cak, "-out", c->ca, "-days", "2", "-subj", "/CN=medchain-test-etcd-ca", NULL};
+    int rc = et_run(ca);
+    if (!rc)
+        rc = et_issue(c->dir, "member", "127.0.0.1",
+                      "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n", c->srv_cert,
+                      c->srv_key);
+    if (!rc) rc = et_issue(c->dir, "client", "medchain-node", "extendedKeyUsage=clientAuth\n", c->cert, c->key);
+    return rc;
+}
+
+static int et_start_mode(et_cluster *c, unsigned n, int tls)
+{
     memset(c, 0, sizeof *c);
+    c->tls = tls;
     if (n == 0 || n > ET_MAX_MEMBERS) return MC_EINVAL;
     if (!et_binary()) {
         fprintf(stderr, "etcdtest: etcd is not installed (/usr/bin/etcd, Debian's etcd-server): run scripts/setup\n");
@@ -150,12 +230,16 @@ int et_start(et_cluster *c, unsigned n)
     snprintf(c->dir, sizeof c->dir, "%s/medchain-etcd-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(c->dir)) return MC_EIO;
     c->n = n;
+    if (c->tls && (rc = et_make_certs(c))) {
+        fprintf(stderr, "etcdtest: openssl could not make the test certificates\n");
+        return rc;
+    }
     size_t off = 0;
     for (unsigned i = 0; i < n; i++) {
         c->client_port[i] = et_free_port();
         c->peer_port[i] = et_free_port();
         if (!c->client_port[i] || !c->peer_port[i] || c->client_port[i] == c->peer_port[i]) return MC_EIO;
-        snprintf(c->url[i], sizeof c->url[i], "http://127.0.0.1:%u", c->client_port[i]);
+        snprintf(c->url[i], sizeof c->url[i], "%s://127.0.0.1:%u", c->tls ? "https" : "http", c->client_port[i]);
         off += (size_t)snprintf(c->endpoints + off, sizeof c->endpoints - off, "%s%s", i ? "," : "", c->url[i]);
     }
     for (unsigned i = 0; i < n; i++)
@@ -186,6 +270,10 @@ int et_call(et_cluster *c, const char *path, const char *json, char *resp, size_
         char p[128];
         if (mc_http_new(&h, c->url[i], 1u << 20)) return MC_ENOMEM;
         mc_http_set_timeout(h, 5000);
+        if (c->tls) {
+            mc_http_set_ca(h, c->ca);
+            mc_http_set_client_cert(h, c->cert, c->key);
+        }
         mc_buf b;
         mc_buf_init(&b, 1u << 20);
         long st = 0;
