@@ -17,6 +17,9 @@
 #include "medchain/envelope.h"
 #include "medchain/fhir.h"
 
+#define MC_INGEST_CHUNK  1000u      /* anchors in one request (nodes take 4,096 by default) */
+#define MC_INGEST_UPLOAD (8u << 20) /* bytes in one upload (nodes take 16 MiB by default) */
+
 static int mc_hash_cmp(const void *a, const void *b)
 {
     return memcmp(a, b, 32);
@@ -75,6 +78,19 @@ static int mc_ingest_one(mc_cli_conn *c, const mc_cli_ingest *in, mc_wrapper *w,
     return rc;
 }
 
+/* Anchors one chunk (its transactions in @p txs, @p n of them) and then uploads its ciphertexts;
+ * empties both buffers for the next chunk. */
+static int mc_ingest_flush(mc_cli_conn *c, mc_buf *txs, mc_buf *frames, size_t n)
+{
+    size_t ok = 0;
+    int rc = n ? mc_cli_submit_many(c, txs, n, "anchor", &ok) : 0;
+    if (!rc && n) rc = mc_cli_put_contents(c, frames, n, "upload");
+    mc_buf_reset(txs);
+    mc_wipe(frames->p, frames->n);
+    mc_buf_reset(frames);
+    return rc;
+}
+
 int mc_cli_ingest_bundle(mc_cli_conn *c, const mc_cli_ingest *in, const uint8_t *p, size_t n,
                          json_t *manifest, size_t *count)
 {
@@ -86,7 +102,7 @@ int mc_cli_ingest_bundle(mc_cli_conn *c, const mc_cli_ingest *in, const uint8_t 
         return mc_cli_usage("not a FHIR R4 Bundle: entry %zu: %s", err.entry,
                             err.what ? err.what : mc_strerror(rc));
     if (rc) return mc_cli_usage("not a FHIR R4 Bundle: %s", err.what ? err.what : mc_strerror(rc));
-    size_t total = mc_fhir_bundle_count(fb);
+    size_t total = mc_fhir_bundle_count(fb), chunk = 0;
     mc_wrapper *w = NULL;
     mc_body_anchor *b = malloc(sizeof *b);
     mc_fhir_entry *r = malloc(sizeof *r);
@@ -94,36 +110,46 @@ int mc_cli_ingest_bundle(mc_cli_conn *c, const mc_cli_ingest *in, const uint8_t 
     mc_buf_init(&cipher, MC_CLI_MAX_CIPHER);
     mc_buf_init(&body, MC_MAX_BODY_BYTES);
     mc_buf_init(&tx, MC_MAX_TX_BYTES);
-    mc_buf_init(&txs, (size_t)64 << 20);
-    mc_buf_init(&frames, (size_t)256 << 20);
-    mc_enc e;
-    mc_enc_init(&e, &txs);
+    mc_buf_init(&txs, (size_t)MC_INGEST_CHUNK * (MC_MAX_TX_BYTES + 4));
+    mc_buf_init(&frames, MC_INGEST_UPLOAD + MC_CLI_MAX_CIPHER + 36);
     rc = !b || !r || mc_wrapper_new(&w) ? MC_ENOMEM : MC_OK;
     for (size_t i = 0; i < total && !rc; i++) {
         if ((rc = mc_fhir_bundle_entry(fb, i, r))) break;
-        rc = mc_ingest_one(c, in, w, r, b, &cipher, &body, &tx, &e, &frames);
-        if (!rc && manifest) {
+        if (r->span.n + MC_ENV_OVERHEAD > MC_INGEST_UPLOAD) { /* checked before anything is anchored */
+            rc = mc_cli_usage("entry %zu is over %u MiB: not ingested", i, MC_INGEST_UPLOAD >> 20);
+            break;
+        }
+        /* a chunk is anchored, then uploaded, before the next is sealed: no request is over the
+         * node's caps (transactions per request, an upload's bytes and frames) */
+        if (chunk == MC_INGEST_CHUNK || frames.n + r->span.n + MC_ENV_OVERHEAD + 36 > MC_INGEST_UPLOAD) {
+            if ((rc = mc_ingest_flush(c, &txs, &frames, chunk))) break;
+            *count += chunk;
+            chunk = 0;
+        }
+        mc_enc e; /* appends to the chunk's transactions */
+        mc_enc_init(&e, &txs);
+        int sealed = mc_ingest_one(c, in, w, r, b, &cipher, &body, &tx, &e, &frames);
+        if (!sealed) sealed = mc_enc_done(&e);
+        if (sealed) {
+            rc = mc_cli_fail("cannot seal entry %zu: %s", i, mc_strerror(sealed));
+            break;
+        }
+        chunk++;
+        if (manifest) {
             char hex[65];
             mc_hex_encode(hex, b->record.b, 32);
             json_array_append_new(manifest, json_pack("{s:I,s:s,s:s,s:s}", "index", (json_int_t)i, "record",
                                                       hex, "type", r->type, "category", b->category));
         }
     }
-    if (!rc) rc = mc_enc_done(&e);
+    if (!rc && (rc = mc_ingest_flush(c, &txs, &frames, chunk)) == 0) *count += chunk;
+    if (rc == MC_ENOMEM) rc = mc_cli_fail("out of memory");
     mc_wrapper_free(w);
     free(b);
     free(r);
     mc_buf_free(&cipher);
     mc_buf_free(&body);
     mc_buf_free(&tx);
-    size_t ok = 0;
-    if (rc) {
-        rc = mc_cli_fail("cannot seal the bundle's resources: %s", mc_strerror(rc));
-    } else if (total) {
-        rc = mc_cli_submit_many(c, &txs, total, "anchor", &ok);
-        if (!rc) rc = mc_cli_put_contents(c, &frames, total, "upload");
-    }
-    if (!rc) *count = total;
     mc_buf_free(&txs);
     mc_wipe(frames.p, frames.n);
     mc_buf_free(&frames);

@@ -330,6 +330,45 @@ static void rt_deid(mc_buf *out, const phi_probes *probes)
     rt_no_phi(phi_scan_file(probes, path, &hit), &hit);
 }
 
+/* A bundle larger than one request (1,000 anchors): ingested in chunks, every record there. */
+static void rt_large_bundle(mc_buf *out)
+{
+    rt_patient *p = &rt_p[3];
+    char path[600], got[700];
+    mc_buf b;
+    mc_buf_init(&b, 8u << 20);
+    assert_int_equal(
+        mc_buf_append(&b, "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[", 54), MC_OK);
+    for (int i = 0; i < 1100; i++) {
+        char e[200];
+        int n = snprintf(
+            e, sizeof e,
+            "%s{\"resource\":{\"resourceType\":\"Basic\",\"id\":\"b%d\",\"code\":{\"text\":\"n%d\"}}}",
+            i ? "," : "", i, i);
+        assert_int_equal(mc_buf_append(&b, e, (size_t)n), MC_OK);
+    }
+    assert_int_equal(mc_buf_append(&b, "]}", 2), MC_OK);
+    snprintf(path, sizeof path, "%.256s/large.json", rt_c.dir);
+    assert_int_equal(mc_file_write_atomic(path, b.p, b.n, 0600), MC_OK);
+    mc_buf_free(&b);
+    assert_int_equal(
+        cw_cli(&rt_w, out, "ingest", path, "--patient", p->id, "--key", rt_key("doc"), "--json", NULL), 0);
+    json_t *m = rt_json(out);
+    assert_int_equal(json_array_size(m), 1100);
+    const char *last = json_string_value(json_object_get(json_array_get(m, 1099), "record"));
+    snprintf(got, sizeof got, "%.256s/large-last.json", rt_c.dir);
+    assert_int_equal(cw_cli(&rt_w, out, "record", "get", last, "--key", rt_key("doc"), "--out", got, NULL),
+                     0);
+    mc_buf r;
+    mc_buf_init(&r, 1u << 20);
+    assert_int_equal(mc_file_read(got, &r), MC_OK);
+    assert_int_equal(mc_buf_cstr(&r), MC_OK);
+    assert_string_equal((char *)r.p,
+                        "{\"resourceType\":\"Basic\",\"id\":\"b1099\",\"code\":{\"text\":\"n1099\"}}");
+    mc_buf_free(&r);
+    json_decref(m);
+}
+
 /* One byte flipped in a stored ciphertext: not served, and the reason given. */
 static void rt_flip(mc_buf *out)
 {
@@ -397,6 +436,7 @@ static void test_records(void **state)
     rt_scoped_grant(&out);
     rt_export(&out);
     rt_deid(&out, probes);
+    rt_large_bundle(&out);
 
     /* nothing identifying anywhere the node writes */
     char log[6000];
