@@ -31,12 +31,14 @@ static void *mc_verify_worker(void *arg)
 
 size_t mc_verify_many(mc_verify_item *items, size_t n, unsigned nthreads)
 {
+    if (n < 32) nthreads = 1; /* a thread costs more than a few verifications */
     if (nthreads == 0) {
+        /* after the small case: glibc reads /sys for this (three system calls), and the
+         * executor calls here once per block, mostly with a handful of items */
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         nthreads = cpus > 0 ? (unsigned)cpus : 1;
     }
     if (nthreads > 16) nthreads = 16;
-    if (n < 32) nthreads = 1; /* a thread costs more than a few verifications */
     mc_verify_job job = {.items = items, .n = n};
     atomic_init(&job.next, 0);
     atomic_init(&job.failed, 0);

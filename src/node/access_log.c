@@ -163,7 +163,11 @@ static void *mc_node_log_main(void *arg)
     mc_node *n = arg;
     for (;;) {
         pthread_mutex_lock(&n->log_lock);
-        while (!n->log_head && !n->log_stop) pthread_cond_wait(&n->log_cond, &n->log_lock);
+        while (!n->log_head && !n->log_stop) {
+            n->log_idle = 1;
+            pthread_cond_wait(&n->log_cond, &n->log_lock);
+        }
+        n->log_idle = 0;
         struct mc_log_req *head = n->log_head;
         n->log_head = n->log_tail = NULL;
         int stop = n->log_stop;
@@ -205,6 +209,7 @@ void mc_node_log_access(void *ctx, const mc_body_access_log *body, int timeout_m
     mc_buf_init(&q.tx, MC_MAX_TX_BYTES);
     int rc = mc_body_access_log_encode(&q.body, body);
     if (!rc) {
+        int wake = 0;
         pthread_mutex_lock(&n->log_lock);
         if (n->log_stop || !n->log_started) {
             rc = MC_EUNAVAIL;
@@ -215,9 +220,13 @@ void mc_node_log_access(void *ctx, const mc_body_access_log *body, int timeout_m
             else
                 n->log_head = &q;
             n->log_tail = &q;
-            pthread_cond_signal(&n->log_cond);
+            /* only the first request queued while the signer sleeps wakes it, after letting
+             * go of the lock the signer needs at once */
+            wake = n->log_idle;
+            n->log_idle = 0;
         }
         pthread_mutex_unlock(&n->log_lock);
+        if (wake) pthread_cond_signal(&n->log_cond);
         if (!rc) mc_mempool_await(&n->mp, &q.w, deadline); /* one wake-up: committed or failed */
     }
     if (rc) {

@@ -49,6 +49,7 @@ struct mc_node {
     pthread_mutex_t log_lock;
     pthread_cond_t log_cond; /* the signer: something queued, or stop */
     struct mc_log_req *log_head, *log_tail;
+    int log_idle; /* the signer waits on log_cond: the next request to queue signals it */
     int log_stop;
     pthread_t log_thread;
     int log_started;
