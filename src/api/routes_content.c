@@ -34,7 +34,8 @@ static const char *mc_content_rid(const char *p, size_t n)
     static const char pre[] = "/v1/records/", post[] = "/content";
     size_t np = sizeof pre - 1, nq = sizeof post - 1;
     if (n != np + 64 + nq || strncmp(p, pre, np) != 0 || strncmp(p + np + 64, post, nq) != 0) return NULL;
-    return p + np;
+    uint8_t id[32]; /* the larger body cap only for a well-formed record id */
+    return mc_hex_decode(id, sizeof id, p + np, 64) == MC_OK ? p + np : NULL;
 }
 
 int mc_api_content_path(const char *uri)
