@@ -22,20 +22,20 @@ extern "C" {
 #endif
 
 typedef struct {
-    char data_dir[1024];        /**< store, orderer log, blobs (record ciphertext) */
-    char genesis[1024];         /**< genesis config file (binary, from `medchain init`) */
-    char node_key[1024];        /**< this validator's key file */
-    char passphrase_file[1024]; /**< file holding the key file's passphrase (else $MEDCHAIN_PASSPHRASE) */
-    char listen[128];           /**< "host:port"; port 0 picks a free one */
-    char orderer[16];           /**< "solo" or "etcd" */
-    char etcd_endpoints[1024];  /**< etcd: comma-separated client URLs, tried in turn */
-    char etcd_prefix[512];      /**< etcd: key prefix of the batches, ending in '/' (default /medchain/<chain id>/batches/) */
-    char etcd_ca[1024];         /**< etcd: PEM CA to trust for https endpoints */
-    char etcd_cert[1024];       /**< etcd: PEM client certificate (mutual TLS) */
-    char etcd_key[1024];        /**< etcd: its PEM key */
-    unsigned etcd_timeout_ms;   /**< etcd: a batch not acknowledged within this is refused (0: 3000) */
-    size_t etcd_max_batch_bytes; /**< etcd: largest batch (0: 1.5 MiB - 8 KiB, etcd's default request limit) */
-    char tls_cert[1024];        /**< PEM certificate: serve HTTPS */
+    char data_dir[1024];         /**< store, orderer log, blobs (record ciphertext) */
+    char genesis[1024];          /**< genesis config file (binary, from `medchain init`) */
+    char node_key[1024];         /**< this validator's key file */
+    char passphrase_file[1024];  /**< file holding the key file's passphrase (else $MEDCHAIN_PASSPHRASE) */
+    char listen[128];            /**< "host:port"; port 0 picks a free one */
+    char orderer[16];            /**< "solo" or "etcd" */
+    char etcd_endpoints[1024];   /**< etcd: comma-separated client URLs, tried in turn */
+    char etcd_prefix[512];       /**< etcd: batch key prefix, ending in '/' (default per chain) */
+    char etcd_ca[1024];          /**< etcd: PEM CA to trust for https endpoints */
+    char etcd_cert[1024];        /**< etcd: PEM client certificate (mutual TLS) */
+    char etcd_key[1024];         /**< etcd: its PEM key */
+    unsigned etcd_timeout_ms;    /**< etcd: a batch not acknowledged within this is refused (0: 3000) */
+    size_t etcd_max_batch_bytes; /**< etcd: largest batch (0: under etcd's 1.5 MiB) */
+    char tls_cert[1024];         /**< PEM certificate: serve HTTPS */
     char tls_key[1024];
     char port_file[1024];        /**< if set, the bound port is written here once listening */
     unsigned batch_max_txs;      /**< transactions per batch (block) */

@@ -83,13 +83,14 @@ void mc_orderer_close(mc_orderer *o);
 typedef struct {
     const char *const *endpoints; /**< client URLs ("http(s)://host:port"), tried in turn on failure */
     size_t nendpoints;
-    const char *prefix;     /**< key prefix of the chain's batches, ending in '/' ("/medchain/<chain>/batches/") */
-    const char *ca;         /**< PEM CA file to trust for https endpoints (NULL: the system's) */
-    const char *cert;       /**< PEM client certificate (mutual TLS), or NULL */
-    const char *key;        /**< its unencrypted PEM key, or NULL */
-    int timeout_ms;         /**< a submit gives up after this, over all endpoints (0: 3000) */
+    const char
+        *prefix;      /**< key prefix of the chain's batches, ending in '/' ("/medchain/<chain>/batches/") */
+    const char *ca;   /**< PEM CA file to trust for https endpoints (NULL: the system's) */
+    const char *cert; /**< PEM client certificate (mutual TLS), or NULL */
+    const char *key;  /**< its unencrypted PEM key, or NULL */
+    int timeout_ms;   /**< a submit gives up after this, over all endpoints (0: 3000) */
     int connect_timeout_ms; /**< per connection attempt (0: 1000) */
-    size_t max_batch;       /**< largest batch (0: 1.5 MiB - 8 KiB, under etcd's default --max-request-bytes) */
+    size_t max_batch; /**< largest batch (0: 1.5 MiB - 8 KiB, under etcd's default --max-request-bytes) */
 } mc_etcd_opts;
 
 /**

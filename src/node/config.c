@@ -57,7 +57,8 @@ int mc_node_config_set(mc_node_config *c, const char *k, const char *v)
     if (!strcmp(k, "tls_key")) return mc_set_str(c->tls_key, sizeof c->tls_key, v);
     if (!strcmp(k, "port_file")) return mc_set_str(c->port_file, sizeof c->port_file, v);
     if (!strcmp(k, "orderer"))
-        return strcmp(v, "solo") && strcmp(v, "etcd") ? MC_EINVAL : mc_set_str(c->orderer, sizeof c->orderer, v);
+        return strcmp(v, "solo") && strcmp(v, "etcd") ? MC_EINVAL
+                                                      : mc_set_str(c->orderer, sizeof c->orderer, v);
     if (!strcmp(k, "etcd_endpoints")) return mc_set_str(c->etcd_endpoints, sizeof c->etcd_endpoints, v);
     if (!strcmp(k, "etcd_prefix")) {
         size_t n = strlen(v);

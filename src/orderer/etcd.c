@@ -33,11 +33,11 @@
 #include "medchain/net.h"
 #include "medchain/orderer.h"
 
-#define MC_ETCD_MAX_ENDPOINTS 16
+#define MC_ETCD_MAX_ENDPOINTS     16
 #define MC_ETCD_DEFAULT_MAX_BATCH ((1536u << 10) - (8u << 10))
-#define MC_ETCD_LINE_CAP (256u << 20) /* one watch message, in JSON */
-#define MC_ETCD_MIN_WAIT_MS 50
-#define MC_ETCD_WARN_EVERY_MS 5000
+#define MC_ETCD_LINE_CAP          (256u << 20) /* one watch message, in JSON */
+#define MC_ETCD_MIN_WAIT_MS       50
+#define MC_ETCD_WARN_EVERY_MS     5000
 
 /* A batch taken from a watch message, not yet handed out. */
 typedef struct {
@@ -247,7 +247,8 @@ static void mc_etcd_events(mc_etcd_watch *w, json_t *events)
     mc_etcd *e = w->e;
     size_t np = strlen(e->prefix), i;
     json_t *ev;
-    json_array_foreach(events, i, ev) {
+    json_array_foreach(events, i, ev)
+    {
         json_t *type = json_object_get(ev, "type"), *kv = json_object_get(ev, "kv");
         if ((type && !(json_is_string(type) && !strcmp(json_string_value(type), "PUT"))) || !kv) continue;
         if (mc_json_u64(json_object_get(kv, "version")) != 1) continue; /* an overwrite, not a creation */
@@ -508,7 +509,8 @@ int mc_orderer_etcd_open(mc_orderer **pp, const mc_etcd_opts *opts)
     pthread_mutex_init(&e->sub.lock, NULL);
     pthread_mutex_init(&e->nxt.lock, NULL);
     int ok = 1;
-    for (size_t i = 0; i < opts->nendpoints; i++) ok &= (e->ep[e->nep++] = strdup(opts->endpoints[i])) != NULL;
+    for (size_t i = 0; i < opts->nendpoints; i++)
+        ok &= (e->ep[e->nep++] = strdup(opts->endpoints[i])) != NULL;
     e->prefix = strdup(opts->prefix);
     /* the range of every key with the prefix: the prefix with its last byte plus one */
     char end[512];

@@ -83,23 +83,26 @@ int et_restart(et_cluster *c, unsigned i)
     snprintf(token, sizeof token, "medchain-test-%d", (int)getpid());
     size_t off = 0;
     for (unsigned k = 0; k < c->n; k++)
-        off += (size_t)snprintf(initial + off, sizeof initial - off, "%sm%u=http://127.0.0.1:%u", k ? "," : "", k,
-                                c->peer_port[k]);
-    char *argv[] = {(char *)bin,
-                    "--name", name,
-                    "--data-dir", data,
-                    "--listen-client-urls", lc,
-                    "--advertise-client-urls", lc,
-                    "--listen-peer-urls", pu,
-                    "--initial-advertise-peer-urls", pu,
-                    "--initial-cluster", initial,
-                    "--initial-cluster-state", "new",
-                    "--initial-cluster-token", token,
-                    "--heartbeat-interval", "100",
-                    "--election-timeout", "1000",
-                    "--logger", "zap",
-                    "--log-level", "warn",
-                    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+        off += (size_t)snprintf(initial + off, sizeof initial - off, "%sm%u=http://127.0.0.1:%u",
+                                k ? "," : "", k, c->peer_port[k]);
+    char *argv[] = {(char *)bin, "--name",
+                    name,        "--data-dir",
+                    data,        "--listen-client-urls",
+                    lc,          "--advertise-client-urls",
+                    lc,          "--listen-peer-urls",
+                    pu,          "--initial-advertise-peer-urls",
+                    pu,          "--initial-cluster",
+                    initial,     "--initial-cluster-state",
+                    "new",       "--initial-cluster-token",
+                    token,       "--heartbeat-interval",
+                    "100",       "--election-timeout",
+                    "1000",      "--logger",
+                    "zap",       "--log-level",
+                    "warn",      NULL,
+                    NULL,        NULL,
+                    NULL,        NULL,
+                    NULL,        NULL,
+                    NULL,        NULL};
     if (c->tls) {
         size_t a = 0;
         while (argv[a]) a++;
@@ -176,12 +179,13 @@ static int et_issue(const char *dir, const char *name, const char *cn, const cha
     snprintf(cak, sizeof cak, "%s/ca.key", dir);
     snprintf(subj, sizeof subj, "/CN=%s", cn);
     int rc = mc_file_write_atomic(extf, ext, strlen(ext), 0600);
-    char *req[] = {"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                   "-keyout", key, "-out", csr, "-subj", subj, NULL};
+    char *req[] = {"openssl", "req",     "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                   "-nodes",  "-keyout", key,    "-out",    csr,  "-subj",    subj,
+                   NULL};
     char cap[320];
     snprintf(cap, sizeof cap, "%s/ca.pem", dir);
-    char *sign[] = {"openssl", "x509", "-req", "-in", csr, "-CA", cap, "-CAkey", cak, "-CAcreateserial",
-                    "-out", cert, "-days", "2", "-extfile", extf, NULL};
+    char *sign[] = {"openssl",         "x509", "-req", "-in",   csr, "-CA",      cap,  "-CAkey", cak,
+                    "-CAcreateserial", "-out", cert,   "-days", "2", "-extfile", extf, NULL};
     if (!rc) rc = et_run(req);
     if (!rc) rc = et_run(sign);
     return rc;
@@ -204,14 +208,30 @@ static int et_make_certs(et_cluster *c)
     char cak[320];
     snprintf(c->ca, sizeof c->ca, "%s/ca.pem", c->dir);
     snprintf(cak, sizeof cak, "%s/ca.key", c->dir);
-    char *ca[] = {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                  "-keyout", cak, "-out", c->ca, "-days", "2", "-subj", "/CN=medchain-test-etcd-ca", NULL};
+    char *ca[] = {"openssl",
+                  "req",
+                  "-x509",
+                  "-newkey",
+                  "ec",
+                  "-pkeyopt",
+                  "ec_paramgen_curve:P-256",
+                  "-nodes",
+                  "-keyout",
+                  cak,
+                  "-out",
+                  c->ca,
+                  "-days",
+                  "2",
+                  "-subj",
+                  "/CN=medchain-test-etcd-ca",
+                  NULL};
     int rc = et_run(ca);
     if (!rc)
         rc = et_issue(c->dir, "member", "127.0.0.1",
                       "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n", c->srv_cert,
                       c->srv_key);
-    if (!rc) rc = et_issue(c->dir, "client", "medchain-node", "extendedKeyUsage=clientAuth\n", c->cert, c->key);
+    if (!rc)
+        rc = et_issue(c->dir, "client", "medchain-node", "extendedKeyUsage=clientAuth\n", c->cert, c->key);
     return rc;
 }
 
@@ -221,7 +241,8 @@ static int et_start_mode(et_cluster *c, unsigned n, int tls)
     c->tls = tls;
     if (n == 0 || n > ET_MAX_MEMBERS) return MC_EINVAL;
     if (!et_binary()) {
-        fprintf(stderr, "etcdtest: etcd is not installed (/usr/bin/etcd, Debian's etcd-server): run scripts/setup\n");
+        fprintf(stderr,
+                "etcdtest: etcd is not installed (/usr/bin/etcd, Debian's etcd-server): run scripts/setup\n");
         return MC_EUNAVAIL;
     }
     int rc = mc_net_init();
@@ -239,8 +260,10 @@ static int et_start_mode(et_cluster *c, unsigned n, int tls)
         c->client_port[i] = et_free_port();
         c->peer_port[i] = et_free_port();
         if (!c->client_port[i] || !c->peer_port[i] || c->client_port[i] == c->peer_port[i]) return MC_EIO;
-        snprintf(c->url[i], sizeof c->url[i], "%s://127.0.0.1:%u", c->tls ? "https" : "http", c->client_port[i]);
-        off += (size_t)snprintf(c->endpoints + off, sizeof c->endpoints - off, "%s%s", i ? "," : "", c->url[i]);
+        snprintf(c->url[i], sizeof c->url[i], "%s://127.0.0.1:%u", c->tls ? "https" : "http",
+                 c->client_port[i]);
+        off +=
+            (size_t)snprintf(c->endpoints + off, sizeof c->endpoints - off, "%s%s", i ? "," : "", c->url[i]);
     }
     for (unsigned i = 0; i < n; i++)
         if ((rc = et_restart(c, i))) return rc;

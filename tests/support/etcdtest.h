@@ -17,7 +17,7 @@ typedef struct {
     pid_t pid[ET_MAX_MEMBERS];
     unsigned client_port[ET_MAX_MEMBERS];
     unsigned peer_port[ET_MAX_MEMBERS];
-    char url[ET_MAX_MEMBERS][64]; /* client URL of each member */
+    char url[ET_MAX_MEMBERS][64];        /* client URL of each member */
     char endpoints[ET_MAX_MEMBERS * 64]; /* all client URLs, comma-separated */
     int tls;                             /* https with client certificates (et_start_tls) */
     char ca[300], cert[300], key[300];   /* PEM: the CA, a client certificate and its key */
