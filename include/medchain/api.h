@@ -32,6 +32,7 @@ extern "C" {
 enum mc_api_wait {
     MC_WAIT_ORDERED = 0,   /**< until durably ordered: it will be in a block (default) */
     MC_WAIT_COMMITTED = 1, /**< until applied in a block, with its result */
+    MC_WAIT_CERTIFIED = 2, /**< until its block is certified by a quorum of validators */
 };
 
 /** Where one submitted transaction stands. */
@@ -41,6 +42,7 @@ enum mc_api_txstate {
     MC_TXS_ORDERED = 2,   /**< durably ordered */
     MC_TXS_COMMITTED = 3, /**< applied; code is its result in the block */
     MC_TXS_FAILED = 4,    /**< the node could not order it (err says why); not acknowledged */
+    MC_TXS_CERTIFIED = 5, /**< committed, and its block certified; code is its result */
 };
 
 typedef struct {
@@ -48,8 +50,8 @@ typedef struct {
     int state;       /**< enum mc_api_txstate */
     int code;        /**< enum mc_txr (REJECTED, COMMITTED) */
     int err;         /**< MC_E* (FAILED), else MC_OK */
-    uint64_t height; /**< COMMITTED */
-    uint32_t index;  /**< COMMITTED */
+    uint64_t height; /**< COMMITTED, CERTIFIED */
+    uint32_t index;  /**< COMMITTED, CERTIFIED */
 } mc_api_txout;
 
 /** A snapshot of the node for /v1/status. */
@@ -65,6 +67,11 @@ typedef struct {
     uint64_t mempool;
     int halted; /**< the node stopped applying (see halt_reason) */
     const char *halt_reason;
+    uint64_t certified;    /**< highest certified height (0: genesis only) */
+    int alarm;             /**< a quorum certified another header than this node's */
+    uint64_t alarm_height; /**< where (when alarm) */
+    uint32_t validators;   /**< n, from genesis */
+    uint32_t quorum;       /**< attestations that certify a header */
 } mc_api_status;
 
 /** What the node provides to the api. */
@@ -103,6 +110,12 @@ typedef struct {
      * does not verify the same signature a second time.
      */
     mc_sigcache *sigcache;
+    /**
+     * Whether the node raised the divergence alarm (a quorum of validators certified another
+     * header than its own): the read routes then answer 503 EUNAVAIL rather than serve its
+     * state as good. NULL: never.
+     */
+    int (*alarmed)(void *ctx);
 } mc_api_backend;
 
 typedef struct {

@@ -730,6 +730,55 @@ int mc_block_decode(mc_block *b, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESU
 uint16_t mc_block_result(const mc_block *b, uint32_t i);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Attestations and certificates (docs/format.md, "Attestation")                               */
+
+#define MC_ATTEST_BYTES 169u /**< an encoded attestation (fixed size) */
+
+/**
+ * One validator's signature over one header: Ed25519 by the validator's node key over
+ * mc_attest_digest(chain, height, header hash). Published outside the ordered log.
+ */
+typedef struct {
+    mc_hash chain;
+    uint64_t height;
+    mc_hash header_hash;
+    mc_id validator; /**< mc_id_from_pk of the signing key */
+    mc_sig sig;
+} mc_attest;
+
+/** Tagged hash "medchain/attest" of version, chain id, height and header hash: what is signed. */
+void mc_attest_digest(mc_hash *out, const mc_hash *chain, uint64_t height, const mc_hash *header_hash);
+/** Fills @p a and signs it with @p sk (whose public key is @p pk). */
+void mc_attest_sign(mc_attest *a, const mc_hash *chain, uint64_t height, const mc_hash *header_hash,
+                    const mc_sign_pk *pk, const mc_sign_sk *sk);
+/** Appends exactly MC_ATTEST_BYTES. @return MC_OK, MC_ENOMEM, MC_ETOOBIG (buffer cap). */
+int mc_attest_encode(mc_buf *out, const mc_attest *a) MC_WARN_UNUSED_RESULT;
+/** @return MC_OK, MC_EINVAL (wrong size or version). On failure @p a is zeroed. */
+int mc_attest_decode(mc_attest *a, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+/**
+ * Checks that @p a signs exactly (@p chain, @p height, @p header_hash) with @p pk, and that its
+ * validator id is that key's. @return MC_OK, MC_EBADSIG (any mismatch), MC_EINVAL (NULL).
+ */
+int mc_attest_verify(const mc_attest *a, const mc_hash *chain, uint64_t height, const mc_hash *header_hash,
+                     const mc_sign_pk *pk) MC_WARN_UNUSED_RESULT;
+
+/**
+ * Signatures that certify a header among @p n validators: with f = (n - 1) / 3, the smallest q
+ * with 2q > n + f (2f + 1 when n = 3f + 1; 1 of 1, 2 of 2, 2 of 3, 3 of 4, 4 of 5).
+ */
+uint32_t mc_quorum(uint32_t n);
+/**
+ * Counts the signatures of @p c that verify (mc_attest_digest over its height and header hash)
+ * by a key of @p validators. A signer outside the set, or a bad signature, counts nothing.
+ * @return MC_OK with @p nvalid, MC_EINVAL (NULL, over the caps, signers not strictly increasing).
+ */
+int mc_cert_count(const mc_cert *c, const mc_hash *chain, const mc_sign_pk *validators, uint32_t nvalidators,
+                  uint32_t *nvalid) MC_WARN_UNUSED_RESULT;
+/** @return MC_OK when at least mc_quorum(nvalidators) signatures count, MC_EBADSIG if not, MC_EINVAL. */
+int mc_cert_check(const mc_cert *c, const mc_hash *chain, const mc_sign_pk *validators,
+                  uint32_t nvalidators) MC_WARN_UNUSED_RESULT;
+
+/* ------------------------------------------------------------------------------------------ */
 /* Merkle trees (RFC 6962 / RFC 9162 shape)                                                    */
 
 /** Leaf hash of a transaction: SHA-256(0x00 || encoded tx). */

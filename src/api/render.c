@@ -96,16 +96,17 @@ json_t *mc_json_header(const mc_header *h, const mc_hash *hash)
 
 int mc_txout_json(mc_buf *out, const mc_api_txout *o)
 {
-    static const char *states[] = {"rejected", "pending", "ordered", "committed", "failed"};
+    static const char *states[] = {"rejected", "pending", "ordered", "committed", "failed", "certified"};
     char id[65];
     mc_hex_encode(id, o->id.b, 32);
     int rc = mc_buf_printf(out, "{\"id\":\"%s\",\"status\":\"%s\"", id,
-                           o->state >= 0 && o->state <= 4 ? states[o->state] : "unknown");
-    if (!rc && (o->state == MC_TXS_REJECTED || o->state == MC_TXS_COMMITTED)) {
+                           o->state >= 0 && o->state <= 5 ? states[o->state] : "unknown");
+    int done = o->state == MC_TXS_COMMITTED || o->state == MC_TXS_CERTIFIED;
+    if (!rc && (o->state == MC_TXS_REJECTED || done)) {
         rc = mc_buf_printf(out, ",\"result\":\"%s\"", mc_txr_name(o->code));
         if (!rc && o->code != MC_TXR_OK) rc = mc_buf_printf(out, ",\"reason\":\"%s\"", mc_txr_text(o->code));
     }
-    if (!rc && o->state == MC_TXS_COMMITTED)
+    if (!rc && done)
         rc = mc_buf_printf(out, ",\"height\":%llu,\"index\":%u", (unsigned long long)o->height, o->index);
     if (!rc && o->state == MC_TXS_FAILED)
         rc = mc_buf_printf(out, ",\"error\":\"%s\",\"reason\":\"%s\"", mc_errname(o->err),

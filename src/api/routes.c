@@ -52,6 +52,13 @@ static void mc_route_status(mc_call *c, mc_resp *r)
                           (json_int_t)s.time_ms, "state_digest", mc_json_hex(s.state_digest.b, 32), "mempool",
                           (json_int_t)s.mempool, "halted", s.halted);
     if (j && s.halted && s.halt_reason) json_object_set_new(j, "halt_reason", json_string(s.halt_reason));
+    if (j) {
+        json_object_set_new(j, "certified_height", json_integer((json_int_t)s.certified));
+        json_object_set_new(j, "validators", json_integer((json_int_t)s.validators));
+        json_object_set_new(j, "quorum", json_integer((json_int_t)s.quorum));
+        json_object_set_new(j, "alarm", json_boolean(s.alarm));
+        if (s.alarm) json_object_set_new(j, "alarm_height", json_integer((json_int_t)s.alarm_height));
+    }
     mc_api_ok(r, j);
 }
 
@@ -160,8 +167,10 @@ static void mc_route_submit(mc_call *c, mc_resp *r)
     const char *w = mc_api_arg(c, "wait");
     if (w && strcmp(w, "committed") == 0)
         wait = MC_WAIT_COMMITTED;
+    else if (w && strcmp(w, "certified") == 0)
+        wait = MC_WAIT_CERTIFIED;
     else if (w && strcmp(w, "ordered") != 0) {
-        mc_resp_error(r, 400, "EINVAL", "wait must be ordered or committed");
+        mc_resp_error(r, 400, "EINVAL", "wait must be ordered, committed or certified");
         return;
     }
     if (mc_api_arg_u64(c, "timeout_ms", (uint64_t)c->api->opts.default_timeout_ms, 300000, &timeout)) {
@@ -198,7 +207,8 @@ static void mc_route_submit(mc_call *c, mc_resp *r)
         switch (outs[0].state) {
         case MC_TXS_REJECTED: r->status = outs[0].code == MC_TXR_BAD_NONCE ? 409 : 400; break;
         case MC_TXS_FAILED: r->status = mc_http_status_for(outs[0].err); break;
-        case MC_TXS_COMMITTED: r->status = 200; break;
+        case MC_TXS_COMMITTED: r->status = wait == MC_WAIT_CERTIFIED ? 202 : 200; break;
+        case MC_TXS_CERTIFIED: r->status = 200; break;
         default: r->status = 202; break;
         }
     }
@@ -212,6 +222,12 @@ out:
 void mc_api_with_snapshot(mc_call *c, mc_resp *r, mc_read_route fn, const char *arg)
 {
     mc_store_txn *txn;
+    if (c->api->be.alarmed && c->api->be.alarmed(c->api->be.ctx)) {
+        mc_resp_error(r, 503, "EUNAVAIL",
+                      "this node's state diverges from the certified chain (alarm: see /v1/status); "
+                      "read from another node");
+        return;
+    }
     int rc = mc_store_begin(c->api->be.store, 0, &txn);
     if (rc) {
         mc_resp_err(r, rc, "store unavailable");
@@ -219,6 +235,35 @@ void mc_api_with_snapshot(mc_call *c, mc_resp *r, mc_read_route fn, const char *
     }
     fn(c, r, txn, arg);
     mc_store_abort(txn);
+}
+
+typedef struct {
+    json_t *list;
+    const mc_hash *hh;
+} mc_attest_list;
+
+static int mc_attest_one(void *arg, const mc_id *validator, const mc_hash *hh, const mc_sig *sig)
+{
+    mc_attest_list *l = arg;
+    /* only words for this node's header: another one is an equivocation or a divergence,
+     * which the node itself reports (alarm) */
+    if (memcmp(hh->b, l->hh->b, 32) != 0) return 0;
+    json_array_append_new(l->list, json_pack("{s:o,s:o}", "validator", mc_json_hex(validator->b, 32), "signature",
+                                             mc_json_hex(sig->b, 64)));
+    return 0;
+}
+
+/* "attestations" (the validators' signatures over this header that the node holds) and
+ * "certified": at or below the node's highest certified height, whose header chains to this one. */
+static void mc_block_attests(mc_store_txn *txn, json_t *j, uint64_t h, const mc_hash *hh)
+{
+    mc_attest_list l = {json_array(), hh};
+    uint64_t ch = 0;
+    mc_hash chh;
+    if (mc_store_scan_attests(txn, h, mc_attest_one, &l) != MC_OK) json_array_clear(l.list);
+    int certified = h == 0 || (mc_store_get_certified(txn, &ch, &chh) == MC_OK && h <= ch);
+    json_object_set_new(j, "attestations", l.list);
+    json_object_set_new(j, "certified", json_boolean(certified));
 }
 
 /* A block's listing shows every transaction's id, kind and result; the signer and the nonce (which
@@ -284,6 +329,7 @@ static void mc_route_block(mc_call *c, mc_resp *r, mc_store_txn *txn, const char
         mc_batch_clear(&b);
     }
     mc_viewer_close(&v);
+    mc_block_attests(txn, j, h, &hh);
     json_object_set_new(j, "txs", txs);
     json_object_set_new(j, "offset", json_integer((json_int_t)offset));
     if (seen < 0) {

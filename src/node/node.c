@@ -150,6 +150,11 @@ static void *mc_applier_main(void *arg)
                (unsigned long long)res.header.height, res.ntx);
         mc_mempool_committed(&n->mp, res.txids, res.results, res.ntx, res.header.height);
         mc_node_tip_moved(n, res.header.height, 0);
+        /* the node's word on the header, outside the ordered log (attest.c) */
+        mc_attest att;
+        if ((rc = mc_node_attest_applied(n, &res.header, &res.header_hash, &att)))
+            mc_log(MC_LOG_ERROR, "node", "block %llu not attested: %s", (unsigned long long)res.header.height,
+                   mc_strerror(rc));
     }
 out:
     mc_buf_free(&batch);
@@ -172,6 +177,11 @@ static void mc_node_status(void *ctx, mc_api_status *s)
     s->mempool = mc_mempool_size(&n->mp);
     s->halted = atomic_load(&n->halted);
     s->halt_reason = n->halt_reason;
+    s->certified = atomic_load(&n->certified);
+    s->alarm = atomic_load(&n->alarm);
+    s->alarm_height = s->alarm ? n->alarm_height : 0;
+    s->validators = n->nvals;
+    s->quorum = n->quorum;
 }
 
 static void mc_node_metrics(void *ctx, mc_buf *out)
@@ -192,13 +202,20 @@ static void mc_node_metrics(void *ctx, mc_buf *out)
         "# TYPE medchain_block_apply_seconds_total counter\nmedchain_block_apply_seconds_total %g\n"
         "# TYPE medchain_batch_submit_seconds_total counter\nmedchain_batch_submit_seconds_total %g\n"
         "# HELP medchain_halted 1 when the node stopped applying blocks (see /v1/status).\n"
-        "# TYPE medchain_halted gauge\nmedchain_halted %d\n",
+        "# TYPE medchain_halted gauge\nmedchain_halted %d\n"
+        "# TYPE medchain_certified_height gauge\nmedchain_certified_height %llu\n"
+        "# HELP medchain_alarm 1 when a quorum of validators certified another header than this node's.\n"
+        "# TYPE medchain_alarm gauge\nmedchain_alarm %d\n"
+        "# TYPE medchain_attestations_made_total counter\nmedchain_attestations_made_total %llu\n"
+        "# TYPE medchain_attestations_received_total counter\nmedchain_attestations_received_total %llu\n",
         (unsigned long long)info.height, (unsigned long long)atomic_load(&n->blocks),
         (unsigned long long)atomic_load(&n->txs_applied),
         (unsigned long long)atomic_load(&n->batches_skipped),
         (unsigned long long)atomic_load(&n->batches_submitted), (unsigned long long)atomic_load(&n->admitted),
         (unsigned long long)atomic_load(&n->rejected), mc_mempool_size(&n->mp),
-        atomic_load(&n->apply_us) / 1e6, atomic_load(&n->submit_us) / 1e6, atomic_load(&n->halted));
+        atomic_load(&n->apply_us) / 1e6, atomic_load(&n->submit_us) / 1e6, atomic_load(&n->halted),
+        (unsigned long long)atomic_load(&n->certified), atomic_load(&n->alarm),
+        (unsigned long long)atomic_load(&n->attests_made), (unsigned long long)atomic_load(&n->attests_received));
     (void)rc;
 }
 
@@ -226,6 +243,7 @@ static int mc_node_genesis(mc_node *n, char *err, size_t nerr)
         mc_id_from_pk(&v, &gen->validators[i].sign_pk);
         if (memcmp(v.b, n->keys.id.b, 32) == 0) is_validator = 1;
     }
+    mc_node_attest_init(n, gen);
     free(gen);
     if (!is_validator) {
         mc_errf(err, nerr, "the node key is not a validator of this chain");
@@ -348,7 +366,8 @@ static int mc_node_listen(mc_node *n, char *err, size_t nerr)
                          .log_access = mc_node_log_access,
                          .wait_tip = mc_node_wait_tip,
                          .blobs = n->blobs,
-                         .sigcache = n->sigcache};
+                         .sigcache = n->sigcache,
+                         .alarmed = mc_node_alarmed};
     memcpy(be.node.b, n->keys.id.b, 32);
     int rc = mc_api_start(&n->api, &ao, &be);
     if (rc) {
@@ -380,6 +399,7 @@ int mc_node_start(mc_node **pp, const mc_node_config *cfg, char *err, size_t ner
     int rc = mc_mempool_init(&n->mp, cfg->mempool_max, (size_t)cfg->mempool_max_mb << 20);
     if (!rc) rc = mc_node_open(n, err, nerr);
     if (!rc) rc = mc_node_tip_load(n);
+    if (!rc) rc = mc_node_attest_load(n);
     if (!rc && pthread_create(&n->applier, NULL, mc_applier_main, n) == 0) n->applier_started = 1;
     if (!rc && pthread_create(&n->batcher, NULL, mc_batcher_main, n) == 0) n->batcher_started = 1;
     if (!rc && (!n->applier_started || !n->batcher_started)) rc = MC_ENOMEM;
@@ -432,6 +452,7 @@ void mc_node_stop(mc_node *n)
     pthread_cond_destroy(&n->flight_cond);
     pthread_mutex_destroy(&n->flight_lock);
     mc_node_tip_destroy(n);
+    mc_node_attest_destroy(n);
     if (n->running) mc_log(MC_LOG_INFO, "node", "stopped");
     free(n);
 }

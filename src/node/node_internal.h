@@ -58,6 +58,18 @@ struct mc_node {
      * start): only then are its own access.log signatures put in the signature cache unverified */
     mc_sign_pk log_pk;
     int log_pk_ok;
+    /* attestations (attest.c): the genesis validator set, the highest certified height (wakes
+     * wait=certified under cert_lock), and the divergence alarm */
+    uint32_t nvals, quorum;
+    mc_sign_pk val_pks[MC_MAX_VALIDATORS];
+    mc_id val_ids[MC_MAX_VALIDATORS];
+    atomic_uint_fast64_t certified;
+    atomic_int alarm;
+    uint64_t alarm_height;
+    pthread_mutex_t cert_lock;
+    pthread_cond_t cert_cond;
+    int cert_init;
+    atomic_uint_fast64_t attests_made, attests_received;
     /* metrics */
     atomic_uint_fast64_t blocks, txs_applied, batches_skipped, batches_submitted, admitted, rejected;
     atomic_uint_fast64_t apply_us, submit_us;
@@ -85,6 +97,23 @@ void mc_node_tip_destroy(mc_node *n);
  * waiting on it). */
 int mc_node_log_start(mc_node *n);
 void mc_node_log_stop(mc_node *n);
+/* attest.c: the validator set from genesis (at start), the stored certified height (before the
+ * applier runs), and the locks' end (at stop). */
+int mc_node_attest_init(mc_node *n, const mc_genesis *g);
+int mc_node_attest_load(mc_node *n);
+void mc_node_attest_destroy(mc_node *n);
+/* Signs the header this node applied (hash @p hh), keeps the attestation (in @p out) and
+ * re-tallies the height. @return MC_OK or a store error. */
+int mc_node_attest_applied(mc_node *n, const mc_header *h, const mc_hash *hh, mc_attest *out);
+/* Verifies another validator's attestation against the genesis set, keeps it and re-tallies.
+ * @return MC_OK, MC_EDENIED (not a validator), MC_EBADSIG, MC_EEXIST (it attested another
+ * header at that height before), a store error. */
+int mc_node_attest_receive(mc_node *n, const mc_attest *a);
+/* Waits until block @p height is certified. @return MC_OK, MC_ETIMEDOUT (at @p deadline_ms,
+ * monotonic), MC_EUNAVAIL (halted or alarmed). */
+int mc_node_wait_certified(mc_node *n, uint64_t height, uint64_t deadline_ms);
+/* The api backend's alarmed callback. */
+int mc_node_alarmed(void *ctx);
 /* Stops applying and reports why (log, metric, /v1/status). */
 void mc_node_halt(mc_node *n, const char *reason);
 

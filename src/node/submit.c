@@ -115,13 +115,24 @@ static void mc_node_admit(mc_node *n, const mc_slice *txs, size_t count, mc_wait
 void mc_node_submit(void *ctx, const mc_slice *txs, size_t count, int wait, int timeout_ms, mc_api_txout *out)
 {
     mc_node *n = ctx;
-    mc_waiter w = {.outs = out, .n = count, .wait = wait};
+    /* the mempool knows ordered and committed; certification is waited for here, after */
+    mc_waiter w = {.outs = out, .n = count, .wait = wait == MC_WAIT_CERTIFIED ? MC_WAIT_COMMITTED : wait};
     uint64_t deadline = mc_time_mono_ms() + (uint64_t)timeout_ms;
     mc_mempool_hold(&w);
     mc_node_admit(n, txs, count, &w, NULL);
     mc_mempool_unhold_locked(&n->mp, &w);
     mc_mempool_unlock(&n->mp);
     mc_mempool_await(&n->mp, &w, deadline);
+    if (wait != MC_WAIT_CERTIFIED) return;
+    /* certification is monotonic: waiting for the highest block once covers every transaction;
+     * a transaction whose block is not certified by the deadline stays "committed" */
+    uint64_t top = 0;
+    for (size_t i = 0; i < count; i++)
+        if (out[i].state == MC_TXS_COMMITTED && out[i].height > top) top = out[i].height;
+    if (top) (void)mc_node_wait_certified(n, top, deadline);
+    uint64_t cert = atomic_load(&n->certified);
+    for (size_t i = 0; i < count; i++)
+        if (out[i].state == MC_TXS_COMMITTED && out[i].height <= cert) out[i].state = MC_TXS_CERTIFIED;
 }
 
 void mc_node_admit_locked(mc_node *n, const mc_slice *txs, mc_waiter *const *ws, size_t count)

@@ -615,6 +615,81 @@ static void test_scan_tokens(void **state)
     mc_tstore_close(&t);
 }
 
+/* Attestations: per (height, validator), the first one kept; scans stay within one height. */
+typedef struct {
+    size_t n;
+    mc_id ids[8];
+    uint8_t first_hash_byte[8];
+} mc_att_seen;
+
+static int mc_att_collect(void *arg, const mc_id *validator, const mc_hash *hh, const mc_sig *sig)
+{
+    mc_att_seen *s = arg;
+    if (s->n >= 8) return 99;
+    s->ids[s->n] = *validator;
+    s->first_hash_byte[s->n] = hh->b[0];
+    assert_int_equal(sig->b[0], hh->b[0]);
+    s->n++;
+    return 0;
+}
+
+static void test_attest(void **state)
+{
+    (void)state;
+    mc_tstore t;
+    mc_tstore_open(&t);
+    mc_store_txn *txn = mc_begin(t.st, 1);
+    mc_id v[3];
+    mc_hash hh;
+    mc_sig sig;
+    for (int i = 0; i < 3; i++) memset(v[i].b, 0x30 + (3 - i), 32); /* stored out of order */
+    for (uint64_t h = 4; h <= 6; h++)
+        for (int i = 0; i < 3; i++) {
+            memset(hh.b, (int)(h * 16 + (uint64_t)i), 32);
+            memset(sig.b, hh.b[0], 64);
+            assert_ok(mc_store_put_attest(txn, h, &v[i], &hh, &sig));
+        }
+    /* the same again is fine; another header for (5, v[0]) is refused and changes nothing */
+    memset(hh.b, 5 * 16, 32);
+    memset(sig.b, hh.b[0], 64);
+    assert_ok(mc_store_put_attest(txn, 5, &v[0], &hh, &sig));
+    memset(hh.b, 0xee, 32);
+    assert_rc(mc_store_put_attest(txn, 5, &v[0], &hh, &sig), MC_EEXIST);
+    assert_ok(mc_store_commit(txn));
+
+    txn = mc_begin(t.st, 0);
+    mc_att_seen s = {0};
+    assert_ok(mc_store_scan_attests(txn, 5, mc_att_collect, &s));
+    assert_int_equal(s.n, 3);
+    /* validator id order */
+    assert_memory_equal(s.ids[0].b, v[2].b, 32);
+    assert_memory_equal(s.ids[2].b, v[0].b, 32);
+    assert_int_equal(s.first_hash_byte[2], 5 * 16);
+    memset(&s, 0, sizeof s);
+    assert_ok(mc_store_scan_attests(txn, 7, mc_att_collect, &s));
+    assert_int_equal(s.n, 0);
+    assert_ok(mc_store_scan_attests(txn, 3, mc_att_collect, &s));
+    assert_int_equal(s.n, 0);
+    /* a read-only transaction writes nothing */
+    assert_rc(mc_store_put_attest(txn, 9, &v[0], &hh, &sig), MC_EINVAL);
+
+    /* the certified height */
+    uint64_t ch = 1;
+    mc_hash chh;
+    assert_rc(mc_store_get_certified(txn, &ch, &chh), MC_ENOTFOUND);
+    assert_true(ch == 0);
+    mc_store_abort(txn);
+    txn = mc_begin(t.st, 1);
+    assert_ok(mc_store_put_certified(txn, 6, &hh));
+    assert_ok(mc_store_get_certified(txn, &ch, &chh));
+    assert_true(ch == 6);
+    assert_memory_equal(chh.b, hh.b, 32);
+    assert_ok(mc_store_put(txn, MC_T_ATTEST, "cert", 4, "short", 5));
+    assert_rc(mc_store_get_certified(txn, &ch, &chh), MC_ECORRUPT);
+    mc_store_abort(txn);
+    mc_tstore_close(&t);
+}
+
 int main(void)
 {
     mc_test_init();
@@ -622,7 +697,7 @@ int main(void)
         cmocka_unit_test(test_open_close),    cmocka_unit_test(test_get_put),
         cmocka_unit_test(test_map_full),      cmocka_unit_test(test_iterate),
         cmocka_unit_test(test_typed_records), cmocka_unit_test(test_state_digest),
-        cmocka_unit_test(test_scan_tokens),
+        cmocka_unit_test(test_scan_tokens),   cmocka_unit_test(test_attest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

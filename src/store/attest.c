@@ -1,0 +1,82 @@
+/*
+ * Attestations received or made, and the highest certified header, all in table attest: keys
+ * height | validator (40 bytes), and "cert" (4 bytes; it sorts after every height below 2^56).
+ * Nothing here is in meta, which `medchain verify` compares with a replay: attestations are
+ * each node's own view, not derived from blocks.
+ */
+#include <string.h>
+
+#include "store_internal.h"
+
+int mc_store_put_attest(mc_store_txn *txn, uint64_t height, const mc_id *validator,
+                        const mc_hash *header_hash, const mc_sig *sig)
+{
+    uint8_t k[8 + 32], v[32 + 64];
+    mc_put_u64be(k, height);
+    memcpy(k + 8, validator->b, 32);
+    memcpy(v, header_hash->b, 32);
+    memcpy(v + 32, sig->b, 64);
+    /* one word per validator and height: a second, different one (equivocation) never
+     * replaces the first */
+    int rc = mc_store_put_new(txn, MC_T_ATTEST, k, sizeof k, v, sizeof v);
+    if (rc == MC_EEXIST) {
+        mc_slice old;
+        if (mc_store_get(txn, MC_T_ATTEST, k, sizeof k, &old) == MC_OK && old.n == sizeof v &&
+            memcmp(old.p, v, sizeof v) == 0)
+            rc = MC_OK;
+    }
+    return rc;
+}
+
+int mc_store_scan_attests(mc_store_txn *txn, uint64_t height, mc_store_attest_fn fn, void *arg)
+{
+    uint8_t from[8];
+    mc_put_u64be(from, height);
+    mc_store_iter *it;
+    int rc = mc_store_iter_new(txn, MC_T_ATTEST, from, sizeof from, &it);
+    if (rc) return rc;
+    for (;;) {
+        mc_slice k, v;
+        rc = mc_store_iter_next(it, &k, &v);
+        if (rc == MC_ENOTFOUND) {
+            rc = MC_OK;
+            break;
+        }
+        if (rc) break;
+        if (k.n != 40 || mc_get_u64be(k.p) != height) break; /* past this height */
+        if (v.n != 96) {
+            rc = MC_ECORRUPT;
+            break;
+        }
+        mc_id validator;
+        mc_hash hh;
+        mc_sig sig;
+        memcpy(validator.b, k.p + 8, 32);
+        memcpy(hh.b, v.p, 32);
+        memcpy(sig.b, v.p + 32, 64);
+        if ((rc = fn(arg, &validator, &hh, &sig))) break;
+    }
+    mc_store_iter_free(it);
+    return rc;
+}
+
+int mc_store_get_certified(mc_store_txn *txn, uint64_t *height, mc_hash *header_hash)
+{
+    mc_slice v;
+    *height = 0;
+    memset(header_hash->b, 0, 32);
+    int rc = mc_store_get(txn, MC_T_ATTEST, "cert", 4, &v);
+    if (rc) return rc;
+    if (v.n != 40) return MC_ECORRUPT;
+    *height = mc_get_u64be(v.p);
+    memcpy(header_hash->b, v.p + 8, 32);
+    return MC_OK;
+}
+
+int mc_store_put_certified(mc_store_txn *txn, uint64_t height, const mc_hash *header_hash)
+{
+    uint8_t v[40];
+    mc_put_u64be(v, height);
+    memcpy(v + 8, header_hash->b, 32);
+    return mc_store_put(txn, MC_T_ATTEST, "cert", 4, v, sizeof v);
+}
