@@ -292,10 +292,10 @@ typedef struct {
  *     summary, author, every element whose name ends in String or Markdown (onsetString,
  *     performedString, authorString, ...), the display of a Coding outside the known
  *     terminologies (LOINC, SNOMED CT, RxNorm, CVX, UCUM, HL7, BCP 47, CDC race), an
- *     Observation's valueQuantity over 89 when its LOINC code says it is an age, valueAnnotation, valueAttachment, presentedForm, contained, lotNumber,
- *     serialNumber, udiCarrier, issued and lastUpdated (instants: no year-only form),
- *     implicitRules, meta (replaced by a security label PSEUDED of v3-ObservationValue),
- *     element ids, the value[x] kinds that hold identifiers or addresses of the web
+ *     Observation's valueQuantity over 89 when its LOINC code says it is an age, valueAnnotation,
+ * valueAttachment, presentedForm, contained, lotNumber, serialNumber, udiCarrier, issued and lastUpdated
+ * (instants: no year-only form), implicitRules, meta (replaced by a security label PSEUDED of
+ * v3-ObservationValue), element ids, the value[x] kinds that hold identifiers or addresses of the web
  *     (valueUri, valueUrl, valueUuid, valueOid, valueId, valueIdentifier, valueHumanName,
  *     valueContactPoint, valueSignature, signature), primitive
  *     extensions ("_x"), and any member whose name is not a FHIR element name

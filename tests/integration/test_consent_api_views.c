@@ -101,7 +101,8 @@ static void test_who_sees_what(void **state)
     assert_int_equal(it_get_as(w, &w->provider, path, &w->r), 403);
     char zorg1[65];
     it_hex(zorg1, w->hosp1.id.b);
-    snprintf(path, sizeof path, "/v1/decide?record=%s&purpose=TREAT&action=read&requester=%s", w->zrid, zorg1);
+    snprintf(path, sizeof path, "/v1/decide?record=%s&purpose=TREAT&action=read&requester=%s", w->zrid,
+             zorg1);
     assert_int_equal(it_get_as(w, &w->provider, path, &w->r), 200);
     assert_true(it_has(&w->r, "\"basis\":null") && !it_has(&w->r, w->zcid));
     assert_int_equal(it_get_as(w, &w->stranger, path, &w->r), 403); /* another org's staff: no standing */

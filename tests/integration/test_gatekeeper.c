@@ -196,7 +196,8 @@ static void test_upload(void **state)
     assert_int_equal(gk_put(&w->provider, &gk->rid, gk->data, GK_BYTES - 1, &w->r), 409);
     assert_true(it_has(&w->r, "\"EMISMATCH\""));
     /* a record held by org 1: not this node's to keep */
-    assert_int_equal(gk_put(&w->grantee, &w->rid_other, gk->data, GK_BYTES, &w->r), 409); /* its author, on org 0's node */
+    assert_int_equal(gk_put(&w->grantee, &w->rid_other, gk->data, GK_BYTES, &w->r),
+                     409); /* its author, on org 0's node */
     assert_true(it_has(&w->r, "\"ENOTCUSTODIAN\""));
     mc_hash nope;
     mc_random(nope.b, 32);
@@ -447,8 +448,8 @@ static void test_search(void **state)
     for (int i = 0; i < 3; i++) mc_random(t[i].b, 32);
     two[0] = t[0];
     two[1] = t[1];
-    qsort(two, 2, sizeof two[0], gk_cmp); /* an anchor's tokens are strictly increasing */
-    mc_random(x, sizeof x); /* each anchor its own bytes: a ciphertext is anchored once */
+    qsort(two, 2, sizeof two[0], gk_cmp);      /* an anchor's tokens are strictly increasing */
+    mc_random(x, sizeof x);                    /* each anchor its own bytes: a ciphertext is anchored once */
     gk_anchor(x, sizeof x, NULL, two, 2, &ra); /* t0, t1 */
     x[0]++;
     gk_anchor(x, sizeof x, NULL, &t[1], 1, &rb); /* t1 */
