@@ -109,7 +109,7 @@ static int mc_complete(mc_mempool *mp, mc_waiter *w, size_t slot, int state, int
     o->index = index;
     int done = state != MC_TXS_ORDERED || w->wait == MC_WAIT_ORDERED;
     if (done && --w->remaining == 0) {
-        w->finished = 1;
+        atomic_store_explicit(&w->finished, 1, memory_order_release);
         mc_wake(mp, w);
     }
     return done;
@@ -165,7 +165,8 @@ void mc_mempool_hold(mc_waiter *w)
     sem_init(&w->wake, 0, 0);
     w->remaining = 1;
     w->held = 1;
-    w->finished = w->asleep = w->leaving = 0;
+    w->asleep = w->leaving = 0;
+    atomic_init(&w->finished, 0);
     w->snext = w->sprev = NULL;
 }
 
@@ -173,7 +174,7 @@ void mc_mempool_unhold_locked(mc_mempool *mp, mc_waiter *w)
 {
     w->held = 0;
     if (--w->remaining == 0) {
-        w->finished = 1;
+        atomic_store_explicit(&w->finished, 1, memory_order_release);
         sem_post(&w->wake);
     } else if (w->leaving || mp->drained) {
         sem_post(&w->wake); /* it detaches itself */
@@ -220,7 +221,8 @@ void mc_mempool_await(mc_mempool *mp, mc_waiter *w, uint64_t deadline)
     mc_deadline(&ts, deadline);
     do r = sem_clockwait(&w->wake, CLOCK_MONOTONIC, &ts);
     while (r != 0 && errno == EINTR);
-    if (r == 0 && w->finished) { /* every slot done: nothing refers to w any more */
+    if (r == 0 && atomic_load_explicit(&w->finished, memory_order_acquire)) {
+        /* every slot done: nothing refers to w any more */
         sem_destroy(&w->wake);
         return;
     }

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 
 #include "medchain/api.h"
 #include "medchain/chain.h"
@@ -18,10 +19,12 @@ typedef struct mc_waiter {
     /* posted once: by whoever completes its last slot (or drains the pool) while it is asleep,
      * who also unlinks it from the pool's sleepers, or by mc_mempool_unhold_locked */
     sem_t wake;
-    int held;     /* admission not finished (mc_mempool_hold) */
-    int asleep;   /* among the pool's sleepers */
-    int leaving;  /* its deadline passed while held: post at unhold rather than sleep */
-    int finished; /* set (before the post) when the last slot was done */
+    int held;    /* admission not finished (mc_mempool_hold) */
+    int asleep;  /* among the pool's sleepers */
+    int leaving; /* its deadline passed while held: post at unhold rather than sleep */
+    /* set, with release order before the post, when the last slot was done: the woken thread
+     * reads its outcomes after an acquire load of it, without the lock */
+    atomic_int finished;
     struct mc_waiter *snext, *sprev;
 } mc_waiter;
 

@@ -4,6 +4,7 @@
  * keeps it from leaving before the thread admitting for it lets go; drain wakes every sleeper.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -51,14 +52,14 @@ typedef struct {
     mc_mempool *mp;
     mc_waiter *w;
     uint64_t deadline;
-    volatile int returned;
+    atomic_int returned;
 } mp_sleeper;
 
 static void *mp_sleeper_main(void *arg)
 {
     mp_sleeper *s = arg;
     mc_mempool_await(s->mp, s->w, s->deadline);
-    s->returned = 1;
+    atomic_store(&s->returned, 1);
     return NULL;
 }
 
@@ -96,7 +97,7 @@ static void test_commit_wakes_its_waiter(void **state)
     pthread_create(&tb, NULL, mp_sleeper_main, &sb);
     assert_int_equal(mp_order_all(&mp), 3);
     mp_nap();
-    assert_false(sa.returned || sb.returned);
+    assert_false(atomic_load(&sa.returned) || atomic_load(&sb.returned));
     assert_int_equal(oa[0].state, MC_TXS_ORDERED);
     mp_commit(&mp, 3, MC_TXR_OK);
     pthread_join(tb, NULL);
@@ -104,7 +105,7 @@ static void test_commit_wakes_its_waiter(void **state)
     assert_int_equal(ob[0].height, 7);
     mp_commit(&mp, 1, MC_TXR_OK);
     mp_nap();
-    assert_false(sa.returned); /* one slot still to go */
+    assert_false(atomic_load(&sa.returned)); /* one slot still to go */
     mp_commit(&mp, 2, MC_TXR_BAD_NONCE);
     pthread_join(ta, NULL);
     assert_int_equal(oa[1].state, MC_TXS_COMMITTED);
@@ -152,7 +153,7 @@ static void test_deadline_waits_for_hold(void **state)
     pthread_create(&t, NULL, mp_sleeper_main, &s);
     mp_nap();
     mp_nap();
-    assert_false(s.returned); /* past its deadline, but held */
+    assert_false(atomic_load(&s.returned)); /* past its deadline, but held */
     mc_mempool_lock(&mp);
     mp_admit(&mp, &w, 0, 4);
     mc_mempool_unhold_locked(&mp, &w);
