@@ -42,6 +42,11 @@ typedef struct {
     int (*next)(mc_orderer *o, const mc_orderer_pos *after, mc_buf *batch, mc_orderer_pos *pos,
                 int timeout_ms);
     void (*close)(mc_orderer *o);
+    /* optional (NULL: the backend has no side channel) */
+    int (*publish)(mc_orderer *o, const char *name, const uint8_t *p, size_t n);
+    int (*fetch)(mc_orderer *o, const char *prefix, int (*fn)(void *arg, const char *name, const uint8_t *p,
+                                                              size_t n),
+                 void *arg);
 } mc_orderer_ops;
 
 struct mc_orderer {
@@ -79,6 +84,32 @@ int mc_orderer_next(mc_orderer *o, const mc_orderer_pos *after, mc_buf *batch, m
 /** Wakes waiters with MC_ECLOSED, waits until they have left, and frees the backend. NULL is harmless. */
 void mc_orderer_close(mc_orderer *o);
 
+/* ------------------------------------------------------------------------------------------ */
+/* The side channel: small values beside the ordered log (attestations), never ordered.        */
+
+#define MC_ORDERER_NAME_MAX  160u  /**< bytes in a side-channel name: [a-z0-9/._-], not starting with '/' */
+#define MC_ORDERER_VALUE_MAX 4096u /**< bytes in a side-channel value */
+
+/**
+ * Publishes @p n bytes under @p name beside the ordered log: never ordered, never delivered by
+ * next(), so publishing makes no block. A later publish under the same name replaces the value.
+ * etcd: a plain put of key <side prefix><name>.
+ * @return MC_OK (a quorum of the backend has it), MC_EINVAL (bad name), MC_ETOOBIG, MC_EUNAVAIL,
+ * MC_ECLOSED, MC_ENOTFOUND (the backend has no side channel: solo, where one node keeps its
+ * own word in its store).
+ */
+int mc_orderer_publish(mc_orderer *o, const char *name, const void *p, size_t n) MC_WARN_UNUSED_RESULT;
+
+/** Called for each value found by mc_orderer_fetch; nonzero stops the fetch (and is returned). */
+typedef int (*mc_orderer_kv_fn)(void *arg, const char *name, const uint8_t *p, size_t n);
+
+/**
+ * Calls @p fn for every value published (by any node) under a name beginning with @p prefix,
+ * in name order, at most 256 of them. @return MC_OK, fn's value, MC_EINVAL, MC_EUNAVAIL,
+ * MC_ECLOSED, MC_ENOTFOUND (no side channel), MC_ENOMEM.
+ */
+int mc_orderer_fetch(mc_orderer *o, const char *prefix, mc_orderer_kv_fn fn, void *arg) MC_WARN_UNUSED_RESULT;
+
 /** Settings of the etcd backend; strings are copied by open. */
 typedef struct {
     const char *const *endpoints; /**< client URLs ("http(s)://host:port"), tried in turn on failure */
@@ -91,6 +122,12 @@ typedef struct {
     int timeout_ms;   /**< a submit gives up after this, over all endpoints (0: 3000) */
     int connect_timeout_ms; /**< per connection attempt (0: 1000) */
     size_t max_batch; /**< largest batch (0: 1.5 MiB - 8 KiB, under etcd's default --max-request-bytes) */
+    /**
+     * Key prefix of the side channel (mc_orderer_publish), ending in '/', outside the batch
+     * prefix. NULL: the batch prefix without a last "batches/" ("/medchain/<chain>/"), or else
+     * the batch prefix without its '/' and with "-side/" ("/x/" gives "/x-side/").
+     */
+    const char *side_prefix;
 } mc_etcd_opts;
 
 /**

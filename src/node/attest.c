@@ -9,8 +9,10 @@
  *
  * Nothing here is in the ordered log: an idle chain stays idle.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "node_internal.h"
 
@@ -39,6 +41,13 @@ int mc_node_attest_load(mc_node *n)
     mc_store_abort(txn);
     if (rc == MC_ENOTFOUND) rc = MC_OK;
     if (!rc) atomic_store(&n->certified, h);
+    /* the exchange resumes from the tip: heights above the certified one are published and
+     * fetched again (a put of the same value is harmless) */
+    mc_exec_info info;
+    if (!rc) {
+        mc_exec_get_info(n->exec, &info);
+        atomic_store(&n->attested, info.height);
+    }
     return rc;
 }
 
@@ -160,6 +169,7 @@ int mc_node_attest_applied(mc_node *n, const mc_header *h, const mc_hash *hh, mc
     mc_attest_sign(out, &n->chain, h->height, hh, &pk, &n->keys.sign_sk);
     int rc = mc_node_attest_keep(n, out);
     if (!rc) atomic_fetch_add(&n->attests_made, 1);
+    if (!rc) atomic_store(&n->attested, h->height);
     return rc;
 }
 
@@ -207,4 +217,132 @@ int mc_node_alarmed(void *ctx)
 {
     mc_node *n = ctx;
     return atomic_load(&n->alarm);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Exchange over the orderer's side channel: key attest/<height, 16 hex>/<validator, 64 hex>.   */
+
+#define MC_ATT_FETCH_SPAN 16 /* heights fetched per round */
+
+typedef struct {
+    const mc_id *me;
+    mc_attest a;
+    int found;
+} mc_own_find;
+
+static int mc_own_one(void *arg, const mc_id *validator, const mc_hash *hh, const mc_sig *sig)
+{
+    mc_own_find *f = arg;
+    if (memcmp(validator->b, f->me->b, 32) != 0) return 0;
+    f->a.header_hash = *hh;
+    f->a.validator = *validator;
+    f->a.sig = *sig;
+    f->found = 1;
+    return 1;
+}
+
+/* Publishes this node's attestation of @p height (from the store). */
+static int mc_att_publish(mc_node *n, uint64_t height)
+{
+    mc_own_find f = {0};
+    mc_id me;
+    memcpy(me.b, n->keys.id.b, 32);
+    f.me = &me;
+    mc_store_txn *txn;
+    int rc = mc_store_begin(n->store, 0, &txn);
+    if (rc) return rc;
+    rc = mc_store_scan_attests(txn, height, mc_own_one, &f);
+    mc_store_abort(txn);
+    if (rc == 1) rc = MC_OK;
+    if (rc) return rc;
+    if (!f.found) return MC_OK; /* not attested (a store error at the time): nothing to say */
+    f.a.chain = n->chain;
+    f.a.height = height;
+    uint8_t raw[MC_ATTEST_BYTES + 16];
+    mc_buf b;
+    mc_buf_init(&b, sizeof raw);
+    rc = mc_attest_encode(&b, &f.a);
+    char name[128], hex[65];
+    mc_hex_encode(hex, me.b, 32);
+    snprintf(name, sizeof name, "attest/%016llx/%s", (unsigned long long)height, hex);
+    if (!rc) rc = mc_orderer_publish(n->orderer, name, b.p, b.n);
+    mc_buf_free(&b);
+    return rc;
+}
+
+typedef struct {
+    mc_node *n;
+    uint64_t height;
+} mc_att_fetch;
+
+static int mc_att_got(void *arg, const char *name, const uint8_t *p, size_t np)
+{
+    mc_att_fetch *f = arg;
+    mc_attest a;
+    char want[128], hex[65];
+    if (mc_attest_decode(&a, p, np)) return 0; /* not a node's: ignored alike everywhere */
+    mc_hex_encode(hex, a.validator.b, 32);
+    snprintf(want, sizeof want, "attest/%016llx/%s", (unsigned long long)f->height, hex);
+    /* under its own name only: a validator speaks for itself, at the height it names */
+    if (strcmp(name, want) != 0 || a.height != f->height) return 0;
+    if (memcmp(a.validator.b, f->n->keys.id.b, 32) == 0) return 0; /* our own, kept already */
+    int rc = mc_node_attest_receive(f->n, &a);
+    if (rc && rc != MC_EEXIST && rc != MC_EDENIED && rc != MC_EBADSIG) return rc;
+    if (rc == MC_EBADSIG || rc == MC_EDENIED)
+        mc_log(MC_LOG_WARN, "node", "attestation %s refused: %s", name, mc_strerror(rc));
+    return 0;
+}
+
+static void mc_att_sleep_ms(unsigned ms)
+{
+    struct timespec ts = {0, (long)ms * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void *mc_att_main(void *arg)
+{
+    mc_node *n = arg;
+    uint64_t published = atomic_load(&n->certified); /* a re-publish is harmless */
+    uint64_t warn_ms = 0;
+    while (!atomic_load(&n->att_stop)) {
+        uint64_t applied = atomic_load(&n->attested);
+        int busy = 0, rc = MC_OK;
+        while (published < applied && !atomic_load(&n->att_stop)) {
+            if ((rc = mc_att_publish(n, published + 1))) break;
+            published++;
+            busy = 1;
+        }
+        uint64_t cert = atomic_load(&n->certified);
+        /* only heights this node applied and does not yet hold certified: an idle chain,
+         * once certified, costs nothing */
+        for (uint64_t h = cert + 1; !rc && h <= applied && h <= cert + MC_ATT_FETCH_SPAN; h++) {
+            char prefix[64];
+            snprintf(prefix, sizeof prefix, "attest/%016llx/", (unsigned long long)h);
+            mc_att_fetch f = {n, h};
+            rc = mc_orderer_fetch(n->orderer, prefix, mc_att_got, &f);
+            if (atomic_load(&n->certified) < h) break; /* the next cannot be certified first */
+        }
+        if (rc && rc != MC_ECLOSED && mc_time_mono_ms() - warn_ms > 5000) {
+            warn_ms = mc_time_mono_ms();
+            mc_log(MC_LOG_WARN, "node", "attestations not exchanged: %s (retrying)", mc_strerror(rc));
+        }
+        if (atomic_load(&n->certified) > cert) busy = 1;
+        mc_att_sleep_ms(busy ? 5 : (atomic_load(&n->certified) < applied ? 50 : 20));
+    }
+    return NULL;
+}
+
+int mc_node_attest_start(mc_node *n)
+{
+    if (!n->orderer || !n->orderer->ops->publish) return MC_OK; /* solo: the node's word stays home */
+    if (pthread_create(&n->att_thread, NULL, mc_att_main, n) != 0) return MC_ENOMEM;
+    n->att_started = 1;
+    return MC_OK;
+}
+
+void mc_node_attest_stop(mc_node *n)
+{
+    atomic_store(&n->att_stop, 1);
+    if (n->att_started) pthread_join(n->att_thread, NULL);
+    n->att_started = 0;
 }

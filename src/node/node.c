@@ -403,6 +403,7 @@ int mc_node_start(mc_node **pp, const mc_node_config *cfg, char *err, size_t ner
     if (!rc && pthread_create(&n->applier, NULL, mc_applier_main, n) == 0) n->applier_started = 1;
     if (!rc && pthread_create(&n->batcher, NULL, mc_batcher_main, n) == 0) n->batcher_started = 1;
     if (!rc && (!n->applier_started || !n->batcher_started)) rc = MC_ENOMEM;
+    if (!rc) rc = mc_node_attest_start(n);
     if (!rc) rc = mc_node_log_start(n);
     if (!rc) rc = mc_node_listen(n, err, nerr);
     if (rc) {
@@ -442,6 +443,7 @@ void mc_node_stop(mc_node *n)
     mc_mempool_drain(&n->mp);
     mc_api_stop(n->api);
     mc_node_log_stop(n); /* after the api: no request waits on the log signer any more */
+    mc_node_attest_stop(n);
     mc_orderer_close(n->orderer);
     mc_exec_free(n->exec);
     mc_store_close(n->store);

@@ -70,6 +70,10 @@ struct mc_node {
     pthread_cond_t cert_cond;
     int cert_init;
     atomic_uint_fast64_t attests_made, attests_received;
+    atomic_uint_fast64_t attested; /* the last height this node attested */
+    pthread_t att_thread;          /* publishes and fetches attestations (etcd) */
+    int att_started;
+    atomic_int att_stop;
     /* metrics */
     atomic_uint_fast64_t blocks, txs_applied, batches_skipped, batches_submitted, admitted, rejected;
     atomic_uint_fast64_t apply_us, submit_us;
@@ -112,6 +116,10 @@ int mc_node_attest_receive(mc_node *n, const mc_attest *a);
 /* Waits until block @p height is certified. @return MC_OK, MC_ETIMEDOUT (at @p deadline_ms,
  * monotonic), MC_EUNAVAIL (halted or alarmed). */
 int mc_node_wait_certified(mc_node *n, uint64_t height, uint64_t deadline_ms);
+/* The exchange thread (etcd orderer only): publishes this node's attestations beside the
+ * ordered log and fetches the others' for heights applied but not certified. */
+int mc_node_attest_start(mc_node *n);
+void mc_node_attest_stop(mc_node *n);
 /* The api backend's alarmed callback. */
 int mc_node_alarmed(void *ctx);
 /* Stops applying and reports why (log, metric, /v1/status). */

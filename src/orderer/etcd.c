@@ -63,6 +63,8 @@ typedef struct {
     int timeout_ms, connect_ms;
     atomic_int closed;
     mc_etcd_side sub, nxt;
+    mc_etcd_side aux; /* the side channel (publish, fetch) */
+    char *side;       /* its key prefix */
     /* next side, under nxt.lock */
     mc_etcd_item *q;
     size_t qhead, qn, qcap;
@@ -217,6 +219,113 @@ static int mc_etcd_submit(mc_orderer *o, const uint8_t *batch, size_t n)
     else if (rc == MC_ETOOBIG)
         mc_log(MC_LOG_ERROR, "orderer", "etcd: batch of %zu bytes refused as too large (%s)", n, why);
 out:
+    mc_buf_free(&req);
+    mc_buf_free(&resp);
+    return rc;
+}
+
+/*
+ * The side channel: attestations and the like, beside the batches and never under their
+ * prefix, so the watch that orders batches never sees them and publishing makes no block.
+ */
+
+/* POSTs @p req to @p path on the endpoints in turn until one answers 200 (within timeout_ms). */
+static int mc_etcd_aux_call(mc_etcd *e, const char *path, const mc_buf *req, mc_buf *resp)
+{
+    uint64_t deadline = mc_time_mono_ns() / 1000000 + (uint64_t)e->timeout_ms;
+    int rc = MC_EUNAVAIL;
+    pthread_mutex_lock(&e->aux.lock);
+    for (size_t k = 0; k < e->nep && !atomic_load(&e->closed); k++) {
+        uint64_t now = mc_time_mono_ns() / 1000000;
+        if (now >= deadline) break;
+        size_t i = (e->aux.cur + k) % e->nep;
+        mc_http *h;
+        long status = 0;
+        if ((rc = mc_etcd_client(e, &e->aux, i, &h))) break;
+        mc_http_set_timeout(h, (long)(deadline - now));
+        mc_buf_reset(resp);
+        rc = mc_http_request(h, "POST", path, req->p, req->n, &status, resp);
+        if (!rc && status == 200) {
+            e->aux.cur = i;
+            break;
+        }
+        rc = MC_EUNAVAIL;
+    }
+    pthread_mutex_unlock(&e->aux.lock);
+    if (atomic_load(&e->closed) && rc) rc = MC_ECLOSED;
+    return rc;
+}
+
+static int mc_etcd_publish(mc_orderer *o, const char *name, const uint8_t *p, size_t n)
+{
+    mc_etcd *e = (mc_etcd *)o;
+    if (atomic_load(&e->closed)) return MC_ECLOSED;
+    char key[800];
+    int nk = snprintf(key, sizeof key, "%s%s", e->side, name);
+    if (nk < 0 || (size_t)nk >= sizeof key) return MC_EINVAL;
+    /* a side prefix above the batch prefix ("/c/" over "/c/batches/"): never a batch key */
+    if (strncmp(key, e->prefix, strlen(e->prefix)) == 0) return MC_EINVAL;
+    char *kb = mc_b64_dup(key, (size_t)nk), *vb = mc_b64_dup(p, n);
+    mc_buf req, resp;
+    mc_buf_init(&req, 64u << 10);
+    mc_buf_init(&resp, 64u << 10);
+    int rc = kb && vb ? mc_buf_printf(&req, "{\"key\":\"%s\",\"value\":\"%s\"}", kb, vb) : MC_ENOMEM;
+    free(kb);
+    free(vb);
+    if (!rc) rc = mc_etcd_aux_call(e, "/v3/kv/put", &req, &resp);
+    mc_buf_free(&req);
+    mc_buf_free(&resp);
+    return rc;
+}
+
+static int mc_etcd_fetch(mc_orderer *o, const char *prefix, mc_orderer_kv_fn fn, void *arg)
+{
+    mc_etcd *e = (mc_etcd *)o;
+    if (atomic_load(&e->closed)) return MC_ECLOSED;
+    char key[800], end[800];
+    size_t ns = strlen(e->side);
+    int nk = snprintf(key, sizeof key, "%s%s", e->side, prefix);
+    if (nk < 0 || (size_t)nk >= sizeof key) return MC_EINVAL;
+    /* every key with this prefix: the prefix with its last byte plus one (never 0xff: the
+     * names' alphabet and the side prefix's final '/') */
+    memcpy(end, key, (size_t)nk);
+    end[nk - 1] = (char)(end[nk - 1] + 1);
+    char *kb = mc_b64_dup(key, (size_t)nk), *eb = mc_b64_dup(end, (size_t)nk);
+    mc_buf req, resp;
+    mc_buf_init(&req, 4096);
+    mc_buf_init(&resp, 4u << 20);
+    int rc = kb && eb ? mc_buf_printf(&req, "{\"key\":\"%s\",\"range_end\":\"%s\",\"limit\":\"256\"}", kb, eb)
+                      : MC_ENOMEM;
+    free(kb);
+    free(eb);
+    if (!rc) rc = mc_etcd_aux_call(e, "/v3/kv/range", &req, &resp);
+    json_t *j = rc ? NULL : json_loadb((const char *)resp.p, resp.n, 0, NULL);
+    if (!rc && !j) rc = MC_EUNAVAIL;
+    json_t *kvs = j ? json_object_get(j, "kvs") : NULL, *kv;
+    size_t i;
+    uint8_t *val = malloc(MC_ORDERER_VALUE_MAX + 3);
+    if (!rc && !val) rc = MC_ENOMEM;
+    if (!rc && json_is_array(kvs)) {
+        json_array_foreach(kvs, i, kv)
+        {
+            const char *k64 = json_string_value(json_object_get(kv, "key"));
+            const char *v64 = json_string_value(json_object_get(kv, "value"));
+            uint8_t kraw[800];
+            char name[MC_ORDERER_NAME_MAX + 1];
+            size_t nkr, nv = 0;
+            if (!k64 || mc_base64_decode(kraw, sizeof kraw, &nkr, k64, strlen(k64)) || nkr <= ns ||
+                nkr - ns > MC_ORDERER_NAME_MAX || memcmp(kraw, e->side, ns) != 0)
+                continue;
+            if (v64 && mc_base64_decode(val, MC_ORDERER_VALUE_MAX + 3, &nv, v64, strlen(v64))) continue;
+            if (nv > MC_ORDERER_VALUE_MAX) continue; /* not a node's: skipped alike everywhere */
+            memcpy(name, kraw + ns, nkr - ns);
+            name[nkr - ns] = 0;
+            if (strlen(name) != nkr - ns) continue; /* a NUL inside */
+            if ((rc = fn(arg, name, val, nv))) break;
+        }
+    }
+    free(val);
+    json_decref(j);
     mc_buf_free(&req);
     mc_buf_free(&resp);
     return rc;
@@ -471,8 +580,12 @@ static void mc_etcd_close(mc_orderer *o)
     pthread_mutex_lock(&e->nxt.lock);
     mc_etcd_q_clear(e);
     pthread_mutex_unlock(&e->nxt.lock);
+    pthread_mutex_lock(&e->aux.lock);
+    pthread_mutex_unlock(&e->aux.lock);
     mc_etcd_side_free(&e->sub);
     mc_etcd_side_free(&e->nxt);
+    mc_etcd_side_free(&e->aux);
+    free(e->side);
     for (size_t i = 0; i < e->nep; i++) free(e->ep[i]);
     free(e->q);
     free(e->prefix);
@@ -484,7 +597,20 @@ static void mc_etcd_close(mc_orderer *o)
     free(e);
 }
 
-static const mc_orderer_ops mc_etcd_ops = {"etcd", mc_etcd_submit, mc_etcd_next, mc_etcd_close};
+static const mc_orderer_ops mc_etcd_ops = {"etcd",        mc_etcd_submit,  mc_etcd_next,
+                                           mc_etcd_close, mc_etcd_publish, mc_etcd_fetch};
+
+/* The side prefix by default (mc_etcd_opts.side_prefix). */
+static char *mc_etcd_side_default(const char *prefix)
+{
+    size_t np = strlen(prefix), nb = strlen("batches/");
+    char buf[600];
+    if (np > nb && memcmp(prefix + np - nb, "batches/", nb) == 0 && prefix[np - nb - 1] == '/')
+        snprintf(buf, sizeof buf, "%.*s", (int)(np - nb), prefix);
+    else
+        snprintf(buf, sizeof buf, "%.*s-side/", (int)(np - 1), prefix);
+    return strdup(buf);
+}
 
 int mc_orderer_etcd_open(mc_orderer **pp, const mc_etcd_opts *opts)
 {
@@ -499,6 +625,13 @@ int mc_orderer_etcd_open(mc_orderer **pp, const mc_etcd_opts *opts)
         if (!u || (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)) return MC_EINVAL;
     }
     if ((opts->cert == NULL) != (opts->key == NULL)) return MC_EINVAL;
+    if (opts->side_prefix) {
+        size_t ns = strlen(opts->side_prefix);
+        /* side keys must never fall in the watched batch range */
+        if (ns == 0 || ns > 500 || opts->side_prefix[ns - 1] != '/' ||
+            strncmp(opts->side_prefix, opts->prefix, np) == 0)
+            return MC_EINVAL;
+    }
     mc_etcd *e = calloc(1, sizeof *e);
     if (!e) return MC_ENOMEM;
     e->base.ops = &mc_etcd_ops;
@@ -508,6 +641,7 @@ int mc_orderer_etcd_open(mc_orderer **pp, const mc_etcd_opts *opts)
     e->connect_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 1000;
     pthread_mutex_init(&e->sub.lock, NULL);
     pthread_mutex_init(&e->nxt.lock, NULL);
+    pthread_mutex_init(&e->aux.lock, NULL);
     int ok = 1;
     for (size_t i = 0; i < opts->nendpoints; i++)
         ok &= (e->ep[e->nep++] = strdup(opts->endpoints[i])) != NULL;
@@ -518,10 +652,11 @@ int mc_orderer_etcd_open(mc_orderer **pp, const mc_etcd_opts *opts)
     end[np - 1] = (char)(end[np - 1] + 1);
     e->prefix_b64 = mc_b64_dup(opts->prefix, np);
     e->end_b64 = mc_b64_dup(end, np);
+    e->side = opts->side_prefix ? strdup(opts->side_prefix) : mc_etcd_side_default(opts->prefix);
     e->ca = mc_strdup_or_null(opts->ca);
     e->cert = mc_strdup_or_null(opts->cert);
     e->key = mc_strdup_or_null(opts->key);
-    ok &= e->prefix && e->prefix_b64 && e->end_b64 && (!opts->ca || !*opts->ca || e->ca) &&
+    ok &= e->prefix && e->side && e->prefix_b64 && e->end_b64 && (!opts->ca || !*opts->ca || e->ca) &&
           (!opts->cert || e->cert) && (!opts->key || e->key);
     if (!ok) {
         mc_etcd_close(&e->base);

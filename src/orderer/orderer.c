@@ -1,5 +1,7 @@
 /* The orderer interface: dispatch to the backend. */
 #include "medchain/chain.h"
+#include <string.h>
+
 #include "medchain/orderer.h"
 
 int mc_orderer_submit(mc_orderer *o, const uint8_t *batch, size_t n)
@@ -21,4 +23,35 @@ void mc_orderer_close(mc_orderer *o)
 size_t mc_orderer_max_batch(const mc_orderer *o)
 {
     return o->max_batch ? o->max_batch : MC_MAX_BATCH_BYTES;
+}
+
+/* Side-channel names stay in a plain alphabet: no ".." or leading '/' to climb out of the side
+ * prefix, nothing a key scheme or a log line would misread. */
+static int mc_orderer_name_ok(const char *name, int empty_ok)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (!name || (n == 0 && !empty_ok) || n > MC_ORDERER_NAME_MAX || name[0] == '/' || strstr(name, ".."))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '/' || c == '.' || c == '_' ||
+              c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+int mc_orderer_publish(mc_orderer *o, const char *name, const void *p, size_t n)
+{
+    if (!o || !mc_orderer_name_ok(name, 0) || (!p && n)) return MC_EINVAL;
+    if (n > MC_ORDERER_VALUE_MAX) return MC_ETOOBIG;
+    if (!o->ops->publish) return MC_ENOTFOUND;
+    return o->ops->publish(o, name, p, n);
+}
+
+int mc_orderer_fetch(mc_orderer *o, const char *prefix, mc_orderer_kv_fn fn, void *arg)
+{
+    if (!o || !mc_orderer_name_ok(prefix, 1) || !fn) return MC_EINVAL;
+    if (!o->ops->fetch) return MC_ENOTFOUND;
+    return o->ops->fetch(o, prefix, fn, arg);
 }

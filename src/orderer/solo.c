@@ -224,7 +224,7 @@ static void mc_solo_close(mc_orderer *o)
     free(s);
 }
 
-static const mc_orderer_ops mc_solo_ops = {"solo", mc_solo_submit, mc_solo_next, mc_solo_close};
+static const mc_orderer_ops mc_solo_ops = {"solo", mc_solo_submit, mc_solo_next, mc_solo_close, NULL, NULL};
 
 static int mc_solo_path(char *out, size_t n, const char *dir)
 {

@@ -3,6 +3,11 @@
  * its chain: its own attestation certifies each block it applies. POST /v1/tx?wait=certified
  * answers "certified"; GET /v1/blocks/{h} lists the attestation and "certified": true;
  * /v1/status and /metrics show the certified height; a restart keeps it.
+ *
+ * Then three validators ordered by one real etcd member: attestations go beside the ordered
+ * log (attest/<height>/<validator> under the chain's prefix), 2 of 3 certify, one node down
+ * changes nothing, two down leave blocks committed but not certified until one returns, and a
+ * quorum of attestations for another header than a node's own raises its alarm.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,10 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include <jansson.h>
 
+#include "etcdtest.h"
 #include "testnet.h"
 
 static long at_get(mc_http *h, const char *path, mc_buf *resp)
@@ -150,10 +157,177 @@ static void test_single_validator_certifies(void **state)
     tn_destroy(&c);
 }
 
+static void at_wait_certified(tn_chain *c, json_int_t height)
+{
+    for (int i = 0; i < 200; i++) {
+        if (at_status_int(c, "certified_height") >= height) return;
+        struct timespec ts = {0, 50000000};
+        nanosleep(&ts, NULL);
+    }
+    fail_msg("node on port %u: height %lld not certified within 10 s", c->port, (long long)height);
+}
+
+/* Submits a registration signed by @p org with @p nonce to @p c; returns its height. */
+static json_int_t at_submit(tn_chain *c, const mc_keys *org, uint64_t nonce, const char *wait, const char *want,
+                            long want_http)
+{
+    mc_http *h = tn_client(c, org);
+    mc_buf tx, resp;
+    mc_hash id;
+    mc_buf_init(&tx, MC_MAX_TX_BYTES);
+    mc_buf_init(&resp, 1u << 20);
+    assert_int_equal(tn_build_register(c, org, nonce, &tx, &id), MC_OK);
+    char path[96];
+    snprintf(path, sizeof path, "/v1/tx?wait=%s", wait);
+    mc_buf body;
+    mc_buf_init(&body, 1u << 20);
+    assert_int_equal(mc_buf_printf(&body, "{\"tx\":\""), MC_OK);
+    char hex[2 * MC_MAX_TX_BYTES + 1];
+    mc_hex_encode(hex, tx.p, tx.n);
+    assert_int_equal(mc_buf_printf(&body, "%s\"}", hex), MC_OK);
+    long st = 0;
+    assert_int_equal(mc_http_request(h, "POST", path, body.p, body.n, &st, &resp), MC_OK);
+    if (st != want_http) fprintf(stderr, "answer %ld: %.*s\n", st, (int)resp.n, (char *)resp.p);
+    assert_int_equal(st, want_http);
+    json_t *j = at_json(&resp);
+    json_t *t = json_object_get(j, "tx");
+    assert_string_equal(json_string_value(json_object_get(t, "status")), want);
+    json_int_t height = json_integer_value(json_object_get(t, "height"));
+    json_decref(j);
+    mc_buf_free(&body);
+    mc_buf_free(&tx);
+    mc_buf_free(&resp);
+    mc_http_free(h);
+    return height;
+}
+
+static size_t at_attestations(tn_chain *c, const mc_keys *org, json_int_t height, int *certified)
+{
+    mc_http *h = tn_client(c, org);
+    mc_buf r;
+    mc_buf_init(&r, 4u << 20);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/blocks/%lld", (long long)height);
+    assert_int_equal(at_get(h, path, &r), 200);
+    json_t *j = at_json(&r);
+    size_t k = json_array_size(json_object_get(j, "attestations"));
+    *certified = json_is_true(json_object_get(j, "certified"));
+    json_decref(j);
+    mc_buf_free(&r);
+    mc_http_free(h);
+    return k;
+}
+
+/* Puts validator @p v's attestation of @p hh at @p height straight into etcd. */
+static void at_forge(et_cluster *ec, tn_chain *v, json_int_t height, const mc_hash *hh)
+{
+    mc_sign_pk pk;
+    mc_sign_sk_to_pk(&pk, &v->node.sign_sk);
+    mc_attest a;
+    mc_attest_sign(&a, &v->chain, (uint64_t)height, hh, &pk, &v->node.sign_sk);
+    mc_buf b;
+    mc_buf_init(&b, 1024);
+    assert_int_equal(mc_attest_encode(&b, &a), MC_OK);
+    char chain[65], vid[65], key[256], kb[400], vb[400], req[1024], resp[4096];
+    mc_hex_encode(chain, v->chain.b, 32);
+    mc_hex_encode(vid, a.validator.b, 32);
+    snprintf(key, sizeof key, "/medchain/%s/attest/%016llx/%s", chain, (unsigned long long)height, vid);
+    mc_base64_encode(kb, key, strlen(key));
+    mc_base64_encode(vb, b.p, b.n);
+    snprintf(req, sizeof req, "{\"key\":\"%s\",\"value\":\"%s\"}", kb, vb);
+    assert_int_equal(et_call(ec, "kv/put", req, resp, sizeof resp), MC_OK);
+    mc_buf_free(&b);
+}
+
+static void test_three_validators_over_etcd(void **state)
+{
+    (void)state;
+    if (!et_binary()) fail_msg("etcd is not installed (/usr/bin/etcd: scripts/setup installs etcd-server)");
+    et_cluster ec;
+    assert_int_equal(et_start(&ec, 1), MC_OK);
+    tn_chain nodes[3];
+    tn_chain *cs[3] = {&nodes[0], &nodes[1], &nodes[2]};
+    for (int i = 0; i < 3; i++) assert_int_equal(tn_create(&nodes[i], 0, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH), MC_OK);
+    assert_int_equal(tn_share_genesis(cs, 3), MC_OK);
+    char eps[600];
+    snprintf(eps, sizeof eps, "etcd_endpoints=%s", ec.endpoints);
+    const char *settings[] = {"orderer=etcd", eps, NULL};
+    for (int i = 0; i < 3; i++) assert_int_equal(tn_start(&nodes[i], settings), MC_OK);
+    const mc_keys *org = &nodes[0].org;
+    assert_int_equal(at_status_int(&nodes[1], "validators"), 3);
+    assert_int_equal(at_status_int(&nodes[1], "quorum"), 2);
+
+    /* submitted to one node, certified by the attestations of at least two */
+    json_int_t h1 = at_submit(&nodes[0], org, 1, "certified", "certified", 200);
+    json_int_t h2 = at_submit(&nodes[2], org, 2, "certified", "certified", 200);
+    assert_true(h2 > h1);
+    for (int i = 0; i < 3; i++) at_wait_certified(&nodes[i], h2);
+    int cert;
+    /* every node ends up holding all three words (nothing else happens: the chain is idle) */
+    for (int tries = 0; tries < 100 && at_attestations(&nodes[1], org, h2, &cert) < 3; tries++) {
+        struct timespec ts = {0, 50000000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(at_attestations(&nodes[1], org, h2, &cert), 3);
+    assert_true(cert);
+    json_int_t idle = at_status_int(&nodes[0], "height");
+
+    /* one validator down: 2 of 3 still certify */
+    assert_int_equal(tn_kill(&nodes[2], 9), 128 + 9);
+    json_int_t h3 = at_submit(&nodes[1], org, 3, "certified", "certified", 200);
+    assert_true(h3 > idle);
+    /* two down: committed, not certified (202, with its height), until one returns */
+    assert_int_equal(tn_kill(&nodes[1], 9), 128 + 9);
+    json_int_t h4 = at_submit(&nodes[0], org, 4, "certified&timeout_ms=1500", "committed", 202);
+    assert_true(h4 > h3);
+    assert_int_equal(at_attestations(&nodes[0], org, h4, &cert), 1);
+    assert_false(cert);
+    assert_true(at_status_int(&nodes[0], "certified_height") < h4);
+    assert_int_equal(tn_start(&nodes[1], settings), MC_OK);
+    at_wait_certified(&nodes[0], h4);
+    at_wait_certified(&nodes[1], h4);
+
+    /* divergence: with the others down again, node 0 applies a block only it attested; then a
+     * quorum (nodes 1 and 2's keys) attests another header at that height */
+    assert_int_equal(tn_kill(&nodes[1], 9), 128 + 9);
+    json_int_t h5 = at_submit(&nodes[0], org, 5, "committed", "committed", 200);
+    assert_int_equal(at_status_int(&nodes[0], "alarm"), 0);
+    mc_hash other;
+    memset(other.b, 0x5a, 32);
+    at_forge(&ec, &nodes[1], h5, &other);
+    at_forge(&ec, &nodes[2], h5, &other);
+    for (int tries = 0; tries < 200 && !at_status_int(&nodes[0], "alarm"); tries++) {
+        struct timespec ts = {0, 50000000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(at_status_int(&nodes[0], "alarm"), 1);
+    assert_int_equal(at_status_int(&nodes[0], "alarm_height"), h5);
+    assert_int_equal(at_status_int(&nodes[0], "halted"), 1);
+    assert_true(at_status_int(&nodes[0], "certified_height") < h5);
+    mc_http *plain = tn_client(&nodes[0], NULL);
+    mc_buf r;
+    mc_buf_init(&r, 1u << 20);
+    assert_int_equal(at_get(plain, "/metrics", &r), 200);
+    assert_non_null(strstr((char *)r.p, "medchain_alarm 1\n"));
+    mc_http_free(plain);
+    /* its state is not served as good */
+    mc_http *h = tn_client(&nodes[0], org);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/blocks/%lld", (long long)h5);
+    assert_int_equal(at_get(h, path, &r), 503);
+    assert_non_null(strstr((char *)r.p, "diverges"));
+    mc_http_free(h);
+    mc_buf_free(&r);
+
+    for (int i = 0; i < 3; i++) tn_destroy(&nodes[i]);
+    et_destroy(&ec);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_validator_certifies),
+        cmocka_unit_test(test_three_validators_over_etcd),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

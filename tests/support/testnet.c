@@ -361,3 +361,34 @@ int tn_tx_committed(mc_http *h, const mc_hash *id)
     mc_buf_free(&resp);
     return ok;
 }
+
+int tn_share_genesis(tn_chain *const *cs, unsigned n)
+{
+    char path[400];
+    mc_buf gb;
+    if (n == 0 || n > MC_MAX_VALIDATORS) return MC_EINVAL;
+    mc_genesis *g = calloc(1, sizeof *g);
+    if (!g) return MC_ENOMEM;
+    snprintf(path, sizeof path, "%s/genesis.bin", cs[0]->dir);
+    mc_buf_init(&gb, 1u << 20);
+    int rc = mc_file_read(path, &gb);
+    if (!rc) rc = mc_genesis_decode(g, gb.p, gb.n);
+    if (!rc) {
+        g->nvalidators = n;
+        for (unsigned i = 0; i < n; i++) {
+            g->validators[i].org = 0;
+            mc_sign_sk_to_pk(&g->validators[i].sign_pk, &cs[i]->node.sign_sk);
+            mc_box_sk_to_pk(&g->validators[i].box_pk, &cs[i]->node.box_sk);
+        }
+        mc_buf_reset(&gb);
+        rc = mc_genesis_encode(&gb, g);
+    }
+    for (unsigned i = 0; i < n && !rc; i++) {
+        mc_genesis_chain_id(&cs[i]->chain, gb.p, gb.n);
+        snprintf(path, sizeof path, "%s/genesis.bin", cs[i]->dir);
+        rc = mc_file_write_atomic(path, gb.p, gb.n, 0600);
+    }
+    mc_buf_free(&gb);
+    free(g);
+    return rc;
+}

@@ -35,6 +35,11 @@ int tn_create(tn_chain *c, unsigned nclients, const char *medchaind, const char 
 /* Sets the type of founding org @p i (0: c->org, then the clients; all start as "hospital") and
  * rewrites the genesis and c->chain: "regulator" lets an org register auditors. Before tn_start. */
 int tn_set_org_type(tn_chain *c, unsigned i, const char *type);
+/* Makes the @p n chains @p cs (each from tn_create, none started) one consortium: the genesis
+ * of cs[0] with every chain's node key as a validator (all of cs[0]'s first org), written to
+ * each directory, and each c->chain updated. cs[0]'s orgs are the members: its org keys sign
+ * on every node. */
+int tn_share_genesis(tn_chain *const *cs, unsigned n);
 /* Starts medchaind (extra "key=value" settings, NULL-terminated) and waits until it listens. */
 int tn_start(tn_chain *c, const char *const *settings);
 /* Sends @p sig to the node and reaps it; returns its exit status (128+signal if killed). */
