@@ -733,6 +733,8 @@ uint16_t mc_block_result(const mc_block *b, uint32_t i);
 /* Attestations and certificates (docs/format.md, "Attestation")                               */
 
 #define MC_ATTEST_BYTES 169u /**< an encoded attestation (fixed size) */
+/** The largest encoded certificate in a batch: height, header hash, count, 64 (signer, signature). */
+#define MC_CERT_MAX_BYTES (8u + 32u + 4u + MC_MAX_CERT_SIGS * 96u)
 
 /**
  * One validator's signature over one header: Ed25519 by the validator's node key over

@@ -248,8 +248,8 @@ static int mc_attest_one(void *arg, const mc_id *validator, const mc_hash *hh, c
     /* only words for this node's header: another one is an equivocation or a divergence,
      * which the node itself reports (alarm) */
     if (memcmp(hh->b, l->hh->b, 32) != 0) return 0;
-    json_array_append_new(l->list, json_pack("{s:o,s:o}", "validator", mc_json_hex(validator->b, 32), "signature",
-                                             mc_json_hex(sig->b, 64)));
+    json_array_append_new(l->list, json_pack("{s:o,s:o}", "validator", mc_json_hex(validator->b, 32),
+                                             "signature", mc_json_hex(sig->b, 64)));
     return 0;
 }
 
@@ -308,6 +308,18 @@ static void mc_route_block(mc_call *c, mc_resp *r, mc_store_txn *txn, const char
                             json_pack("{s:o,s:I,s:I,s:b}", "proposer", mc_json_hex(b.proposer.b, 32), "seq",
                                       (json_int_t)b.seq, "time_ms", (json_int_t)b.time_ms, "has_certificate",
                                       b.has_cert));
+        if (b.has_cert) {
+            /* the certificate the proposer carried: an earlier header's quorum, now on the chain */
+            json_t *sigs = json_array();
+            for (uint32_t i = 0; i < b.cert->nsigs; i++)
+                json_array_append_new(sigs, json_pack("{s:o,s:o}", "validator",
+                                                      mc_json_hex(b.cert->signers[i].b, 32), "signature",
+                                                      mc_json_hex(b.cert->sigs[i].b, 64)));
+            json_object_set_new(json_object_get(j, "batch"), "certificate",
+                                json_pack("{s:I,s:o,s:o}", "height", (json_int_t)b.cert->height,
+                                          "header_hash", mc_json_hex(b.cert->header_hash.b, 32), "signatures",
+                                          sigs));
+        }
         for (uint64_t i = offset; i < b.ntx && i < offset + limit && seen >= 0; i++) {
             mc_tx tx;
             json_t *t;

@@ -66,6 +66,27 @@ static int mc_exec_block_time(mc_exec *x, mc_store_txn *txn, const mc_batch *b, 
 }
 
 /* Checks a batch before any transaction is looked at. Returns MC_OK or the skip reason. */
+/*
+ * A certificate a batch carries (docs/format.md, "Attestation"): a quorum of the genesis
+ * validators' signatures over a header already on this chain. Every node holds the same blocks
+ * and genesis, so every node decides alike; a batch with a false certificate is skipped whole
+ * (only a faulty proposer makes one: an honest one sends only what it verified).
+ */
+static int mc_exec_check_cert(mc_exec *x, mc_store_txn *txn, const mc_cert *c)
+{
+    mc_slice raw;
+    mc_block blk;
+    mc_hash hh;
+    if (c->height == 0 || c->height > x->info.height) return MC_EINVAL;
+    int rc = mc_store_get_block(txn, c->height, &raw);
+    if (rc) return rc == MC_ENOTFOUND ? MC_EINVAL : -rc;
+    if (mc_block_decode(&blk, raw.p, raw.n)) return -MC_ECORRUPT;
+    mc_header_hash(&hh, &blk.header);
+    if (memcmp(hh.b, c->header_hash.b, 32) != 0) return MC_EINVAL;
+    rc = mc_cert_check(c, &x->info.chain, x->val_pks, x->nvalidators);
+    return rc == MC_OK ? MC_OK : rc == MC_EBADSIG ? MC_EBADSIG : MC_EINVAL;
+}
+
 static int mc_exec_check_batch(mc_exec *x, mc_store_txn *txn, const mc_batch *b)
 {
     if (memcmp(b->chain.b, x->info.chain.b, 32) != 0) return MC_EINVAL;
@@ -80,6 +101,7 @@ static int mc_exec_check_batch(mc_exec *x, mc_store_txn *txn, const mc_batch *b)
     rc = mc_store_get_batch_seen(txn, &b->hash, &seen);
     if (rc == MC_OK) return MC_EEXIST;
     if (rc != MC_ENOTFOUND) return -rc;
+    if (b->has_cert) return mc_exec_check_cert(x, txn, b->cert);
     return MC_OK;
 }
 

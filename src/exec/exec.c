@@ -65,8 +65,10 @@ int mc_exec_load(mc_exec *x)
     memcpy(info.state_digest.b, d.p + 8, 32);
     x->threshold = gen->threshold;
     x->nvalidators = gen->nvalidators;
-    for (uint32_t i = 0; i < gen->nvalidators; i++)
+    for (uint32_t i = 0; i < gen->nvalidators; i++) {
         mc_id_from_pk(&x->validators[i], &gen->validators[i].sign_pk);
+        x->val_pks[i] = gen->validators[i].sign_pk;
+    }
     info.initialised = 1;
     rc = MC_OK;
 out:

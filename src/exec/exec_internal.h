@@ -14,6 +14,7 @@ struct mc_exec {
     uint32_t threshold; /* k of n members to admit an org (genesis) */
     uint32_t nvalidators;
     mc_id validators[MC_MAX_VALIDATORS];
+    mc_sign_pk val_pks[MC_MAX_VALIDATORS]; /* their genesis keys: what attestations verify with */
     /* per-block scratch, reused */
     mc_hash *txids;
     uint16_t *results;

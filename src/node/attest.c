@@ -346,3 +346,42 @@ void mc_node_attest_stop(mc_node *n)
     if (n->att_started) pthread_join(n->att_thread, NULL);
     n->att_started = 0;
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Certificates for the batches this node proposes                                             */
+
+typedef struct {
+    mc_cert *c;
+    const mc_node *n;
+} mc_cert_build;
+
+static int mc_cert_one(void *arg, const mc_id *validator, const mc_hash *hh, const mc_sig *sig)
+{
+    mc_cert_build *b = arg;
+    /* the store lists one height in validator id order: the certificate's canonical order */
+    if (memcmp(hh->b, b->c->header_hash.b, 32) != 0 || mc_val_index(b->n, validator) < 0) return 0;
+    if (b->c->nsigs >= MC_MAX_CERT_SIGS) return 1;
+    b->c->signers[b->c->nsigs] = *validator;
+    b->c->sigs[b->c->nsigs] = *sig;
+    b->c->nsigs++;
+    return 0;
+}
+
+int mc_node_cert_next(mc_node *n, mc_cert *out)
+{
+    if (atomic_load(&n->certified) <= atomic_load(&n->cert_sent)) return 0;
+    mc_store_txn *txn;
+    if (mc_store_begin(n->store, 0, &txn)) return 0;
+    memset(out, 0, sizeof *out);
+    int ok = mc_store_get_certified(txn, &out->height, &out->header_hash) == MC_OK &&
+             out->height > atomic_load(&n->cert_sent);
+    mc_cert_build b = {out, n};
+    if (ok) ok = mc_store_scan_attests(txn, out->height, mc_cert_one, &b) >= 0;
+    mc_store_abort(txn);
+    return ok && out->nsigs >= n->quorum;
+}
+
+void mc_node_cert_sent(mc_node *n, uint64_t height)
+{
+    if (height > atomic_load(&n->cert_sent)) atomic_store(&n->cert_sent, height);
+}

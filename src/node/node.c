@@ -41,34 +41,40 @@ static void *mc_batcher_main(void *arg)
     size_t max = n->cfg.batch_max_txs;
     mc_pending **taken = calloc(max, sizeof *taken);
     mc_slice *slices = calloc(max, sizeof *slices);
+    mc_cert *cert = calloc(1, sizeof *cert);
     mc_buf batch;
     mc_buf_init(&batch, MC_MAX_BATCH_BYTES);
     mc_id me;
     memcpy(me.b, n->keys.id.b, 32);
-    while (taken && slices) {
+    while (taken && slices && cert) {
         /* back-pressure from the applier: while it is behind, transactions gather */
         pthread_mutex_lock(&n->flight_lock);
         while (n->inflight >= n->cfg.batch_max_inflight && !atomic_load(&n->halted) &&
                !atomic_load(&n->stop_applier))
             pthread_cond_wait(&n->flight_cond, &n->flight_lock);
         pthread_mutex_unlock(&n->flight_lock);
-        /* the batch's own fields and signature take well under 4 KiB */
-        size_t k = mc_mempool_take(&n->mp, taken, max, mc_orderer_max_batch(n->orderer) - 4096,
-                                   n->cfg.batch_linger_ms);
+        /* the batch's own fields and signature take well under 4 KiB, a certificate at most
+         * MC_CERT_MAX_BYTES */
+        size_t k =
+            mc_mempool_take(&n->mp, taken, max, mc_orderer_max_batch(n->orderer) - 4096 - MC_CERT_MAX_BYTES,
+                            n->cfg.batch_linger_ms);
         if (k == 0) break; /* closing and drained */
         for (size_t i = 0; i < k; i++) slices[i] = (mc_slice){taken[i]->tx, taken[i]->n};
         uint64_t t0 = mc_time_mono_ns();
         mc_buf_reset(&batch);
+        /* the newest certificate this node holds rides along, so certificates reach the chain */
+        int has_cert = !atomic_load(&n->halted) && mc_node_cert_next(n, cert);
         int rc = atomic_load(&n->halted)
                      ? MC_EUNAVAIL
                      : mc_batch_build(&batch, NULL, &n->chain, &me, n->batch_seq++, mc_time_now_ms(), slices,
-                                      (uint32_t)k, NULL, &n->keys.sign_sk);
+                                      (uint32_t)k, has_cert ? cert : NULL, &n->keys.sign_sk);
         if (!rc) {
             pthread_mutex_lock(&n->flight_lock);
             n->inflight++;
             pthread_mutex_unlock(&n->flight_lock);
             rc = mc_orderer_submit(n->orderer, batch.p, batch.n);
             if (rc) mc_node_flight_done(n);
+            if (!rc && has_cert) mc_node_cert_sent(n, cert->height);
         }
         if (rc) mc_log(MC_LOG_ERROR, "node", "batch of %zu transactions not ordered: %s", k, mc_strerror(rc));
         /* a log that cannot be written (or synced) cannot be trusted with the next batch */
@@ -80,6 +86,7 @@ static void *mc_batcher_main(void *arg)
     mc_buf_free(&batch);
     free(taken);
     free(slices);
+    free(cert);
     atomic_store(&n->batcher_done, 1);
     return NULL;
 }
@@ -215,7 +222,8 @@ static void mc_node_metrics(void *ctx, mc_buf *out)
         (unsigned long long)atomic_load(&n->rejected), mc_mempool_size(&n->mp),
         atomic_load(&n->apply_us) / 1e6, atomic_load(&n->submit_us) / 1e6, atomic_load(&n->halted),
         (unsigned long long)atomic_load(&n->certified), atomic_load(&n->alarm),
-        (unsigned long long)atomic_load(&n->attests_made), (unsigned long long)atomic_load(&n->attests_received));
+        (unsigned long long)atomic_load(&n->attests_made),
+        (unsigned long long)atomic_load(&n->attests_received));
     (void)rc;
 }
 
@@ -269,7 +277,8 @@ static int mc_node_open_etcd(mc_node *n, char *err, size_t nerr)
     const char *eps[16];
     size_t nep = 0;
     snprintf(list, sizeof list, "%s", n->cfg.etcd_endpoints);
-    for (char *t = strtok_r(list, ", ", &save); t && nep < 16; t = strtok_r(NULL, ", ", &save)) eps[nep++] = t;
+    for (char *t = strtok_r(list, ", ", &save); t && nep < 16; t = strtok_r(NULL, ", ", &save))
+        eps[nep++] = t;
     if (!n->cfg.etcd_prefix[0]) {
         char hex[65];
         mc_hex_encode(hex, n->chain.b, 32);

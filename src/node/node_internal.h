@@ -74,6 +74,7 @@ struct mc_node {
     pthread_t att_thread;          /* publishes and fetches attestations (etcd) */
     int att_started;
     atomic_int att_stop;
+    atomic_uint_fast64_t cert_sent; /* height of the last certificate put in one of our batches */
     /* metrics */
     atomic_uint_fast64_t blocks, txs_applied, batches_skipped, batches_submitted, admitted, rejected;
     atomic_uint_fast64_t apply_us, submit_us;
@@ -120,6 +121,11 @@ int mc_node_wait_certified(mc_node *n, uint64_t height, uint64_t deadline_ms);
  * ordered log and fetches the others' for heights applied but not certified. */
 int mc_node_attest_start(mc_node *n);
 void mc_node_attest_stop(mc_node *n);
+/* The certificate of the highest certified header, when newer than the last one this node's
+ * batches carried (like Tendermint's LastCommit): 1 with @p out filled, else 0. After the batch
+ * carrying it is ordered, mc_node_cert_sent. */
+int mc_node_cert_next(mc_node *n, mc_cert *out);
+void mc_node_cert_sent(mc_node *n, uint64_t height);
 /* The api backend's alarmed callback. */
 int mc_node_alarmed(void *ctx);
 /* Stops applying and reports why (log, metric, /v1/status). */

@@ -3,6 +3,7 @@
  * cache that must not change results, and a store failure that applies nothing.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "exectest.h"
 
@@ -123,6 +124,102 @@ static void test_skipped_batches(void **state)
     mc_tchain_close(&c);
     mc_test_net_free(&net);
     mc_test_net_free(&other);
+}
+
+/* A certificate of (@p height, @p hh) signed by the validators of @p net whose bit is in
+ * @p who, signers in increasing id order. */
+static void mc_make_cert(mc_cert *c, const mc_test_net *net, uint64_t height, const mc_hash *hh, unsigned who)
+{
+    memset(c, 0, sizeof *c);
+    c->height = height;
+    c->header_hash = *hh;
+    const mc_test_key *k[MC_TEST_MAX_VALS];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < net->nval; i++)
+        if (who & (1u << i)) k[n++] = &net->val[i];
+    for (uint32_t i = 1; i < n; i++)
+        for (uint32_t j = i; j > 0 && memcmp(k[j - 1]->id.b, k[j]->id.b, 32) > 0; j--) {
+            const mc_test_key *t = k[j];
+            k[j] = k[j - 1];
+            k[j - 1] = t;
+        }
+    for (uint32_t i = 0; i < n; i++) {
+        mc_attest a;
+        mc_attest_sign(&a, &net->chain, height, hh, &k[i]->pk, &k[i]->sk);
+        c->signers[i] = a.validator;
+        c->sigs[i] = a.sig;
+    }
+    c->nsigs = n;
+}
+
+/* A batch carries the certificate of an earlier header (issue 5, like Tendermint's LastCommit):
+ * a quorum of the genesis validators over a header on this chain, else the batch is skipped. */
+static void test_certificates(void **state)
+{
+    (void)state;
+    mc_test_net net;
+    assert_ok(mc_test_net_init(&net, 4, 0)); /* quorum 3 of 4 */
+    mc_tchain c;
+    mc_tchain_open(&c, &net, NULL);
+    assert_ok(mc_test_batch(&c.batch, &net, &net.val[0], NULL, NULL));
+    const mc_exec_result *r = mc_tchain_apply(&c, c.batch.p, c.batch.n);
+    assert_int_equal(r->applied, 1);
+    mc_hash h1 = r->header_hash, wrong = h1;
+    wrong.b[0] ^= 1;
+    mc_cert cert;
+    struct {
+        const char *what;
+        uint64_t height;
+        const mc_hash *hh;
+        unsigned who;
+        int reason;
+    } bad[] = {{"2 of 4", 1, &h1, 0x3, MC_EBADSIG},
+               {"another header", 1, &wrong, 0xf, MC_EINVAL},
+               {"a height not applied yet", 2, &h1, 0xf, MC_EINVAL},
+               {"genesis", 0, &h1, 0xf, MC_EINVAL}};
+    for (size_t i = 0; i < MC_ARRAY_LEN(bad); i++) {
+        mc_make_cert(&cert, &net, bad[i].height, bad[i].hh, bad[i].who);
+        assert_ok(mc_test_batch(&c.batch, &net, &net.val[1], NULL, &cert));
+        r = mc_tchain_apply(&c, c.batch.p, c.batch.n);
+        if (r->applied || r->skip_reason != bad[i].reason)
+            print_error("%s: applied %d, reason %s\n", bad[i].what, r->applied, mc_errname(r->skip_reason));
+        assert_int_equal(r->applied, 0);
+        assert_int_equal(r->skip_reason, bad[i].reason);
+    }
+    /* one forged signature among four leaves three: still a quorum */
+    mc_make_cert(&cert, &net, 1, &h1, 0xf);
+    cert.sigs[2].b[0] ^= 1;
+    assert_ok(mc_test_batch(&c.batch, &net, &net.val[1], NULL, &cert));
+    r = mc_tchain_apply(&c, c.batch.p, c.batch.n);
+    assert_int_equal(r->applied, 1);
+    assert_true(r->header.height == 2);
+    /* 3 of 4, from another proposer: applied, and the block keeps the batch with its certificate */
+    mc_hash h2 = r->header_hash;
+    mc_make_cert(&cert, &net, 2, &h2, 0xe);
+    assert_ok(mc_test_batch(&c.batch, &net, &net.val[0], NULL, &cert));
+    r = mc_tchain_apply(&c, c.batch.p, c.batch.n);
+    assert_int_equal(r->applied, 1);
+    mc_store_txn *txn;
+    mc_slice raw;
+    mc_block blk;
+    mc_batch b;
+    assert_ok(mc_store_begin(c.st, 0, &txn));
+    assert_ok(mc_store_get_block(txn, 3, &raw));
+    assert_ok(mc_block_decode(&blk, raw.p, raw.n));
+    assert_ok(mc_batch_decode(&b, blk.batch.p, blk.batch.n));
+    assert_true(b.has_cert);
+    assert_true(b.cert->height == 2);
+    assert_int_equal(b.cert->nsigs, 3);
+    assert_ok(mc_cert_check(b.cert, &net.chain,
+                            (mc_sign_pk[]){net.val[0].pk, net.val[1].pk, net.val[2].pk, net.val[3].pk}, 4));
+    mc_batch_clear(&b);
+    mc_store_abort(txn);
+    /* an old certificate again is fine (it proves the same) */
+    assert_ok(mc_test_batch(&c.batch, &net, &net.val[2], NULL, &cert));
+    r = mc_tchain_apply(&c, c.batch.p, c.batch.n);
+    assert_int_equal(r->applied, 1);
+    mc_tchain_close(&c);
+    mc_test_net_free(&net);
 }
 
 /* Applies an empty batch by validator @p v stamped @p t; @return the block time. */
@@ -299,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_block_time),
         cmocka_unit_test(test_sigcache_cannot_change_results),
         cmocka_unit_test(test_store_full),
+        cmocka_unit_test(test_certificates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
