@@ -1,4 +1,5 @@
-/* orderer (solo): submit/next, positions, restart, torn tails, damage, waiting, closing. */
+/* orderer (solo): submit/next, positions, restart, torn tails, damage, waiting, closing; the side
+ * channel's arguments. */
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -131,6 +132,64 @@ static void test_submit_next(void **state)
     assert_true(mc_test_file_size(t.log) == size);
     free(huge);
     mc_tsolo_close(&t);
+}
+
+static int mc_never(void *arg, const char *name, const uint8_t *p, size_t n)
+{
+    (void)arg, (void)name, (void)p, (void)n;
+    fail_msg("the solo backend has no side channel to fetch from");
+    return 0;
+}
+
+/* The side channel (mc_orderer_publish/fetch): names checked before any backend sees them;
+ * solo has none; etcd refuses a side prefix inside the batch prefix. The etcd side channel
+ * itself is exercised against real etcd by integration_attest. */
+static void test_side_channel(void **state)
+{
+    (void)state;
+    mc_tsolo t;
+    mc_tsolo_open(&t);
+    static const char *bad[] = {"",         "/attest/1",  "attest/../batches/x",
+                                "Attest/1", "attest/1 2", "attest/\x01"};
+    for (size_t i = 0; i < MC_ARRAY_LEN(bad); i++)
+        assert_rc(mc_orderer_publish(t.o, bad[i], "v", 1), MC_EINVAL);
+    char longname[MC_ORDERER_NAME_MAX + 2];
+    memset(longname, 'a', sizeof longname - 1);
+    longname[sizeof longname - 1] = 0;
+    assert_rc(mc_orderer_publish(t.o, longname, "v", 1), MC_EINVAL);
+    assert_rc(mc_orderer_publish(t.o, NULL, "v", 1), MC_EINVAL);
+    assert_rc(mc_orderer_publish(t.o, "attest/1", NULL, 1), MC_EINVAL);
+    assert_rc(mc_orderer_publish(NULL, "attest/1", "v", 1), MC_EINVAL);
+    static uint8_t big[MC_ORDERER_VALUE_MAX + 1];
+    assert_rc(mc_orderer_publish(t.o, "attest/1", big, sizeof big), MC_ETOOBIG);
+    assert_rc(mc_orderer_publish(t.o, "attest/0000000000000001/ab-c_d.e", "v", 1), MC_ENOTFOUND);
+    assert_rc(mc_orderer_fetch(t.o, "attest/", mc_never, NULL), MC_ENOTFOUND);
+    assert_rc(mc_orderer_fetch(t.o, "", mc_never, NULL), MC_ENOTFOUND); /* everything: allowed */
+    assert_rc(mc_orderer_fetch(t.o, "/x", mc_never, NULL), MC_EINVAL);
+    assert_rc(mc_orderer_fetch(t.o, "attest/", NULL, NULL), MC_EINVAL);
+    /* nothing published reached the ordered log */
+    mc_orderer_pos none = {0}, pos;
+    assert_rc(mc_orderer_next(t.o, &none, &t.got, &pos, 0), MC_ETIMEDOUT);
+    mc_tsolo_close(&t);
+
+    /* etcd: the side prefix must lie outside the batch prefix (nothing is contacted at open) */
+    const char *eps[] = {"http://127.0.0.1:1"};
+    mc_etcd_opts eo = {.endpoints = eps, .nendpoints = 1, .prefix = "/medchain/c/batches/"};
+    mc_orderer *o = NULL;
+    eo.side_prefix = "/medchain/c/batches/side/";
+    assert_rc(mc_orderer_etcd_open(&o, &eo), MC_EINVAL);
+    assert_null(o);
+    eo.side_prefix = "/medchain/c/side";
+    assert_rc(mc_orderer_etcd_open(&o, &eo), MC_EINVAL);
+    eo.side_prefix = "/medchain/c/";
+    assert_ok(mc_orderer_etcd_open(&o, &eo));
+    /* a side prefix above the batch prefix: a name that would land among the batches is refused */
+    assert_rc(mc_orderer_publish(o, "batches/0000", "v", 1), MC_EINVAL);
+    mc_orderer_close(o);
+    eo.side_prefix = NULL; /* the default: "/medchain/c/" */
+    assert_ok(mc_orderer_etcd_open(&o, &eo));
+    assert_rc(mc_orderer_publish(o, "batches/0000", "v", 1), MC_EINVAL);
+    mc_orderer_close(o);
 }
 
 static void test_solo_read(void **state)
@@ -461,6 +520,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_submit_next),
         cmocka_unit_test(test_solo_read),
+        cmocka_unit_test(test_side_channel),
         cmocka_unit_test(test_restart),
         cmocka_unit_test(test_torn_tail),
         cmocka_unit_test(test_failed_append_is_cut_back),
