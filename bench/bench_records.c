@@ -171,7 +171,7 @@ typedef struct {
     char (*rids)[65];
     size_t nrids;
     double secs;
-    size_t ok, failed;
+    size_t ok, failed, bytes;
     pthread_barrier_t *start;
 } br_reader;
 
@@ -191,9 +191,10 @@ static void *br_reader_main(void *arg)
         snprintf(path, sizeof path, "/v1/records/%s/content?purpose=TREAT&action=read",
                  r->rids[(seed >> 8) % r->nrids]);
         long st = 0;
-        if (!mc_http_request(h[i & 1], "GET", path, NULL, 0, &st, &resp) && st == 200 && resp.n > 4096)
+        if (!mc_http_request(h[i & 1], "GET", path, NULL, 0, &st, &resp) && st == 200 && resp.n > 4096) {
             r->ok++;
-        else
+            r->bytes += resp.n;
+        } else
             r->failed++;
     }
     mc_http_free(h[0]);
@@ -230,15 +231,19 @@ static void bench_gatekeeper(tn_chain *c, cw_world *w, unsigned nreaders, int ru
         mc_keyfile_read(cw_key(w, "reader_pat", key, sizeof key), "test-passphrase", &kp))
         abort();
     double rates[16];
-    size_t ok = 0, failed = 0;
+    size_t ok = 0, failed = 0, bytes = 0;
     for (int r = 0; r <= runs; r++) { /* run 0 warms up */
         br_reader *rd = calloc(nreaders, sizeof *rd);
         pthread_t *th = calloc(nreaders, sizeof *th);
         pthread_barrier_t start;
         pthread_barrier_init(&start, NULL, nreaders + 1);
         for (unsigned k = 0; k < nreaders; k++) {
-            rd[k] = (br_reader){
-                c, {k & 1 ? &kd : &kp, k & 1 ? &kp : &kd}, rids, nr, r ? secs : secs / 3, 0, 0, &start};
+            rd[k] = (br_reader){.c = c,
+                                .keys = {k & 1 ? &kd : &kp, k & 1 ? &kp : &kd},
+                                .rids = rids,
+                                .nrids = nr,
+                                .secs = r ? secs : secs / 3,
+                                .start = &start};
             pthread_create(&th[k], NULL, br_reader_main, &rd[k]);
         }
         pthread_barrier_wait(&start);
@@ -247,7 +252,7 @@ static void bench_gatekeeper(tn_chain *c, cw_world *w, unsigned nreaders, int ru
         for (unsigned k = 0; k < nreaders; k++) {
             pthread_join(th[k], NULL);
             rok += rd[k].ok;
-            if (r) failed += rd[k].failed;
+            if (r) failed += rd[k].failed, bytes += rd[k].bytes;
         }
         double el = (mc_time_mono_ns() - t0) / 1e9;
         if (r) {
@@ -260,9 +265,9 @@ static void bench_gatekeeper(tn_chain *c, cw_world *w, unsigned nreaders, int ru
     }
     printf("{\"name\":\"gatekeeper_read\",\"value\":%.0f,\"unit\":\"reads/"
            "s\",\"runs\":%d,\"min\":%.0f,\"max\":%.0f,"
-           "\"readers\":%u,\"records\":%zu,\"bytes_per_read\":%s,\"reads\":%zu,\"failed\":%zu}\n",
+           "\"readers\":%u,\"records\":%zu,\"bytes_per_read\":%zu,\"reads\":%zu,\"failed\":%zu}\n",
            br_pct(rates, (size_t)runs, 0.5), runs, br_pct(rates, (size_t)runs, 0),
-           br_pct(rates, (size_t)runs, 1), nreaders, nr, "4096+", ok, failed);
+           br_pct(rates, (size_t)runs, 1), nreaders, nr, ok ? bytes / ok : 0, ok, failed);
     fflush(stdout);
     mc_wipe(&kd, sizeof kd);
     mc_wipe(&kp, sizeof kp);
