@@ -165,7 +165,14 @@ static int mc_node_tally(mc_node *n, mc_store_txn *txn, uint64_t height, int *di
         *diverged = 1;
         return 0;
     }
-    if (t.agree < n->quorum || height <= atomic_load(&n->certified)) return 0;
+    if (t.agree < n->quorum) return 0;
+    /* compared with the stored height in this write transaction, not the in-memory one: the
+     * applier and the exchange thread both certify, and the stored height never goes back */
+    uint64_t stored = 0;
+    mc_hash shh;
+    int rc = mc_store_get_certified(txn, &stored, &shh);
+    if (rc && rc != MC_ENOTFOUND) return 0;
+    if (height <= stored) return 1; /* certified already (a higher one certifies it too) */
     return mc_store_put_certified(txn, height, &t.mine) == MC_OK;
 }
 
