@@ -11,6 +11,10 @@
  *                    records, each read decided, logged as an access.log transaction and
  *                    committed before its bytes are served (a 200 carries X-MC-Log-Tx).
  *
+ *   blob_put         the blob store alone (no node): 2 KiB ciphertexts (a typical FHIR resource)
+ *                    stored in batches of 100, as an ingest upload stores them, each file
+ *                    written, renamed and made durable: the file system's ceiling under ingest.
+ *
  * --clients N sets both C and R. One JSON object per line: {"name","value","unit",...}.
  */
 #include <pthread.h>
@@ -21,6 +25,7 @@
 #include <jansson.h>
 
 #include "cliworld.h"
+#include "medchain/store.h"
 #include "testnet.h"
 
 #define BR_PATIENTS 20
@@ -275,9 +280,51 @@ static void bench_gatekeeper(tn_chain *c, cw_world *w, unsigned nreaders, int ru
     mc_buf_free(&out);
 }
 
+/* The blob store's own rate, in a temporary directory beside the node's. */
+static void bench_blob_put(tn_chain *c, int runs)
+{
+    enum { N = 20000, B = 100, SZ = 2048 };
+    uint8_t *data = malloc((size_t)N * SZ);
+    mc_hash *addrs = malloc(N * sizeof *addrs);
+    mc_slice *blobs = malloc(N * sizeof *blobs);
+    double rates[16];
+    int ok = data && addrs && blobs;
+    for (int r = 0; ok && r < runs; r++) {
+        char dir[400];
+        mc_blob_store *bs;
+        snprintf(dir, sizeof dir, "%.300s/blobs-bench-%d", c->dir, r);
+        mc_random(data, (size_t)N * SZ);
+        for (size_t i = 0; i < N; i++) {
+            blobs[i] = (mc_slice){data + i * SZ, SZ};
+            mc_sha256(&addrs[i], blobs[i].p, SZ);
+        }
+        if (mc_store_blob_open(&bs, dir, NULL)) {
+            ok = 0;
+            break;
+        }
+        uint64_t t0 = mc_time_mono_ns();
+        for (size_t i = 0; ok && i < N; i += B)
+            ok = !mc_store_blob_put_many(bs, addrs + i, blobs + i, B, NULL);
+        rates[r] = N / ((mc_time_mono_ns() - t0) / 1e9);
+        mc_store_blob_close(bs);
+        char *rm[] = {"rm", "-rf", dir, NULL};
+        tn_run(rm, NULL);
+    }
+    if (ok)
+        printf("{\"name\":\"blob_put\",\"value\":%.0f,\"unit\":\"blobs/"
+               "s\",\"runs\":%d,\"min\":%.0f,\"max\":%.0f,"
+               "\"blobs\":%d,\"bytes\":%d,\"batch\":%d}\n",
+               br_pct(rates, (size_t)runs, 0.5), runs, br_pct(rates, (size_t)runs, 0),
+               br_pct(rates, (size_t)runs, 1), N, SZ, B);
+    fflush(stdout);
+    free(data);
+    free(addrs);
+    free(blobs);
+}
+
 int main(int argc, char **argv)
 {
-    int runs = 3, want_ingest = 0, want_read = 0;
+    int runs = 3, want_ingest = 0, want_read = 0, want_blob = 0;
     unsigned conc = 8, readers = 64;
     double secs = 5;
     const char *settings[17] = {"access_rate=100000", "access_burst=1000000"};
@@ -295,13 +342,15 @@ int main(int argc, char **argv)
             want_ingest = 1;
         else if (!strcmp(argv[i], "gatekeeper_read"))
             want_read = 1;
+        else if (!strcmp(argv[i], "blob_put"))
+            want_blob = 1;
         else {
             fprintf(stderr, "usage: bench_records [--runs N] [--clients N] [--set KEY=VALUE] [ingest] "
                             "[gatekeeper_read]\n");
             return 2;
         }
     }
-    if (!want_ingest && !want_read) want_ingest = want_read = 1;
+    if (!want_ingest && !want_read && !want_blob) want_ingest = want_read = want_blob = 1;
     if (runs < 1 || runs > 15 || conc < 1 || readers > 512) return 2;
     if (conc > BR_MAX_C) conc = BR_MAX_C;
     signal(SIGPIPE, SIG_IGN);
@@ -314,6 +363,7 @@ int main(int argc, char **argv)
     }
     if (want_ingest) bench_ingest(&c, &w, conc, runs);
     if (want_read) bench_gatekeeper(&c, &w, readers, runs, secs);
+    if (want_blob) bench_blob_put(&c, runs);
     tn_kill(&c, SIGTERM);
     tn_destroy(&c);
     return 0;
