@@ -28,6 +28,15 @@ typedef struct mc_exec mc_exec;
 typedef struct {
     mc_sigcache *sigcache;   /**< signatures verified at admission (may be NULL); not owned */
     unsigned verify_threads; /**< threads for a batch's signature checks; 0: one per CPU */
+    /**
+     * Called (if set) inside each block's write transaction, after the block, its index and
+     * the state are written and before the commit, with the new header and its hash: the node
+     * keeps its attestation there, durable with the block and at no extra sync. It may write
+     * only tables outside the state (the state digest is already computed). Nonzero (an MC_E*
+     * code) aborts the block: nothing is applied and mc_exec_apply returns that code.
+     */
+    int (*on_block)(void *arg, mc_store_txn *txn, const mc_header *h, const mc_hash *hh);
+    void *on_block_arg;
 } mc_exec_opts;
 
 /** What the chain looks like now. */

@@ -176,39 +176,81 @@ static int mc_node_tally(mc_node *n, mc_store_txn *txn, uint64_t height, int *di
     return mc_store_put_certified(txn, height, &t.mine) == MC_OK;
 }
 
-/* Adds the attestation to the store and re-tallies its height. */
-static int mc_node_attest_keep(mc_node *n, const mc_attest *a)
+/* What keeping one attestation found, to act on once its transaction committed
+ * (node_internal.h: the applier keeps one for the block it applies). */
+typedef struct mc_tallied_ mc_tallied;
+
+/* Adds the attestation in @p txn and re-tallies its height there. */
+static int mc_node_attest_in(mc_node *n, mc_store_txn *txn, const mc_attest *a, mc_tallied *t)
 {
-    mc_store_txn *txn;
-    int rc = mc_store_begin(n->store, 1, &txn);
-    if (rc) return rc;
-    rc = mc_store_put_attest(txn, a->height, &a->validator, &a->header_hash, &a->sig);
+    memset(t, 0, sizeof *t);
+    t->height = a->height;
+    int rc = mc_store_put_attest(txn, a->height, &a->validator, &a->header_hash, &a->sig);
     if (rc == MC_EEXIST) {
         /* a validator that signed two headers for one height: its first word stands */
         char v[17];
         mc_hex_encode(v, a->validator.b, 8);
         mc_log(MC_LOG_WARN, "node", "validator %s... attested two headers at height %llu; the first is kept",
                v, (unsigned long long)a->height);
-        mc_store_abort(txn);
         return MC_EEXIST;
     }
-    int diverged = 0, certified = 0;
-    mc_hash mine, theirs;
-    if (!rc) certified = mc_node_tally(n, txn, a->height, &diverged, &mine, &theirs);
+    if (!rc) t->certified = mc_node_tally(n, txn, a->height, &t->diverged, &t->mine, &t->theirs);
+    return rc;
+}
+
+/* After the commit: the alarm, or the new certified height (waking wait=certified). */
+static void mc_node_tallied(mc_node *n, const mc_tallied *t)
+{
+    if (t->diverged) mc_node_alarm(n, t->height, &t->mine, &t->theirs);
+    if (t->certified) {
+        pthread_mutex_lock(&n->cert_lock);
+        if (t->height > atomic_load(&n->certified)) atomic_store(&n->certified, t->height);
+        pthread_cond_broadcast(&n->cert_cond);
+        pthread_mutex_unlock(&n->cert_lock);
+        mc_log(MC_LOG_DEBUG, "node", "block %llu certified", (unsigned long long)t->height);
+    }
+}
+
+/* Adds the attestation to the store in a transaction of its own and re-tallies its height. */
+static int mc_node_attest_keep(mc_node *n, const mc_attest *a)
+{
+    mc_store_txn *txn;
+    mc_tallied t;
+    int rc = mc_store_begin(n->store, 1, &txn);
+    if (rc) return rc;
+    rc = mc_node_attest_in(n, txn, a, &t);
     if (!rc)
         rc = mc_store_commit(txn);
     else
         mc_store_abort(txn);
-    if (rc) return rc;
-    if (diverged) mc_node_alarm(n, a->height, &mine, &theirs);
-    if (certified) {
-        pthread_mutex_lock(&n->cert_lock);
-        if (a->height > atomic_load(&n->certified)) atomic_store(&n->certified, a->height);
-        pthread_cond_broadcast(&n->cert_cond);
-        pthread_mutex_unlock(&n->cert_lock);
-        mc_log(MC_LOG_DEBUG, "node", "block %llu certified", (unsigned long long)a->height);
-    }
-    return MC_OK;
+    if (!rc) mc_node_tallied(n, &t);
+    return rc;
+}
+
+/*
+ * The executor's on_block hook (applier thread): the node's attestation of the block it is
+ * applying goes into the block's own write transaction, durable with it and at no extra sync.
+ * What it found is acted on in mc_node_attest_after, once the block committed.
+ */
+int mc_node_on_block(void *arg, mc_store_txn *txn, const mc_header *h, const mc_hash *hh)
+{
+    mc_node *n = arg;
+    mc_sign_pk pk;
+    mc_attest a;
+    mc_sign_sk_to_pk(&pk, &n->keys.sign_sk);
+    mc_attest_sign(&a, &n->chain, h->height, hh, &pk, &n->keys.sign_sk);
+    int rc = mc_node_attest_in(n, txn, &a, &n->blk_tally);
+    n->blk_tally_ok = rc == MC_OK;
+    return rc == MC_EEXIST ? MC_OK : rc; /* never for a new height: nothing to lose the block over */
+}
+
+void mc_node_attest_after(mc_node *n, uint64_t height)
+{
+    if (!n->blk_tally_ok || n->blk_tally.height != height) return;
+    n->blk_tally_ok = 0;
+    atomic_fetch_add(&n->attests_made, 1);
+    atomic_store(&n->attested, height);
+    mc_node_tallied(n, &n->blk_tally);
 }
 
 int mc_node_attest_applied(mc_node *n, const mc_header *h, const mc_hash *hh, mc_attest *out)

@@ -157,11 +157,8 @@ static void *mc_applier_main(void *arg)
                (unsigned long long)res.header.height, res.ntx);
         mc_mempool_committed(&n->mp, res.txids, res.results, res.ntx, res.header.height);
         mc_node_tip_moved(n, res.header.height, 0);
-        /* the node's word on the header, outside the ordered log (attest.c) */
-        mc_attest att;
-        if ((rc = mc_node_attest_applied(n, &res.header, &res.header_hash, &att)))
-            mc_log(MC_LOG_ERROR, "node", "block %llu not attested: %s", (unsigned long long)res.header.height,
-                   mc_strerror(rc));
+        /* the node's word on the header, kept with the block (attest.c, mc_node_on_block) */
+        mc_node_attest_after(n, res.header.height);
     }
 out:
     mc_buf_free(&batch);
@@ -328,7 +325,10 @@ static int mc_node_open(mc_node *n, char *err, size_t nerr)
         mc_errf(err, nerr, "cannot open the blob store in %s: %s", path, mc_strerror(rc));
         return rc;
     }
-    mc_exec_opts xo = {.sigcache = n->sigcache, .verify_threads = n->cfg.verify_threads};
+    mc_exec_opts xo = {.sigcache = n->sigcache,
+                       .verify_threads = n->cfg.verify_threads,
+                       .on_block = mc_node_on_block,
+                       .on_block_arg = n};
     if ((rc = mc_exec_open(&n->exec, n->store, &xo))) {
         mc_errf(err, nerr, "cannot read the chain in %s: %s", path, mc_strerror(rc));
         return rc;

@@ -75,6 +75,13 @@ struct mc_node {
     int att_started;
     atomic_int att_stop;
     atomic_uint_fast64_t cert_sent; /* height of the last certificate put in one of our batches */
+    /* what the on_block hook found in the block's transaction (applier thread only) */
+    struct mc_tallied_ {
+        uint64_t height;
+        int certified, diverged;
+        mc_hash mine, theirs;
+    } blk_tally;
+    int blk_tally_ok;
     /* metrics */
     atomic_uint_fast64_t blocks, txs_applied, batches_skipped, batches_submitted, admitted, rejected;
     atomic_uint_fast64_t apply_us, submit_us;
@@ -121,6 +128,10 @@ int mc_node_wait_certified(mc_node *n, uint64_t height, uint64_t deadline_ms);
  * ordered log and fetches the others' for heights applied but not certified. */
 int mc_node_attest_start(mc_node *n);
 void mc_node_attest_stop(mc_node *n);
+/* The executor's on_block hook: signs and keeps this node's attestation inside the block's
+ * write transaction; mc_node_attest_after (applier, once mc_exec_apply succeeded) acts on it. */
+int mc_node_on_block(void *arg, mc_store_txn *txn, const mc_header *h, const mc_hash *hh);
+void mc_node_attest_after(mc_node *n, uint64_t height);
 /* The certificate of the highest certified header, when newer than the last one this node's
  * batches carried (like Tendermint's LastCommit): 1 with @p out filled, else 0. After the batch
  * carrying it is ordered, mc_node_cert_sent. */

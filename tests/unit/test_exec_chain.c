@@ -222,6 +222,85 @@ static void test_certificates(void **state)
     mc_test_net_free(&net);
 }
 
+/* The on_block hook runs inside the block's write transaction: what it writes commits with the
+ * block, and its failure applies nothing. */
+typedef struct {
+    int fail;
+    int calls;
+    uint64_t height;
+    mc_hash hh;
+} mc_hook_state;
+
+static int mc_hook(void *arg, mc_store_txn *txn, const mc_header *h, const mc_hash *hh)
+{
+    mc_hook_state *s = arg;
+    s->calls++;
+    s->height = h->height;
+    s->hh = *hh;
+    mc_header_hash(&s->hh, h);
+    assert_memory_equal(s->hh.b, hh->b, 32);
+    mc_slice raw;
+    assert_ok(mc_store_get_block(txn, h->height, &raw)); /* the block is there already */
+    mc_id v;
+    mc_sig sig;
+    memset(v.b, 7, 32);
+    memset(sig.b, 9, 64);
+    assert_ok(mc_store_put_attest(txn, h->height, &v, hh, &sig));
+    return s->fail;
+}
+
+static int mc_hook_count(void *arg, const mc_id *validator, const mc_hash *hh, const mc_sig *sig)
+{
+    (void)validator, (void)hh, (void)sig;
+    (*(int *)arg)++;
+    return 0;
+}
+
+static void test_on_block_hook(void **state)
+{
+    (void)state;
+    mc_test_net net;
+    assert_ok(mc_test_net_init(&net, 1, 0));
+    mc_hook_state hs = {0};
+    mc_exec_opts o = {.verify_threads = 1, .on_block = mc_hook, .on_block_arg = &hs};
+    mc_tchain c;
+    mc_tchain_open(&c, &net, &o);
+    assert_int_equal(hs.calls, 0); /* not for genesis */
+    assert_ok(mc_test_batch(&c.batch, &net, &net.val[0], NULL, NULL));
+    const mc_exec_result *r = mc_tchain_apply(&c, c.batch.p, c.batch.n);
+    assert_int_equal(r->applied, 1);
+    assert_int_equal(hs.calls, 1);
+    assert_true(hs.height == 1);
+    assert_memory_equal(hs.hh.b, r->header_hash.b, 32);
+    /* a failing hook: nothing applied, its write gone with the block's */
+    hs.fail = MC_EIO;
+    assert_ok(mc_test_batch(&c.batch, &net, &net.val[0], NULL, NULL));
+    uint8_t pos[8];
+    mc_put_u64be(pos, 99);
+    mc_exec_result res;
+    assert_rc(mc_exec_apply(c.x, c.batch.p, c.batch.n, pos, sizeof pos, &res), MC_EIO);
+    mc_exec_info info;
+    mc_info(&c, &info);
+    assert_true(info.height == 1);
+    mc_store_txn *txn;
+    int n1 = 0, n2 = 0;
+    assert_ok(mc_store_begin(c.st, 0, &txn));
+    assert_ok(mc_store_scan_attests(txn, 1, mc_hook_count, &n1));
+    assert_ok(mc_store_scan_attests(txn, 2, mc_hook_count, &n2));
+    mc_slice raw;
+    assert_rc(mc_store_get_block(txn, 2, &raw), MC_ENOTFOUND);
+    mc_store_abort(txn);
+    assert_int_equal(n1, 1);
+    assert_int_equal(n2, 0);
+    /* and the same batch applies once the hook succeeds */
+    hs.fail = 0;
+    r = mc_tchain_apply(&c, c.batch.p, c.batch.n);
+    assert_int_equal(r->applied, 1);
+    assert_true(r->header.height == 2);
+    mc_tchain_close(&c);
+    mc_test_net_free(&net);
+}
+
 /* Applies an empty batch by validator @p v stamped @p t; @return the block time. */
 static uint64_t mc_block_at(mc_tchain *c, uint32_t v, uint64_t t)
 {
@@ -397,6 +476,7 @@ int main(void)
         cmocka_unit_test(test_sigcache_cannot_change_results),
         cmocka_unit_test(test_store_full),
         cmocka_unit_test(test_certificates),
+        cmocka_unit_test(test_on_block_hook),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

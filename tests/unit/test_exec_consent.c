@@ -669,7 +669,7 @@ static void test_determinism(void **state)
     mc_tchain other;
     mc_sigcache *cache;
     assert_ok(mc_sigcache_new(&cache, 4096));
-    mc_exec_opts opts = {cache, 2};
+    mc_exec_opts opts = {.sigcache = cache, .verify_threads = 2};
     mc_tchain_open(&other, &w->net, &opts);
     mc_replay_into(w->c.st, &other, 0, info.height / 2);
     mc_tchain_reopen(&other); /* and a restart half way */
