@@ -38,6 +38,52 @@ static void test_attest_digest_vector(void **state)
     assert_memory_not_equal(d.b, other.b, 32);
 }
 
+/* The checked-in vector (tests/vectors/chain.txt, made by make_vectors.py from RFC 8032 key 3):
+ * digest, signature and the 169 bytes, byte for byte. */
+static void test_attest_vector(void **state)
+{
+    (void)state;
+    mc_test_vecfile f;
+    mc_test_vec_load(&f, "chain.txt");
+    const mc_test_vec *v;
+    size_t seen = 0;
+    for (size_t it = 0; (v = mc_test_vec_each(&f, "attest", &it));) {
+        mc_hash chain, hh, digest, want_digest;
+        mc_sign_pk pk;
+        mc_sign_sk sk;
+        mc_id want_id;
+        mc_sig want_sig;
+        uint8_t want[MC_ATTEST_BYTES];
+        mc_test_vec_fixed(v, "chain", chain.b, 32);
+        uint64_t height = mc_test_vec_u64(v, "height");
+        mc_test_vec_fixed(v, "hash", hh.b, 32);
+        mc_test_vec_fixed(v, "pk", pk.b, 32);
+        mc_test_vec_fixed(v, "sk", sk.b, 32); /* libsodium layout: seed | public key */
+        memcpy(sk.b + 32, pk.b, 32);
+        mc_test_vec_fixed(v, "validator", want_id.b, 32);
+        mc_test_vec_fixed(v, "digest", want_digest.b, 32);
+        mc_test_vec_fixed(v, "sig", want_sig.b, 64);
+        mc_test_vec_fixed(v, "bytes", want, sizeof want);
+        mc_attest_digest(&digest, &chain, height, &hh);
+        assert_memory_equal(digest.b, want_digest.b, 32);
+        mc_attest a, d;
+        mc_attest_sign(&a, &chain, height, &hh, &pk, &sk);
+        assert_memory_equal(a.validator.b, want_id.b, 32);
+        assert_memory_equal(a.sig.b, want_sig.b, 64);
+        mc_buf b;
+        mc_buf_init(&b, 1024);
+        assert_ok(mc_attest_encode(&b, &a));
+        assert_int_equal(b.n, MC_ATTEST_BYTES);
+        assert_memory_equal(b.p, want, sizeof want);
+        assert_ok(mc_attest_decode(&d, want, sizeof want));
+        assert_ok(mc_attest_verify(&d, &chain, height, &hh, &pk));
+        mc_buf_free(&b);
+        seen++;
+    }
+    assert_true(seen >= 1);
+    mc_test_vec_free(&f);
+}
+
 static void test_attest_roundtrip(void **state)
 {
     mc_test_key k;
@@ -220,8 +266,11 @@ int main(void)
 {
     mc_test_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_attest_digest_vector), cmocka_unit_test(test_attest_roundtrip),
-        cmocka_unit_test(test_attest_refused),       cmocka_unit_test(test_quorum),
+        cmocka_unit_test(test_attest_digest_vector),
+        cmocka_unit_test(test_attest_vector),
+        cmocka_unit_test(test_attest_roundtrip),
+        cmocka_unit_test(test_attest_refused),
+        cmocka_unit_test(test_quorum),
         cmocka_unit_test(test_cert_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -315,6 +315,16 @@ def chain_txt():
     assert len(hdr) == 245
     out.append(line("header", **f, bytes=hdr, hash=tagged("medchain/header", hdr)))
 
+    # an attestation of that header by the validator with the TEST 3 key: Ed25519 over tagged
+    # "medchain/attest" of u8 version | chain | u64 height | header hash; 169 bytes encoded
+    hhash = tagged("medchain/header", hdr)
+    adigest = tagged("medchain/attest", u8(1) + chain + u64(42) + hhash)
+    asig = ed25519_sign(SEED3, adigest)
+    abytes = u8(1) + chain + u64(42) + hhash + id_from_pk(PK3) + asig
+    assert len(abytes) == 169
+    out.append(line("attest", chain=chain, height=42, hash=hhash, sk=SEED3, pk=PK3,
+                    validator=id_from_pk(PK3), digest=adigest, sig=asig, bytes=abytes))
+
     # a genesis config: 2 orgs (TEST 1, TEST 2 keys), 1 validator (TEST 3 key) of org 0
     g = u8(1) + enc_str("medchain-vectors") + u64(1700000000000) + u32(2) + u32(2)
     g += enc_str("General Hospital") + enc_str("hospital") + PK1 + bytes([0x31]) * 32
