@@ -544,7 +544,7 @@ int main(int argc, char **argv)
     MC_TRY(mc_test_batch(&one, &net, &net.val[1], &txs, &cert));
     mc_corpus_buf("fuzz_batch", "bad_batch_cert_unsorted", &one);
 
-    /* ---- fuzz_block: genesis block, a block, a header, a genesis config ---- */
+    /* ---- fuzz_block: genesis block, a block, a header, an attestation, a genesis config ---- */
     mc_header h;
     memset(&h, 0, sizeof h);
     h.version = MC_FORMAT_VERSION;
@@ -577,6 +577,15 @@ int main(int argc, char **argv)
         MC_TRY(mc_block_encode(&blk, &h, batch.p, batch.n, results, 2));
         mc_corpus_buf("fuzz_block", "block_1", &blk);
         mc_corpus_variants("fuzz_block", "block", &blk, MC_HEADER_BYTES - 32 * 3 - 1); /* ntx */
+        /* validator 0's attestation of that header */
+        mc_hash hh;
+        mc_attest att;
+        mc_header_hash(&hh, &h);
+        mc_attest_sign(&att, &net.chain, h.height, &hh, &net.val[0].pk, &net.val[0].sk);
+        mc_buf_reset(&blk);
+        MC_TRY(mc_attest_encode(&blk, &att));
+        mc_corpus_buf("fuzz_block", "attest", &blk);
+        mc_corpus_variants("fuzz_block", "attest", &blk, 0); /* the version byte */
         mc_buf_free(&batch);
         mc_buf_free(&blk);
     }
