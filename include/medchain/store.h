@@ -207,6 +207,13 @@ int mc_store_scan_attests(mc_store_txn *txn, uint64_t height, mc_store_attest_fn
 /** The highest certified header (key "cert" of MC_T_ATTEST). @return MC_OK, MC_ENOTFOUND (none yet), MC_ECORRUPT. */
 int mc_store_get_certified(mc_store_txn *txn, uint64_t *height, mc_hash *header_hash) MC_WARN_UNUSED_RESULT;
 int mc_store_put_certified(mc_store_txn *txn, uint64_t height, const mc_hash *header_hash) MC_WARN_UNUSED_RESULT;
+/**
+ * The divergence alarm (key "alarm" of MC_T_ATTEST): the height at which a quorum certified
+ * another header than this node's. Kept so that a restart does not serve the state as good
+ * again; cleared only by rebuilding the data directory. @return MC_OK, MC_ENOTFOUND, MC_ECORRUPT.
+ */
+int mc_store_get_alarm(mc_store_txn *txn, uint64_t *height) MC_WARN_UNUSED_RESULT;
+int mc_store_put_alarm(mc_store_txn *txn, uint64_t height) MC_WARN_UNUSED_RESULT;
 
 /* ------------------------------------------------------------------------------------------ */
 /* The blob store: record ciphertext, content-addressed (DESIGN.md section 5, src/store/blob.c) */

@@ -77,9 +77,22 @@ int mc_node_attest_load(mc_node *n)
     int rc = mc_store_begin(n->store, 0, &txn);
     if (rc) return rc;
     rc = mc_store_get_certified(txn, &h, &hh);
-    mc_store_abort(txn);
     if (rc == MC_ENOTFOUND) rc = MC_OK;
+    uint64_t ah = 0;
+    int arc = rc ? rc : mc_store_get_alarm(txn, &ah);
+    mc_store_abort(txn);
+    if (arc && arc != MC_ENOTFOUND) rc = arc;
     if (!rc) atomic_store(&n->certified, h);
+    if (!rc && arc == MC_OK) {
+        /* an alarm raised before the restart stands: halted from the start */
+        atomic_store(&n->alarm, 1);
+        n->alarm_height = ah;
+        mc_log(MC_LOG_ERROR, "node",
+               "ALARM (raised before this start): block %llu here differs from the one a quorum certified",
+               (unsigned long long)ah);
+        mc_node_halt(n, "alarm: this node's header differs from the certified one (see the log)");
+        return MC_OK;
+    }
     /* the exchange resumes from the tip: heights above the certified one are published and
      * fetched again (a put of the same value is harmless) */
     mc_exec_info info;
@@ -137,6 +150,15 @@ static void mc_node_alarm(mc_node *n, uint64_t height, const mc_hash *mine, cons
     mc_hex_encode(b, theirs->b, 8);
     if (!atomic_exchange(&n->alarm, 1)) {
         n->alarm_height = height;
+        /* kept, so that a restart does not serve this state as good again */
+        mc_store_txn *txn;
+        int rc = mc_store_begin(n->store, 1, &txn);
+        if (!rc) rc = mc_store_put_alarm(txn, height);
+        if (!rc)
+            rc = mc_store_commit(txn);
+        else
+            mc_store_abort(txn);
+        if (rc) mc_log(MC_LOG_ERROR, "node", "the alarm could not be stored: %s", mc_strerror(rc));
         mc_log(MC_LOG_ERROR, "node",
                "ALARM: block %llu here is %s..., but a quorum of validators certified %s...: this node's "
                "state diverges from the consortium's",

@@ -1,6 +1,7 @@
 /*
  * Attestations received or made, and the highest certified header, all in table attest: keys
- * height | validator (40 bytes), and "cert" (4 bytes; it sorts after every height below 2^56).
+ * height | validator (40 bytes), "cert" and "alarm" (4 and 5 bytes; they sort after every
+ * height below 2^56).
  * Nothing here is in meta, which `medchain verify` compares with a replay: attestations are
  * each node's own view, not derived from blocks.
  */
@@ -79,4 +80,22 @@ int mc_store_put_certified(mc_store_txn *txn, uint64_t height, const mc_hash *he
     mc_put_u64be(v, height);
     memcpy(v + 8, header_hash->b, 32);
     return mc_store_put(txn, MC_T_ATTEST, "cert", 4, v, sizeof v);
+}
+
+int mc_store_get_alarm(mc_store_txn *txn, uint64_t *height)
+{
+    mc_slice v;
+    *height = 0;
+    int rc = mc_store_get(txn, MC_T_ATTEST, "alarm", 5, &v);
+    if (rc) return rc;
+    if (v.n != 8) return MC_ECORRUPT;
+    *height = mc_get_u64be(v.p);
+    return MC_OK;
+}
+
+int mc_store_put_alarm(mc_store_txn *txn, uint64_t height)
+{
+    uint8_t v[8];
+    mc_put_u64be(v, height);
+    return mc_store_put(txn, MC_T_ATTEST, "alarm", 5, v, sizeof v);
 }

@@ -339,6 +339,12 @@ static void test_three_validators_over_etcd(void **state)
     assert_non_null(strstr((char *)r.p, "diverges"));
     mc_http_free(h);
     mc_buf_free(&r);
+    /* a restart does not make it good again: the alarm was kept */
+    assert_int_equal(tn_kill(&nodes[0], 15), 0);
+    assert_int_equal(tn_start(&nodes[0], settings), MC_OK);
+    assert_int_equal(at_status_int(&nodes[0], "alarm"), 1);
+    assert_int_equal(at_status_int(&nodes[0], "alarm_height"), h5);
+    assert_int_equal(at_status_int(&nodes[0], "halted"), 1);
 
     for (int i = 0; i < 3; i++) tn_destroy(&nodes[i]);
     et_destroy(&ec);

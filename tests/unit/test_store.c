@@ -686,6 +686,16 @@ static void test_attest(void **state)
     assert_memory_equal(chh.b, hh.b, 32);
     assert_ok(mc_store_put(txn, MC_T_ATTEST, "cert", 4, "short", 5));
     assert_rc(mc_store_get_certified(txn, &ch, &chh), MC_ECORRUPT);
+    /* the alarm, and neither special key shows in a height's scan */
+    uint64_t ah = 1;
+    assert_rc(mc_store_get_alarm(txn, &ah), MC_ENOTFOUND);
+    assert_true(ah == 0);
+    assert_ok(mc_store_put_alarm(txn, 5));
+    assert_ok(mc_store_get_alarm(txn, &ah));
+    assert_true(ah == 5);
+    memset(&s, 0, sizeof s);
+    assert_ok(mc_store_scan_attests(txn, 6, mc_att_collect, &s));
+    assert_int_equal(s.n, 3);
     mc_store_abort(txn);
     mc_tstore_close(&t);
 }
