@@ -44,9 +44,8 @@ typedef struct {
     void (*close)(mc_orderer *o);
     /* optional (NULL: the backend has no side channel) */
     int (*publish)(mc_orderer *o, const char *name, const uint8_t *p, size_t n);
-    int (*fetch)(mc_orderer *o, const char *prefix, int (*fn)(void *arg, const char *name, const uint8_t *p,
-                                                              size_t n),
-                 void *arg);
+    int (*fetch)(mc_orderer *o, const char *prefix,
+                 int (*fn)(void *arg, const char *name, const uint8_t *p, size_t n), void *arg);
 } mc_orderer_ops;
 
 struct mc_orderer {

@@ -31,7 +31,15 @@ extern "C" {
 typedef struct mc_store mc_store;
 typedef struct mc_store_txn mc_store_txn;
 
-enum mc_store_table { MC_T_META = 0, MC_T_BLOCKS, MC_T_TXIDX, MC_T_STATE, MC_T_EVENTS, MC_T_ATTEST, MC_T_COUNT_ };
+enum mc_store_table {
+    MC_T_META = 0,
+    MC_T_BLOCKS,
+    MC_T_TXIDX,
+    MC_T_STATE,
+    MC_T_EVENTS,
+    MC_T_ATTEST,
+    MC_T_COUNT_
+};
 
 typedef struct {
     uint64_t map_size; /**< bytes of address space to map; 0: $MEDCHAIN_MAP_SIZE if set, else 64 GiB */
@@ -196,17 +204,19 @@ int mc_store_scan_tokens(mc_store_txn *txn, const mc_hash *tokens, size_t ntoken
  * again is MC_OK, a different one MC_EEXIST (equivocation, or this node's different header).
  * @return MC_OK, MC_EEXIST, MC_EINVAL (read-only txn), MC_ETOOBIG, MC_EIO.
  */
-int mc_store_put_attest(mc_store_txn *txn, uint64_t height, const mc_id *validator, const mc_hash *header_hash,
-                        const mc_sig *sig) MC_WARN_UNUSED_RESULT;
+int mc_store_put_attest(mc_store_txn *txn, uint64_t height, const mc_id *validator,
+                        const mc_hash *header_hash, const mc_sig *sig) MC_WARN_UNUSED_RESULT;
 /** Called for each attestation of one height, in validator id order; nonzero stops the scan. */
 typedef int (*mc_store_attest_fn)(void *arg, const mc_id *validator, const mc_hash *header_hash,
                                   const mc_sig *sig);
 /** Calls @p fn for every attestation kept for @p height. @return MC_OK, fn's value, a store error. */
 int mc_store_scan_attests(mc_store_txn *txn, uint64_t height, mc_store_attest_fn fn,
                           void *arg) MC_WARN_UNUSED_RESULT;
-/** The highest certified header (key "cert" of MC_T_ATTEST). @return MC_OK, MC_ENOTFOUND (none yet), MC_ECORRUPT. */
+/** The highest certified header (key "cert" of MC_T_ATTEST). @return MC_OK, MC_ENOTFOUND (none yet),
+ * MC_ECORRUPT. */
 int mc_store_get_certified(mc_store_txn *txn, uint64_t *height, mc_hash *header_hash) MC_WARN_UNUSED_RESULT;
-int mc_store_put_certified(mc_store_txn *txn, uint64_t height, const mc_hash *header_hash) MC_WARN_UNUSED_RESULT;
+int mc_store_put_certified(mc_store_txn *txn, uint64_t height,
+                           const mc_hash *header_hash) MC_WARN_UNUSED_RESULT;
 /**
  * The divergence alarm (key "alarm" of MC_T_ATTEST): the height at which a quorum certified
  * another header than this node's. Kept so that a restart does not serve the state as good
