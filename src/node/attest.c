@@ -95,7 +95,7 @@ int mc_node_attest_load(mc_node *n)
     }
     /* the exchange resumes from the tip: heights above the certified one are published and
      * fetched again (a put of the same value is harmless) */
-    mc_exec_info info;
+    mc_exec_info info = {0};
     if (!rc) {
         mc_exec_get_info(n->exec, &info);
         atomic_store(&n->attested, info.height);

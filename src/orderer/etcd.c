@@ -285,7 +285,7 @@ static int mc_etcd_fetch(mc_orderer *o, const char *prefix, mc_orderer_kv_fn fn,
     char key[800], end[800];
     size_t ns = strlen(e->side);
     int nk = snprintf(key, sizeof key, "%s%s", e->side, prefix);
-    if (nk < 0 || (size_t)nk >= sizeof key) return MC_EINVAL;
+    if (nk <= 0 || (size_t)nk >= sizeof key) return MC_EINVAL;
     /* every key with this prefix: the prefix with its last byte plus one (never 0xff: the
      * names' alphabet and the side prefix's final '/') */
     memcpy(end, key, (size_t)nk);
