@@ -376,14 +376,15 @@ static void mc_etcd_events(mc_etcd_watch *w, json_t *events)
             return;
         }
         mc_hash sum;
-        char hex[65];
-        if (mc_base64_decode(val, nvb / 4 * 3 + 1, &nv, vb, nvb) == MC_OK) {
+        char hex[65] = "";
+        int decoded = mc_base64_decode(val, nvb / 4 * 3 + 1, &nv, vb, nvb) == MC_OK;
+        if (decoded) {
             mc_sha256(&sum, val, nv);
             mc_hex_encode(hex, sum.b, 32);
         }
-        /* a key that is not the hash of its value was not written by a node: the same skip
-         * on every node, since every node sees the same history */
-        if (nv > MC_MAX_BATCH_BYTES || memcmp(key + np, hex, 64) != 0) {
+        /* a value that is not base64, or a key that is not the hash of its value, was not
+         * written by a node: the same skip on every node, since every node sees the same history */
+        if (!decoded || nv > MC_MAX_BATCH_BYTES || memcmp(key + np, hex, 64) != 0) {
             mc_log(MC_LOG_WARN, "orderer", "etcd: ignoring a foreign entry at revision %llu under the prefix",
                    (unsigned long long)rev);
             free(val);
