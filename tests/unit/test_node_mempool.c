@@ -71,6 +71,22 @@ static void mp_nap(void)
 
 /* Two requests wait on their own transactions: ordering wakes neither (they wait for the
  * commit), the commit of one wakes that one only, with its result and height. */
+/* A fresh mempool with one waiter for one transaction (nonce @p nonce) admitted and released. */
+static void mp_one(mc_mempool *mp, mc_waiter *w, mc_api_txout *o, int wait, uint8_t nonce)
+{
+    assert_int_equal(mc_mempool_init(mp, 100, 1u << 20), MC_OK);
+    memset(o, 0, sizeof *o);
+    memset(w, 0, sizeof *w);
+    w->outs = o;
+    w->n = 1;
+    w->wait = wait;
+    mc_mempool_hold(w);
+    mc_mempool_lock(mp);
+    mp_admit(mp, w, 0, nonce);
+    mc_mempool_unhold_locked(mp, w);
+    mc_mempool_unlock(mp);
+}
+
 static void test_commit_wakes_its_waiter(void **state)
 {
     (void)state;
@@ -119,15 +135,9 @@ static void test_deadline_detaches(void **state)
 {
     (void)state;
     mc_mempool mp;
-    assert_int_equal(mc_mempool_init(&mp, 100, 1u << 20), MC_OK);
     mc_api_txout o[1];
-    mc_waiter w = {.outs = o, .n = 1, .wait = MC_WAIT_COMMITTED};
-    memset(o, 0, sizeof o);
-    mc_mempool_hold(&w);
-    mc_mempool_lock(&mp);
-    mp_admit(&mp, &w, 0, 9);
-    mc_mempool_unhold_locked(&mp, &w);
-    mc_mempool_unlock(&mp);
+    mc_waiter w;
+    mp_one(&mp, &w, o, MC_WAIT_COMMITTED, 9);
     mc_mempool_await(&mp, &w, mc_time_mono_ms() + 30);
     assert_int_equal(o[0].state, MC_TXS_PENDING);
     assert_int_equal(w.remaining, 0);
@@ -192,15 +202,9 @@ static void test_wait_ordered(void **state)
 {
     (void)state;
     mc_mempool mp;
-    assert_int_equal(mc_mempool_init(&mp, 100, 1u << 20), MC_OK);
     mc_api_txout o[1];
-    mc_waiter w = {.outs = o, .n = 1, .wait = MC_WAIT_ORDERED};
-    memset(o, 0, sizeof o);
-    mc_mempool_hold(&w);
-    mc_mempool_lock(&mp);
-    mp_admit(&mp, &w, 0, 5);
-    mc_mempool_unhold_locked(&mp, &w);
-    mc_mempool_unlock(&mp);
+    mc_waiter w;
+    mp_one(&mp, &w, o, MC_WAIT_ORDERED, 5);
     mp_sleeper s = {&mp, &w, mc_time_mono_ms() + 10000, 0};
     pthread_t t;
     pthread_create(&t, NULL, mp_sleeper_main, &s);
