@@ -341,6 +341,13 @@ static void test_three_validators_over_etcd(void **state)
     mc_buf_free(&r);
     /* a restart does not make it good again: the alarm was kept */
     assert_int_equal(tn_kill(&nodes[0], 15), 0);
+    /* offline, the chain it applied still verifies; its order lives in etcd, which verify says */
+    mc_buf vout;
+    mc_buf_init(&vout, 1u << 16);
+    assert_int_equal(tn_verify(&nodes[0], &vout), 0);
+    assert_int_equal(mc_buf_cstr(&vout), MC_OK);
+    assert_non_null(strstr((char *)vout.p, "ordered by etcd"));
+    mc_buf_free(&vout);
     assert_int_equal(tn_start(&nodes[0], settings), MC_OK);
     assert_int_equal(at_status_int(&nodes[0], "alarm"), 1);
     assert_int_equal(at_status_int(&nodes[0], "alarm_height"), h5);
