@@ -82,10 +82,9 @@ static mc_pending **mc_slot(mc_mempool *mp, const mc_hash *id)
     return pp;
 }
 
-/* Wakes a sleeping waiter (lock held): it leaves the sleepers and is posted exactly once. */
-static void mc_wake(mc_mempool *mp, mc_waiter *w)
+/* Takes a sleeping waiter off the sleepers (lock held). */
+static void mc_unsleep(mc_mempool *mp, mc_waiter *w)
 {
-    if (!w->asleep) return;
     w->asleep = 0;
     if (w->sprev)
         w->sprev->snext = w->snext;
@@ -93,6 +92,13 @@ static void mc_wake(mc_mempool *mp, mc_waiter *w)
         mp->sleepers = w->snext;
     if (w->snext) w->snext->sprev = w->sprev;
     w->snext = w->sprev = NULL;
+}
+
+/* Wakes a sleeping waiter (lock held): it leaves the sleepers and is posted exactly once. */
+static void mc_wake(mc_mempool *mp, mc_waiter *w)
+{
+    if (!w->asleep) return;
+    mc_unsleep(mp, w);
     sem_post(&w->wake);
 }
 
@@ -234,12 +240,7 @@ void mc_mempool_await(mc_mempool *mp, mc_waiter *w, uint64_t deadline)
             mc_sem_wait(&w->wake);
             pthread_mutex_lock(&mp->lock);
         } else if (w->asleep) { /* timed out and nobody posted: leave the sleepers */
-            w->asleep = 0;
-            if (w->sprev)
-                w->sprev->snext = w->snext;
-            else
-                mp->sleepers = w->snext;
-            if (w->snext) w->snext->sprev = w->sprev;
+            mc_unsleep(mp, w);
         } else { /* posted (under the lock, so already) just after the timeout */
             mc_sem_wait(&w->wake);
         }

@@ -63,23 +63,12 @@ int mc_store_scan_attests(mc_store_txn *txn, uint64_t height, mc_store_attest_fn
 
 int mc_store_get_certified(mc_store_txn *txn, uint64_t *height, mc_hash *header_hash)
 {
-    mc_slice v;
-    *height = 0;
-    memset(header_hash->b, 0, 32);
-    int rc = mc_store_get(txn, MC_T_ATTEST, "cert", 4, &v);
-    if (rc) return rc;
-    if (v.n != 40) return MC_ECORRUPT;
-    *height = mc_get_u64be(v.p);
-    memcpy(header_hash->b, v.p + 8, 32);
-    return MC_OK;
+    return mc_store_height_hash_get(txn, MC_T_ATTEST, "cert", height, header_hash);
 }
 
 int mc_store_put_certified(mc_store_txn *txn, uint64_t height, const mc_hash *header_hash)
 {
-    uint8_t v[40];
-    mc_put_u64be(v, height);
-    memcpy(v + 8, header_hash->b, 32);
-    return mc_store_put(txn, MC_T_ATTEST, "cert", 4, v, sizeof v);
+    return mc_store_height_hash_put(txn, MC_T_ATTEST, "cert", height, header_hash);
 }
 
 int mc_store_get_alarm(mc_store_txn *txn, uint64_t *height)

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "medchain/store.h"
+#include "store_internal.h"
 
 static void mc_state_key(uint8_t key[33], uint8_t type, const uint8_t id[32])
 {
@@ -27,12 +28,12 @@ static int mc_put_u64(mc_store_txn *txn, int table, const void *key, size_t nkey
     return mc_store_put(txn, table, key, nkey, b, 8);
 }
 
-int mc_store_get_tip(mc_store_txn *txn, uint64_t *height, mc_hash *hash)
+int mc_store_height_hash_get(mc_store_txn *txn, int table, const char *key, uint64_t *height, mc_hash *hash)
 {
     mc_slice v;
     *height = 0;
     memset(hash, 0, sizeof *hash);
-    int rc = mc_store_get(txn, MC_T_META, "tip", 3, &v);
+    int rc = mc_store_get(txn, table, key, strlen(key), &v);
     if (rc) return rc;
     if (v.n != 40) return MC_ECORRUPT;
     *height = mc_get_u64be(v.p);
@@ -40,12 +41,23 @@ int mc_store_get_tip(mc_store_txn *txn, uint64_t *height, mc_hash *hash)
     return MC_OK;
 }
 
-int mc_store_put_tip(mc_store_txn *txn, uint64_t height, const mc_hash *hash)
+int mc_store_height_hash_put(mc_store_txn *txn, int table, const char *key, uint64_t height,
+                             const mc_hash *hash)
 {
     uint8_t b[40];
     mc_put_u64be(b, height);
     memcpy(b + 8, hash->b, 32);
-    return mc_store_put(txn, MC_T_META, "tip", 3, b, sizeof b);
+    return mc_store_put(txn, table, key, strlen(key), b, sizeof b);
+}
+
+int mc_store_get_tip(mc_store_txn *txn, uint64_t *height, mc_hash *hash)
+{
+    return mc_store_height_hash_get(txn, MC_T_META, "tip", height, hash);
+}
+
+int mc_store_put_tip(mc_store_txn *txn, uint64_t height, const mc_hash *hash)
+{
+    return mc_store_height_hash_put(txn, MC_T_META, "tip", height, hash);
 }
 
 int mc_store_get_meta(mc_store_txn *txn, const char *name, mc_slice *val)

@@ -29,5 +29,9 @@ struct mc_store_txn {
 
 int mc_store_xlate(int mdb_rc);
 int mc_store_log_write(mc_store_txn *txn, const void *key, size_t nkey, const void *val, size_t nval);
+/* A (height, header hash) pair kept under @p key of @p table: the tip, the certified header. */
+int mc_store_height_hash_get(mc_store_txn *txn, int table, const char *key, uint64_t *height, mc_hash *hash);
+int mc_store_height_hash_put(mc_store_txn *txn, int table, const char *key, uint64_t height,
+                             const mc_hash *hash);
 
 #endif
