@@ -1,0 +1,348 @@
+/*
+ * The consortium benchmark (issue 5): 4 medchaind validators on one genesis, ordered by a real
+ * 3-member etcd cluster, all on 127.0.0.1 in temporary directories.
+ *
+ *   consortium  certified transactions per second: C client threads (default 32, each a
+ *               founding org registering providers), spread over the 4 nodes, POST batches of
+ *               N pre-signed transactions (binary body) with wait=certified over keep-alive
+ *               connections; every transaction must come back certified with result OK.
+ *               p50_ms / p99_ms: submit -> certified, per transaction.
+ *   etcd_put    the ordering engine alone: the same number of concurrent clients put values of
+ *               the mean size of the batches the run above stored in etcd (POST /v3/kv/put on
+ *               the JSON gateway, each client on its own member in turn), so the two rates are
+ *               side by side; tx_equiv is puts/s times the mean transactions per batch.
+ *
+ * One JSON object per line: {"name","value","unit",...}. Median of --runs runs (after one
+ * warm-up run that is not counted).
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "etcdtest.h"
+#include "stats.h"
+#include "testnet.h"
+
+#define BC_NODES 4
+
+typedef struct {
+    tn_chain *node; /* the node this client talks to */
+    const mc_keys *org;
+    mc_buf *bodies; /* pre-built request bodies (binary) */
+    size_t nbodies, per;
+    double *lat_ms; /* one per body */
+    size_t failed;
+    pthread_barrier_t *start;
+} bc_client;
+
+/* The whole of a request came back certified and OK. */
+static int bc_all_certified(const mc_buf *resp, size_t per)
+{
+    const char *want = "\"status\":\"certified\",\"result\":\"OK\"";
+    size_t k = 0;
+    for (const char *p = (const char *)resp->p; (p = strstr(p, want)) != NULL; p += strlen(want)) k++;
+    return k == per;
+}
+
+static void *bc_client_main(void *arg)
+{
+    bc_client *b = arg;
+    mc_http *h = tn_client(b->node, b->org);
+    if (h) mc_http_set_content_type(h, "application/octet-stream");
+    mc_buf resp;
+    mc_buf_init(&resp, 64u << 20);
+    pthread_barrier_wait(b->start);
+    for (size_t i = 0; h && i < b->nbodies; i++) {
+        long st = 0;
+        uint64_t t0 = mc_time_mono_ns();
+        int rc =
+            mc_http_request(h, "POST", "/v1/tx?wait=certified", b->bodies[i].p, b->bodies[i].n, &st, &resp);
+        b->lat_ms[i] = (double)(mc_time_mono_ns() - t0) / 1e6;
+        if (rc || st != 200 || !bc_all_certified(&resp, b->per)) {
+            if (b->failed++ == 0)
+                fprintf(stderr, "bench_consortium: a request was not certified (rc %d, HTTP %ld): %.300s\n",
+                        rc, st, resp.n ? (char *)resp.p : "");
+        }
+    }
+    mc_buf_free(&resp);
+    mc_http_free(h);
+    return NULL;
+}
+
+typedef struct {
+    tn_chain *nodes;
+    unsigned nclients;
+    size_t per, reqs;
+    uint64_t nonces[TN_MAX_CLIENTS];
+    uint64_t txs; /* submitted so far, over all runs */
+} bc_world;
+
+/* One run: returns certified tx/s; appends per-request latencies to @p lat. */
+static double bc_run(bc_world *w, size_t reqs, double *lat, size_t *nlat, size_t *failed)
+{
+    bc_client cl[TN_MAX_CLIENTS];
+    pthread_t th[TN_MAX_CLIENTS];
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, w->nclients + 1);
+    mc_buf tx;
+    mc_buf_init(&tx, MC_MAX_TX_BYTES);
+    tn_chain *c0 = &w->nodes[0];
+    for (unsigned i = 0; i < w->nclients; i++) { /* all signing before the clock */
+        cl[i] = (bc_client){&w->nodes[i % BC_NODES],
+                            &c0->clients[i],
+                            calloc(reqs, sizeof(mc_buf)),
+                            reqs,
+                            w->per,
+                            calloc(reqs, sizeof(double)),
+                            0,
+                            &start};
+        if (!cl[i].bodies || !cl[i].lat_ms) abort();
+        for (size_t r = 0; r < reqs; r++) {
+            mc_buf_init(&cl[i].bodies[r], 64u << 20);
+            for (size_t k = 0; k < w->per; k++) {
+                mc_buf_reset(&tx);
+                if (tn_build_register(c0, &c0->clients[i], ++w->nonces[i], &tx, NULL) ||
+                    tn_txs_binary(&cl[i].bodies[r], &tx, 1))
+                    abort();
+            }
+        }
+    }
+    for (unsigned i = 0; i < w->nclients; i++) pthread_create(&th[i], NULL, bc_client_main, &cl[i]);
+    pthread_barrier_wait(&start);
+    uint64_t t0 = mc_time_mono_ns();
+    for (unsigned i = 0; i < w->nclients; i++) pthread_join(th[i], NULL);
+    double secs = (double)(mc_time_mono_ns() - t0) / 1e9;
+    for (unsigned i = 0; i < w->nclients; i++) {
+        for (size_t r = 0; r < reqs; r++) {
+            lat[(*nlat)++] = cl[i].lat_ms[r];
+            mc_buf_free(&cl[i].bodies[r]);
+        }
+        *failed += cl[i].failed;
+        free(cl[i].bodies);
+        free(cl[i].lat_ms);
+    }
+    mc_buf_free(&tx);
+    pthread_barrier_destroy(&start);
+    w->txs += (uint64_t)w->nclients * w->per * reqs;
+    return (double)w->nclients * (double)(w->per * reqs) / secs;
+}
+
+/* Prints the line of a rate measured over @p runs runs with latencies @p lat. */
+static void bc_print(const char *name, const char *unit, double *rates, int runs, double *lat, size_t nlat,
+                     const char *extra)
+{
+    double med = bs_pct(rates, (size_t)runs, 0.5), lo = bs_pct(rates, (size_t)runs, 0),
+           hi = bs_pct(rates, (size_t)runs, 1);
+    double p50 = bs_pct(lat, nlat, 0.5), p99 = bs_pct(lat, nlat, 0.99);
+    printf("{\"name\":\"%s\",\"value\":%.0f,\"unit\":\"%s\",\"p99_ms\":%.2f,\"p50_ms\":%.2f,\"runs\":%d,"
+           "\"min\":%.0f,\"max\":%.0f%s}\n",
+           name, med, unit, p99, p50, runs, lo, hi, extra);
+    fflush(stdout);
+}
+
+/* The count and mean size of the batches stored in etcd under the chain's prefix. */
+static int bc_batch_stats(et_cluster *ec, const mc_hash *chain, uint64_t *count, size_t *mean)
+{
+    char hex[65], key[160], k64[256], e64[256], req[800];
+    mc_hex_encode(hex, chain->b, 32);
+    int nk = snprintf(key, sizeof key, "/medchain/%s/batches/", hex);
+    mc_base64_encode(k64, key, (size_t)nk);
+    key[nk - 1] = '0'; /* '/' + 1: every key under the prefix */
+    mc_base64_encode(e64, key, (size_t)nk);
+    mc_http *h;
+    if (mc_http_new(&h, ec->url[0], 256u << 20)) return MC_ENOMEM;
+    mc_buf resp;
+    mc_buf_init(&resp, 256u << 20);
+    long st = 0;
+    snprintf(req, sizeof req, "{\"key\":\"%s\",\"range_end\":\"%s\",\"count_only\":true}", k64, e64);
+    int rc = mc_http_request(h, "POST", "/v3/kv/range", req, strlen(req), &st, &resp);
+    const char *cnt = rc ? NULL : strstr((char *)resp.p, "\"count\":\"");
+    *count = cnt ? strtoull(cnt + 9, NULL, 10) : 0;
+    snprintf(req, sizeof req, "{\"key\":\"%s\",\"range_end\":\"%s\",\"limit\":\"200\"}", k64, e64);
+    if (!rc) rc = mc_http_request(h, "POST", "/v3/kv/range", req, strlen(req), &st, &resp);
+    size_t n = 0, bytes = 0;
+    for (const char *p = rc ? NULL : (const char *)resp.p; p && (p = strstr(p, "\"value\":\"")) != NULL;) {
+        p += 9;
+        const char *q = strchr(p, '"');
+        if (!q) break;
+        size_t len = (size_t)(q - p) / 4 * 3;
+        len -= (q > p && q[-1] == '=') + (q - 1 > p && q[-2] == '=');
+        bytes += len;
+        n++;
+        p = q;
+    }
+    *mean = n ? bytes / n : 0;
+    mc_buf_free(&resp);
+    mc_http_free(h);
+    return rc ? rc : (n && *count ? MC_OK : MC_ENOTFOUND);
+}
+
+typedef struct {
+    const char *url;
+    unsigned id;
+    const char *value64; /* the value, base64 */
+    size_t nputs;
+    double *lat_ms;
+    size_t failed;
+    pthread_barrier_t *start;
+} bc_putter;
+
+static void *bc_putter_main(void *arg)
+{
+    bc_putter *p = arg;
+    mc_http *h;
+    if (mc_http_new(&h, p->url, 1u << 20)) return NULL;
+    mc_http_set_timeout(h, 30000);
+    mc_buf req, resp;
+    mc_buf_init(&req, strlen(p->value64) + 1024);
+    mc_buf_init(&resp, 1u << 20);
+    pthread_barrier_wait(p->start);
+    for (size_t i = 0; i < p->nputs; i++) {
+        char key[96], k64[160];
+        int nk = snprintf(key, sizeof key, "/medchain-bench/etcd_put/%u/%zu", p->id, i);
+        mc_base64_encode(k64, key, (size_t)nk);
+        mc_buf_reset(&req);
+        long st = 0;
+        uint64_t t0 = mc_time_mono_ns();
+        int rc = mc_buf_printf(&req, "{\"key\":\"%s\",\"value\":\"%s\"}", k64, p->value64);
+        if (!rc) rc = mc_http_request(h, "POST", "/v3/kv/put", req.p, req.n, &st, &resp);
+        p->lat_ms[i] = (double)(mc_time_mono_ns() - t0) / 1e6;
+        if (rc || st != 200) p->failed++;
+    }
+    mc_buf_free(&req);
+    mc_buf_free(&resp);
+    mc_http_free(h);
+    return NULL;
+}
+
+/* Raw etcd puts of @p size bytes by @p nclients concurrent clients: puts/s; latencies appended. */
+static double bc_etcd_put(et_cluster *ec, unsigned nclients, size_t size, size_t nputs, double *lat,
+                          size_t *nlat, size_t *failed)
+{
+    bc_putter pt[TN_MAX_CLIENTS];
+    pthread_t th[TN_MAX_CLIENTS];
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, nclients + 1);
+    uint8_t *raw = malloc(size ? size : 1);
+    char *v64 = malloc(mc_base64_len(size) + 1);
+    if (!raw || !v64) abort();
+    mc_random(raw, size);
+    mc_base64_encode(v64, raw, size);
+    for (unsigned i = 0; i < nclients; i++) {
+        pt[i] = (bc_putter){ec->url[i % ec->n], i, v64, nputs, calloc(nputs, sizeof(double)), 0, &start};
+        if (!pt[i].lat_ms) abort();
+        pthread_create(&th[i], NULL, bc_putter_main, &pt[i]);
+    }
+    pthread_barrier_wait(&start);
+    uint64_t t0 = mc_time_mono_ns();
+    for (unsigned i = 0; i < nclients; i++) pthread_join(th[i], NULL);
+    double secs = (double)(mc_time_mono_ns() - t0) / 1e9;
+    for (unsigned i = 0; i < nclients; i++) {
+        memcpy(lat + *nlat, pt[i].lat_ms, nputs * sizeof(double));
+        *nlat += nputs;
+        *failed += pt[i].failed;
+        free(pt[i].lat_ms);
+    }
+    free(raw);
+    free(v64);
+    pthread_barrier_destroy(&start);
+    return (double)(nclients * nputs) / secs;
+}
+
+static int bc_usage(void)
+{
+    fprintf(stderr,
+            "usage: bench_consortium [--runs 1..15] [--clients 1..%d] [--per 1..1000] [--requests N] "
+            "[--set KEY=VALUE] [consortium] [etcd_put]\n",
+            TN_MAX_CLIENTS);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    int runs = 3, want_cons = 0, want_put = 0, nset = 0;
+    bc_world w = {.nclients = 32, .per = 50, .reqs = 30};
+    const char *settings[24] = {"orderer=etcd", NULL};
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+            runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--clients") && i + 1 < argc)
+            w.nclients = (unsigned)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--per") && i + 1 < argc)
+            w.per = (size_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--requests") && i + 1 < argc)
+            w.reqs = (size_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--set") && i + 1 < argc && nset < 20)
+            settings[2 + nset++] = argv[++i];
+        else if (!strcmp(argv[i], "consortium"))
+            want_cons = 1;
+        else if (!strcmp(argv[i], "etcd_put"))
+            want_put = 1;
+        else
+            return bc_usage();
+    }
+    if (runs < 1 || runs > 15 || w.nclients < 1 || w.nclients > TN_MAX_CLIENTS || w.per < 1 || w.per > 1000 ||
+        w.reqs < 1)
+        return bc_usage();
+    (void)want_cons;
+    (void)want_put; /* etcd_put needs the batch size of a consortium run: both are always measured */
+    signal(SIGPIPE, SIG_IGN);
+    if (mc_crypto_init() || mc_net_init()) return 1;
+    static et_cluster ec;
+    static tn_chain nodes[BC_NODES];
+    tn_chain *cs[BC_NODES];
+    char eps[600];
+    int rc = et_start(&ec, 3);
+    for (unsigned i = 0; !rc && i < BC_NODES; i++) {
+        cs[i] = &nodes[i];
+        rc = tn_create(&nodes[i], i == 0 ? TN_MAX_CLIENTS : 0, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH);
+    }
+    if (!rc) rc = tn_share_genesis(cs, BC_NODES);
+    snprintf(eps, sizeof eps, "etcd_endpoints=%s", ec.endpoints);
+    settings[1] = eps;
+    for (unsigned i = 0; !rc && i < BC_NODES; i++) rc = tn_start(&nodes[i], settings);
+    if (rc) {
+        fprintf(stderr, "bench_consortium: cannot start 3 etcd members and %d nodes: %s\n", BC_NODES,
+                mc_strerror(rc));
+        return 1;
+    }
+    w.nodes = nodes;
+    size_t nl = (size_t)runs * w.nclients * w.reqs, nlat = 0, failed = 0;
+    double rates[16], *lat = calloc(nl + (size_t)runs * w.nclients * 200, sizeof *lat);
+    if (!lat) return 1;
+    bc_run(&w, w.reqs / 4 + 1, lat, &nlat, &failed); /* warm-up, not counted */
+    nlat = failed = 0;
+    for (int r = 0; r < runs; r++) rates[r] = bc_run(&w, w.reqs, lat, &nlat, &failed);
+    uint64_t nbatches = 0;
+    size_t mean = 0;
+    rc = bc_batch_stats(&ec, &nodes[0].chain, &nbatches, &mean);
+    double txs_per_batch = nbatches ? (double)w.txs / (double)nbatches : 0;
+    char extra[400];
+    snprintf(extra, sizeof extra,
+             ",\"nodes\":%d,\"etcd_members\":3,\"clients\":%u,\"txs_per_request\":%zu,\"requests\":%zu,"
+             "\"failed_requests\":%zu,\"batches\":%llu,\"txs_per_batch\":%.1f,\"batch_bytes\":%zu",
+             BC_NODES, w.nclients, w.per, nlat, failed, (unsigned long long)nbatches, txs_per_batch, mean);
+    bc_print("consortium", "tx/s", rates, runs, lat, nlat, extra);
+    /* the nodes stop before etcd is measured alone: the machine's two cores are etcd's */
+    for (unsigned i = 0; i < BC_NODES; i++) tn_destroy(&nodes[i]);
+    if (!rc) {
+        size_t nputs = 200;
+        nlat = failed = 0;
+        bc_etcd_put(&ec, w.nclients, mean, nputs / 4, lat, &nlat, &failed);
+        nlat = failed = 0;
+        for (int r = 0; r < runs; r++)
+            rates[r] = bc_etcd_put(&ec, w.nclients, mean, nputs, lat, &nlat, &failed);
+        double med = bs_pct(rates, (size_t)runs, 0.5);
+        snprintf(extra, sizeof extra,
+                 ",\"clients\":%u,\"value_bytes\":%zu,\"puts\":%zu,\"failed\":%zu,\"tx_equiv\":%.0f",
+                 w.nclients, mean, nlat, failed, med * txs_per_batch);
+        bc_print("etcd_put", "puts/s", rates, runs, lat, nlat, extra);
+    } else {
+        fprintf(stderr, "bench_consortium: could not read the batches back from etcd: %s\n", mc_strerror(rc));
+    }
+    free(lat);
+    et_destroy(&ec);
+    return 0;
+}
