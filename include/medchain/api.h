@@ -70,8 +70,9 @@ typedef struct {
     uint64_t certified;    /**< highest certified height (0: genesis only) */
     int alarm;             /**< a quorum certified another header than this node's */
     uint64_t alarm_height; /**< where (when alarm) */
-    uint32_t validators;   /**< n, from genesis */
+    uint32_t validators;   /**< n: the validator set for the next block (genesis, then admissions) */
     uint32_t quorum;       /**< attestations that certify a header */
+    int validator;         /**< this node is in that set (else it follows: no proposing) */
 } mc_api_status;
 
 /** What the node provides to the api. */

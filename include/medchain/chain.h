@@ -40,7 +40,7 @@ typedef struct {
 #define MC_MAX_VALIDATORS  64u         /**< validators in a genesis config */
 #define MC_MAX_CERT_SIGS   64u         /**< signatures in one certificate */
 #define MC_MAX_PROOF_DEPTH 64u         /**< hashes in a Merkle inclusion proof */
-#define MC_HEADER_BYTES    245u        /**< an encoded header (fixed size) */
+#define MC_HEADER_BYTES    277u        /**< an encoded header (fixed size) */
 #define MC_REQ_NONCE_BYTES 16u         /**< nonce of a signed API request */
 
 /** Identity kinds (DESIGN.md section 1). */
@@ -104,6 +104,7 @@ enum mc_txr {
     MC_TXR_BAD_WINDOW = 17,        /**< a time window that is empty, already over, or too long */
     MC_TXR_DECISION_MISMATCH = 18, /**< an access.log whose decision is not the policy's */
     MC_TXR_STALE = 19,             /**< a logged request too far from the block time */
+    MC_TXR_LIMIT = 20,             /**< a consortium-wide cap reached (MC_MAX_VALIDATORS) */
     MC_TXR_COUNT_
 };
 /** @return the stable name ("OK", "BAD_NONCE", ...), or "UNKNOWN". */
@@ -449,12 +450,19 @@ int mc_access_target(char out[160], const mc_hash *record, uint32_t purpose, uin
 /** The method of that request: "POST" (MC_VIA_DECISION), "GET" (MC_VIA_CONTENT), NULL (unknown). */
 const char *mc_access_method(uint8_t via);
 
-/** Body of org.propose: a new member org, admitted once the genesis threshold of members approve. */
+/**
+ * Body of org.propose: a new member org, admitted once the genesis threshold of members
+ * approve, with (optionally) its validator node: on admission in block h the node joins the
+ * validator set, which certifies the blocks from h + 1 on.
+ */
 typedef struct {
     char name[MC_MAX_ATTR_VAL + 1]; /**< display name (a hospital, not a person) */
     char type[MC_MAX_ATTR_VAL + 1]; /**< hospital, clinic, lab, insurer, regulator, research */
     mc_sign_pk sign_pk;
     mc_box_pk box_pk;
+    uint8_t has_node; /**< 1: the org brings a validator node (the keys below) */
+    mc_sign_pk node_sign_pk;
+    mc_box_pk node_box_pk;
 } mc_body_org_propose;
 int mc_body_org_propose_encode(mc_buf *out, const mc_body_org_propose *b) MC_WARN_UNUSED_RESULT;
 int mc_body_org_propose_decode(mc_body_org_propose *b, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
@@ -704,6 +712,7 @@ typedef struct {
     mc_hash tx_root;      /**< Merkle root of the transactions */
     mc_hash result_root;  /**< Merkle root of (tx id, result) pairs */
     mc_hash state_digest; /**< digest of the state after this block */
+    mc_hash validators;   /**< mc_valset_hash of the validator set that certifies this block */
 } mc_header;
 
 /** Appends exactly MC_HEADER_BYTES. */
@@ -728,6 +737,29 @@ int mc_block_encode(mc_buf *out, const mc_header *h, const uint8_t *batch, size_
 int mc_block_decode(mc_block *b, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
 /** Result code of transaction @p i (i < nresults). */
 uint16_t mc_block_result(const mc_block *b, uint32_t i);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Validator sets (docs/format.md, "Validator set")                                            */
+
+/**
+ * A validator set: the node keys whose attestations certify the blocks from @c from_height on
+ * (until the next set), in order of admission (genesis order first). A set changes only when
+ * org.propose / org.approve admit a validator node in block h; the new set starts at h + 1.
+ */
+typedef struct {
+    uint64_t from_height;
+    uint32_t n;
+    mc_sign_pk pks[MC_MAX_VALIDATORS];
+} mc_valset;
+
+/** Tagged hash "medchain/valset" of the count and the keys in order (not from_height). */
+void mc_valset_hash(mc_hash *out, const mc_valset *v);
+/** @return MC_OK, MC_EINVAL (empty, a key twice), MC_ETOOBIG. */
+int mc_valset_encode(mc_buf *out, const mc_valset *v) MC_WARN_UNUSED_RESULT;
+/** @return MC_OK, MC_EINVAL (malformed, empty, a key twice), MC_ETOOBIG. */
+int mc_valset_decode(mc_valset *v, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+/** Index of the key with id @p id in @p v, or -1. */
+int mc_valset_find(const mc_valset *v, const mc_id *id);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Attestations and certificates (docs/format.md, "Attestation")                               */

@@ -65,6 +65,8 @@ void mc_exec_free(mc_exec *x);
 int mc_exec_genesis(mc_exec *x, const uint8_t *genesis, size_t n) MC_WARN_UNUSED_RESULT;
 
 void mc_exec_get_info(mc_exec *x, mc_exec_info *info);
+/** The validator set that certifies the next block (genesis, then admissions). */
+void mc_exec_get_valset(mc_exec *x, mc_valset *out);
 
 /** The outcome of one ordered batch. Arrays are owned by the exec, valid until the next apply. */
 typedef struct {

@@ -130,6 +130,16 @@ int mc_store_put_nonce(mc_store_txn *txn, const mc_id *id, uint64_t nonce) MC_WA
 int mc_store_get_validator(mc_store_txn *txn, const mc_id *node,
                            uint64_t *last_time_ms) MC_WARN_UNUSED_RESULT;
 int mc_store_put_validator(mc_store_txn *txn, const mc_id *node, uint64_t last_time_ms) MC_WARN_UNUSED_RESULT;
+/**
+ * Validator sets (MC_SK_VALSET: from_height u64 BE -> mc_valset): genesis stores the first
+ * (from height 1), each admission of a validator node in block h the next (from h + 1).
+ */
+int mc_store_put_valset(mc_store_txn *txn, const mc_valset *v) MC_WARN_UNUSED_RESULT;
+/** The set that certifies block @p height (the last one from at or below it). MC_ENOTFOUND before genesis. */
+int mc_store_get_valset(mc_store_txn *txn, uint64_t height, mc_valset *out) MC_WARN_UNUSED_RESULT;
+/** Calls @p fn for every set, in height order; nonzero from fn stops and is returned. */
+int mc_store_scan_valsets(mc_store_txn *txn, int (*fn)(void *arg, const mc_valset *v),
+                          void *arg) MC_WARN_UNUSED_RESULT;
 /** Batches already applied (a batch ordered twice is applied once). */
 int mc_store_get_batch_seen(mc_store_txn *txn, const mc_hash *batch, uint64_t *height) MC_WARN_UNUSED_RESULT;
 int mc_store_put_batch_seen(mc_store_txn *txn, const mc_hash *batch, uint64_t height) MC_WARN_UNUSED_RESULT;
@@ -311,6 +321,7 @@ enum {
     MC_SK_PROPOSED_ORG = 'o',      /**< proposed org id -> presence (one proposal per org) */
     MC_SK_RELEASE = 'W',           /**< research release id -> presence (recorded once) */
     MC_SK_CIPHER = 'H',            /**< ciphertext SHA-256 -> presence (one record per blob) */
+    MC_SK_VALSET = 'S',            /**< from height (u64 BE) -> mc_valset */
 };
 
 #ifdef __cplusplus

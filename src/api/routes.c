@@ -56,6 +56,7 @@ static void mc_route_status(mc_call *c, mc_resp *r)
         json_object_set_new(j, "certified_height", json_integer((json_int_t)s.certified));
         json_object_set_new(j, "validators", json_integer((json_int_t)s.validators));
         json_object_set_new(j, "quorum", json_integer((json_int_t)s.quorum));
+        json_object_set_new(j, "validator", json_boolean(s.validator));
         json_object_set_new(j, "alarm", json_boolean(s.alarm));
         if (s.alarm) json_object_set_new(j, "alarm_height", json_integer((json_int_t)s.alarm_height));
     }

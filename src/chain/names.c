@@ -80,6 +80,7 @@ static const struct {
     [MC_TXR_BAD_WINDOW] = {"BAD_WINDOW", "time window is empty, already over, or too long"},
     [MC_TXR_DECISION_MISMATCH] = {"DECISION_MISMATCH", "logged decision is not the policy's decision"},
     [MC_TXR_STALE] = {"STALE", "logged request is too far from the block time"},
+    [MC_TXR_LIMIT] = {"LIMIT", "the consortium already has the most validators it may have"},
 };
 
 const char *mc_txr_name(int code)

@@ -6,7 +6,10 @@
 
 static int mc_org_propose_check(const mc_body_org_propose *b)
 {
-    return mc_chain_org_names_ok(b->name, b->type) ? MC_OK : MC_EINVAL;
+    if (!mc_chain_org_names_ok(b->name, b->type) || !mc_chain_flag_ok(b->has_node)) return MC_EINVAL;
+    /* the node signs batches and attestations: its key must not be the org's own */
+    if (b->has_node && memcmp(b->node_sign_pk.b, b->sign_pk.b, 32) == 0) return MC_EINVAL;
+    return MC_OK;
 }
 
 static void mc_org_propose_enc(mc_enc *e, const mc_body_org_propose *b)
@@ -15,6 +18,11 @@ static void mc_org_propose_enc(mc_enc *e, const mc_body_org_propose *b)
     mc_enc_str(e, b->type, MC_MAX_ATTR_VAL);
     mc_enc_fixed(e, b->sign_pk.b, 32);
     mc_enc_fixed(e, b->box_pk.b, 32);
+    mc_enc_u8(e, b->has_node);
+    if (b->has_node) {
+        mc_enc_fixed(e, b->node_sign_pk.b, 32);
+        mc_enc_fixed(e, b->node_box_pk.b, 32);
+    }
 }
 
 static void mc_org_propose_dec(mc_dec *d, mc_body_org_propose *b)
@@ -23,6 +31,11 @@ static void mc_org_propose_dec(mc_dec *d, mc_body_org_propose *b)
     mc_dec_str(d, b->type, sizeof b->type);
     mc_dec_fixed(d, b->sign_pk.b, 32);
     mc_dec_fixed(d, b->box_pk.b, 32);
+    b->has_node = mc_dec_u8(d);
+    if (b->has_node == 1) {
+        mc_dec_fixed(d, b->node_sign_pk.b, 32);
+        mc_dec_fixed(d, b->node_box_pk.b, 32);
+    }
 }
 
 int mc_body_org_propose_encode(mc_buf *out, const mc_body_org_propose *b)

@@ -34,8 +34,8 @@ static int mc_exec_reserve(mc_exec *x, size_t n)
 
 static int mc_exec_is_validator(const mc_exec *x, const mc_id *id)
 {
-    for (uint32_t i = 0; i < x->nvalidators; i++)
-        if (memcmp(x->validators[i].b, id->b, 32) == 0) return 1;
+    for (uint32_t i = 0; i < x->vals.n; i++)
+        if (memcmp(x->val_ids[i].b, id->b, 32) == 0) return 1;
     return 0;
 }
 
@@ -57,10 +57,10 @@ static int mc_exec_block_time(mc_exec *x, mc_store_txn *txn, const mc_batch *b, 
     int rc = mc_store_get_validator(txn, &b->proposer, &last);
     if (rc) return rc;
     if (b->time_ms > last && (rc = mc_store_put_validator(txn, &b->proposer, b->time_ms))) return rc;
-    for (uint32_t i = 0; i < x->nvalidators; i++)
-        if ((rc = mc_store_get_validator(txn, &x->validators[i], &t[i]))) return rc;
-    qsort(t, x->nvalidators, sizeof t[0], mc_u64_cmp);
-    uint64_t median = t[(x->nvalidators - 1) / 2];
+    for (uint32_t i = 0; i < x->vals.n; i++)
+        if ((rc = mc_store_get_validator(txn, &x->val_ids[i], &t[i]))) return rc;
+    qsort(t, x->vals.n, sizeof t[0], mc_u64_cmp);
+    uint64_t median = t[(x->vals.n - 1) / 2];
     *out = median > x->info.time_ms ? median : x->info.time_ms;
     return MC_OK;
 }
@@ -83,7 +83,12 @@ static int mc_exec_check_cert(mc_exec *x, mc_store_txn *txn, const mc_cert *c)
     if (mc_block_decode(&blk, raw.p, raw.n)) return -MC_ECORRUPT;
     mc_header_hash(&hh, &blk.header);
     if (memcmp(hh.b, c->header_hash.b, 32) != 0) return MC_EINVAL;
-    rc = mc_cert_check(c, &x->info.chain, x->val_pks, x->nvalidators);
+    mc_valset *vs = malloc(sizeof *vs); /* the set that certified that height */
+    if (!vs) return -MC_ENOMEM;
+    rc = mc_store_get_valset(txn, c->height, vs);
+    rc = rc ? -rc : mc_cert_check(c, &x->info.chain, vs->pks, vs->n);
+    free(vs);
+    if (rc < 0) return rc;
     return rc == MC_OK ? MC_OK : rc == MC_EBADSIG ? MC_EBADSIG : MC_EINVAL;
 }
 
@@ -289,6 +294,7 @@ int mc_exec_apply(mc_exec *x, const uint8_t *bytes, size_t n, const void *pos, s
                    .proposer = b.proposer,
                    .time_ms = time_ms,
                    .ntx = b.ntx};
+    mc_valset_hash(&h.validators, &x->vals);
     mc_merkle_root(&h.tx_root, x->leaves, b.ntx);
     for (uint32_t i = 0; i < b.ntx; i++) mc_merkle_leaf_result(&x->leaves[i], &x->txids[i], x->results[i]);
     mc_merkle_root(&h.result_root, x->leaves, b.ntx);
@@ -302,9 +308,13 @@ int mc_exec_apply(mc_exec *x, const uint8_t *bytes, size_t n, const void *pos, s
     if ((rc = mc_store_put_tip(txn, height, &hh))) goto out;
     if ((rc = mc_store_put_meta(txn, "opos", pos, npos))) goto out;
     if (x->opts.on_block && (rc = x->opts.on_block(x->opts.on_block_arg, txn, &h, &hh))) goto out;
+    mc_valset next; /* an admission in this block: the set changes from the next block on */
+    if ((rc = mc_store_get_valset(txn, height + 1, &next))) goto out;
+    int changed = next.from_height == height + 1;
     rc = mc_store_commit(txn);
     txn = NULL;
     if (rc) goto out;
+    if (changed) mc_exec_use_valset(x, &next);
 
     pthread_mutex_lock(&x->lock);
     x->info.height = height;

@@ -64,11 +64,7 @@ int mc_exec_load(mc_exec *x)
     info.time_ms = mc_get_u64be(d.p);
     memcpy(info.state_digest.b, d.p + 8, 32);
     x->threshold = gen->threshold;
-    x->nvalidators = gen->nvalidators;
-    for (uint32_t i = 0; i < gen->nvalidators; i++) {
-        mc_id_from_pk(&x->validators[i], &gen->validators[i].sign_pk);
-        x->val_pks[i] = gen->validators[i].sign_pk;
-    }
+    if (mc_exec_load_valset(x, txn, info.height + 1)) goto out;
     info.initialised = 1;
     rc = MC_OK;
 out:
@@ -76,6 +72,30 @@ out:
     mc_store_abort(txn);
     if (!rc) x->info = info;
     return rc;
+}
+
+void mc_exec_use_valset(mc_exec *x, const mc_valset *v)
+{
+    pthread_mutex_lock(&x->lock);
+    x->vals = *v;
+    pthread_mutex_unlock(&x->lock);
+    for (uint32_t i = 0; i < v->n; i++) mc_id_from_pk(&x->val_ids[i], &v->pks[i]);
+}
+
+int mc_exec_load_valset(mc_exec *x, mc_store_txn *txn, uint64_t height)
+{
+    mc_valset v;
+    int rc = mc_store_get_valset(txn, height, &v);
+    if (rc) return rc == MC_ENOTFOUND ? MC_ECORRUPT : rc;
+    mc_exec_use_valset(x, &v);
+    return MC_OK;
+}
+
+void mc_exec_get_valset(mc_exec *x, mc_valset *out)
+{
+    pthread_mutex_lock(&x->lock);
+    *out = x->vals;
+    pthread_mutex_unlock(&x->lock);
 }
 
 /* meta "digest": block time and state digest of the tip, so a restart needs no block decode */
@@ -117,20 +137,37 @@ static int mc_exec_genesis_identities(mc_store_txn *txn, const mc_genesis *g)
         orgs[i] = idn.id;
         rc = mc_store_put_identity(txn, &idn);
     }
+    mc_valset *vs = calloc(1, sizeof *vs);
+    if (!vs) return MC_ENOMEM;
+    vs->from_height = 1;
     for (uint32_t i = 0; i < g->nvalidators && !rc; i++) {
-        memset(&idn, 0, sizeof idn);
-        mc_id_from_pk(&idn.id, &g->validators[i].sign_pk);
-        idn.kind = MC_ID_NODE;
-        idn.status = MC_ID_ACTIVE;
-        idn.org = orgs[g->validators[i].org];
-        idn.sign_pk = g->validators[i].sign_pk;
-        idn.box_pk = g->validators[i].box_pk;
-        idn.attrs.n = 1;
-        strcpy(idn.attrs.a[0].key, "validator");
-        strcpy(idn.attrs.a[0].val, "true");
-        if (!(rc = mc_store_put_identity(txn, &idn))) rc = mc_store_put_validator(txn, &idn.id, g->time_ms);
+        rc = mc_exec_add_validator(txn, &g->validators[i].sign_pk, &g->validators[i].box_pk,
+                                   &orgs[g->validators[i].org], 0, g->time_ms);
+        vs->pks[vs->n++] = g->validators[i].sign_pk;
     }
+    if (!rc) rc = mc_store_put_valset(txn, vs);
+    free(vs);
     return rc;
+}
+
+int mc_exec_add_validator(mc_store_txn *txn, const mc_sign_pk *sign_pk, const mc_box_pk *box_pk,
+                          const mc_id *org, uint64_t height, uint64_t time_ms)
+{
+    mc_identity idn;
+    memset(&idn, 0, sizeof idn);
+    mc_id_from_pk(&idn.id, sign_pk);
+    idn.kind = MC_ID_NODE;
+    idn.status = MC_ID_ACTIVE;
+    idn.org = *org;
+    idn.sign_pk = *sign_pk;
+    idn.box_pk = *box_pk;
+    idn.registered_at = height;
+    idn.updated_at = height;
+    idn.attrs.n = 1;
+    strcpy(idn.attrs.a[0].key, "validator");
+    strcpy(idn.attrs.a[0].val, "true");
+    int rc = mc_store_put_identity(txn, &idn);
+    return rc ? rc : mc_store_put_validator(txn, &idn.id, time_ms);
 }
 
 int mc_exec_genesis(mc_exec *x, const uint8_t *genesis, size_t n)
@@ -161,6 +198,15 @@ int mc_exec_genesis(mc_exec *x, const uint8_t *genesis, size_t n)
                    .ntx = 0};
     mc_merkle_root(&h.tx_root, NULL, 0);
     mc_merkle_root(&h.result_root, NULL, 0);
+    mc_valset *vs = malloc(sizeof *vs);
+    if (!vs) {
+        rc = MC_ENOMEM;
+        goto out;
+    }
+    rc = mc_store_get_valset(txn, 1, vs);
+    if (!rc) mc_valset_hash(&h.validators, vs);
+    free(vs);
+    if (rc) goto out;
     mc_hash zero = {{0}};
     if ((rc = mc_store_state_digest(txn, &zero, 0, &h.state_digest))) goto out;
     mc_hash hh;

@@ -12,9 +12,8 @@ struct mc_exec {
     pthread_mutex_t lock; /* guards info for readers on other threads */
     mc_exec_info info;
     uint32_t threshold; /* k of n members to admit an org (genesis) */
-    uint32_t nvalidators;
-    mc_id validators[MC_MAX_VALIDATORS];
-    mc_sign_pk val_pks[MC_MAX_VALIDATORS]; /* their genesis keys: what attestations verify with */
+    mc_valset vals; /* the validator set that certifies the next block (genesis, then admissions) */
+    mc_id val_ids[MC_MAX_VALIDATORS];
     /* per-block scratch, reused */
     mc_hash *txids;
     uint16_t *results;
@@ -45,6 +44,14 @@ typedef struct {
     uint32_t threshold;           /* the genesis admission threshold */
     const mc_exec_presig *presig; /* this transaction's pre-checked inner signature, if any */
 } mc_exec_ctx;
+
+/* Makes @p v the set that certifies the next block. */
+void mc_exec_use_valset(mc_exec *x, const mc_valset *v);
+/* Loads x->vals: the set that certifies block @p height. MC_ECORRUPT when the store has none. */
+int mc_exec_load_valset(mc_exec *x, mc_store_txn *txn, uint64_t height);
+/* Stores a validator node of @p org (its identity and its batch-time slot): genesis, admission. */
+int mc_exec_add_validator(mc_store_txn *txn, const mc_sign_pk *sign_pk, const mc_box_pk *box_pk,
+                          const mc_id *org, uint64_t height, uint64_t time_ms);
 
 /* Transaction rules: each returns an enum mc_txr code, or a negative MC_E* store failure. */
 int mc_exec_identity_register(const mc_exec_ctx *c);

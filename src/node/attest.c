@@ -1,11 +1,13 @@
 /*
  * Attestations (issue 5): after applying a block the node signs its header with the node key
  * and keeps the attestation in its store (table attest); attestations of other validators
- * arrive the same way (mc_node_attest_receive). A header that a quorum of the genesis
- * validators attested is certified; the node records its highest certified height and wakes
- * POST /v1/tx?wait=certified. When a quorum attested another header than this node's own for
- * a height it applied, the node's state diverges from the consortium's: it raises the alarm
- * and halts (mc_node_halt), so it neither applies nor serves that state as good.
+ * arrive the same way (mc_node_attest_receive). A header that a quorum of the validator set
+ * for its height (genesis, then admissions: mc_store_get_valset) attested is certified; the
+ * node records its highest certified height and wakes POST /v1/tx?wait=certified. When a
+ * quorum attested another header than this node's own for a height it applied, the node's
+ * state diverges from the consortium's: it raises the alarm and halts (mc_node_halt), so it
+ * neither applies nor serves that state as good. A node not in the set of a height (a new
+ * member's, before its admission) attests nothing there.
  *
  * Nothing here is in the ordered log: an idle chain stays idle.
  */
@@ -16,18 +18,21 @@
 
 #include "node_internal.h"
 
-int mc_node_attest_init(mc_node *n, const mc_genesis *g)
+int mc_node_attest_init(mc_node *n)
 {
     pthread_mutex_init(&n->cert_lock, NULL);
     pthread_cond_init(&n->cert_cond, NULL);
     n->cert_init = 1;
-    n->nvals = g->nvalidators;
-    for (uint32_t i = 0; i < g->nvalidators && i < MC_MAX_VALIDATORS; i++) {
-        n->val_pks[i] = g->validators[i].sign_pk;
-        mc_id_from_pk(&n->val_ids[i], &g->validators[i].sign_pk);
-    }
-    n->quorum = mc_quorum(n->nvals);
     return MC_OK;
+}
+
+/* Whether this node's key is in the set that certifies @p height (read within @p txn). */
+static int mc_node_is_val(mc_node *n, mc_store_txn *txn, uint64_t height)
+{
+    mc_valset vs;
+    mc_id me;
+    memcpy(me.b, n->keys.id.b, 32);
+    return mc_store_get_valset(txn, height, &vs) == MC_OK && mc_valset_find(&vs, &me) >= 0;
 }
 
 typedef struct {
@@ -56,6 +61,7 @@ static int mc_node_attest_tip(mc_node *n, uint64_t height)
     int rc = mc_store_begin(n->store, 0, &txn);
     if (rc) return rc;
     rc = mc_store_scan_attests(txn, height, mc_mine_one, &m);
+    if (!rc && !mc_node_is_val(n, txn, height)) m.found = 1; /* not ours to attest */
     if (!rc && !m.found) {
         rc = mc_store_get_block(txn, height, &raw);
         if (!rc && mc_block_decode(&blk, raw.p, raw.n)) rc = MC_ECORRUPT;
@@ -113,16 +119,8 @@ void mc_node_attest_destroy(mc_node *n)
     pthread_mutex_destroy(&n->cert_lock);
 }
 
-/* Index of validator @p id in the genesis set, or -1. */
-static int mc_val_index(const mc_node *n, const mc_id *id)
-{
-    for (uint32_t i = 0; i < n->nvals; i++)
-        if (memcmp(n->val_ids[i].b, id->b, 32) == 0) return (int)i;
-    return -1;
-}
-
 typedef struct {
-    const mc_node *n;
+    const mc_valset *vs; /* the set that certifies the height */
     mc_hash mine;
     uint32_t agree;    /* validators attesting this node's header */
     mc_hash other;     /* the first other header seen */
@@ -133,7 +131,7 @@ static int mc_tally_one(void *arg, const mc_id *validator, const mc_hash *hh, co
 {
     mc_tally *t = arg;
     (void)sig;
-    if (mc_val_index(t->n, validator) < 0) return 0; /* kept only verified: cannot happen */
+    if (mc_valset_find(t->vs, validator) < 0) return 0; /* kept only verified: cannot happen */
     if (memcmp(hh->b, t->mine.b, 32) == 0) {
         t->agree++;
     } else if (t->disagree == 0 || memcmp(hh->b, t->other.b, 32) == 0) {
@@ -177,17 +175,21 @@ static int mc_node_tally(mc_node *n, mc_store_txn *txn, uint64_t height, int *di
     mc_slice raw;
     mc_block blk;
     *diverged = 0;
+    mc_valset vs;
+    (void)n;
     if (mc_store_get_block(txn, height, &raw) || mc_block_decode(&blk, raw.p, raw.n)) return 0;
-    mc_tally t = {.n = n};
+    if (mc_store_get_valset(txn, height, &vs)) return 0;
+    uint32_t quorum = mc_quorum(vs.n);
+    mc_tally t = {.vs = &vs};
     mc_header_hash(&t.mine, &blk.header);
     if (mc_store_scan_attests(txn, height, mc_tally_one, &t)) return 0;
     *mine = t.mine;
     *theirs = t.other;
-    if (t.disagree >= n->quorum) {
+    if (t.disagree >= quorum) {
         *diverged = 1;
         return 0;
     }
-    if (t.agree < n->quorum) return 0;
+    if (t.agree < quorum) return 0;
     /* compared with the stored height in this write transaction, not the in-memory one: the
      * applier and the exchange thread both certify, and the stored height never goes back */
     uint64_t stored = 0;
@@ -259,6 +261,8 @@ int mc_node_on_block(void *arg, mc_store_txn *txn, const mc_header *h, const mc_
     mc_node *n = arg;
     mc_sign_pk pk;
     mc_attest a;
+    n->blk_tally_ok = 0;
+    if (!mc_node_is_val(n, txn, h->height)) return MC_OK; /* a follower (not yet admitted) */
     mc_sign_sk_to_pk(&pk, &n->keys.sign_sk);
     mc_attest_sign(&a, &n->chain, h->height, hh, &pk, &n->keys.sign_sk);
     int rc = mc_node_attest_in(n, txn, &a, &n->blk_tally);
@@ -288,10 +292,17 @@ int mc_node_attest_applied(mc_node *n, const mc_header *h, const mc_hash *hh, mc
 
 int mc_node_attest_receive(mc_node *n, const mc_attest *a)
 {
-    int v = mc_val_index(n, &a->validator);
+    mc_valset vs;
+    mc_store_txn *txn;
+    int rc = mc_store_begin(n->store, 0, &txn);
+    if (rc) return rc;
+    rc = mc_store_get_valset(txn, a->height, &vs);
+    mc_store_abort(txn);
+    if (rc) return rc == MC_ENOTFOUND ? MC_EDENIED : rc;
+    int v = mc_valset_find(&vs, &a->validator);
     if (v < 0) return MC_EDENIED;
-    if (mc_attest_verify(a, &n->chain, a->height, &a->header_hash, &n->val_pks[v])) return MC_EBADSIG;
-    int rc = mc_node_attest_keep(n, a);
+    if (mc_attest_verify(a, &n->chain, a->height, &a->header_hash, &vs.pks[v])) return MC_EBADSIG;
+    rc = mc_node_attest_keep(n, a);
     if (!rc) atomic_fetch_add(&n->attests_received, 1);
     return rc;
 }
@@ -465,14 +476,14 @@ void mc_node_attest_stop(mc_node *n)
 
 typedef struct {
     mc_cert *c;
-    const mc_node *n;
+    const mc_valset *vs;
 } mc_cert_build;
 
 static int mc_cert_one(void *arg, const mc_id *validator, const mc_hash *hh, const mc_sig *sig)
 {
     mc_cert_build *b = arg;
     /* the store lists one height in validator id order: the certificate's canonical order */
-    if (memcmp(hh->b, b->c->header_hash.b, 32) != 0 || mc_val_index(b->n, validator) < 0) return 0;
+    if (memcmp(hh->b, b->c->header_hash.b, 32) != 0 || mc_valset_find(b->vs, validator) < 0) return 0;
     if (b->c->nsigs >= MC_MAX_CERT_SIGS) return 1;
     b->c->signers[b->c->nsigs] = *validator;
     b->c->sigs[b->c->nsigs] = *sig;
@@ -488,10 +499,12 @@ int mc_node_cert_next(mc_node *n, mc_cert *out)
     memset(out, 0, sizeof *out);
     int ok = mc_store_get_certified(txn, &out->height, &out->header_hash) == MC_OK &&
              out->height > atomic_load(&n->cert_sent);
-    mc_cert_build b = {out, n};
+    mc_valset vs;
+    mc_cert_build b = {out, &vs};
+    if (ok) ok = mc_store_get_valset(txn, out->height, &vs) == MC_OK;
     if (ok) ok = mc_store_scan_attests(txn, out->height, mc_cert_one, &b) >= 0;
     mc_store_abort(txn);
-    return ok && out->nsigs >= n->quorum;
+    return ok && out->nsigs >= mc_quorum(vs.n);
 }
 
 void mc_node_cert_sent(mc_node *n, uint64_t height)

@@ -91,6 +91,19 @@ static void *mc_batcher_main(void *arg)
     return NULL;
 }
 
+void mc_node_refresh_role(mc_node *n)
+{
+    mc_valset vs;
+    mc_id me;
+    memcpy(me.b, n->keys.id.b, 32);
+    mc_exec_get_valset(n->exec, &vs);
+    int v = mc_valset_find(&vs, &me) >= 0;
+    if (atomic_exchange(&n->is_validator, v) != v)
+        mc_log(MC_LOG_INFO, "node",
+               v ? "this node is a validator: it proposes and attests"
+                 : "this node is not a validator of the chain: it follows");
+}
+
 static int mc_load_pos(mc_node *n, mc_orderer_pos *pos)
 {
     mc_store_txn *txn;
@@ -157,6 +170,7 @@ static void *mc_applier_main(void *arg)
                (unsigned long long)res.header.height, res.ntx);
         mc_mempool_committed(&n->mp, res.txids, res.results, res.ntx, res.header.height);
         mc_node_tip_moved(n, res.header.height, 0);
+        mc_node_refresh_role(n);
         /* the node's word on the header, kept with the block (attest.c, mc_node_on_block) */
         mc_node_attest_after(n, res.header.height);
     }
@@ -184,8 +198,11 @@ static void mc_node_status(void *ctx, mc_api_status *s)
     s->certified = atomic_load(&n->certified);
     s->alarm = atomic_load(&n->alarm);
     s->alarm_height = s->alarm ? n->alarm_height : 0;
-    s->validators = n->nvals;
-    s->quorum = n->quorum;
+    mc_valset vs;
+    mc_exec_get_valset(n->exec, &vs);
+    s->validators = vs.n;
+    s->quorum = mc_quorum(vs.n);
+    s->validator = atomic_load(&n->is_validator);
 }
 
 static void mc_node_metrics(void *ctx, mc_buf *out)
@@ -242,19 +259,10 @@ static int mc_node_genesis(mc_node *n, char *err, size_t nerr)
         goto out;
     }
     snprintf(n->chain_name, sizeof n->chain_name, "%s", gen->name);
-    int is_validator = 0;
-    for (uint32_t i = 0; i < gen->nvalidators; i++) {
-        mc_id v;
-        mc_id_from_pk(&v, &gen->validators[i].sign_pk);
-        if (memcmp(v.b, n->keys.id.b, 32) == 0) is_validator = 1;
-    }
-    mc_node_attest_init(n, gen);
     free(gen);
-    if (!is_validator) {
-        mc_errf(err, nerr, "the node key is not a validator of this chain");
-        rc = MC_EDENIED;
-        goto out;
-    }
+    /* a node that is no validator yet (a new member's, before its admission is on the chain
+     * it syncs) follows: it applies and serves blocks, but neither proposes nor attests */
+    mc_node_attest_init(n);
     mc_genesis_chain_id(&n->chain, g.p, g.n);
     rc = mc_exec_genesis(n->exec, g.p, g.n);
     if (rc)
@@ -409,6 +417,7 @@ int mc_node_start(mc_node **pp, const mc_node_config *cfg, char *err, size_t ner
     if (!rc) rc = mc_node_open(n, err, nerr);
     if (!rc) rc = mc_node_tip_load(n);
     if (!rc) rc = mc_node_attest_load(n);
+    if (!rc) mc_node_refresh_role(n);
     if (!rc && pthread_create(&n->applier, NULL, mc_applier_main, n) == 0) n->applier_started = 1;
     if (!rc && pthread_create(&n->batcher, NULL, mc_batcher_main, n) == 0) n->batcher_started = 1;
     if (!rc && (!n->applier_started || !n->batcher_started)) rc = MC_ENOMEM;

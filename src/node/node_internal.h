@@ -58,12 +58,10 @@ struct mc_node {
      * start): only then are its own access.log signatures put in the signature cache unverified */
     mc_sign_pk log_pk;
     int log_pk_ok;
-    /* attestations (attest.c): the genesis validator set, the highest certified height (wakes
-     * wait=certified under cert_lock), and the divergence alarm */
-    uint32_t nvals, quorum;
-    mc_sign_pk val_pks[MC_MAX_VALIDATORS];
-    mc_id val_ids[MC_MAX_VALIDATORS];
+    /* attestations (attest.c): the highest certified height (wakes wait=certified under
+     * cert_lock), and the divergence alarm; validator sets are read from the store per height */
     atomic_uint_fast64_t certified;
+    atomic_int is_validator; /* in the set for the next block: proposes, attests */
     atomic_int alarm;
     uint64_t alarm_height;
     pthread_mutex_t cert_lock;
@@ -111,7 +109,9 @@ int mc_node_log_start(mc_node *n);
 void mc_node_log_stop(mc_node *n);
 /* attest.c: the validator set from genesis (at start), the stored certified height (before the
  * applier runs), and the locks' end (at stop). */
-int mc_node_attest_init(mc_node *n, const mc_genesis *g);
+int mc_node_attest_init(mc_node *n);
+/* Reads whether this node's key is in the validator set for the next block (is_validator). */
+void mc_node_refresh_role(mc_node *n);
 int mc_node_attest_load(mc_node *n);
 void mc_node_attest_destroy(mc_node *n);
 /* Signs the header this node applied (hash @p hh), keeps the attestation (in @p out) and

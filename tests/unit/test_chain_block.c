@@ -470,6 +470,7 @@ static void test_header(void **state)
         mc_test_vec_fixed(v, "txroot", h.tx_root.b, 32);
         mc_test_vec_fixed(v, "resroot", h.result_root.b, 32);
         mc_test_vec_fixed(v, "digest", h.state_digest.b, 32);
+        mc_test_vec_fixed(v, "validators", h.validators.b, 32);
         uint8_t want[MC_HEADER_BYTES];
         mc_test_vec_fixed(v, "bytes", want, sizeof want);
         mc_hash wh, gh;
@@ -533,12 +534,72 @@ static void test_header(void **state)
     MC_CHANGED(x.tx_root.b[0] ^= 1);
     MC_CHANGED(x.result_root.b[0] ^= 1);
     MC_CHANGED(x.state_digest.b[0] ^= 1);
+    MC_CHANGED(x.validators.b[31] ^= 1);
 #undef MC_CHANGED
     x = h;
     x.version = 7; /* the encoder writes the current format version, whatever the struct says */
     mc_header_hash(&h1, &x);
     assert_memory_equal(h0.b, h1.b, 32);
     mc_buf_free(&b);
+}
+
+/* Validator sets: the known answer, round trip, and what decode refuses. */
+static void test_valset(void **state)
+{
+    (void)state;
+    mc_test_vecfile f;
+    mc_test_vec_load(&f, "chain.txt");
+    const mc_test_vec *v;
+    size_t it = 0;
+    assert_non_null(v = mc_test_vec_each(&f, "valset", &it));
+    mc_valset vs, d;
+    memset(&vs, 0, sizeof vs);
+    vs.from_height = 7;
+    vs.n = 2;
+    mc_test_vec_fixed(v, "pk0", vs.pks[0].b, 32);
+    mc_test_vec_fixed(v, "pk1", vs.pks[1].b, 32);
+    mc_hash want, got;
+    mc_test_vec_fixed(v, "hash", want.b, 32);
+    mc_valset_hash(&got, &vs);
+    assert_memory_equal(got.b, want.b, 32);
+    uint8_t bytes[1 + 8 + 4 + 64];
+    mc_test_vec_fixed(v, "bytes", bytes, sizeof bytes);
+    mc_buf b;
+    mc_buf_init(&b, 4096);
+    assert_ok(mc_valset_encode(&b, &vs));
+    assert_int_equal(b.n, sizeof bytes);
+    assert_memory_equal(b.p, bytes, sizeof bytes);
+    assert_ok(mc_valset_decode(&d, b.p, b.n));
+    assert_memory_equal(&d, &vs, sizeof vs);
+    mc_id id;
+    mc_id_from_pk(&id, &vs.pks[1]);
+    assert_int_equal(mc_valset_find(&vs, &id), 1);
+    id.b[0] ^= 1;
+    assert_int_equal(mc_valset_find(&vs, &id), -1);
+    /* the order counts: the same keys the other way round hash differently */
+    d = vs;
+    d.pks[0] = vs.pks[1];
+    d.pks[1] = vs.pks[0];
+    mc_valset_hash(&got, &d);
+    assert_memory_not_equal(got.b, want.b, 32);
+    /* refused: a key twice, an empty set, a count over the cap, trailing or missing bytes */
+    d = vs;
+    d.pks[1] = d.pks[0];
+    mc_buf_reset(&b);
+    assert_int_equal(mc_valset_encode(&b, &d), MC_EINVAL);
+    memcpy(bytes + 1 + 8 + 4 + 32, bytes + 1 + 8 + 4, 32); /* pk0 twice */
+    assert_int_equal(mc_valset_decode(&d, bytes, sizeof bytes), MC_EINVAL);
+    d.n = 0;
+    assert_int_equal(mc_valset_encode(&b, &d), MC_EINVAL);
+    uint8_t over[1 + 8 + 4] = {1, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 65};
+    assert_int_equal(mc_valset_decode(&d, over, sizeof over), MC_ETOOBIG);
+    mc_buf_reset(&b);
+    assert_ok(mc_valset_encode(&b, &vs));
+    assert_int_not_equal(mc_valset_decode(&d, b.p, b.n - 1), MC_OK);
+    assert_ok(mc_buf_append(&b, "x", 1));
+    assert_int_not_equal(mc_valset_decode(&d, b.p, b.n), MC_OK);
+    mc_buf_free(&b);
+    mc_test_vec_free(&f);
 }
 
 static void test_block(void **state)
@@ -611,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_genesis_vector),  cmocka_unit_test(test_genesis_invalid),
         cmocka_unit_test(test_batch_roundtrip), cmocka_unit_test(test_batch_bad),
         cmocka_unit_test(test_header),          cmocka_unit_test(test_block),
+        cmocka_unit_test(test_valset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -664,7 +664,7 @@ static void test_org_bodies(void **state)
     mc_sample_org(&o);
     mc_roundtrip(c, &o, &g);
     const size_t type = 4 + strlen(o.name);
-    assert_int_equal(g.n, type + 4 + strlen(o.type) + 64);
+    assert_int_equal(g.n, type + 4 + strlen(o.type) + 64 + 1);
     /* names at their longest */
     x = o;
     memset(x.name, 'n', MC_MAX_ATTR_VAL);
@@ -697,6 +697,24 @@ static void test_org_bodies(void **state)
     mc_splice_str(&b, 0, o.name, longname);
     mc_refuse(c, b.p, b.n, MC_ETOOBIG);
     mc_refuse_at(c, &g, 4, 1, 0x7f, MC_EINVAL);
+
+    /* with a validator node: a flag then its two keys; the flag is 0 or 1, and the node's key
+     * is not the org's */
+    x = o;
+    x.has_node = 1;
+    mc_fill(x.node_sign_pk.b, 32, 0x51);
+    mc_fill(x.node_box_pk.b, 32, 0x52);
+    mc_roundtrip(c, &x, &b);
+    assert_int_equal(b.n, g.n + 64);
+    mc_refuse_at(c, &b, g.n - 1, 1, 2, MC_EINVAL);
+    x.node_sign_pk = x.sign_pk;
+    mc_refuse_enc(c, &x, MC_EINVAL);
+    x = o;
+    x.has_node = 2;
+    mc_refuse_enc(c, &x, MC_EINVAL);
+    mc_copy(&b, &g);
+    b.n--; /* the flag missing */
+    mc_refuse(c, b.p, b.n, MC_EINVAL);
 
     mc_body_org_approve ap;
     mc_fill(ap.proposal.b, 32, 0xc0);

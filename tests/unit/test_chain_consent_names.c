@@ -78,15 +78,15 @@ static void test_names(void **state)
     assert_int_equal(mc_tx_kind_parse("access"), 0);
     assert_int_equal(mc_tx_kind_parse(""), 0);
 
-    static const char *const txr[] = {"NOT_PATIENT", "SUPERSEDED", "BAD_WINDOW", "DECISION_MISMATCH",
-                                      "STALE"};
-    for (int c = MC_TXR_NOT_PATIENT; c <= MC_TXR_STALE; c++) {
+    static const char *const txr[] = {"NOT_PATIENT",       "SUPERSEDED", "BAD_WINDOW",
+                                      "DECISION_MISMATCH", "STALE",      "LIMIT"};
+    for (int c = MC_TXR_NOT_PATIENT; c <= MC_TXR_LIMIT; c++) {
         assert_string_equal(mc_txr_name(c), txr[c - MC_TXR_NOT_PATIENT]);
         assert_true(strlen(mc_txr_text(c)) > 0);
         assert_string_not_equal(mc_txr_text(c), "unknown result");
     }
-    assert_int_equal(MC_TXR_COUNT_, MC_TXR_STALE + 1);
-    assert_string_equal(mc_txr_name(MC_TXR_STALE + 1), "UNKNOWN");
+    assert_int_equal(MC_TXR_COUNT_, MC_TXR_LIMIT + 1);
+    assert_string_equal(mc_txr_name(MC_TXR_LIMIT + 1), "UNKNOWN");
 }
 
 static void test_category(void **state)

@@ -275,7 +275,7 @@ static void test_proposal(void **state)
     mc_fill(p->approvals[2].b, 32, 0xd2);
     p->height = 1234;
     mc_roundtrip(c, p, &g);
-    const size_t org = 33, after = org + 4 + strlen(p->org.name) + 4 + strlen(p->org.type) + 64;
+    const size_t org = 33, after = org + 4 + strlen(p->org.name) + 4 + strlen(p->org.type) + 64 + 1;
     assert_int_equal(g.n, after + 1 + 4 + 4 + 3 * 32 + 8);
     *x = *p;
     x->napprovals = MC_MAX_APPROVALS;
