@@ -40,7 +40,7 @@ typedef struct {
 #define MC_MAX_VALIDATORS  64u         /**< validators in a genesis config */
 #define MC_MAX_CERT_SIGS   64u         /**< signatures in one certificate */
 #define MC_MAX_PROOF_DEPTH 64u         /**< hashes in a Merkle inclusion proof */
-#define MC_HEADER_BYTES    277u        /**< an encoded header (fixed size) */
+#define MC_HEADER_BYTES    309u        /**< an encoded header (fixed size) */
 #define MC_REQ_NONCE_BYTES 16u         /**< nonce of a signed API request */
 
 /** Identity kinds (DESIGN.md section 1). */
@@ -709,10 +709,11 @@ typedef struct {
     mc_id proposer;
     uint64_t time_ms; /**< block time: deterministic, never goes backwards */
     uint32_t ntx;
-    mc_hash tx_root;      /**< Merkle root of the transactions */
-    mc_hash result_root;  /**< Merkle root of (tx id, result) pairs */
-    mc_hash state_digest; /**< digest of the state after this block */
-    mc_hash validators;   /**< mc_valset_hash of the validator set that certifies this block */
+    mc_hash tx_root;         /**< Merkle root of the transactions */
+    mc_hash result_root;     /**< Merkle root of (tx id, result) pairs */
+    mc_hash state_digest;    /**< digest of the state after this block */
+    mc_hash validators;      /**< mc_valset_hash of the validator set that certifies this block */
+    mc_hash next_validators; /**< ... and of the set that certifies the next one (an admission here) */
 } mc_header;
 
 /** Appends exactly MC_HEADER_BYTES. */

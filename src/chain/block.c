@@ -19,6 +19,7 @@ int mc_header_encode(mc_buf *out, const mc_header *h)
     mc_enc_fixed(&e, h->result_root.b, 32);
     mc_enc_fixed(&e, h->state_digest.b, 32);
     mc_enc_fixed(&e, h->validators.b, 32);
+    mc_enc_fixed(&e, h->next_validators.b, 32);
     return mc_enc_done(&e);
 }
 
@@ -42,6 +43,7 @@ int mc_header_decode(mc_header *h, const uint8_t *p, size_t n)
     mc_dec_fixed(&d, h->result_root.b, 32);
     mc_dec_fixed(&d, h->state_digest.b, 32);
     mc_dec_fixed(&d, h->validators.b, 32);
+    mc_dec_fixed(&d, h->next_validators.b, 32);
     int rc = mc_dec_done(&d);
     if (rc) memset(h, 0, sizeof *h);
     return rc;

@@ -294,7 +294,10 @@ int mc_exec_apply(mc_exec *x, const uint8_t *bytes, size_t n, const void *pos, s
                    .proposer = b.proposer,
                    .time_ms = time_ms,
                    .ntx = b.ntx};
+    mc_valset next; /* an admission in this block: the set changes from the next block on */
+    if ((rc = mc_store_get_valset(txn, height + 1, &next))) goto out;
     mc_valset_hash(&h.validators, &x->vals);
+    mc_valset_hash(&h.next_validators, &next);
     mc_merkle_root(&h.tx_root, x->leaves, b.ntx);
     for (uint32_t i = 0; i < b.ntx; i++) mc_merkle_leaf_result(&x->leaves[i], &x->txids[i], x->results[i]);
     mc_merkle_root(&h.result_root, x->leaves, b.ntx);
@@ -308,8 +311,6 @@ int mc_exec_apply(mc_exec *x, const uint8_t *bytes, size_t n, const void *pos, s
     if ((rc = mc_store_put_tip(txn, height, &hh))) goto out;
     if ((rc = mc_store_put_meta(txn, "opos", pos, npos))) goto out;
     if (x->opts.on_block && (rc = x->opts.on_block(x->opts.on_block_arg, txn, &h, &hh))) goto out;
-    mc_valset next; /* an admission in this block: the set changes from the next block on */
-    if ((rc = mc_store_get_valset(txn, height + 1, &next))) goto out;
     int changed = next.from_height == height + 1;
     rc = mc_store_commit(txn);
     txn = NULL;

@@ -205,6 +205,7 @@ int mc_exec_genesis(mc_exec *x, const uint8_t *genesis, size_t n)
     }
     rc = mc_store_get_valset(txn, 1, vs);
     if (!rc) mc_valset_hash(&h.validators, vs);
+    h.next_validators = h.validators;
     free(vs);
     if (rc) goto out;
     mc_hash zero = {{0}};

@@ -116,7 +116,8 @@ static void mc_diagnose(mc_verify_report *r, uint64_t h, const mc_block *want, c
         mc_report(r, h, "block %llu: state digest differs from the replay", (unsigned long long)h);
     else if (a->time_ms != b->time_ms)
         mc_report(r, h, "block %llu: block time differs from the replay", (unsigned long long)h);
-    else if (memcmp(a->validators.b, b->validators.b, 32))
+    else if (memcmp(a->validators.b, b->validators.b, 32) ||
+             memcmp(a->next_validators.b, b->next_validators.b, 32))
         mc_report(r, h, "block %llu: validator set differs from the replay", (unsigned long long)h);
     else
         mc_report(r, h, "block %llu: stored bytes differ from the replay", (unsigned long long)h);

@@ -471,6 +471,7 @@ static void test_header(void **state)
         mc_test_vec_fixed(v, "resroot", h.result_root.b, 32);
         mc_test_vec_fixed(v, "digest", h.state_digest.b, 32);
         mc_test_vec_fixed(v, "validators", h.validators.b, 32);
+        mc_test_vec_fixed(v, "nextvals", h.next_validators.b, 32);
         uint8_t want[MC_HEADER_BYTES];
         mc_test_vec_fixed(v, "bytes", want, sizeof want);
         mc_hash wh, gh;
@@ -535,6 +536,7 @@ static void test_header(void **state)
     MC_CHANGED(x.result_root.b[0] ^= 1);
     MC_CHANGED(x.state_digest.b[0] ^= 1);
     MC_CHANGED(x.validators.b[31] ^= 1);
+    MC_CHANGED(x.next_validators.b[0] ^= 1);
 #undef MC_CHANGED
     x = h;
     x.version = 7; /* the encoder writes the current format version, whatever the struct says */

@@ -101,18 +101,19 @@ static void test_validator_admission(void **state)
     uint64_t h = r->header.height;
     mc_hash old_hash, new_hash;
     mc_valset_hash(&old_hash, &before);
-    assert_memory_equal(r->header.validators.b, old_hash.b, 32); /* block h: still the old set */
+    mc_exec_get_valset(c->x, &after);
+    mc_valset_hash(&new_hash, &after);
+    assert_memory_equal(r->header.validators.b, old_hash.b, 32);      /* block h: still the old set */
+    assert_memory_equal(r->header.next_validators.b, new_hash.b, 32); /* and it names the next */
 
     mc_identity idn;
     mc_get_identity(c, &node.id, &idn);
     assert_int_equal(idn.kind, MC_ID_NODE);
     assert_memory_equal(idn.org.b, org.id.b, 32);
     assert_string_equal(mc_attrs_get(&idn.attrs, "validator"), "true");
-    mc_exec_get_valset(c->x, &after);
     assert_int_equal(after.n, 2);
     assert_int_equal(after.from_height, h + 1);
     assert_memory_equal(after.pks[1].b, node.pk.b, 32);
-    mc_valset_hash(&new_hash, &after);
     mc_store_txn *txn;
     mc_valset at;
     assert_ok(mc_store_begin(c->st, 0, &txn));

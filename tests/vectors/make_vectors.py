@@ -312,15 +312,15 @@ def chain_txt():
     out.append(line("valset", pk0=PK3, pk1=PK1, hash=tagged("medchain/valset", vset),
                     bytes=u8(1) + u64(7) + vset))
 
-    # a block header: fixed 277 bytes, hash = tagged "medchain/header"
+    # a block header: fixed 309 bytes, hash = tagged "medchain/header"
     f = dict(chain=chain, height=42, prev=sha256(b"prev"), batch=sha256(b"batch"),
              proposer=id_from_pk(PK3), time=1700000000123, ntx=3, txroot=sha256(b"txroot"),
              resroot=sha256(b"resroot"), digest=sha256(b"digest"),
-             validators=tagged("medchain/valset", vset))
+             validators=tagged("medchain/valset", vset), nextvals=sha256(b"next"))
     hdr = (u8(1) + f["chain"] + u64(f["height"]) + f["prev"] + f["batch"] + f["proposer"] +
            u64(f["time"]) + u32(f["ntx"]) + f["txroot"] + f["resroot"] + f["digest"] +
-           f["validators"])
-    assert len(hdr) == 277
+           f["validators"] + f["nextvals"])
+    assert len(hdr) == 309
     out.append(line("header", **f, bytes=hdr, hash=tagged("medchain/header", hdr)))
 
     # an attestation of that header by the validator with the TEST 3 key: Ed25519 over tagged
