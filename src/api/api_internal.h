@@ -119,6 +119,12 @@ int mc_api_parse_id(const char *z, uint8_t out[32], mc_resp *r, const char *what
 /* r = 200 with @p j (owned), or 500 ENOMEM when @p j is NULL. */
 void mc_api_ok(mc_resp *r, json_t *j);
 /* Runs @p fn inside one read transaction. */
+/* Sets "attestations" (the signatures over header @p hh of height @p h this node holds, in
+ * validator id order) and "certified" (at or below the node's certified height) on @p j. */
+void mc_api_block_attests(mc_store_txn *txn, json_t *j, uint64_t h, const mc_hash *hh);
+/* GET /v1/sync/blocks (routes_sync.c): certified blocks for a node catching up. */
+void mc_route_sync(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg);
+
 typedef void (*mc_read_route)(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg);
 void mc_api_with_snapshot(mc_call *c, mc_resp *r, mc_read_route fn, const char *arg);
 

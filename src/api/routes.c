@@ -256,7 +256,7 @@ static int mc_attest_one(void *arg, const mc_id *validator, const mc_hash *hh, c
 
 /* "attestations" (the validators' signatures over this header that the node holds) and
  * "certified": at or below the node's highest certified height, whose header chains to this one. */
-static void mc_block_attests(mc_store_txn *txn, json_t *j, uint64_t h, const mc_hash *hh)
+void mc_api_block_attests(mc_store_txn *txn, json_t *j, uint64_t h, const mc_hash *hh)
 {
     mc_attest_list l = {json_array(), hh};
     uint64_t ch = 0;
@@ -342,7 +342,7 @@ static void mc_route_block(mc_call *c, mc_resp *r, mc_store_txn *txn, const char
         mc_batch_clear(&b);
     }
     mc_viewer_close(&v);
-    mc_block_attests(txn, j, h, &hh);
+    mc_api_block_attests(txn, j, h, &hh);
     json_object_set_new(j, "txs", txs);
     json_object_set_new(j, "offset", json_integer((json_int_t)offset));
     if (seen < 0) {
@@ -517,7 +517,9 @@ void mc_api_route(mc_call *c, mc_resp *r)
     }
     if (mc_api_route_content(c, r) || mc_api_route_consent(c, r)) return;
     mc_read_route fn = NULL;
-    if ((arg = mc_api_segment(p, "/v1/blocks/")))
+    if (strcmp(p, "/v1/sync/blocks") == 0)
+        fn = mc_route_sync, arg = "";
+    else if ((arg = mc_api_segment(p, "/v1/blocks/")))
         fn = mc_route_block;
     else if ((arg = mc_api_segment(p, "/v1/tx/")))
         fn = mc_route_tx;
