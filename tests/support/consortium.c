@@ -308,6 +308,16 @@ int cs_check_api(cs_net *net, uint64_t height, const mc_hash *acked, size_t nack
     return rc;
 }
 
+/* The next entry of @p table but the etcd position, which is each node's own (where it read up
+ * to in etcd, duplicates it skipped included). */
+static int cs_iter_next(mc_store_iter *it, int table, mc_slice *k, mc_slice *v)
+{
+    int rc;
+    do rc = mc_store_iter_next(it, k, v);
+    while (rc == MC_OK && table == MC_T_META && k->n == 4 && memcmp(k->p, "opos", 4) == 0);
+    return rc;
+}
+
 /* Compares table @p table of two stores pair by pair (meta without "opos"). */
 static int cs_compare_table(mc_store_txn *a, mc_store_txn *b, int table, const char *name, unsigned node,
                             char *why, size_t nwhy)
@@ -317,12 +327,7 @@ static int cs_compare_table(mc_store_txn *a, mc_store_txn *b, int table, const c
     if (!rc) rc = mc_store_iter_new(b, table, NULL, 0, &ib);
     for (size_t k = 0; !rc; k++) {
         mc_slice ka, va, kb, vb;
-        int ra = mc_store_iter_next(ia, &ka, &va), rb = mc_store_iter_next(ib, &kb, &vb);
-        /* the etcd position is each node's own: where it read up to, skipped duplicates included */
-        while (ra == MC_OK && table == MC_T_META && ka.n == 4 && memcmp(ka.p, "opos", 4) == 0)
-            ra = mc_store_iter_next(ia, &ka, &va);
-        while (rb == MC_OK && table == MC_T_META && kb.n == 4 && memcmp(kb.p, "opos", 4) == 0)
-            rb = mc_store_iter_next(ib, &kb, &vb);
+        int ra = cs_iter_next(ia, table, &ka, &va), rb = cs_iter_next(ib, table, &kb, &vb);
         if (ra == MC_ENOTFOUND && rb == MC_ENOTFOUND) break;
         if (ra != MC_OK || rb != MC_OK)
             rc = cs_fail(MC_ECORRUPT, why, nwhy, "%s table: node 0 has %s entries than node %u (entry %zu)",
