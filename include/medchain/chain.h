@@ -814,6 +814,84 @@ int mc_cert_check(const mc_cert *c, const mc_hash *chain, const mc_sign_pk *vali
                   uint32_t nvalidators) MC_WARN_UNUSED_RESULT;
 
 /* ------------------------------------------------------------------------------------------ */
+/* Light clients (docs/decisions.md, "Light clients")                                          */
+
+/** The most validator-set changes one check follows: each change admits one validator. */
+#define MC_LIGHT_MAX_CHANGES MC_MAX_VALIDATORS
+
+/**
+ * What a light client trusts: the chain id and the first validator set, both taken from a
+ * genesis config it holds, never from the node that serves a proof.
+ */
+typedef struct {
+    mc_hash chain;        /**< mc_genesis_chain_id of the genesis bytes */
+    mc_valset validators; /**< the genesis validators' keys in genesis order (from height 1) */
+} mc_light_trust;
+
+/**
+ * Fills @p t from the encoded genesis config @p genesis (@p n bytes).
+ * @return MC_OK, MC_EINVAL (NULL, or the bytes are not a genesis config). On failure @p t is zeroed.
+ */
+int mc_light_trust_genesis(mc_light_trust *t, const uint8_t *genesis, size_t n) MC_WARN_UNUSED_RESULT;
+
+/**
+ * One validator-set change as a proof carries it: the header of block c that admitted a
+ * validator (its next_validators names the new set), a certificate of that header by the set
+ * that certifies c, and the new set's keys in order (which certify c + 1 on).
+ */
+typedef struct {
+    mc_header header;
+    mc_cert cert;
+    mc_valset next; /**< only n and pks are checked; from_height is not part of the set's hash */
+} mc_light_change;
+
+/** Why mc_light_check refused. Values are stable (the CLI prints the name and the sentence). */
+enum mc_light_code {
+    MC_LIGHT_OK = 0,
+    MC_LIGHT_WRONG_CHAIN = 1,       /**< a header of another chain than the trusted genesis */
+    MC_LIGHT_SET_LEFT_OUT = 2,      /**< a header names another set than the one reached: a change left out */
+    MC_LIGHT_CERT_OTHER_HEADER = 3, /**< the certificate names another header hash or height */
+    MC_LIGHT_CERT_MALFORMED = 4,    /**< signers not strictly increasing, or over the cap */
+    MC_LIGHT_NO_QUORUM = 5,         /**< fewer valid signatures of the set than its quorum */
+    MC_LIGHT_CHANGE_ORDER = 6,      /**< changes not strictly ascending, or not below the header */
+    MC_LIGHT_BAD_SET = 7,           /**< a new set that is empty, too large or repeats a key */
+    MC_LIGHT_FORGED_SET = 8,        /**< a new set that is not the one its certified header names */
+    MC_LIGHT_CODE_COUNT_
+};
+/** @return the stable name ("NO_QUORUM", ...), or "UNKNOWN". */
+const char *mc_light_name(int code);
+/** @return a short English sentence saying why (no identifiers), or "unknown reason". */
+const char *mc_light_reason(int code);
+
+/** What mc_light_check found, whether it accepted or refused. */
+typedef struct {
+    int code;             /**< enum mc_light_code */
+    size_t at;            /**< the change concerned (0..n-1), or n: the proof's own header */
+    uint64_t height;      /**< that header's height */
+    uint32_t nvalidators; /**< the set that header was checked against: its size ... */
+    uint32_t quorum;      /**< ... its quorum ... */
+    uint32_t nvalid;      /**< ... and the certificate's signatures that count */
+    uint32_t nsigs;       /**< signatures in the certificate */
+    uint32_t noutside;    /**< of them, by keys outside the set (the rest that fail do not verify) */
+} mc_light_report;
+
+/**
+ * The light-client check: does a quorum of the right validators certify header @p h, trusting
+ * only @p t? Starting from the genesis set, each change in @p changes (ascending heights, all
+ * below h's) must be a header of this chain that names the current set, certified by a quorum
+ * of it, whose next_validators is the hash of the change's new set, which becomes current. Then
+ * @p h must be of this chain, name the current set (else a change was left out), and @p cert
+ * must be a quorum of that set over exactly h's hash and height. Signatures are checked over
+ * the digest the verifier computes (mc_cert_count), never over fields a certificate claims.
+ *
+ * Pure: no I/O. @p changes may be NULL when @p n is 0.
+ * @return MC_OK (accepted; @p out has the final set's figures), MC_EDENIED (refused: out->code
+ *         and out->at say why and where), MC_EINVAL (NULL argument, @p n over MC_LIGHT_MAX_CHANGES).
+ */
+int mc_light_check(const mc_light_trust *t, const mc_light_change *changes, size_t n, const mc_header *h,
+                   const mc_cert *cert, mc_light_report *out) MC_WARN_UNUSED_RESULT;
+
+/* ------------------------------------------------------------------------------------------ */
 /* Merkle trees (RFC 6962 / RFC 9162 shape)                                                    */
 
 /** Leaf hash of a transaction: SHA-256(0x00 || encoded tx). */

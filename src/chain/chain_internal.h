@@ -85,4 +85,7 @@ static inline int mc_chain_flag_ok(int v)
     return v == 0 || v == 1;
 }
 
+/* A validator set's keys: 1..MC_MAX_VALIDATORS, none twice. @return MC_OK, MC_EINVAL, MC_ETOOBIG. */
+int mc_valset_check(const mc_valset *v);
+
 #endif

@@ -25,7 +25,7 @@ int mc_valset_find(const mc_valset *v, const mc_id *id)
     return -1;
 }
 
-static int mc_valset_check(const mc_valset *v)
+int mc_valset_check(const mc_valset *v)
 {
     if (v->n > MC_MAX_VALIDATORS) return MC_ETOOBIG;
     if (v->n == 0) return MC_EINVAL;

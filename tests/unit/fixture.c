@@ -198,3 +198,29 @@ int mc_test_batch(mc_buf *out, mc_test_net *n, const mc_test_key *proposer, mc_t
     n->time_ms += 1000;
     return MC_OK;
 }
+
+int mc_test_cert(mc_cert *c, const mc_hash *chain, uint64_t height, const mc_hash *hh,
+                 const mc_test_key *const *keys, uint32_t n)
+{
+    const mc_test_key *k[MC_MAX_CERT_SIGS];
+    memset(c, 0, sizeof *c);
+    if (n > MC_MAX_CERT_SIGS) return MC_ETOOBIG;
+    memcpy(k, keys, n * sizeof *k);
+    /* signers strictly increasing by id (insertion sort: n is small) */
+    for (uint32_t i = 1; i < n; i++)
+        for (uint32_t j = i; j > 0 && memcmp(k[j - 1]->id.b, k[j]->id.b, 32) > 0; j--) {
+            const mc_test_key *t = k[j];
+            k[j] = k[j - 1];
+            k[j - 1] = t;
+        }
+    c->height = height;
+    c->header_hash = *hh;
+    for (uint32_t i = 0; i < n; i++) {
+        mc_attest a;
+        mc_attest_sign(&a, chain, height, hh, &k[i]->pk, &k[i]->sk);
+        c->signers[i] = a.validator;
+        c->sigs[i] = a.sig;
+    }
+    c->nsigs = n;
+    return MC_OK;
+}

@@ -94,4 +94,11 @@ mc_slice mc_test_txs_get(const mc_test_txs *l, uint32_t i);
 int mc_test_batch(mc_buf *out, mc_test_net *n, const mc_test_key *proposer, mc_test_txs *l,
                   const mc_cert *cert);
 
+/**
+ * A certificate of header hash @p hh at @p height signed by the @p n keys @p keys (in any order;
+ * the signers come out strictly increasing by id, as the format wants). @return MC_OK, MC_ETOOBIG.
+ */
+int mc_test_cert(mc_cert *c, const mc_hash *chain, uint64_t height, const mc_hash *hh,
+                 const mc_test_key *const *keys, uint32_t n);
+
 #endif
