@@ -46,6 +46,8 @@ typedef struct {
     int (*publish)(mc_orderer *o, const char *name, const uint8_t *p, size_t n);
     int (*fetch)(mc_orderer *o, const char *prefix,
                  int (*fn)(void *arg, const char *name, const uint8_t *p, size_t n), void *arg);
+    /* optional (NULL: nothing to compact) */
+    int (*compact)(mc_orderer *o, const mc_orderer_pos *upto);
 } mc_orderer_ops;
 
 struct mc_orderer {
@@ -109,6 +111,29 @@ typedef int (*mc_orderer_kv_fn)(void *arg, const char *name, const uint8_t *p, s
  */
 int mc_orderer_fetch(mc_orderer *o, const char *prefix, mc_orderer_kv_fn fn, void *arg) MC_WARN_UNUSED_RESULT;
 
+/**
+ * Forgets the ordered log at and below @p upto (a position next() returned), so the backend
+ * stops holding the history every node has applied (and certified: the caller's choice).
+ * Afterwards next() from a position below @p upto returns MC_ESTALE (a node there fetches those
+ * blocks from peers), and next() from @p upto onward goes on as before, delivering only batches.
+ *
+ * etcd: deletes the batch keys created at or below upto's revision (in transactions of 128
+ * deletions; the deletions are never delivered as batches) and compacts etcd's history at
+ * revision + 1 (at the revision itself when nothing came after it), waiting for the physical
+ * compaction. etcd compacts its whole keyspace, not only this prefix: every reader of the
+ * cluster must be past the point. A batch re-submitted after its key was deleted is ordered
+ * again; the executor's applied-batch check then skips it (exactly-once by the key holds until
+ * compaction, by the chain after it). Idempotent: compacting again at or below a point already
+ * compacted deletes nothing and returns MC_OK.
+ * solo: MC_ENOTFOUND (its log is the node's own record and is never compacted).
+ *
+ * May run while submit and next run on other threads.
+ * @return MC_OK, MC_EINVAL (a position of another backend), MC_ENOTFOUND (the backend cannot
+ * compact), MC_EUNAVAIL (no endpoint acknowledged; some keys may be deleted already: call again),
+ * MC_ECLOSED, MC_ENOMEM.
+ */
+int mc_orderer_compact(mc_orderer *o, const mc_orderer_pos *upto) MC_WARN_UNUSED_RESULT;
+
 /** Settings of the etcd backend; strings are copied by open. */
 typedef struct {
     const char *const *endpoints; /**< client URLs ("http(s)://host:port"), tried in turn on failure */
@@ -131,8 +156,8 @@ typedef struct {
 
 /**
  * Opens the etcd backend (the consortium's): batches are appended under @p opts->prefix over
- * etcd's v3 JSON gateway and read back in revision order with a watch. Nothing is contacted
- * at open.
+ * etcd's v3 JSON gateway and read back in revision order with a long-lived watch stream.
+ * Nothing is contacted at open.
  *
  * - submit puts key prefix + hex SHA-256(batch), value the batch, in a transaction that creates
  *   the key only if it does not exist: a retried submit of the same batch (after a timeout or a
@@ -144,9 +169,13 @@ typedef struct {
  *   revision of the batch, 8 bytes big-endian. It returns MC_ESTALE when etcd's history after
  *   @p after was compacted (the node must catch up from a peer), MC_ETIMEDOUT when nothing came
  *   within the timeout, also when no endpoint could be reached (logged, rate-limited): a
- *   follower waits for etcd to come back rather than halt. Each wait takes at least about 50 ms
- *   of network time, whatever timeout_ms.
- * - close waits for a next() in progress (at most its timeout).
+ *   follower waits for etcd to come back rather than halt. The first next() from a position
+ *   starts a thread that keeps one watch open from there (reopened from the last revision it
+ *   read after an error, on the next endpoint, and after a second with nothing received) and
+ *   queues up to 64 MiB of batches ahead; the following calls take them from the queue with no
+ *   request of their own. A next() from any other position starts over from it.
+ * - close waits for a submit in progress (at most timeout_ms) and for the watch thread (about a
+ *   second at most).
  *
  * @return MC_OK, MC_EINVAL (no endpoint, an URL not http(s), a prefix not ending in '/'), MC_ENOMEM.
  */

@@ -55,3 +55,10 @@ int mc_orderer_fetch(mc_orderer *o, const char *prefix, mc_orderer_kv_fn fn, voi
     if (!o->ops->fetch) return MC_ENOTFOUND;
     return o->ops->fetch(o, prefix, fn, arg);
 }
+
+int mc_orderer_compact(mc_orderer *o, const mc_orderer_pos *upto)
+{
+    if (!o || !upto || upto->n > MC_ORDERER_POS_MAX) return MC_EINVAL;
+    if (!o->ops->compact) return MC_ENOTFOUND;
+    return o->ops->compact(o, upto);
+}

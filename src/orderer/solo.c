@@ -224,7 +224,8 @@ static void mc_solo_close(mc_orderer *o)
     free(s);
 }
 
-static const mc_orderer_ops mc_solo_ops = {"solo", mc_solo_submit, mc_solo_next, mc_solo_close, NULL, NULL};
+static const mc_orderer_ops mc_solo_ops = {
+    .name = "solo", .submit = mc_solo_submit, .next = mc_solo_next, .close = mc_solo_close};
 
 static int mc_solo_path(char *out, size_t n, const char *dir)
 {

@@ -225,6 +225,74 @@ static void test_compacted_history_is_stale(void **state)
     et_destroy(&w.c);
 }
 
+/* The number of batch keys under the world's prefix. */
+static unsigned eo_count_keys(eo_world *w)
+{
+    char k64[200], e64[200], end[96], req[600], resp[4096];
+    size_t n = strlen(w->prefix);
+    memcpy(end, w->prefix, n);
+    end[n - 1] = (char)(end[n - 1] + 1);
+    mc_base64_encode(k64, w->prefix, n);
+    mc_base64_encode(e64, end, n);
+    snprintf(req, sizeof req, "{\"key\":\"%s\",\"range_end\":\"%s\",\"count_only\":true}", k64, e64);
+    assert_int_equal(et_call(&w->c, "kv/range", req, resp, sizeof resp), MC_OK);
+    const char *c = strstr(resp, "\"count\":\"");
+    return c ? (unsigned)atoi(c + 9) : 0;
+}
+
+static void test_compact_below_a_position(void **state)
+{
+    (void)state;
+    eo_world w;
+    eo_world_start(&w, 1);
+    mc_orderer *o = eo_open(&w, 3000), *reader = eo_open(&w, 3000);
+    uint8_t b[1024];
+    for (unsigned i = 0; i < 6; i++) assert_int_equal(mc_orderer_submit(o, b, eo_batch(b, 8, i)), MC_OK);
+    mc_hash h[EO_MAX], rest[EO_MAX];
+    mc_orderer_pos pos[EO_MAX];
+    assert_int_equal(eo_read_all(reader, NULL, h, pos, EO_MAX, 300), 6);
+    /* a reader following live while the compaction happens sees no deletion as a batch */
+    assert_int_equal(mc_orderer_compact(o, &pos[3]), MC_OK);
+    assert_int_equal(eo_count_keys(&w), 2);
+    assert_int_equal(eo_read_all(reader, &pos[5], rest, NULL, EO_MAX, 300), 0);
+    /* below the point: gone, even right below it; from the point on: the rest, then live */
+    mc_buf buf;
+    mc_buf_init(&buf, MC_MAX_BATCH_BYTES);
+    mc_orderer_pos next, none = {0}, below = pos[3];
+    mc_put_u64be(below.b, mc_get_u64be(pos[3].b) - 1);
+    assert_int_equal(mc_orderer_next(o, &pos[0], &buf, &next, 1000), MC_ESTALE);
+    assert_int_equal(mc_orderer_next(o, &pos[0], &buf, &next, 1000), MC_ESTALE); /* and stays so */
+    assert_int_equal(mc_orderer_next(o, &below, &buf, &next, 1000), MC_ESTALE);
+    assert_int_equal(mc_orderer_next(o, &none, &buf, &next, 1000), MC_ESTALE);
+    assert_int_equal(eo_read_all(o, &pos[3], rest, NULL, EO_MAX, 300), 2);
+    assert_memory_equal(rest, h + 4, sizeof(mc_hash) * 2);
+    assert_int_equal(mc_orderer_submit(o, b, eo_batch(b, 8, 9)), MC_OK);
+    assert_int_equal(eo_read_all(o, &pos[3], rest, NULL, EO_MAX, 300), 3);
+    assert_int_equal(eo_read_all(reader, &pos[5], rest, NULL, EO_MAX, 300), 1);
+    /* again at the same point, or below it: nothing to do */
+    assert_int_equal(mc_orderer_compact(o, &pos[3]), MC_OK);
+    assert_int_equal(mc_orderer_compact(o, &pos[1]), MC_OK);
+    assert_int_equal(eo_count_keys(&w), 3);
+    /* bad arguments; solo has nothing to compact */
+    mc_orderer_pos solo = {.n = 16}, zero = {.n = 8};
+    assert_int_equal(mc_orderer_compact(o, &solo), MC_EINVAL);
+    assert_int_equal(mc_orderer_compact(o, &zero), MC_EINVAL);
+    assert_int_equal(mc_orderer_compact(o, NULL), MC_EINVAL);
+    assert_int_equal(mc_orderer_compact(NULL, &pos[3]), MC_EINVAL);
+    char dir[] = "/tmp/medchain-eo-solo-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    mc_orderer *s;
+    assert_int_equal(mc_orderer_solo_open(&s, dir), MC_OK);
+    assert_int_equal(mc_orderer_compact(s, &pos[3]), MC_ENOTFOUND);
+    mc_orderer_close(s);
+    char *rm[] = {"rm", "-rf", dir, NULL};
+    tn_run(rm, NULL);
+    mc_orderer_close(reader);
+    mc_orderer_close(o);
+    mc_buf_free(&buf);
+    et_destroy(&w.c);
+}
+
 static void test_bad_arguments(void **state)
 {
     (void)state;
@@ -457,7 +525,7 @@ int main(void)
         cmocka_unit_test(test_same_batch_ordered_once), cmocka_unit_test(test_two_nodes_one_sequence),
         cmocka_unit_test(test_resume_after_reopen),     cmocka_unit_test(test_compacted_history_is_stale),
         cmocka_unit_test(test_quorum_loss_fails_fast),  cmocka_unit_test(test_tls_client_certificates),
-        cmocka_unit_test(test_medchaind_with_etcd),
+        cmocka_unit_test(test_medchaind_with_etcd),     cmocka_unit_test(test_compact_below_a_position),
     };
     return cmocka_run_group_tests_name("integration_etcd_orderer", tests, NULL, NULL);
 }
