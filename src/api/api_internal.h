@@ -122,6 +122,14 @@ void mc_api_ok(mc_resp *r, json_t *j);
 /* Sets "attestations" (the signatures over header @p hh of height @p h this node holds, in
  * validator id order) and "certified" (at or below the node's certified height) on @p j. */
 void mc_api_block_attests(mc_store_txn *txn, json_t *j, uint64_t h, const mc_hash *hh);
+/* Loads the block holding transaction @p arg (64 hex digits), its batch (free with
+ * mc_batch_clear) and the transaction. @return 0, or 1 with r filled (400, 404, 500). */
+int mc_api_locate_tx(mc_store_txn *txn, const char *arg, mc_resp *r, mc_block *blk, mc_batch *b,
+                     uint32_t *index, mc_tx *tx);
+/* 1 if the caller may see @p tx whole, else 0 with r filled (403, or the store's error). */
+int mc_api_tx_visible(mc_call *c, mc_resp *r, mc_store_txn *txn, const mc_tx *tx);
+/* GET /v1/proofs/tx/{id} (routes_proof.c): Merkle proofs, the certificate, validator changes. */
+void mc_route_proof(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg);
 /* GET /v1/sync/blocks (routes_sync.c): certified blocks for a node catching up. */
 void mc_route_sync(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg);
 
@@ -186,6 +194,8 @@ json_t *mc_json_u64(uint64_t v);
 json_t *mc_json_identity(const mc_identity *idn);
 json_t *mc_json_tx(const mc_tx *tx, int with_body);
 json_t *mc_json_header(const mc_header *h, const mc_hash *hash);
+/* {"height","header_hash","signatures":[{"validator","signature"}]}, as a batch carries it. */
+json_t *mc_json_cert(const mc_cert *c);
 /* Appends one submission outcome as a JSON object (hand-written: the hot path). */
 int mc_txout_json(mc_buf *out, const mc_api_txout *o);
 

@@ -86,12 +86,23 @@ json_t *mc_json_tx(const mc_tx *tx, int with_body)
 
 json_t *mc_json_header(const mc_header *h, const mc_hash *hash)
 {
-    return json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:I,s:i,s:o,s:o,s:o}", "height", (json_int_t)h->height, "hash",
-                     mc_json_hex(hash->b, 32), "chain", mc_json_hex(h->chain.b, 32), "prev",
-                     mc_json_hex(h->prev.b, 32), "batch_hash", mc_json_hex(h->batch_hash.b, 32), "proposer",
-                     mc_json_hex(h->proposer.b, 32), "time_ms", (json_int_t)h->time_ms, "ntx", (int)h->ntx,
-                     "tx_root", mc_json_hex(h->tx_root.b, 32), "result_root",
-                     mc_json_hex(h->result_root.b, 32), "state_digest", mc_json_hex(h->state_digest.b, 32));
+    return json_pack(
+        "{s:I,s:o,s:o,s:o,s:o,s:o,s:I,s:i,s:o,s:o,s:o,s:o,s:o}", "height", (json_int_t)h->height, "hash",
+        mc_json_hex(hash->b, 32), "chain", mc_json_hex(h->chain.b, 32), "prev", mc_json_hex(h->prev.b, 32),
+        "batch_hash", mc_json_hex(h->batch_hash.b, 32), "proposer", mc_json_hex(h->proposer.b, 32), "time_ms",
+        (json_int_t)h->time_ms, "ntx", (int)h->ntx, "tx_root", mc_json_hex(h->tx_root.b, 32), "result_root",
+        mc_json_hex(h->result_root.b, 32), "state_digest", mc_json_hex(h->state_digest.b, 32), "validators",
+        mc_json_hex(h->validators.b, 32), "next_validators", mc_json_hex(h->next_validators.b, 32));
+}
+
+json_t *mc_json_cert(const mc_cert *c)
+{
+    json_t *sigs = json_array();
+    for (uint32_t i = 0; sigs && i < c->nsigs && i < MC_MAX_CERT_SIGS; i++)
+        json_array_append_new(sigs, json_pack("{s:o,s:o}", "validator", mc_json_hex(c->signers[i].b, 32),
+                                              "signature", mc_json_hex(c->sigs[i].b, 64)));
+    return json_pack("{s:I,s:o,s:o}", "height", (json_int_t)c->height, "header_hash",
+                     mc_json_hex(c->header_hash.b, 32), "signatures", sigs);
 }
 
 int mc_txout_json(mc_buf *out, const mc_api_txout *o)

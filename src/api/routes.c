@@ -309,18 +309,8 @@ static void mc_route_block(mc_call *c, mc_resp *r, mc_store_txn *txn, const char
                             json_pack("{s:o,s:I,s:I,s:b}", "proposer", mc_json_hex(b.proposer.b, 32), "seq",
                                       (json_int_t)b.seq, "time_ms", (json_int_t)b.time_ms, "has_certificate",
                                       b.has_cert));
-        if (b.has_cert) {
-            /* the certificate the proposer carried: an earlier header's quorum, now on the chain */
-            json_t *sigs = json_array();
-            for (uint32_t i = 0; i < b.cert->nsigs; i++)
-                json_array_append_new(sigs, json_pack("{s:o,s:o}", "validator",
-                                                      mc_json_hex(b.cert->signers[i].b, 32), "signature",
-                                                      mc_json_hex(b.cert->sigs[i].b, 64)));
-            json_object_set_new(json_object_get(j, "batch"), "certificate",
-                                json_pack("{s:I,s:o,s:o}", "height", (json_int_t)b.cert->height,
-                                          "header_hash", mc_json_hex(b.cert->header_hash.b, 32), "signatures",
-                                          sigs));
-        }
+        /* the certificate the proposer carried: an earlier header's quorum, now on the chain */
+        if (b.has_cert) json_object_set_new(json_object_get(j, "batch"), "certificate", mc_json_cert(b.cert));
         for (uint64_t i = offset; i < b.ntx && i < offset + limit && seen >= 0; i++) {
             mc_tx tx;
             json_t *t;
@@ -354,8 +344,8 @@ static void mc_route_block(mc_call *c, mc_resp *r, mc_store_txn *txn, const char
 }
 
 /* Loads the block holding a transaction and the transaction itself. */
-static int mc_locate_tx(mc_store_txn *txn, const char *arg, mc_resp *r, mc_block *blk, mc_batch *b,
-                        uint32_t *index, mc_tx *tx)
+int mc_api_locate_tx(mc_store_txn *txn, const char *arg, mc_resp *r, mc_block *blk, mc_batch *b,
+                     uint32_t *index, mc_tx *tx)
 {
     mc_hash id;
     uint64_t h;
@@ -383,7 +373,7 @@ static int mc_locate_tx(mc_store_txn *txn, const char *arg, mc_resp *r, mc_block
  * only to its parties (mc_viewer_may_see_tx). @return 1 if the caller may see @p tx, else 0
  * with r filled (403, or the store's error).
  */
-static int mc_tx_visible(mc_call *c, mc_resp *r, mc_store_txn *txn, const mc_tx *tx)
+int mc_api_tx_visible(mc_call *c, mc_resp *r, mc_store_txn *txn, const mc_tx *tx)
 {
     mc_viewer v;
     int rc = mc_viewer_open(&v, c, txn);
@@ -402,8 +392,8 @@ static void mc_route_tx(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *a
     mc_batch b;
     mc_tx tx;
     uint32_t i;
-    if (mc_locate_tx(txn, arg, r, &blk, &b, &i, &tx)) return;
-    if (!mc_tx_visible(c, r, txn, &tx)) {
+    if (mc_api_locate_tx(txn, arg, r, &blk, &b, &i, &tx)) return;
+    if (!mc_api_tx_visible(c, r, txn, &tx)) {
         mc_batch_clear(&b);
         return;
     }
@@ -415,60 +405,6 @@ static void mc_route_tx(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *a
     if (code != MC_TXR_OK) json_object_set_new(j, "reason", json_string(mc_txr_text(code)));
     mc_batch_clear(&b);
     mc_api_ok(r, j);
-}
-
-static json_t *mc_json_proof(const mc_merkle_proof *p)
-{
-    json_t *path = json_array();
-    for (uint32_t i = 0; i < p->depth; i++) json_array_append_new(path, mc_json_hex(p->path[i].b, 32));
-    return json_pack("{s:I,s:I,s:o}", "index", (json_int_t)p->index, "size", (json_int_t)p->size, "path",
-                     path);
-}
-
-static void mc_route_proof(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg)
-{
-    mc_block blk;
-    mc_batch b;
-    mc_tx tx;
-    uint32_t i;
-    if (mc_locate_tx(txn, arg, r, &blk, &b, &i, &tx)) return;
-    if (!mc_tx_visible(c, r, txn, &tx)) {
-        mc_batch_clear(&b);
-        return;
-    }
-    mc_hash *leaves = malloc((b.ntx ? b.ntx : 1) * sizeof *leaves);
-    mc_merkle_proof *tp = malloc(sizeof *tp), *rp = malloc(sizeof *rp);
-    uint8_t hdr[MC_HEADER_BYTES + 1];
-    mc_buf hb = {hdr, 0, sizeof hdr, MC_HEADER_BYTES};
-    if (!leaves || !tp || !rp || mc_header_encode(&hb, &blk.header)) {
-        mc_resp_err(r, MC_ENOMEM, NULL);
-        goto out;
-    }
-    for (uint32_t k = 0; k < b.ntx; k++) mc_merkle_leaf_tx(&leaves[k], b.txs[k].p, b.txs[k].n);
-    int rc = mc_merkle_prove(tp, leaves, b.ntx, i);
-    /* the result tree needs every tx id: recompute them as the executor did */
-    for (uint32_t k = 0; k < b.ntx && !rc; k++) {
-        mc_hash id;
-        mc_tx_id_of(&id, b.txs[k].p, b.txs[k].n);
-        mc_merkle_leaf_result(&leaves[k], &id, mc_block_result(&blk, k));
-    }
-    if (!rc) rc = mc_merkle_prove(rp, leaves, b.ntx, i);
-    if (rc) {
-        mc_resp_err(r, MC_ECORRUPT, "proof could not be built");
-        goto out;
-    }
-    mc_hash hh;
-    mc_header_hash(&hh, &blk.header);
-    mc_api_ok(r, json_pack("{s:o,s:o,s:I,s:s,s:o,s:o,s:o,s:o}", "id", mc_json_hex(tx.id.b, 32), "tx",
-                           mc_json_hex(b.txs[i].p, b.txs[i].n), "height", (json_int_t)blk.header.height,
-                           "result", mc_txr_name(mc_block_result(&blk, i)), "tx_proof", mc_json_proof(tp),
-                           "result_proof", mc_json_proof(rp), "header", mc_json_hex(hb.p, hb.n),
-                           "header_fields", mc_json_header(&blk.header, &hh)));
-out:
-    mc_batch_clear(&b);
-    free(leaves);
-    free(tp);
-    free(rp);
 }
 
 static void mc_route_identity(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg)
