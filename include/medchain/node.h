@@ -35,6 +35,13 @@ typedef struct {
     char etcd_key[1024];         /**< etcd: its PEM key */
     unsigned etcd_timeout_ms;    /**< etcd: a batch not acknowledged within this is refused (0: 3000) */
     size_t etcd_max_batch_bytes; /**< etcd: largest batch (0: under etcd's 1.5 MiB) */
+    /**
+     * etcd: blocks of etcd history kept below the certified height; older batches are deleted
+     * and etcd compacted (a node that falls further behind catches up from its peers). 0: never.
+     */
+    unsigned etcd_retain_blocks;
+    char peers[2048];            /**< other nodes' API URLs, comma-separated: where to catch up from */
+    char peer_ca[1024];          /**< PEM CA to trust for https peers (else the system's) */
     char tls_cert[1024];         /**< PEM certificate: serve HTTPS */
     char tls_key[1024];
     char port_file[1024];        /**< if set, the bound port is written here once listening */

@@ -38,6 +38,7 @@ enum mc_store_table {
     MC_T_STATE,
     MC_T_EVENTS,
     MC_T_ATTEST,
+    MC_T_BPOS, /**< height -> the orderer position of the batch block h was made from */
     MC_T_COUNT_
 };
 
@@ -103,6 +104,14 @@ int mc_store_put_meta(mc_store_txn *txn, const char *name, const void *val, size
 
 int mc_store_get_block(mc_store_txn *txn, uint64_t height, mc_slice *block) MC_WARN_UNUSED_RESULT;
 int mc_store_put_block(mc_store_txn *txn, uint64_t height, const void *block, size_t n) MC_WARN_UNUSED_RESULT;
+
+/**
+ * The orderer position of the batch block @p height was made from (written with the block):
+ * a peer serves it with the block, so that a node that caught up from peers follows the
+ * orderer from there. Not part of the chain (verify does not compare it).
+ */
+int mc_store_get_block_pos(mc_store_txn *txn, uint64_t height, mc_slice *pos) MC_WARN_UNUSED_RESULT;
+int mc_store_put_block_pos(mc_store_txn *txn, uint64_t height, const void *pos, size_t n) MC_WARN_UNUSED_RESULT;
 
 /** Where a transaction is: its first occurrence, or the one that applied (a replay never moves it). */
 int mc_store_get_txloc(mc_store_txn *txn, const mc_hash *txid, uint64_t *height,

@@ -219,6 +219,7 @@ int mc_cmd_status(int argc, char **argv);
 int mc_cmd_block(int argc, char **argv);
 int mc_cmd_tx(int argc, char **argv);
 int mc_cmd_identity(int argc, char **argv);
+int mc_cmd_org(int argc, char **argv);
 int mc_cmd_verify(int argc, char **argv);
 int mc_cmd_proof(int argc, char **argv);
 int mc_cmd_patient(int argc, char **argv);

@@ -17,6 +17,7 @@ static const struct {
     {"block", mc_cmd_block, "one block and its transactions"},
     {"tx", mc_cmd_tx, "one transaction, its block and result"},
     {"identity", mc_cmd_identity, "register, rotate, revoke or show an identity"},
+    {"org", mc_cmd_org, "propose or approve a new member org and its validator node"},
     {"verify", mc_cmd_verify, "re-check a node's whole chain from genesis, offline"},
     {"proof", mc_cmd_proof, "verify a transaction's Merkle inclusion proof"},
     {"patient", mc_cmd_patient, "a patient's records, consents, delegates or access history"},

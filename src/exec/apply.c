@@ -310,6 +310,7 @@ int mc_exec_apply(mc_exec *x, const uint8_t *bytes, size_t n, const void *pos, s
     if ((rc = mc_exec_put_digest_meta(txn, time_ms, &h.state_digest))) goto out;
     if ((rc = mc_store_put_tip(txn, height, &hh))) goto out;
     if ((rc = mc_store_put_meta(txn, "opos", pos, npos))) goto out;
+    if ((rc = mc_store_put_block_pos(txn, height, pos, npos))) goto out;
     if (x->opts.on_block && (rc = x->opts.on_block(x->opts.on_block_arg, txn, &h, &hh))) goto out;
     int changed = next.from_height == height + 1;
     rc = mc_store_commit(txn);

@@ -262,6 +262,8 @@ int mc_node_on_block(void *arg, mc_store_txn *txn, const mc_header *h, const mc_
     mc_sign_pk pk;
     mc_attest a;
     n->blk_tally_ok = 0;
+    /* a block fetched from a peer is kept only if it re-executes to the certified header */
+    if (n->sync_expecting && memcmp(hh->b, n->sync_expect.b, 32) != 0) return MC_ECORRUPT;
     if (!mc_node_is_val(n, txn, h->height)) return MC_OK; /* a follower (not yet admitted) */
     mc_sign_sk_to_pk(&pk, &n->keys.sign_sk);
     mc_attest_sign(&a, &n->chain, h->height, hh, &pk, &n->keys.sign_sk);
@@ -451,6 +453,7 @@ static void *mc_att_main(void *arg)
             mc_log(MC_LOG_WARN, "node", "attestations not exchanged: %s (retrying)", mc_strerror(rc));
         }
         if (atomic_load(&n->certified) > cert) busy = 1;
+        mc_node_compact(n, atomic_load(&n->certified));
         mc_att_sleep_ms(busy ? 5 : (atomic_load(&n->certified) < applied ? 50 : 20));
     }
     return NULL;

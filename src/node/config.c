@@ -12,6 +12,7 @@ void mc_node_config_defaults(mc_node_config *c)
     snprintf(c->data_dir, sizeof c->data_dir, "./medchain-data");
     snprintf(c->listen, sizeof c->listen, "127.0.0.1:7700");
     snprintf(c->orderer, sizeof c->orderer, "solo");
+    c->etcd_retain_blocks = 10000;
     c->batch_max_txs = 4096;
     c->batch_linger_ms = 0;
     c->batch_max_inflight = 2;
@@ -73,6 +74,9 @@ int mc_node_config_set(mc_node_config *c, const char *k, const char *v)
         c->etcd_max_batch_bytes = tmp;
         return MC_OK;
     }
+    if (!strcmp(k, "etcd_retain_blocks")) return mc_set_uint(&c->etcd_retain_blocks, v, 0, 1u << 30);
+    if (!strcmp(k, "peers")) return mc_set_str(c->peers, sizeof c->peers, v);
+    if (!strcmp(k, "peer_ca")) return mc_set_str(c->peer_ca, sizeof c->peer_ca, v);
     if (!strcmp(k, "batch_max_txs")) return mc_set_uint(&c->batch_max_txs, v, 1, 8192);
     if (!strcmp(k, "batch_linger_ms")) return mc_set_uint(&c->batch_linger_ms, v, 0, 1000);
     if (!strcmp(k, "batch_max_inflight")) return mc_set_uint(&c->batch_max_inflight, v, 1, 64);

@@ -104,6 +104,19 @@ void mc_node_refresh_role(mc_node *n)
                  : "this node is not a validator of the chain: it follows");
 }
 
+void mc_node_applied(mc_node *n, const mc_exec_result *res)
+{
+    atomic_fetch_add(&n->blocks, 1);
+    atomic_fetch_add(&n->txs_applied, res->ntx);
+    mc_log(MC_LOG_DEBUG, "node", "block %llu applied: %u transactions", (unsigned long long)res->header.height,
+           res->ntx);
+    mc_mempool_committed(&n->mp, res->txids, res->results, res->ntx, res->header.height);
+    mc_node_tip_moved(n, res->header.height, 0);
+    mc_node_refresh_role(n);
+    /* the node's word on the header, kept with the block (attest.c, mc_node_on_block) */
+    mc_node_attest_after(n, res->header.height);
+}
+
 static int mc_load_pos(mc_node *n, mc_orderer_pos *pos)
 {
     mc_store_txn *txn;
@@ -144,6 +157,11 @@ static void *mc_applier_main(void *arg)
             continue;
         }
         if (rc == MC_ECLOSED) break;
+        if (rc == MC_ESTALE) { /* etcd compacted the log after our position: peers have it */
+            rc = mc_node_sync(n, &pos);
+            if (rc == MC_OK || rc == MC_EUNAVAIL) continue; /* caught up some, or retry later */
+            break;                                          /* halted (it said why) */
+        }
         if (rc) {
             mc_node_halt(n, "the orderer log is unreadable or damaged");
             break;
@@ -164,15 +182,7 @@ static void *mc_applier_main(void *arg)
             mc_log(MC_LOG_WARN, "node", "ordered batch skipped: %s", mc_strerror(res.skip_reason));
             continue;
         }
-        atomic_fetch_add(&n->blocks, 1);
-        atomic_fetch_add(&n->txs_applied, res.ntx);
-        mc_log(MC_LOG_DEBUG, "node", "block %llu applied: %u transactions",
-               (unsigned long long)res.header.height, res.ntx);
-        mc_mempool_committed(&n->mp, res.txids, res.results, res.ntx, res.header.height);
-        mc_node_tip_moved(n, res.header.height, 0);
-        mc_node_refresh_role(n);
-        /* the node's word on the header, kept with the block (attest.c, mc_node_on_block) */
-        mc_node_attest_after(n, res.header.height);
+        mc_node_applied(n, &res);
     }
 out:
     mc_buf_free(&batch);

@@ -80,6 +80,11 @@ struct mc_node {
         mc_hash mine, theirs;
     } blk_tally;
     int blk_tally_ok;
+    /* sync.c: while a synced block is applied, the header hash it must give (applier thread) */
+    int sync_expecting;
+    mc_hash sync_expect;
+    uint64_t sync_warn_ms;
+    uint64_t compacted; /* the orderer's history is compacted up to this block (att thread) */
     /* metrics */
     atomic_uint_fast64_t blocks, txs_applied, batches_skipped, batches_submitted, admitted, rejected;
     atomic_uint_fast64_t apply_us, submit_us;
@@ -110,6 +115,21 @@ void mc_node_log_stop(mc_node *n);
 /* attest.c: the validator set from genesis (at start), the stored certified height (before the
  * applier runs), and the locks' end (at stop). */
 int mc_node_attest_init(mc_node *n);
+/* After a block was applied (orderer or sync): mempool, waiters, role, attestation. */
+void mc_node_applied(mc_node *n, const mc_exec_result *res);
+/*
+ * sync.c: the orderer no longer holds the log after @p pos (MC_ESTALE): fetches certified
+ * blocks from the peers (cfg.peers), checks each certificate against the validator set of its
+ * height, re-executes each batch and keeps the block only if it gives the certified header.
+ * Moves @p pos to the last applied block's orderer position. @return MC_OK (applied some),
+ * MC_EUNAVAIL (no peer could help now: try later; logged, rate-limited), or another code after
+ * halting the node (a certified block that does not re-execute to its header: an alarm).
+ */
+int mc_node_sync(mc_node *n, mc_orderer_pos *pos);
+/* sync.c: with etcd_retain_blocks set, deletes the ordered batches of the blocks more than that
+ * many below @p certified and compacts the orderer's history there (attestation thread). */
+void mc_node_compact(mc_node *n, uint64_t certified);
+
 /* Reads whether this node's key is in the validator set for the next block (is_validator). */
 void mc_node_refresh_role(mc_node *n);
 int mc_node_attest_load(mc_node *n);

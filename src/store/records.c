@@ -70,18 +70,40 @@ int mc_store_put_meta(mc_store_txn *txn, const char *name, const void *val, size
     return mc_store_put(txn, MC_T_META, name, strlen(name), val, n);
 }
 
-int mc_store_get_block(mc_store_txn *txn, uint64_t height, mc_slice *block)
+/* A value of @p table keyed by a height (u64 BE). */
+static int mc_height_get(mc_store_txn *txn, int table, uint64_t height, mc_slice *val)
 {
     uint8_t k[8];
     mc_put_u64be(k, height);
-    return mc_store_get(txn, MC_T_BLOCKS, k, 8, block);
+    return mc_store_get(txn, table, k, 8, val);
+}
+
+static int mc_height_put(mc_store_txn *txn, int table, uint64_t height, const void *val, size_t n)
+{
+    uint8_t k[8];
+    mc_put_u64be(k, height);
+    return mc_store_put(txn, table, k, 8, val, n);
+}
+
+int mc_store_get_block(mc_store_txn *txn, uint64_t height, mc_slice *block)
+{
+    return mc_height_get(txn, MC_T_BLOCKS, height, block);
 }
 
 int mc_store_put_block(mc_store_txn *txn, uint64_t height, const void *block, size_t n)
 {
-    uint8_t k[8];
-    mc_put_u64be(k, height);
-    return mc_store_put(txn, MC_T_BLOCKS, k, 8, block, n);
+    return mc_height_put(txn, MC_T_BLOCKS, height, block, n);
+}
+
+int mc_store_get_block_pos(mc_store_txn *txn, uint64_t height, mc_slice *pos)
+{
+    return mc_height_get(txn, MC_T_BPOS, height, pos);
+}
+
+int mc_store_put_block_pos(mc_store_txn *txn, uint64_t height, const void *pos, size_t n)
+{
+    /* no position (none known): nothing kept */
+    return n ? mc_height_put(txn, MC_T_BPOS, height, pos, n) : MC_OK;
 }
 
 int mc_store_get_txloc(mc_store_txn *txn, const mc_hash *txid, uint64_t *height, uint32_t *index)

@@ -142,7 +142,8 @@ int tn_create(tn_chain *c, unsigned nclients, const char *medchaind, const char 
     return mc_file_write_atomic(path, conf, (size_t)n, 0600);
 }
 
-int tn_set_org_type(tn_chain *c, unsigned i, const char *type)
+/* Rewrites @p c's genesis after @p edit changed it (nonzero from edit: MC_EINVAL). */
+static int tn_edit_genesis(tn_chain *c, int (*edit)(mc_genesis *g, const void *arg), const void *arg)
 {
     char path[400];
     mc_buf gb;
@@ -152,9 +153,8 @@ int tn_set_org_type(tn_chain *c, unsigned i, const char *type)
     mc_buf_init(&gb, 1u << 20);
     int rc = mc_file_read(path, &gb);
     if (!rc) rc = mc_genesis_decode(g, gb.p, gb.n);
-    if (!rc && (i >= g->norgs || strlen(type) >= sizeof g->orgs[i].type)) rc = MC_EINVAL;
+    if (!rc && edit(g, arg)) rc = MC_EINVAL;
     if (!rc) {
-        snprintf(g->orgs[i].type, sizeof g->orgs[i].type, "%s", type);
         mc_buf_reset(&gb);
         rc = mc_genesis_encode(&gb, g);
     }
@@ -165,6 +165,38 @@ int tn_set_org_type(tn_chain *c, unsigned i, const char *type)
     mc_buf_free(&gb);
     free(g);
     return rc;
+}
+
+typedef struct {
+    unsigned i;
+    const char *type;
+} tn_org_type;
+
+static int tn_edit_type(mc_genesis *g, const void *arg)
+{
+    const tn_org_type *t = arg;
+    if (t->i >= g->norgs || strlen(t->type) >= sizeof g->orgs[t->i].type) return -1;
+    snprintf(g->orgs[t->i].type, sizeof g->orgs[t->i].type, "%s", t->type);
+    return 0;
+}
+
+int tn_set_org_type(tn_chain *c, unsigned i, const char *type)
+{
+    tn_org_type t = {i, type};
+    return tn_edit_genesis(c, tn_edit_type, &t);
+}
+
+static int tn_edit_threshold(mc_genesis *g, const void *arg)
+{
+    uint32_t k = *(const uint32_t *)arg;
+    if (k < 1 || k > g->norgs) return -1;
+    g->threshold = k;
+    return 0;
+}
+
+int tn_set_threshold(tn_chain *c, uint32_t k)
+{
+    return tn_edit_genesis(c, tn_edit_threshold, &k);
 }
 
 int tn_start(tn_chain *c, const char *const *settings)

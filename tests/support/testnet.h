@@ -35,6 +35,9 @@ int tn_create(tn_chain *c, unsigned nclients, const char *medchaind, const char 
 /* Sets the type of founding org @p i (0: c->org, then the clients; all start as "hospital") and
  * rewrites the genesis and c->chain: "regulator" lets an org register auditors. Before tn_start. */
 int tn_set_org_type(tn_chain *c, unsigned i, const char *type);
+/* Sets the genesis threshold (k of the founding orgs admit a new org) and rewrites the genesis
+ * and c->chain. Before tn_share_genesis (which copies cs[0]'s) and tn_start. */
+int tn_set_threshold(tn_chain *c, uint32_t k);
 /* Makes the @p n chains @p cs (each from tn_create, none started) one consortium: the genesis
  * of cs[0] with every chain's node key as a validator (all of cs[0]'s first org), written to
  * each directory, and each c->chain updated. cs[0]'s orgs are the members: its org keys sign

@@ -3,6 +3,8 @@
  * the block after the admission, the header's validators field, batches and certificates judged
  * by the set of their height, and the set surviving a restart.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "consenttest.h"
