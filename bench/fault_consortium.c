@@ -9,6 +9,8 @@
  * acknowledged transaction committed OK on every node, one chain (headers through the API,
  * then byte-identical stores), `medchain verify` passing on each. The closing line is JSON:
  *   {"name":"consortium_faults","cycles":20,"acknowledged":N,"lost":0,"identical":true,...}
+ * with max_etcd_stall_ms: the longest time from an etcd member's kill until the load had a full
+ * round of requests acknowledged again (leader election and the nodes' failover included).
  * Exit status 0 only when nothing was lost, the nodes are identical and verify passes.
  *
  *   fault_consortium [--cycles N] [--seed S] [--clients K] [--per P]
@@ -62,12 +64,34 @@ static int fc_node_cycle(cs_net *net, unsigned i, int down_ms, uint64_t *lag)
     return MC_ETIMEDOUT;
 }
 
-static int fc_etcd_cycle(cs_net *net, unsigned m, int down_ms)
+static size_t fc_acked(cs_load *l)
 {
+    cs_load_stats s;
+    cs_load_stats_get(l, &s);
+    return s.acked;
+}
+
+/* etcd member @p m killed, down @p down_ms, restarted and answering through the quorum. The time
+ * from the kill until the load had a full round (a request per client) acknowledged after it
+ * into *stall_ms: how long the consortium stood still, leader election included. */
+static int fc_etcd_cycle(cs_net *net, cs_load *l, unsigned m, int down_ms, size_t round, int *stall_ms)
+{
+    uint64_t t0 = mc_time_mono_ns();
+    size_t at_kill = fc_acked(l);
     et_kill(&net->etcd, m);
-    fc_sleep_ms(down_ms);
+    *stall_ms = -1;
+    int waited = 0;
+    for (; waited < down_ms; waited += 20) {
+        if (*stall_ms < 0 && fc_acked(l) >= at_kill + round)
+            *stall_ms = (int)((mc_time_mono_ns() - t0) / 1000000);
+        fc_sleep_ms(20);
+    }
     int rc = cs_etcd_restart(net, m, 60000);
     if (rc) fprintf(stderr, "fault_consortium: etcd member %u not healthy 60 s after its restart\n", m);
+    for (; !rc && *stall_ms < 0 && waited < 60000; waited += 20) {
+        if (fc_acked(l) >= at_kill + round) *stall_ms = (int)((mc_time_mono_ns() - t0) / 1000000);
+        fc_sleep_ms(20);
+    }
     return rc;
 }
 
@@ -132,6 +156,7 @@ int main(int argc, char **argv)
     fc_sleep_ms(2000);
     unsigned node_kills = 0, etcd_kills = 0, done = 0;
     uint64_t max_lag = 0;
+    int max_stall = 0;
     for (; done < cycles && !rc; done++) {
         int down_ms = 300 + rand() % 1700;
         cs_load_stats s;
@@ -140,7 +165,10 @@ int main(int argc, char **argv)
             unsigned m = (unsigned)rand() % CS_ETCD;
             fprintf(stderr, "cycle %u: etcd member %u down %d ms (%zu acknowledged so far)\n", done + 1, m,
                     down_ms, s.acked);
-            rc = fc_etcd_cycle(net, m, down_ms);
+            int stall = 0;
+            rc = fc_etcd_cycle(net, l, m, down_ms, (size_t)clients * per, &stall);
+            if (stall < 0 || stall > max_stall) max_stall = stall < 0 ? 60000 : stall;
+            fprintf(stderr, "  the load went on %d ms after the kill\n", stall);
             etcd_kills++;
         } else {
             unsigned i = (unsigned)rand() % FC_NODES;
@@ -162,10 +190,13 @@ int main(int argc, char **argv)
     double secs = (double)(mc_time_mono_ns() - t0) / 1e9;
     printf("{\"name\":\"consortium_faults\",\"cycles\":%u,\"node_kills\":%u,\"etcd_kills\":%u,"
            "\"acknowledged\":%zu,\"lost\":%zu,\"identical\":%s,\"verified\":%s,\"height\":%llu,"
-           "\"failed\":%zu,\"unanswered\":%zu,\"max_catch_up_blocks\":%llu,\"seed\":%u,\"seconds\":%.1f}\n",
+           "\"failed\":%zu,\"unanswered\":%zu,\"max_catch_up_blocks\":%llu,\"max_etcd_stall_ms\":%d,"
+           "\"seed\":%u,\"seconds\":%.1f}\n",
            done, node_kills, etcd_kills, acked, lost, identical ? "true" : "false",
            verified ? "true" : "false", (unsigned long long)height, s.failed, s.errors,
-           (unsigned long long)max_lag, seed, secs);
+           (unsigned long long)max_lag, max_stall, seed, secs);
+    if (s.last_failure[0])
+        fprintf(stderr, "fault_consortium: the last transaction answered failed: %s\n", s.last_failure);
     cs_load_free(l);
     cs_destroy(net);
     return rc || lost || !identical || !verified || acked == 0;
