@@ -274,7 +274,11 @@ int mc_node_on_block(void *arg, mc_store_txn *txn, const mc_header *h, const mc_
 
 void mc_node_attest_after(mc_node *n, uint64_t height)
 {
-    if (!n->blk_tally_ok || n->blk_tally.height != height) return;
+    if (!n->blk_tally_ok || n->blk_tally.height != height) {
+        /* a follower's block (nothing signed): the exchange still fetches the others' words */
+        atomic_store(&n->attested, height);
+        return;
+    }
     n->blk_tally_ok = 0;
     atomic_fetch_add(&n->attests_made, 1);
     atomic_store(&n->attested, height);

@@ -68,7 +68,7 @@ struct mc_node {
     pthread_cond_t cert_cond;
     int cert_init;
     atomic_uint_fast64_t attests_made, attests_received;
-    atomic_uint_fast64_t attested; /* the last height this node attested */
+    atomic_uint_fast64_t attested; /* the last height this node applied (and attested, if a validator) */
     pthread_t att_thread;          /* publishes and fetches attestations (etcd) */
     int att_started;
     atomic_int att_stop;

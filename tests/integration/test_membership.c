@@ -153,18 +153,18 @@ static void test_membership(void **state)
     /* the new member: its org and node keys from `medchain keygen` */
     tn_chain *nv = &m->v[NV];
     assert_int_equal(tn_create(nv, 0, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH), MC_OK);
-    snprintf(m->dir, sizeof m->dir, "%s", nv->dir);
+    snprintf(m->dir, sizeof m->dir, "%.255s", nv->dir);
     char gsrc[400], gdst[400], pass[400], okey[400], nkey[400], k0[400], k1[400], opub[420], npub[420];
     snprintf(gsrc, sizeof gsrc, "%s/genesis.bin", m->v[0].dir);
-    snprintf(gdst, sizeof gdst, "%s/genesis.bin", nv->dir);
+    snprintf(gdst, sizeof gdst, "%s/genesis.bin", m->dir);
     mc_buf out;
     mc_buf_init(&out, 1u << 20);
     assert_int_equal(mc_file_read(gsrc, &out), MC_OK);
     assert_int_equal(mc_file_write_atomic(gdst, out.p, out.n, 0600), MC_OK);
     nv->chain = m->v[0].chain;
-    snprintf(pass, sizeof pass, "%s/passphrase", nv->dir);
-    snprintf(okey, sizeof okey, "%s/neworg.key", nv->dir);
-    snprintf(nkey, sizeof nkey, "%s/newnode.key", nv->dir);
+    snprintf(pass, sizeof pass, "%s/passphrase", m->dir);
+    snprintf(okey, sizeof okey, "%s/neworg.key", m->dir);
+    snprintf(nkey, sizeof nkey, "%s/newnode.key", m->dir);
     snprintf(opub, sizeof opub, "%s.pub", okey);
     snprintf(npub, sizeof npub, "%s.pub", nkey);
     const char *kg1[] = {"keygen", "--out", okey, "--kind", "org", "--kdf", "test", "--passphrase-file",
@@ -215,7 +215,7 @@ static void test_membership(void **state)
     json_int_t h = ms_same_tip(m, all, NV + 1);
     assert_int_equal(na_status_int(nv, "validator"), 1);
     char logp[400];
-    snprintf(logp, sizeof logp, "%s/medchaind.log", nv->dir);
+    snprintf(logp, sizeof logp, "%s/medchaind.log", m->dir);
     assert_int_equal(mc_file_read(logp, &out), MC_OK);
     assert_int_equal(mc_buf_cstr(&out), MC_OK);
     assert_non_null(strstr((char *)out.p, "caught up")); /* from peers: etcd had compacted */
