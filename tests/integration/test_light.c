@@ -47,9 +47,20 @@ static json_t *lt_get(tn_chain *c, const mc_keys *k, const char *path, long want
     return j;
 }
 
-/* Submits @p n registrations signed by node 0's org (nonces from @p nonce) to @p c; each
- * transaction's outcome in order ({"id","status","height",...}), owned by the caller. */
-static json_t *lt_submit(tn_chain *c, const mc_keys *org, uint64_t nonce, size_t n, const char *wait)
+/* A nonce above any used before, the CLI's included (it takes wall-clock microseconds). */
+static uint64_t lt_nonce(void)
+{
+    static uint64_t last;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t t = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+    last = t > last ? t : last + 1;
+    return last;
+}
+
+/* Submits @p n registrations signed by @p org to @p c; each transaction's outcome in order
+ * ({"id","status","height",...}), owned by the caller. */
+static json_t *lt_submit(tn_chain *c, const mc_keys *org, size_t n, const char *wait)
 {
     mc_http *h = tn_client(c, org);
     mc_buf txs[8], resp;
@@ -58,7 +69,7 @@ static json_t *lt_submit(tn_chain *c, const mc_keys *org, uint64_t nonce, size_t
     mc_buf_init(&resp, 1u << 20);
     for (size_t i = 0; i < n; i++) {
         mc_buf_init(&txs[i], MC_MAX_TX_BYTES);
-        assert_int_equal(tn_build_register(c, org, nonce + i, &txs[i], &id), MC_OK);
+        assert_int_equal(tn_build_register(c, org, lt_nonce(), &txs[i], &id), MC_OK);
     }
     assert_int_equal(tn_post_txs(h, wait, txs, n, &resp), 200);
     json_t *j = json_loadb((const char *)resp.p, resp.n, 0, NULL);
@@ -79,25 +90,36 @@ static json_t *lt_proof(lt_net *w, int node, const char *id)
     return lt_get(&w->n[node], &w->n[0].org, path, 200);
 }
 
-/* Runs medchain proof verify with @p args (NULL-terminated) and --genesis; the output in w->out. */
-static int lt_cli(lt_net *w, const char *genesis, ...)
+/* The end of lt_run's arguments (a typed null: a bare NULL may be an int). */
+#define LT_END ((const char *)NULL)
+
+/* Runs the medchain CLI with the arguments from @p first on (LT_END-terminated); its output in
+ * w->out. */
+static int lt_run(lt_net *w, const char *first, ...)
 {
-    char *argv[24] = {(char *)MEDCHAIN_CLI_PATH, "proof", "verify", "--genesis", (char *)genesis};
-    int a = 5;
+    char *argv[24] = {(char *)MEDCHAIN_CLI_PATH, (char *)first};
+    int a = 2;
     va_list ap;
-    va_start(ap, genesis);
-    for (const char *s; a < 22 && (s = va_arg(ap, const char *));) argv[a++] = (char *)s;
+    va_start(ap, first);
+    for (const char *s; a < 23 && (s = va_arg(ap, const char *));) argv[a++] = (char *)s;
     va_end(ap);
     argv[a] = NULL;
     mc_buf_reset(&w->out);
     return tn_run(argv, &w->out);
 }
 
+/* proof verify --genesis of transaction @p id fetched from the node at @p url. */
+static int lt_verify_tx(lt_net *w, const char *id, const char *url)
+{
+    return lt_run(w, "proof", "verify", "--genesis", w->genesis, "--tx", id, "--key", w->key,
+                  "--passphrase-file", w->pass, "--node", url, LT_END);
+}
+
 /* Verifies @p doc from a file against the genesis: 0, or the refusal naming @p want. */
 static void lt_check_file(lt_net *w, json_t *doc, const char *want)
 {
     assert_int_equal(json_dump_file(doc, w->file, 0), 0);
-    int st = lt_cli(w, w->genesis, "--file", w->file, NULL);
+    int st = lt_run(w, "proof", "verify", "--genesis", w->genesis, "--file", w->file, LT_END);
     if (!want) {
         if (st != 0) fail_msg("refused: %s", (char *)w->out.p);
         assert_non_null(strstr((char *)w->out.p, "proof OK"));
@@ -313,7 +335,7 @@ static void lt_lies(lt_net *w, json_t *p1, json_t *p2)
     assert_int_equal(tn_create(&other, 0, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH), MC_OK);
     char og[400];
     snprintf(og, sizeof og, "%s/genesis.bin", other.dir);
-    assert_int_equal(lt_cli(w, og, "--file", w->file, NULL), 1);
+    assert_int_equal(lt_run(w, "proof", "verify", "--genesis", og, "--file", w->file, LT_END), 1);
     assert_non_null(strstr((char *)w->out.p, "WRONG_CHAIN"));
     tn_destroy(&other);
 }
@@ -325,14 +347,37 @@ static int lt_via_fake(lt_net *w, json_t *doc)
     char *zs = json_dumps(status, 0), *zd = json_dumps(doc, 0);
     fn_server f;
     assert_int_equal(fn_start(&f, zs, zd), MC_OK);
-    int st = lt_cli(w, w->genesis, "--tx", json_string_value(json_object_get(doc, "id")), "--key", w->key,
-                    "--passphrase-file", w->pass, "--node", f.url, NULL);
+    int st = lt_verify_tx(w, json_string_value(json_object_get(doc, "id")), f.url);
     assert_true(fn_served(&f) >= 2); /* the status and the proof */
     fn_stop(&f);
     free(zs);
     free(zd);
     json_decref(status);
     return st;
+}
+
+/* Waits until each of the first @p nodes nodes reports status member @p key at least @p want. */
+static void lt_wait_status(lt_net *w, int nodes, const char *key, json_int_t want)
+{
+    for (int i = 0; i < nodes; i++)
+        for (int tries = 0;; tries++) {
+            json_t *j = lt_get(&w->n[i], NULL, "/v1/status", 200);
+            json_int_t v = json_integer_value(json_object_get(j, key));
+            json_decref(j);
+            if (v >= want) break;
+            if (tries == 200) fail_msg("node %d: %s %lld, want %lld", i, key, (long long)v, (long long)want);
+            struct timespec ts = {0, 50000000};
+            nanosleep(&ts, NULL);
+        }
+}
+
+/* The height of the last of the outcomes @p t, once every node holds it certified. */
+static json_int_t lt_certified_everywhere(lt_net *w, json_t *t)
+{
+    json_int_t h = json_integer_value(json_object_get(json_array_get(t, json_array_size(t) - 1), "height"));
+    assert_true(h > 0);
+    lt_wait_status(w, 3, "certified_height", h);
+    return h;
 }
 
 static void test_light_client(void **state)
@@ -342,8 +387,9 @@ static void test_light_client(void **state)
     assert_non_null(w);
     lt_start(w);
     /* a transaction alone in its block, then three submitted together (one has a Merkle path) */
-    json_t *t1 = lt_submit(&w->n[0], &w->n[0].org, 1, 1, "certified");
-    json_t *t2 = lt_submit(&w->n[1], &w->n[0].org, 2, 3, "certified");
+    json_t *t1 = lt_submit(&w->n[0], &w->n[0].org, 1, "certified");
+    json_t *t2 = lt_submit(&w->n[1], &w->n[0].org, 3, "certified");
+    lt_certified_everywhere(w, t2); /* the proofs come from node 2 */
     json_t *p1 = lt_proof(w, 2, json_string_value(json_object_get(json_array_get(t1, 0), "id"))), *p2 = NULL;
     for (size_t i = 0; i < 3 && !p2; i++) {
         json_t *p = lt_proof(w, 2, json_string_value(json_object_get(json_array_get(t2, i), "id")));
@@ -359,8 +405,7 @@ static void test_light_client(void **state)
 
     /* fetched from a real node: OK, certified by a quorum of the genesis set */
     const char *id2 = json_string_value(json_object_get(p2, "id"));
-    int st = lt_cli(w, w->genesis, "--tx", id2, "--key", w->key, "--passphrase-file", w->pass, "--node",
-                    w->n[1].url, NULL);
+    int st = lt_verify_tx(w, id2, w->n[1].url);
     if (st) fail_msg("%s", (char *)w->out.p);
     assert_non_null(strstr((char *)w->out.p, "proof OK"));
     assert_non_null(strstr((char *)w->out.p, "of 3 validators (quorum 2)"));
@@ -376,19 +421,16 @@ static void test_light_client(void **state)
     /* two validators down: committed, not certified; the client refuses until a quorum attests */
     assert_int_equal(tn_kill(&w->n[1], 9), 128 + 9);
     assert_int_equal(tn_kill(&w->n[2], 9), 128 + 9);
-    json_t *t3 = lt_submit(&w->n[0], &w->n[0].org, 5, 1, "certified&timeout_ms=1500");
+    json_t *t3 = lt_submit(&w->n[0], &w->n[0].org, 1, "certified&timeout_ms=1500");
     const char *id3 = json_string_value(json_object_get(json_array_get(t3, 0), "id"));
     json_t *p3 = lt_proof(w, 0, id3);
     assert_false(json_is_true(json_object_get(p3, "certified")));
-    assert_int_equal(lt_cli(w, w->genesis, "--tx", id3, "--key", w->key, "--passphrase-file", w->pass,
-                            "--node", w->n[0].url, NULL),
-                     1);
+    assert_int_equal(lt_verify_tx(w, id3, w->n[0].url), 1);
     assert_non_null(strstr((char *)w->out.p, "NO_QUORUM"));
     assert_non_null(strstr((char *)w->out.p, "not certified yet"));
     assert_int_equal(tn_start(&w->n[1], w->settings), MC_OK);
     for (int i = 0; i < 200; i++) {
-        st = lt_cli(w, w->genesis, "--tx", id3, "--key", w->key, "--passphrase-file", w->pass, "--node",
-                    w->n[0].url, NULL);
+        st = lt_verify_tx(w, id3, w->n[0].url);
         if (st == 0) break;
         struct timespec ts = {0, 50000000};
         nanosleep(&ts, NULL);
@@ -405,10 +447,96 @@ static void test_light_client(void **state)
     free(w);
 }
 
+/* A fourth hospital and its validator node admitted by vote (the genesis threshold is 1): the
+ * set of 3 hands on to a set of 4 in a header it certified; a proof after the change carries it
+ * and needs it; a proof before does not. */
+static void test_light_client_set_change(void **state)
+{
+    (void)state;
+    lt_net *w = calloc(1, sizeof *w);
+    assert_non_null(w);
+    lt_start(w);
+    json_t *t0 = lt_submit(&w->n[0], &w->n[0].org, 1, "certified");
+    char okey[400], nkey[400], opub[420], npub[420];
+    snprintf(okey, sizeof okey, "%s/neworg.key", w->n[0].dir);
+    snprintf(nkey, sizeof nkey, "%s/newnode.key", w->n[0].dir);
+    snprintf(opub, sizeof opub, "%s.pub", okey);
+    snprintf(npub, sizeof npub, "%s.pub", nkey);
+    assert_int_equal(lt_run(w, "keygen", "--out", okey, "--kind", "org", "--kdf", "test", "--passphrase-file",
+                            w->pass, LT_END),
+                     0);
+    assert_int_equal(lt_run(w, "keygen", "--out", nkey, "--kind", "node", "--kdf", "test",
+                            "--passphrase-file", w->pass, LT_END),
+                     0);
+    int st = lt_run(w, "org", "propose", "--node", w->n[1].url, "--key", w->key, "--passphrase-file", w->pass,
+                    "--name", "Hospital D", "--type", "hospital", "--pub", opub, "--node-pub", npub, LT_END);
+    if (st) fail_msg("%s", (char *)w->out.p);
+    lt_wait_status(w, 3, "validators", 4);
+    /* the new node never starts: 3 of 4 is the quorum, and the old three give it */
+    json_t *t1 = lt_submit(&w->n[2], &w->n[0].org, 1, "certified");
+    lt_certified_everywhere(w, t1);
+    const char *id0 = json_string_value(json_object_get(json_array_get(t0, 0), "id"));
+    const char *id1 = json_string_value(json_object_get(json_array_get(t1, 0), "id"));
+
+    assert_int_equal(lt_verify_tx(w, id0, w->n[1].url), 0);
+    assert_non_null(
+        strstr((char *)w->out.p, "of 3 validators (quorum 2), trusting only the genesis config (0 "));
+    st = lt_verify_tx(w, id1, w->n[1].url);
+    if (st) fail_msg("%s", (char *)w->out.p);
+    assert_non_null(
+        strstr((char *)w->out.p, "of 4 validators (quorum 3), trusting only the genesis config (1 "));
+
+    json_t *p1 = lt_proof(w, 0, id1), *d;
+    json_t *changes = json_object_get(p1, "validator_changes");
+    assert_int_equal(json_array_size(changes), 1);
+    json_t *ch = json_array_get(changes, 0);
+    assert_int_equal(json_array_size(json_object_get(ch, "validators")), 4);
+    assert_true(json_integer_value(json_object_get(ch, "height")) <
+                json_integer_value(json_object_get(p1, "height")));
+    lt_check_file(w, p1, NULL);
+    /* the change left out, from a file and from a fake node */
+    d = json_deep_copy(p1);
+    json_object_set_new(d, "validator_changes", json_array());
+    assert_int_equal(lt_via_fake(w, d), 1);
+    assert_non_null(strstr((char *)w->out.p, "left out"));
+    lt_refused(w, d, "SET_LEFT_OUT");
+    /* the new set forged: the liar's key for the new node's */
+    mc_sign_pk epk;
+    mc_sign_sk esk;
+    mc_sign_keypair(&epk, &esk);
+    d = json_deep_copy(p1);
+    json_t *keys = json_object_get(json_array_get(json_object_get(d, "validator_changes"), 0), "validators");
+    char hex[65];
+    mc_hex_encode(hex, epk.b, 32);
+    json_array_set_new(keys, 3, json_string(hex));
+    lt_refused(w, d, "FORGED_SET");
+    /* the change's header altered, its certificate below the quorum, the change twice */
+    d = json_deep_copy(p1);
+    ch = json_array_get(json_object_get(d, "validator_changes"), 0);
+    json_t *flipped = lt_flip(ch, "header", LT_OFF_STATE);
+    json_array_set_new(json_object_get(d, "validator_changes"), 0, flipped);
+    lt_refused(w, d, "REFUSED (CERT_OTHER_HEADER): validator change 0");
+    d = json_deep_copy(p1);
+    ch = json_array_get(json_object_get(d, "validator_changes"), 0);
+    lt_cert_swap(json_object_get(ch, "certificate"), 1, NULL, &w->n[0].chain);
+    lt_refused(w, d, "REFUSED (NO_QUORUM): validator change 0");
+    d = json_deep_copy(p1);
+    json_array_append(json_object_get(d, "validator_changes"),
+                      json_array_get(json_object_get(d, "validator_changes"), 0));
+    lt_refused(w, d, "CHANGE_ORDER");
+
+    json_decref(p1);
+    json_decref(t0);
+    json_decref(t1);
+    lt_stop(w);
+    free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_light_client),
+        cmocka_unit_test(test_light_client_set_change),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
