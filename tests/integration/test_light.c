@@ -47,17 +47,6 @@ static json_t *lt_get(tn_chain *c, const mc_keys *k, const char *path, long want
     return j;
 }
 
-/* A nonce above any used before, the CLI's included (it takes wall-clock microseconds). */
-static uint64_t lt_nonce(void)
-{
-    static uint64_t last;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t t = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-    last = t > last ? t : last + 1;
-    return last;
-}
-
 /* Submits @p n registrations signed by @p org to @p c; each transaction's outcome in order
  * ({"id","status","height",...}), owned by the caller. */
 static json_t *lt_submit(tn_chain *c, const mc_keys *org, size_t n, const char *wait)
@@ -69,7 +58,7 @@ static json_t *lt_submit(tn_chain *c, const mc_keys *org, size_t n, const char *
     mc_buf_init(&resp, 1u << 20);
     for (size_t i = 0; i < n; i++) {
         mc_buf_init(&txs[i], MC_MAX_TX_BYTES);
-        assert_int_equal(tn_build_register(c, org, lt_nonce(), &txs[i], &id), MC_OK);
+        assert_int_equal(tn_build_register(c, org, tn_nonce(), &txs[i], &id), MC_OK);
     }
     assert_int_equal(tn_post_txs(h, wait, txs, n, &resp), 200);
     json_t *j = json_loadb((const char *)resp.p, resp.n, 0, NULL);
@@ -158,16 +147,16 @@ static json_t *lt_flip(json_t *doc, const char *key, size_t off)
 #define LT_OFF_STATE      213
 #define LT_OFF_VALIDATORS 245
 
-/* A certificate entry {"validator","signature"} by @p k over @p header_hex at @p height. */
-static json_t *lt_sig(const mc_keys *k, const mc_hash *chain, uint64_t height, const char *hhex)
+/* A certificate entry {"validator","signature"} by @p sk over @p hhex at @p height. */
+static json_t *lt_sig(const mc_sign_sk *sk, const mc_hash *chain, uint64_t height, const char *hhex)
 {
     mc_hash hh;
     mc_sign_pk pk;
     mc_attest a;
     char v[65], s[129];
     assert_int_equal(mc_hex_decode(hh.b, 32, hhex, strlen(hhex)), MC_OK);
-    mc_sign_sk_to_pk(&pk, &k->sign_sk);
-    mc_attest_sign(&a, chain, height, &hh, &pk, &k->sign_sk);
+    mc_sign_sk_to_pk(&pk, sk);
+    mc_attest_sign(&a, chain, height, &hh, &pk, sk);
     mc_hex_encode(v, a.validator.b, 32);
     mc_hex_encode(s, a.sig.b, 64);
     return json_pack("{s:s,s:s}", "validator", v, "signature", s);
@@ -175,7 +164,7 @@ static json_t *lt_sig(const mc_keys *k, const mc_hash *chain, uint64_t height, c
 
 /* Keeps @p keep real signatures of the certificate at @p cert and adds one by @p outsider
  * (NULL: none), in validator id order. */
-static void lt_cert_swap(json_t *cert, size_t keep, const mc_keys *outsider, const mc_hash *chain)
+static void lt_cert_swap(json_t *cert, size_t keep, const mc_sign_sk *outsider, const mc_hash *chain)
 {
     json_t *sigs = json_object_get(cert, "signatures");
     while (json_array_size(sigs) > keep) json_array_remove(sigs, json_array_size(sigs) - 1);
@@ -190,14 +179,14 @@ static void lt_cert_swap(json_t *cert, size_t keep, const mc_keys *outsider, con
     json_array_insert_new(sigs, at, s);
 }
 
-/* The genesis keys (the nodes' in order) and an attacker's, as a "validators" list. */
-static json_t *lt_keys(lt_net *w, const mc_keys *extra)
+/* The genesis keys (the nodes' in order) and @p extra, as a "validators" list. */
+static json_t *lt_keys(lt_net *w, const mc_sign_pk *extra)
 {
     json_t *a = json_array();
     char hex[65];
-    for (int i = 0; i < 3 + (extra != NULL); i++) {
-        mc_sign_pk pk;
-        mc_sign_sk_to_pk(&pk, i < 3 ? &w->n[i].node.sign_sk : &extra->sign_sk);
+    for (int i = 0; i < 4; i++) {
+        mc_sign_pk pk = *extra;
+        if (i < 3) mc_sign_sk_to_pk(&pk, &w->n[i].node.sign_sk);
         mc_hex_encode(hex, pk.b, 32);
         json_array_append_new(a, json_string(hex));
     }
@@ -212,9 +201,11 @@ static json_t *lt_change(json_t *from, json_t *keys)
                      "validators", keys);
 }
 
-static void lt_start(lt_net *w)
+/* Three validators over one etcd member, and the CLI's files (the first org's key file). */
+static lt_net *lt_start(void)
 {
-    memset(w, 0, sizeof *w);
+    lt_net *w = calloc(1, sizeof *w);
+    assert_non_null(w);
     if (!et_binary()) fail_msg("etcd is not installed (/usr/bin/etcd: scripts/setup installs etcd-server)");
     assert_int_equal(et_start(&w->ec, 1), MC_OK);
     tn_chain *cs[3] = {&w->n[0], &w->n[1], &w->n[2]};
@@ -231,6 +222,7 @@ static void lt_start(lt_net *w)
     snprintf(w->file, sizeof w->file, "%s/proof.json", w->n[0].dir);
     assert_int_equal(mc_keyfile_write(w->key, &w->n[0].org, "test-passphrase", MC_KDF_TEST), MC_OK);
     mc_buf_init(&w->out, 1u << 20);
+    return w;
 }
 
 static void lt_stop(lt_net *w)
@@ -238,19 +230,16 @@ static void lt_stop(lt_net *w)
     mc_buf_free(&w->out);
     for (int i = 0; i < 3; i++) tn_destroy(&w->n[i]);
     et_destroy(&w->ec);
+    free(w);
 }
 
 /* An honest document is accepted; each lie is refused with its reason. */
 static void lt_lies(lt_net *w, json_t *p1, json_t *p2)
 {
     mc_hash chain = w->n[0].chain;
-    mc_keys evil;
-    memset(&evil, 0, sizeof evil);
     mc_sign_pk epk;
-    mc_sign_keypair(&epk, &evil.sign_sk);
-    mc_id eid;
-    mc_id_from_pk(&eid, &epk);
-    memcpy(evil.id.b, eid.b, 32);
+    mc_sign_sk esk;
+    mc_sign_keypair(&epk, &esk);
     json_t *d;
 
     lt_check_file(w, p2, NULL);
@@ -279,7 +268,7 @@ static void lt_lies(lt_net *w, json_t *p1, json_t *p2)
     lt_refused(w, d, "NO_QUORUM");
     assert_non_null(strstr((char *)w->out.p, "1 of 1 signatures count, quorum 2 of 3"));
     d = json_deep_copy(p2);
-    lt_cert_swap(json_object_get(d, "certificate"), 1, &evil, &chain);
+    lt_cert_swap(json_object_get(d, "certificate"), 1, &esk, &chain);
     lt_refused(w, d, "1 by keys outside the set");
     d = json_deep_copy(p2);
     json_object_set(d, "certificate", json_object_get(p1, "certificate"));
@@ -297,7 +286,7 @@ static void lt_lies(lt_net *w, json_t *p1, json_t *p2)
     /* (d) validator changes: a real certified header handing on to a set it never named; a
      * made-up header naming the liar's set, signed by the liar; a malformed entry */
     d = json_deep_copy(p2);
-    json_object_set_new(d, "validator_changes", json_pack("[o]", lt_change(p1, lt_keys(w, &evil))));
+    json_object_set_new(d, "validator_changes", json_pack("[o]", lt_change(p1, lt_keys(w, &epk))));
     lt_refused(w, d, "FORGED_SET");
     {
         uint8_t raw[MC_HEADER_BYTES];
@@ -318,9 +307,9 @@ static void lt_lies(lt_net *w, json_t *p1, json_t *p2)
         mc_header_hash(&hash, &h);
         mc_hex_encode(hh, hash.b, 32);
         json_t *cert = json_pack("{s:I,s:s,s:[o]}", "height", (json_int_t)h.height, "header_hash", hh,
-                                 "signatures", lt_sig(&evil, &chain, h.height, hh));
+                                 "signatures", lt_sig(&esk, &chain, h.height, hh));
         json_t *ch = json_pack("{s:I,s:s,s:o,s:o}", "height", (json_int_t)h.height, "header", hex,
-                               "certificate", cert, "validators", lt_keys(w, &evil));
+                               "certificate", cert, "validators", lt_keys(w, &epk));
         d = json_deep_copy(p2);
         json_object_set_new(d, "validator_changes", json_pack("[o]", ch));
         lt_refused(w, d, "REFUSED (NO_QUORUM): validator change 0");
@@ -383,9 +372,7 @@ static json_int_t lt_certified_everywhere(lt_net *w, json_t *t)
 static void test_light_client(void **state)
 {
     (void)state;
-    lt_net *w = calloc(1, sizeof *w);
-    assert_non_null(w);
-    lt_start(w);
+    lt_net *w = lt_start();
     /* a transaction alone in its block, then three submitted together (one has a Merkle path) */
     json_t *t1 = lt_submit(&w->n[0], &w->n[0].org, 1, "certified");
     json_t *t2 = lt_submit(&w->n[1], &w->n[0].org, 3, "certified");
@@ -444,7 +431,6 @@ static void test_light_client(void **state)
     json_decref(t1);
     json_decref(t2);
     lt_stop(w);
-    free(w);
 }
 
 /* A fourth hospital and its validator node admitted by vote (the genesis threshold is 1): the
@@ -453,9 +439,7 @@ static void test_light_client(void **state)
 static void test_light_client_set_change(void **state)
 {
     (void)state;
-    lt_net *w = calloc(1, sizeof *w);
-    assert_non_null(w);
-    lt_start(w);
+    lt_net *w = lt_start();
     json_t *t0 = lt_submit(&w->n[0], &w->n[0].org, 1, "certified");
     char okey[400], nkey[400], opub[420], npub[420];
     snprintf(okey, sizeof okey, "%s/neworg.key", w->n[0].dir);
@@ -505,10 +489,8 @@ static void test_light_client_set_change(void **state)
     mc_sign_sk esk;
     mc_sign_keypair(&epk, &esk);
     d = json_deep_copy(p1);
-    json_t *keys = json_object_get(json_array_get(json_object_get(d, "validator_changes"), 0), "validators");
-    char hex[65];
-    mc_hex_encode(hex, epk.b, 32);
-    json_array_set_new(keys, 3, json_string(hex));
+    json_object_set_new(json_array_get(json_object_get(d, "validator_changes"), 0), "validators",
+                        lt_keys(w, &epk));
     lt_refused(w, d, "FORGED_SET");
     /* the change's header altered, its certificate below the quorum, the change twice */
     d = json_deep_copy(p1);
@@ -529,7 +511,6 @@ static void test_light_client_set_change(void **state)
     json_decref(t0);
     json_decref(t1);
     lt_stop(w);
-    free(w);
 }
 
 int main(void)

@@ -331,6 +331,16 @@ int tn_txs_binary(mc_buf *out, const mc_buf *txs, size_t n)
     return MC_OK;
 }
 
+uint64_t tn_nonce(void)
+{
+    static uint64_t last;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t t = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+    last = t > last ? t : last + 1;
+    return last;
+}
+
 long tn_post_txs(mc_http *h, const char *wait, const mc_buf *txs, size_t n, mc_buf *resp)
 {
     mc_buf req;

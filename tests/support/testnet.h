@@ -57,6 +57,9 @@ int tn_build_register_kind(tn_chain *c, const mc_keys *org, uint64_t nonce, uint
                            mc_buf *tx, mc_hash *id);
 /* Appends an identity.register of a fresh provider (role=physician) signed by @p org with @p nonce. */
 int tn_build_register(tn_chain *c, const mc_keys *org, uint64_t nonce, mc_buf *tx, mc_hash *id);
+/* A nonce above any used before in this process and by the CLI (which takes wall-clock
+ * microseconds): wall-clock microseconds, strictly rising. */
+uint64_t tn_nonce(void);
 /* Appends {"txs":["hex",...]} for @p n transactions to @p out. */
 int tn_txs_json(mc_buf *out, const mc_buf *txs, size_t n);
 /* Appends @p n transactions in the binary form (each a u32 length and its bytes). */
