@@ -119,9 +119,13 @@ int mc_txout_json(mc_buf *out, const mc_api_txout *o)
     }
     if (!rc && done)
         rc = mc_buf_printf(out, ",\"height\":%llu,\"index\":%u", (unsigned long long)o->height, o->index);
+    /* a submission fails EDENIED only on a node that is no validator: it cannot order anything */
     if (!rc && o->state == MC_TXS_FAILED)
         rc = mc_buf_printf(out, ",\"error\":\"%s\",\"reason\":\"%s\"", mc_errname(o->err),
-                           mc_strerror(o->err));
+                           o->err == MC_EDENIED
+                               ? "this node is not a validator of the chain (yet): submit to a "
+                                 "validator's node"
+                               : mc_strerror(o->err));
     if (!rc) rc = mc_buf_append(out, "}", 1);
     return rc;
 }

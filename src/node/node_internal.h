@@ -84,7 +84,8 @@ struct mc_node {
     int sync_expecting;
     mc_hash sync_expect;
     uint64_t sync_warn_ms;
-    uint64_t compacted; /* the orderer's history is compacted up to this block (att thread) */
+    char sync_last[320]; /* why the last peer did not help (for the rate-limited warning) */
+    uint64_t compacted;  /* the orderer's history is compacted up to this block (att thread) */
     /* metrics */
     atomic_uint_fast64_t blocks, txs_applied, batches_skipped, batches_submitted, admitted, rejected;
     atomic_uint_fast64_t apply_us, submit_us;

@@ -125,8 +125,9 @@ static long mc_sync_peer(mc_node *n, const char *url, mc_orderer_pos *pos)
         if (!rc && st == 200) j = json_loadb((const char *)resp.p, resp.n, 0, NULL);
         json_t *blocks = json_object_get(j, "blocks");
         if (!json_is_array(blocks)) {
-            mc_log(MC_LOG_WARN, "node", "catching up: peer %s answered %s (HTTP %ld)", url,
-                   rc ? mc_strerror(rc) : "no blocks", st);
+            snprintf(n->sync_last, sizeof n->sync_last, "peer %.200s: %s (HTTP %ld)", url,
+                     rc ? mc_strerror(rc) : "no blocks", st);
+            mc_log(MC_LOG_DEBUG, "node", "catching up: %s", n->sync_last);
             json_decref(j);
             if (!applied) applied = -MC_EINVAL;
             break;
@@ -162,6 +163,7 @@ int mc_node_sync(mc_node *n, mc_orderer_pos *pos)
     char list[sizeof n->cfg.peers], *save = NULL;
     snprintf(list, sizeof list, "%s", n->cfg.peers);
     long total = 0;
+    n->sync_last[0] = 0;
     for (char *t = strtok_r(list, ", ", &save); t && !atomic_load(&n->halted);
          t = strtok_r(NULL, ", ", &save)) {
         long got = mc_sync_peer(n, t, pos);
@@ -182,8 +184,9 @@ int mc_node_sync(mc_node *n, mc_orderer_pos *pos)
         mc_log(MC_LOG_WARN, "node",
                "the orderer no longer holds the log after this node's position and no peer served the "
                "blocks it lacks (%s); retrying",
-               n->cfg.peers[0] ? "peers had nothing certified to add"
-                               : "set peers= to catch up from other nodes");
+               !n->cfg.peers[0]  ? "set peers= to catch up from other nodes"
+               : n->sync_last[0] ? n->sync_last
+                                 : "nothing certified to add");
     }
     struct timespec ts = {1, 0};
     nanosleep(&ts, NULL);

@@ -192,6 +192,33 @@ static void test_membership(void **state)
     ms_proposal(&out, pid);
     na_submit(&m->v[0], org, ms_nonce(), "certified", "certified", 200, NULL);
     assert_int_equal(na_status_int(&m->v[0], "validators"), NV);
+    /* the new node starts from nothing before its admission: etcd no longer holds the early
+     * batches and its peers serve blocks to the consortium's nodes only, so it waits; it is no
+     * validator, and refuses submissions with a clear error */
+    char peers[600], nodekey[450];
+    snprintf(peers, sizeof peers, "peers=%s,%s,%s,%s", m->v[0].url, m->v[1].url, m->v[2].url, m->v[3].url);
+    snprintf(nodekey, sizeof nodekey, "node_key=%s", nkey);
+    const char *ns[] = {"orderer=etcd",   m->eps, "etcd_retain_blocks=2", peers, nodekey,
+                        "log_level=info", NULL};
+    assert_int_equal(tn_start(nv, ns), MC_OK);
+    assert_int_equal(na_status_int(nv, "validator"), 0);
+    assert_int_equal(na_status_int(nv, "height"), 0);
+    mc_http *h5 = tn_client(nv, org);
+    mc_buf tx, resp;
+    mc_buf_init(&tx, MC_MAX_TX_BYTES);
+    mc_buf_init(&resp, 1u << 16);
+    mc_hash tid;
+    assert_int_equal(tn_build_register(nv, org, ms_nonce(), &tx, &tid), MC_OK);
+    long hst = tn_post_txs(h5, "committed", &tx, 1, &resp);
+    assert_int_equal(mc_buf_cstr(&resp), MC_OK);
+    assert_int_equal(hst, 200); /* the list form: each transaction's outcome */
+    assert_non_null(strstr((char *)resp.p, "\"status\":\"failed\",\"error\":\"EDENIED\""));
+    assert_non_null(strstr((char *)resp.p, "not a validator"));
+    mc_buf_free(&tx);
+    mc_buf_free(&resp);
+    mc_http_free(h5);
+    na_submit(nv, org, ms_nonce(), "committed", "failed", 403, NULL); /* the single form: 403 */
+
     /* the second member approves: the org and its node are admitted, the set grows next block */
     const char *appr[] = {"org", "approve",           "--node", m->v[2].url, "--key",
                           k1,    "--passphrase-file", pass,     pid,         NULL};
@@ -199,18 +226,11 @@ static void test_membership(void **state)
     if (rc) fprintf(stderr, "%s\n", (char *)out.p);
     assert_int_equal(rc, 0);
     for (unsigned i = 0; i < NV; i++) na_wait_status(&m->v[i], "validators", NV + 1, 10000);
-    /* 4 of 5 certify now: the four old validators carry the chain on while the new one is away,
-     * and the history below the certified height is compacted out of etcd meanwhile */
+    /* 4 of 5 certify now; the history below the certified height is compacted out of etcd */
     for (unsigned i = 0; i < 6; i++)
         na_submit(&m->v[i % NV], org, ms_nonce(), "certified", "certified", 200, NULL);
 
-    /* the new node starts from nothing: it catches up from its peers, then follows etcd */
-    char peers[600], nodekey[450];
-    snprintf(peers, sizeof peers, "peers=%s,%s,%s,%s", m->v[0].url, m->v[1].url, m->v[2].url, m->v[3].url);
-    snprintf(nodekey, sizeof nodekey, "node_key=%s", nkey);
-    const char *ns[] = {"orderer=etcd",   m->eps, "etcd_retain_blocks=2", peers, nodekey,
-                        "log_level=info", NULL};
-    assert_int_equal(tn_start(nv, ns), MC_OK);
+    /* once admitted, it catches up from its peers, then follows etcd */
     unsigned all[NV + 1] = {0, 1, 2, 3, 4};
     json_int_t h = ms_same_tip(m, all, NV + 1);
     assert_int_equal(na_status_int(nv, "validator"), 1);
