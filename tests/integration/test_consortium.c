@@ -255,10 +255,15 @@ static void test_faults_under_load(void **state)
     assert_non_null(strstr((char *)resp.p, "\"status\":\"failed\""));
     assert_non_null(strstr((char *)resp.p, "\"error\":\"EUNAVAIL\""));
     assert_true(took_ms < 10000);
+    /* the load's requests are refused the same way, none acknowledged */
     cs_load_stats s;
-    ct_sleep_ms(2000);
     cs_load_stats_get(l, &s);
+    for (int waited = 0; waited < 15000 && s.failed == 0; waited += 100) {
+        ct_sleep_ms(100);
+        cs_load_stats_get(l, &s);
+    }
     assert_true(s.failed > 0);
+    assert_non_null(strstr(s.last_failure, "\"error\":\"EUNAVAIL\""));
 
     /* both back: all resumes, and the refused transaction, sent again (the same bytes), is
      * committed once: etcd may have ordered it after all when its quorum returned, so its
