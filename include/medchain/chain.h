@@ -809,6 +809,15 @@ uint32_t mc_quorum(uint32_t n);
  */
 int mc_cert_count(const mc_cert *c, const mc_hash *chain, const mc_sign_pk *validators, uint32_t nvalidators,
                   uint32_t *nvalid) MC_WARN_UNUSED_RESULT;
+/**
+ * Adds one stored attestation to certificate @p c being built for c->height and c->header_hash:
+ * kept only when it is over that header hash and by a key of @p vs, skipped otherwise (another
+ * header's word, or a key outside the set). Feed attestations in validator id order (as the
+ * store lists them) so that the signers stay strictly increasing. Does not verify signatures.
+ * @return MC_OK (kept or skipped), MC_ETOOBIG (@p c holds MC_MAX_CERT_SIGS already).
+ */
+int mc_cert_add(mc_cert *c, const mc_valset *vs, const mc_id *validator, const mc_hash *header_hash,
+                const mc_sig *sig) MC_WARN_UNUSED_RESULT;
 /** @return MC_OK when at least mc_quorum(nvalidators) signatures count, MC_EBADSIG if not, MC_EINVAL. */
 int mc_cert_check(const mc_cert *c, const mc_hash *chain, const mc_sign_pk *validators,
                   uint32_t nvalidators) MC_WARN_UNUSED_RESULT;

@@ -36,13 +36,9 @@ typedef struct {
 static int mc_proof_cert_one(void *arg, const mc_id *validator, const mc_hash *hh, const mc_sig *sig)
 {
     mc_proof_cert_fill *f = arg;
-    /* words for this header by the set of its height only; the store lists them in validator
-     * id order, the order a certificate wants */
-    if (memcmp(hh->b, f->c->header_hash.b, 32) != 0 || mc_valset_find(f->vs, validator) < 0) return 0;
-    if (f->c->nsigs >= MC_MAX_CERT_SIGS) return 1;
-    f->c->signers[f->c->nsigs] = *validator;
-    f->c->sigs[f->c->nsigs++] = *sig;
-    return 0;
+    /* the store lists one height in validator id order, the order a certificate wants; past
+     * MC_MAX_CERT_SIGS (more than any quorum) the rest is left out */
+    return mc_cert_add(f->c, f->vs, validator, hh, sig) == MC_OK ? 0 : 1;
 }
 
 /*

@@ -119,3 +119,13 @@ int mc_cert_check(const mc_cert *c, const mc_hash *chain, const mc_sign_pk *vali
     if (rc) return rc;
     return nvalid >= mc_quorum(nvalidators) ? MC_OK : MC_EBADSIG;
 }
+
+int mc_cert_add(mc_cert *c, const mc_valset *vs, const mc_id *validator, const mc_hash *header_hash,
+                const mc_sig *sig)
+{
+    if (memcmp(header_hash->b, c->header_hash.b, 32) != 0 || mc_valset_find(vs, validator) < 0) return MC_OK;
+    if (c->nsigs >= MC_MAX_CERT_SIGS) return MC_ETOOBIG;
+    c->signers[c->nsigs] = *validator;
+    c->sigs[c->nsigs++] = *sig;
+    return MC_OK;
+}

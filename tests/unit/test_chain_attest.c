@@ -262,6 +262,33 @@ static void test_cert_count(void **state)
     assert_rc(mc_cert_check(&c, &chain, pks, 0), MC_EBADSIG);
 }
 
+/* Building a certificate from stored words: only this header's, only by the set's keys. */
+static void test_cert_add(void **state)
+{
+    (void)state;
+    mc_test_key k[5];
+    mc_valset vs = {.from_height = 1, .n = 4};
+    for (uint32_t i = 0; i < 5; i++) mc_test_key_fixed(&k[i], i);
+    for (uint32_t i = 0; i < 4; i++) vs.pks[i] = k[i].pk;
+    mc_cert c;
+    memset(&c, 0, sizeof c);
+    mc_fill(&c.header_hash, 0x42);
+    mc_hash other;
+    mc_fill(&other, 0x43);
+    mc_sig sig;
+    memset(sig.b, 7, 64);
+    assert_ok(mc_cert_add(&c, &vs, &k[1].id, &c.header_hash, &sig));
+    assert_ok(mc_cert_add(&c, &vs, &k[2].id, &other, &sig));         /* another header: skipped */
+    assert_ok(mc_cert_add(&c, &vs, &k[4].id, &c.header_hash, &sig)); /* not in the set: skipped */
+    assert_int_equal(c.nsigs, 1);
+    assert_memory_equal(c.signers[0].b, k[1].id.b, 32);
+    assert_memory_equal(c.sigs[0].b, sig.b, 64);
+    c.nsigs = MC_MAX_CERT_SIGS;
+    assert_rc(mc_cert_add(&c, &vs, &k[3].id, &c.header_hash, &sig), MC_ETOOBIG);
+    assert_ok(mc_cert_add(&c, &vs, &k[3].id, &other, &sig)); /* skipped before the cap matters */
+    assert_int_equal(c.nsigs, MC_MAX_CERT_SIGS);
+}
+
 int main(void)
 {
     mc_test_init();
@@ -272,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_attest_refused),
         cmocka_unit_test(test_quorum),
         cmocka_unit_test(test_cert_count),
+        cmocka_unit_test(test_cert_add),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
