@@ -112,7 +112,7 @@ out:
 /* Says why mc_light_check refused, naming the header concerned. Returns 1. */
 static int mc_proof_refused(const mc_light_report *r, size_t nchanges, int node_says_certified)
 {
-    char where[96], detail[160] = "";
+    char where[96], detail[256] = "";
     if (r->at < nchanges)
         snprintf(where, sizeof where, "validator change %zu (block %llu)", r->at,
                  (unsigned long long)r->height);

@@ -19,7 +19,7 @@ static const struct {
     {"identity", mc_cmd_identity, "register, rotate, revoke or show an identity"},
     {"org", mc_cmd_org, "propose or approve a new member org and its validator node"},
     {"verify", mc_cmd_verify, "re-check a node's whole chain from genesis, offline"},
-    {"proof", mc_cmd_proof, "verify a transaction's Merkle inclusion proof"},
+    {"proof", mc_cmd_proof, "verify a transaction's proof against a certified header, trusting only genesis"},
     {"patient", mc_cmd_patient, "a patient's records, consents, delegates or access history"},
     {"record", mc_cmd_record, "anchor (encrypted), get (decrypted), list or show records"},
     {"ingest", mc_cmd_ingest, "encrypt and anchor a FHIR Bundle, one record per resource"},
