@@ -21,37 +21,7 @@
 #include <jansson.h>
 
 #include "etcdtest.h"
-#include "testnet.h"
-
-static long at_get(mc_http *h, const char *path, mc_buf *resp)
-{
-    long st = 0;
-    int rc = mc_http_request(h, "GET", path, NULL, 0, &st, resp);
-    return rc ? -rc : st;
-}
-
-static json_t *at_json(const mc_buf *b)
-{
-    json_t *j = json_loadb((const char *)b->p, b->n, 0, NULL);
-    assert_non_null(j);
-    return j;
-}
-
-static json_int_t at_status_int(tn_chain *c, const char *key)
-{
-    mc_http *h = tn_client(c, NULL);
-    mc_buf r;
-    mc_buf_init(&r, 1 << 16);
-    assert_int_equal(at_get(h, "/v1/status", &r), 200);
-    json_t *j = at_json(&r);
-    json_t *v = json_object_get(j, key);
-    assert_non_null(v);
-    json_int_t x = json_is_boolean(v) ? json_is_true(v) : json_integer_value(v);
-    json_decref(j);
-    mc_buf_free(&r);
-    mc_http_free(h);
-    return x;
-}
+#include "nodeapi_util.h"
 
 /* The block's attestation verifies against the node's key over the block's header hash. */
 static void at_check_block(mc_http *h, tn_chain *c, uint64_t height, int want_certified)
@@ -60,8 +30,8 @@ static void at_check_block(mc_http *h, tn_chain *c, uint64_t height, int want_ce
     mc_buf r;
     mc_buf_init(&r, 4u << 20);
     snprintf(path, sizeof path, "/v1/blocks/%llu", (unsigned long long)height);
-    assert_int_equal(at_get(h, path, &r), 200);
-    json_t *j = at_json(&r);
+    assert_int_equal(na_get(h, path, &r), 200);
+    json_t *j = na_json(&r);
     assert_int_equal(json_is_true(json_object_get(j, "certified")), want_certified);
     json_t *atts = json_object_get(j, "attestations");
     assert_true(json_is_array(atts));
@@ -95,10 +65,10 @@ static void test_single_validator_certifies(void **state)
     tn_chain c;
     assert_int_equal(tn_create(&c, 0, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH), MC_OK);
     assert_int_equal(tn_start(&c, NULL), MC_OK);
-    assert_int_equal(at_status_int(&c, "validators"), 1);
-    assert_int_equal(at_status_int(&c, "quorum"), 1);
-    assert_int_equal(at_status_int(&c, "certified_height"), 0);
-    assert_int_equal(at_status_int(&c, "alarm"), 0);
+    assert_int_equal(na_status_int(&c, "validators"), 1);
+    assert_int_equal(na_status_int(&c, "quorum"), 1);
+    assert_int_equal(na_status_int(&c, "certified_height"), 0);
+    assert_int_equal(na_status_int(&c, "alarm"), 0);
 
     mc_http *h = tn_client(&c, &c.org);
     mc_buf tx, resp;
@@ -109,7 +79,7 @@ static void test_single_validator_certifies(void **state)
         mc_buf_reset(&tx);
         assert_int_equal(tn_build_register(&c, &c.org, nonce, &tx, &id), MC_OK);
         assert_int_equal(tn_post_txs(h, "certified", &tx, 1, &resp), 200);
-        json_t *j = at_json(&resp);
+        json_t *j = na_json(&resp);
         json_t *t = json_array_get(json_object_get(j, "txs"), 0);
         assert_true(json_is_object(t));
         assert_string_equal(json_string_value(json_object_get(t, "status")), "certified");
@@ -117,12 +87,12 @@ static void test_single_validator_certifies(void **state)
         json_int_t height = json_integer_value(json_object_get(t, "height"));
         assert_true(height >= 1);
         json_decref(j);
-        assert_true(at_status_int(&c, "certified_height") >= height);
+        assert_true(na_status_int(&c, "certified_height") >= height);
         at_check_block(h, &c, (uint64_t)height, 1);
     }
     /* genesis is certified by definition and carries no attestation */
-    assert_int_equal(at_get(h, "/v1/blocks/0", &resp), 200);
-    json_t *j = at_json(&resp);
+    assert_int_equal(na_get(h, "/v1/blocks/0", &resp), 200);
+    json_t *j = na_json(&resp);
     assert_true(json_is_true(json_object_get(j, "certified")));
     assert_int_equal(json_array_size(json_object_get(j, "attestations")), 0);
     json_decref(j);
@@ -134,9 +104,9 @@ static void test_single_validator_certifies(void **state)
     assert_non_null(strstr((char *)resp.p, "certified"));
 
     /* metrics */
-    json_int_t cert = at_status_int(&c, "certified_height");
+    json_int_t cert = na_status_int(&c, "certified_height");
     mc_http *plain = tn_client(&c, NULL);
-    assert_int_equal(at_get(plain, "/metrics", &resp), 200);
+    assert_int_equal(na_get(plain, "/metrics", &resp), 200);
     char want[80];
     snprintf(want, sizeof want, "medchain_certified_height %lld\n", (long long)cert);
     assert_non_null(strstr((char *)resp.p, want));
@@ -145,60 +115,16 @@ static void test_single_validator_certifies(void **state)
     mc_http_free(h);
 
     /* a restart keeps the certified height; an idle chain stays idle (no block to carry words) */
-    json_int_t height = at_status_int(&c, "height");
+    json_int_t height = na_status_int(&c, "height");
     assert_int_equal(tn_kill(&c, 15), 0);
     assert_int_equal(tn_start(&c, NULL), MC_OK);
-    assert_int_equal(at_status_int(&c, "certified_height"), cert);
-    assert_int_equal(at_status_int(&c, "height"), height);
+    assert_int_equal(na_status_int(&c, "certified_height"), cert);
+    assert_int_equal(na_status_int(&c, "height"), height);
     assert_int_equal(tn_verify(&c, NULL), 0);
 
     mc_buf_free(&tx);
     mc_buf_free(&resp);
     tn_destroy(&c);
-}
-
-static void at_wait_certified(tn_chain *c, json_int_t height)
-{
-    for (int i = 0; i < 200; i++) {
-        if (at_status_int(c, "certified_height") >= height) return;
-        struct timespec ts = {0, 50000000};
-        nanosleep(&ts, NULL);
-    }
-    fail_msg("node on port %u: height %lld not certified within 10 s", c->port, (long long)height);
-}
-
-/* Submits a registration signed by @p org with @p nonce to @p c; returns its height. */
-static json_int_t at_submit(tn_chain *c, const mc_keys *org, uint64_t nonce, const char *wait,
-                            const char *want, long want_http)
-{
-    mc_http *h = tn_client(c, org);
-    mc_buf tx, resp;
-    mc_hash id;
-    mc_buf_init(&tx, MC_MAX_TX_BYTES);
-    mc_buf_init(&resp, 1u << 20);
-    assert_int_equal(tn_build_register(c, org, nonce, &tx, &id), MC_OK);
-    char path[96];
-    snprintf(path, sizeof path, "/v1/tx?wait=%s", wait);
-    mc_buf body;
-    mc_buf_init(&body, 1u << 20);
-    assert_int_equal(mc_buf_printf(&body, "{\"tx\":\""), MC_OK);
-    char hex[2 * MC_MAX_TX_BYTES + 1];
-    mc_hex_encode(hex, tx.p, tx.n);
-    assert_int_equal(mc_buf_printf(&body, "%s\"}", hex), MC_OK);
-    long st = 0;
-    assert_int_equal(mc_http_request(h, "POST", path, body.p, body.n, &st, &resp), MC_OK);
-    if (st != want_http) fprintf(stderr, "answer %ld: %.*s\n", st, (int)resp.n, (char *)resp.p);
-    assert_int_equal(st, want_http);
-    json_t *j = at_json(&resp);
-    json_t *t = json_object_get(j, "tx");
-    assert_string_equal(json_string_value(json_object_get(t, "status")), want);
-    json_int_t height = json_integer_value(json_object_get(t, "height"));
-    json_decref(j);
-    mc_buf_free(&body);
-    mc_buf_free(&tx);
-    mc_buf_free(&resp);
-    mc_http_free(h);
-    return height;
 }
 
 static size_t at_attestations(tn_chain *c, const mc_keys *org, json_int_t height, int *certified)
@@ -208,8 +134,8 @@ static size_t at_attestations(tn_chain *c, const mc_keys *org, json_int_t height
     mc_buf_init(&r, 4u << 20);
     char path[64];
     snprintf(path, sizeof path, "/v1/blocks/%lld", (long long)height);
-    assert_int_equal(at_get(h, path, &r), 200);
-    json_t *j = at_json(&r);
+    assert_int_equal(na_get(h, path, &r), 200);
+    json_t *j = na_json(&r);
     size_t k = json_array_size(json_object_get(j, "attestations"));
     *certified = json_is_true(json_object_get(j, "certified"));
     json_decref(j);
@@ -255,14 +181,14 @@ static void test_three_validators_over_etcd(void **state)
     const char *settings[] = {"orderer=etcd", eps, NULL};
     for (int i = 0; i < 3; i++) assert_int_equal(tn_start(&nodes[i], settings), MC_OK);
     const mc_keys *org = &nodes[0].org;
-    assert_int_equal(at_status_int(&nodes[1], "validators"), 3);
-    assert_int_equal(at_status_int(&nodes[1], "quorum"), 2);
+    assert_int_equal(na_status_int(&nodes[1], "validators"), 3);
+    assert_int_equal(na_status_int(&nodes[1], "quorum"), 2);
 
     /* submitted to one node, certified by the attestations of at least two */
-    json_int_t h1 = at_submit(&nodes[0], org, 1, "certified", "certified", 200);
-    json_int_t h2 = at_submit(&nodes[2], org, 2, "certified", "certified", 200);
+    json_int_t h1 = na_submit(&nodes[0], org, 1, "certified", "certified", 200, NULL);
+    json_int_t h2 = na_submit(&nodes[2], org, 2, "certified", "certified", 200, NULL);
     assert_true(h2 > h1);
-    for (int i = 0; i < 3; i++) at_wait_certified(&nodes[i], h2);
+    for (int i = 0; i < 3; i++) na_wait_status(&nodes[i], "certified_height", h2, 10000);
     int cert;
     /* every node holds a quorum of words for it: a node stops fetching a height once it is
      * certified, so the third may or may not have reached it (an idle chain costs nothing) */
@@ -271,17 +197,17 @@ static void test_three_validators_over_etcd(void **state)
         assert_true(k >= 2 && k <= 3);
         assert_true(cert);
     }
-    json_int_t idle = at_status_int(&nodes[0], "height");
+    json_int_t idle = na_status_int(&nodes[0], "height");
     /* a later batch carries the newest certificate its proposer held, so it is on the chain */
-    json_int_t hc = at_submit(&nodes[1], org, 3, "committed", "committed", 200);
+    json_int_t hc = na_submit(&nodes[1], org, 3, "committed", "committed", 200, NULL);
     {
         mc_http *h = tn_client(&nodes[1], org);
         mc_buf r;
         mc_buf_init(&r, 4u << 20);
         char path[64];
         snprintf(path, sizeof path, "/v1/blocks/%lld", (long long)hc);
-        assert_int_equal(at_get(h, path, &r), 200);
-        json_t *j = at_json(&r);
+        assert_int_equal(na_get(h, path, &r), 200);
+        json_t *j = na_json(&r);
         json_t *cj = json_object_get(json_object_get(j, "batch"), "certificate");
         assert_non_null(cj);
         json_int_t ch = json_integer_value(json_object_get(cj, "height"));
@@ -291,51 +217,51 @@ static void test_three_validators_over_etcd(void **state)
         mc_buf_free(&r);
         mc_http_free(h);
     }
-    idle = at_status_int(&nodes[0], "height");
+    idle = na_status_int(&nodes[0], "height");
 
     /* one validator down: 2 of 3 still certify */
     assert_int_equal(tn_kill(&nodes[2], 9), 128 + 9);
-    json_int_t h3 = at_submit(&nodes[1], org, 4, "certified", "certified", 200);
+    json_int_t h3 = na_submit(&nodes[1], org, 4, "certified", "certified", 200, NULL);
     assert_true(h3 > idle);
     /* two down: committed, not certified (202, with its height), until one returns */
     assert_int_equal(tn_kill(&nodes[1], 9), 128 + 9);
-    json_int_t h4 = at_submit(&nodes[0], org, 5, "certified&timeout_ms=1500", "committed", 202);
+    json_int_t h4 = na_submit(&nodes[0], org, 5, "certified&timeout_ms=1500", "committed", 202, NULL);
     assert_true(h4 > h3);
     assert_int_equal(at_attestations(&nodes[0], org, h4, &cert), 1);
     assert_false(cert);
-    assert_true(at_status_int(&nodes[0], "certified_height") < h4);
+    assert_true(na_status_int(&nodes[0], "certified_height") < h4);
     assert_int_equal(tn_start(&nodes[1], settings), MC_OK);
-    at_wait_certified(&nodes[0], h4);
-    at_wait_certified(&nodes[1], h4);
+    na_wait_status(&nodes[0], "certified_height", h4, 10000);
+    na_wait_status(&nodes[1], "certified_height", h4, 10000);
 
     /* divergence: with the others down again, node 0 applies a block only it attested; then a
      * quorum (nodes 1 and 2's keys) attests another header at that height */
     assert_int_equal(tn_kill(&nodes[1], 9), 128 + 9);
-    json_int_t h5 = at_submit(&nodes[0], org, 6, "committed", "committed", 200);
-    assert_int_equal(at_status_int(&nodes[0], "alarm"), 0);
+    json_int_t h5 = na_submit(&nodes[0], org, 6, "committed", "committed", 200, NULL);
+    assert_int_equal(na_status_int(&nodes[0], "alarm"), 0);
     mc_hash other;
     memset(other.b, 0x5a, 32);
     at_forge(&ec, &nodes[1], h5, &other);
     at_forge(&ec, &nodes[2], h5, &other);
-    for (int tries = 0; tries < 200 && !at_status_int(&nodes[0], "alarm"); tries++) {
+    for (int tries = 0; tries < 200 && !na_status_int(&nodes[0], "alarm"); tries++) {
         struct timespec ts = {0, 50000000};
         nanosleep(&ts, NULL);
     }
-    assert_int_equal(at_status_int(&nodes[0], "alarm"), 1);
-    assert_int_equal(at_status_int(&nodes[0], "alarm_height"), h5);
-    assert_int_equal(at_status_int(&nodes[0], "halted"), 1);
-    assert_true(at_status_int(&nodes[0], "certified_height") < h5);
+    assert_int_equal(na_status_int(&nodes[0], "alarm"), 1);
+    assert_int_equal(na_status_int(&nodes[0], "alarm_height"), h5);
+    assert_int_equal(na_status_int(&nodes[0], "halted"), 1);
+    assert_true(na_status_int(&nodes[0], "certified_height") < h5);
     mc_http *plain = tn_client(&nodes[0], NULL);
     mc_buf r;
     mc_buf_init(&r, 1u << 20);
-    assert_int_equal(at_get(plain, "/metrics", &r), 200);
+    assert_int_equal(na_get(plain, "/metrics", &r), 200);
     assert_non_null(strstr((char *)r.p, "medchain_alarm 1\n"));
     mc_http_free(plain);
     /* its state is not served as good */
     mc_http *h = tn_client(&nodes[0], org);
     char path[64];
     snprintf(path, sizeof path, "/v1/blocks/%lld", (long long)h5);
-    assert_int_equal(at_get(h, path, &r), 503);
+    assert_int_equal(na_get(h, path, &r), 503);
     assert_non_null(strstr((char *)r.p, "diverges"));
     mc_http_free(h);
     mc_buf_free(&r);
@@ -349,9 +275,9 @@ static void test_three_validators_over_etcd(void **state)
     assert_non_null(strstr((char *)vout.p, "ordered by etcd"));
     mc_buf_free(&vout);
     assert_int_equal(tn_start(&nodes[0], settings), MC_OK);
-    assert_int_equal(at_status_int(&nodes[0], "alarm"), 1);
-    assert_int_equal(at_status_int(&nodes[0], "alarm_height"), h5);
-    assert_int_equal(at_status_int(&nodes[0], "halted"), 1);
+    assert_int_equal(na_status_int(&nodes[0], "alarm"), 1);
+    assert_int_equal(na_status_int(&nodes[0], "alarm_height"), h5);
+    assert_int_equal(na_status_int(&nodes[0], "halted"), 1);
 
     for (int i = 0; i < 3; i++) tn_destroy(&nodes[i]);
     et_destroy(&ec);

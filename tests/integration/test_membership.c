@@ -65,17 +65,6 @@ static void ms_proposal(const mc_buf *out, char id[65])
     id[64] = 0;
 }
 
-/* A nonce above any the CLI used before (it takes wall-clock microseconds), strictly rising. */
-static uint64_t ms_nonce(void)
-{
-    static uint64_t last;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t t = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-    last = t > last ? t : last + 1;
-    return last;
-}
-
 /* Every node in @p idx reports the same tip at the same height (waits up to 20 s). */
 static json_int_t ms_same_tip(ms_net *m, const unsigned *idx, unsigned n)
 {
@@ -147,7 +136,7 @@ static void test_membership(void **state)
     ms_start(m);
     const mc_keys *org = &m->v[0].org, *other = &m->v[0].clients[0];
     for (unsigned i = 0; i < 8; i++)
-        na_submit(&m->v[i % NV], org, ms_nonce(), "certified", "certified", 200, NULL);
+        na_submit(&m->v[i % NV], org, tn_nonce(), "certified", "certified", 200, NULL);
     assert_int_equal(na_status_int(&m->v[0], "validators"), NV);
 
     /* the new member: its org and node keys from `medchain keygen` */
@@ -190,7 +179,7 @@ static void test_membership(void **state)
     assert_int_equal(rc, 0);
     char pid[65];
     ms_proposal(&out, pid);
-    na_submit(&m->v[0], org, ms_nonce(), "certified", "certified", 200, NULL);
+    na_submit(&m->v[0], org, tn_nonce(), "certified", "certified", 200, NULL);
     assert_int_equal(na_status_int(&m->v[0], "validators"), NV);
     /* the new node starts from nothing before its admission: etcd no longer holds the early
      * batches and its peers serve blocks to the consortium's nodes only, so it waits; it is no
@@ -208,7 +197,7 @@ static void test_membership(void **state)
     mc_buf_init(&tx, MC_MAX_TX_BYTES);
     mc_buf_init(&resp, 1u << 16);
     mc_hash tid;
-    assert_int_equal(tn_build_register(nv, org, ms_nonce(), &tx, &tid), MC_OK);
+    assert_int_equal(tn_build_register(nv, org, tn_nonce(), &tx, &tid), MC_OK);
     long hst = tn_post_txs(h5, "committed", &tx, 1, &resp);
     assert_int_equal(mc_buf_cstr(&resp), MC_OK);
     assert_int_equal(hst, 200); /* the list form: each transaction's outcome */
@@ -217,7 +206,7 @@ static void test_membership(void **state)
     mc_buf_free(&tx);
     mc_buf_free(&resp);
     mc_http_free(h5);
-    na_submit(nv, org, ms_nonce(), "committed", "failed", 403, NULL); /* the single form: 403 */
+    na_submit(nv, org, tn_nonce(), "committed", "failed", 403, NULL); /* the single form: 403 */
 
     /* the second member approves: the org and its node are admitted, the set grows next block */
     const char *appr[] = {"org", "approve",           "--node", m->v[2].url, "--key",
@@ -228,7 +217,7 @@ static void test_membership(void **state)
     for (unsigned i = 0; i < NV; i++) na_wait_status(&m->v[i], "validators", NV + 1, 10000);
     /* 4 of 5 certify now; the history below the certified height is compacted out of etcd */
     for (unsigned i = 0; i < 6; i++)
-        na_submit(&m->v[i % NV], org, ms_nonce(), "certified", "certified", 200, NULL);
+        na_submit(&m->v[i % NV], org, tn_nonce(), "certified", "certified", 200, NULL);
 
     /* once admitted, it catches up from its peers, then follows etcd */
     unsigned all[NV + 1] = {0, 1, 2, 3, 4};
@@ -240,7 +229,7 @@ static void test_membership(void **state)
     assert_int_equal(mc_buf_cstr(&out), MC_OK);
     assert_non_null(strstr((char *)out.p, "caught up")); /* from peers: etcd had compacted */
     /* it proposes and attests: a transaction sent to it is certified, with its attestation */
-    json_int_t hn = na_submit(nv, org, ms_nonce(), "certified", "certified", 200, NULL);
+    json_int_t hn = na_submit(nv, org, tn_nonce(), "certified", "certified", 200, NULL);
     assert_true(hn > h);
     na_wait_status(nv, "certified_height", hn, 10000);
     h = ms_same_tip(m, all, NV + 1);
@@ -260,12 +249,12 @@ static void test_membership(void **state)
     assert_int_equal(mc_store_commit(txn), MC_OK);
     mc_store_close(st);
     assert_int_equal(tn_start(&m->v[3], m->settings), MC_OK);
-    json_int_t hd = na_submit(&m->v[0], other, ms_nonce(), "certified", "certified", 200, NULL);
+    json_int_t hd = na_submit(&m->v[0], other, tn_nonce(), "certified", "certified", 200, NULL);
     na_wait_status(&m->v[3], "alarm", 1, 15000);
     assert_int_equal(na_status_int(&m->v[3], "alarm_height"), hd);
     assert_int_equal(na_status_int(&m->v[3], "halted"), 1);
     /* the others go on: 4 of 5 still certify */
-    json_int_t ha = na_submit(&m->v[1], org, ms_nonce(), "certified", "certified", 200, NULL);
+    json_int_t ha = na_submit(&m->v[1], org, tn_nonce(), "certified", "certified", 200, NULL);
     assert_true(ha > hd);
     unsigned good[NV] = {0, 1, 2, 4};
     h = ms_same_tip(m, good, NV);
