@@ -50,7 +50,7 @@ static int mc_org_propose(mc_cli_conn *c, const char *name, const char *type, co
 
 static int mc_org_approve(mc_cli_conn *c, const char *proposal)
 {
-    mc_body_org_approve b;
+    mc_body_org_approve b = {{{0}}};
     if (mc_cli_id_arg("PROPOSAL", proposal, b.proposal.b)) return MC_CLI_USAGE;
     mc_buf body;
     mc_buf_init(&body, 64);

@@ -65,6 +65,7 @@ static int mc_valset_upto(void *arg, const mc_valset *v)
 
 int mc_store_get_valset(mc_store_txn *txn, uint64_t height, mc_valset *out)
 {
+    memset(out, 0, sizeof *out);
     mc_valset_at a = {height, out, 0};
     int rc = mc_store_scan_valsets(txn, mc_valset_upto, &a);
     if (rc > 0) return rc;
