@@ -4,7 +4,7 @@
  *
  *   consortium  certified transactions per second: C client threads (default 32, each a
  *               founding org registering providers), spread over the 4 nodes, POST batches of
- *               N pre-signed transactions (binary body) with wait=certified over keep-alive
+ *               N (default 100) pre-signed transactions (binary body) with wait=certified over keep-alive
  *               connections; every transaction must come back certified with result OK.
  *               p50_ms / p99_ms: submit -> certified, per transaction.
  *   etcd_put    the ordering engine alone: the same number of concurrent clients put values of
@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "etcdtest.h"
 #include "stats.h"
@@ -73,11 +74,37 @@ static void *bc_client_main(void *arg)
 
 typedef struct {
     tn_chain *nodes;
+    et_cluster *ec;
+    double node_cpu_s, etcd_cpu_s; /* CPU time the processes used in the measured runs */
+    double timed_txs;              /* transactions of the measured runs */
     unsigned nclients;
     size_t per, reqs;
     uint64_t nonces[TN_MAX_CLIENTS];
     uint64_t txs; /* submitted so far, over all runs */
 } bc_world;
+
+/* CPU seconds (user and system) process @p pid has used so far; 0 if unknown. */
+static double bc_cpu_s(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = pid > 0 ? fopen(path, "r") : NULL;
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f) fclose(f);
+    buf[n] = 0;
+    char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    unsigned long long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) return 0;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU seconds of the nodes (into *nodes) and of the etcd members (into *etcd) so far. */
+static void bc_cpu(const bc_world *w, double *nodes, double *etcd)
+{
+    *nodes = *etcd = 0;
+    for (unsigned i = 0; i < BC_NODES; i++) *nodes += bc_cpu_s(w->nodes[i].pid);
+    for (unsigned i = 0; i < w->ec->n; i++) *etcd += bc_cpu_s(w->ec->pid[i]);
+}
 
 /* One run: returns certified tx/s; appends per-request latencies to @p lat. */
 static double bc_run(bc_world *w, size_t reqs, double *lat, size_t *nlat, size_t *failed)
@@ -110,10 +137,16 @@ static double bc_run(bc_world *w, size_t reqs, double *lat, size_t *nlat, size_t
         }
     }
     for (unsigned i = 0; i < w->nclients; i++) pthread_create(&th[i], NULL, bc_client_main, &cl[i]);
+    double n0, e0, n1, e1;
+    bc_cpu(w, &n0, &e0);
     pthread_barrier_wait(&start);
     uint64_t t0 = mc_time_mono_ns();
     for (unsigned i = 0; i < w->nclients; i++) pthread_join(th[i], NULL);
     double secs = (double)(mc_time_mono_ns() - t0) / 1e9;
+    bc_cpu(w, &n1, &e1);
+    w->node_cpu_s += n1 - n0;
+    w->etcd_cpu_s += e1 - e0;
+    w->timed_txs += (double)w->nclients * (double)(w->per * reqs);
     for (unsigned i = 0; i < w->nclients; i++) {
         for (size_t r = 0; r < reqs; r++) {
             lat[(*nlat)++] = cl[i].lat_ms[r];
@@ -251,6 +284,23 @@ static double bc_etcd_put(et_cluster *ec, unsigned nclients, size_t size, size_t
     return (double)(nclients * nputs) / secs;
 }
 
+/* MEDCHAIN_BENCH_DEBUG set: each etcd member's request counts and each node's pipeline figures
+ * on stderr, to see where a run's time went. */
+static void bc_debug(const char *url, const char *const *keep)
+{
+    mc_http *h;
+    if (!getenv("MEDCHAIN_BENCH_DEBUG") || mc_http_new(&h, url, 16u << 20)) return;
+    mc_buf r;
+    mc_buf_init(&r, 16u << 20);
+    long st = 0;
+    if (mc_http_request(h, "GET", "/metrics", NULL, 0, &st, &r) == MC_OK)
+        for (char *line = strtok((char *)r.p, "\n"); line; line = strtok(NULL, "\n"))
+            for (size_t k = 0; keep[k]; k++)
+                if (line[0] != '#' && strstr(line, keep[k])) fprintf(stderr, "%s %s\n", url, line);
+    mc_buf_free(&r);
+    mc_http_free(h);
+}
+
 static int bc_usage(void)
 {
     fprintf(stderr,
@@ -263,7 +313,7 @@ static int bc_usage(void)
 int main(int argc, char **argv)
 {
     int runs = 3, want_cons = 0, want_put = 0, nset = 0;
-    bc_world w = {.nclients = 32, .per = 50, .reqs = 30};
+    bc_world w = {.nclients = 32, .per = 100, .reqs = 20};
     const char *settings[24] = {"orderer=etcd", NULL};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--runs") && i + 1 < argc)
@@ -309,11 +359,13 @@ int main(int argc, char **argv)
         return 1;
     }
     w.nodes = nodes;
+    w.ec = &ec;
     size_t nl = (size_t)runs * w.nclients * w.reqs, nlat = 0, failed = 0;
     double rates[16], *lat = calloc(nl + (size_t)runs * w.nclients * 200, sizeof *lat);
     if (!lat) return 1;
     bc_run(&w, w.reqs / 4 + 1, lat, &nlat, &failed); /* warm-up, not counted */
     nlat = failed = 0;
+    w.node_cpu_s = w.etcd_cpu_s = w.timed_txs = 0;
     for (int r = 0; r < runs; r++) rates[r] = bc_run(&w, w.reqs, lat, &nlat, &failed);
     uint64_t nbatches = 0;
     size_t mean = 0;
@@ -322,9 +374,16 @@ int main(int argc, char **argv)
     char extra[400];
     snprintf(extra, sizeof extra,
              ",\"nodes\":%d,\"etcd_members\":3,\"clients\":%u,\"txs_per_request\":%zu,\"requests\":%zu,"
-             "\"failed_requests\":%zu,\"batches\":%llu,\"txs_per_batch\":%.1f,\"batch_bytes\":%zu",
-             BC_NODES, w.nclients, w.per, nlat, failed, (unsigned long long)nbatches, txs_per_batch, mean);
+             "\"failed_requests\":%zu,\"batches\":%llu,\"txs_per_batch\":%.1f,\"batch_bytes\":%zu,"
+             "\"node_cpu_us_per_tx\":%.0f,\"etcd_cpu_us_per_tx\":%.0f",
+             BC_NODES, w.nclients, w.per, nlat, failed, (unsigned long long)nbatches, txs_per_batch, mean,
+             w.node_cpu_s * 1e6 / w.timed_txs, w.etcd_cpu_s * 1e6 / w.timed_txs);
     bc_print("consortium", "tx/s", rates, runs, lat, nlat, extra);
+    static const char *const etcd_keep[] = {"grpc_server_handled_total", NULL};
+    static const char *const node_keep[] = {"seconds_total", "blocks_applied", "batches_submitted",
+                                            "certified",     "attestations",   NULL};
+    for (unsigned i = 0; i < ec.n; i++) bc_debug(ec.url[i], etcd_keep);
+    for (unsigned i = 0; i < BC_NODES; i++) bc_debug(nodes[i].url, node_keep);
     /* the nodes stop before etcd is measured alone: the machine's two cores are etcd's */
     for (unsigned i = 0; i < BC_NODES; i++) tn_destroy(&nodes[i]);
     if (!rc) {
