@@ -109,8 +109,9 @@ out:
     return rc;
 }
 
-/* Says why mc_light_check refused, naming the header concerned. Returns 1. */
-static int mc_proof_refused(const mc_light_report *r, size_t nchanges, int node_says_certified)
+/* Says why mc_light_check refused, naming the header concerned; @p node_certified 0 when the
+ * document itself said "certified": false for it. Returns 1. */
+static int mc_proof_refused(const mc_light_report *r, size_t nchanges, int node_certified)
 {
     char where[96], detail[256] = "";
     if (r->at < nchanges)
@@ -122,9 +123,9 @@ static int mc_proof_refused(const mc_light_report *r, size_t nchanges, int node_
         snprintf(detail, sizeof detail,
                  " (%u of %u signatures count, quorum %u of %u validators; %u by keys outside the set%s)",
                  r->nvalid, r->nsigs, r->quorum, r->nvalidators, r->noutside,
-                 r->at == nchanges && !node_says_certified
-                     ? "; the node says it is not certified yet: try again later"
-                     : "");
+                 node_certified ? ""
+                                : "; the node says it holds no certificate of it (yet): try again later, "
+                                  "or ask another node");
     return mc_cli_fail("REFUSED (%s): %s: %s%s", mc_light_name(r->code), where, mc_light_reason(r->code),
                        detail);
 }
@@ -159,7 +160,10 @@ static int mc_proof_light(json_t *doc, const char *genesis_path, const mc_header
     }
     if (mc_parse_changes(json_object_get(doc, "validator_changes"), &changes, nchanges)) goto out;
     if (mc_light_check(t, changes, *nchanges, h, cert, rep) != MC_OK) {
-        mc_proof_refused(rep, *nchanges, json_is_true(json_object_get(doc, "certified")));
+        /* the node's own word on the header refused, only to word the refusal */
+        json_t *said =
+            rep->at < *nchanges ? json_array_get(json_object_get(doc, "validator_changes"), rep->at) : doc;
+        mc_proof_refused(rep, *nchanges, !json_is_false(json_object_get(said, "certified")));
         goto out;
     }
     rc = 0;
