@@ -38,7 +38,7 @@ static int mc_proof_cert_one(void *arg, const mc_id *validator, const mc_hash *h
     mc_proof_cert_fill *f = arg;
     /* the store lists one height in validator id order, the order a certificate wants; past
      * MC_MAX_CERT_SIGS (more than any quorum) the rest is left out */
-    return mc_cert_add(f->c, f->vs, validator, hh, sig) == MC_OK ? 0 : 1;
+    return mc_cert_add(f->c, f->vs, validator, hh, sig) == MC_OK ? 0 : -1;
 }
 
 /*
@@ -56,7 +56,7 @@ static int mc_proof_cert(mc_store_txn *txn, const mc_header *h, const mc_hash *h
     mc_proof_cert_fill f = {c, vs};
     int rc = mc_store_get_valset(txn, h->height, vs);
     if (!rc) rc = mc_store_scan_attests(txn, h->height, mc_proof_cert_one, &f);
-    if (rc == 1) rc = MC_OK; /* the cap: more than any quorum */
+    if (rc < 0) rc = MC_OK; /* the cap: more than any quorum (a store error is positive) */
     if (!rc) *certified = c->nsigs >= mc_quorum(vs->n);
     free(vs);
     return rc;
