@@ -35,6 +35,13 @@ typedef struct {
 
 typedef struct mc_orderer mc_orderer;
 
+/** One side-channel value to publish (all borrowed). */
+typedef struct {
+    const char *name;
+    const void *p;
+    size_t n;
+} mc_orderer_kv;
+
 /** The operations every backend implements. */
 typedef struct {
     const char *name;
@@ -48,6 +55,8 @@ typedef struct {
                  int (*fn)(void *arg, const char *name, const uint8_t *p, size_t n), void *arg);
     /* optional (NULL: nothing to compact) */
     int (*compact)(mc_orderer *o, const mc_orderer_pos *upto);
+    /* optional (NULL: publish one by one) */
+    int (*publish_many)(mc_orderer *o, const mc_orderer_kv *kvs, size_t n);
 } mc_orderer_ops;
 
 struct mc_orderer {
@@ -100,6 +109,17 @@ void mc_orderer_close(mc_orderer *o);
  * own word in its store).
  */
 int mc_orderer_publish(mc_orderer *o, const char *name, const void *p, size_t n) MC_WARN_UNUSED_RESULT;
+
+#define MC_ORDERER_PUBLISH_MAX 128u /**< values in one mc_orderer_publish_many */
+
+/**
+ * Publishes @p n values (1..MC_ORDERER_PUBLISH_MAX) as mc_orderer_publish does, in one request
+ * where the backend can: etcd puts them all in one transaction (one Raft round and one sync for
+ * all, all or none), so a node that has several heights to attest pays for one. Names and sizes
+ * are checked first: nothing is published if one is bad.
+ * @return as mc_orderer_publish; MC_EINVAL also for n == 0 or over the maximum.
+ */
+int mc_orderer_publish_many(mc_orderer *o, const mc_orderer_kv *kvs, size_t n) MC_WARN_UNUSED_RESULT;
 
 /** Called for each value found by mc_orderer_fetch; nonzero stops the fetch (and is returned). */
 typedef int (*mc_orderer_kv_fn)(void *arg, const char *name, const uint8_t *p, size_t n);

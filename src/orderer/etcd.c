@@ -208,7 +208,8 @@ static const mc_orderer_ops mc_etcd_ops = {.name = "etcd",
                                            .close = mc_etcd_close,
                                            .publish = mc_etcd_publish,
                                            .fetch = mc_etcd_fetch,
-                                           .compact = mc_etcd_compact};
+                                           .compact = mc_etcd_compact,
+                                           .publish_many = mc_etcd_publish_many};
 
 /* The side prefix by default (mc_etcd_opts.side_prefix). */
 static char *mc_etcd_side_default(const char *prefix)

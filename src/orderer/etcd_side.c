@@ -38,26 +38,44 @@ int mc_etcd_aux_call(mc_etcd *e, const char *path, const mc_buf *req, mc_buf *re
     return rc;
 }
 
-int mc_etcd_publish(mc_orderer *o, const char *name, const uint8_t *p, size_t n)
+/* Appends the put of side-channel value @p kv to a transaction being built in @p req. */
+static int mc_etcd_put_op(mc_etcd *e, const mc_orderer_kv *kv, int first, mc_buf *req)
 {
-    mc_etcd *e = (mc_etcd *)o;
-    if (atomic_load(&e->closed)) return MC_ECLOSED;
     char key[800];
-    int nk = snprintf(key, sizeof key, "%s%s", e->side, name);
+    int nk = snprintf(key, sizeof key, "%s%s", e->side, kv->name);
     if (nk < 0 || (size_t)nk >= sizeof key) return MC_EINVAL;
     /* a side prefix above the batch prefix ("/c/" over "/c/batches/"): never a batch key */
     if (strncmp(key, e->prefix, strlen(e->prefix)) == 0) return MC_EINVAL;
-    char *kb = mc_etcd_b64(key, (size_t)nk), *vb = mc_etcd_b64(p, n);
-    mc_buf req, resp;
-    mc_buf_init(&req, 64u << 10);
-    mc_buf_init(&resp, 64u << 10);
-    int rc = kb && vb ? mc_buf_printf(&req, "{\"key\":\"%s\",\"value\":\"%s\"}", kb, vb) : MC_ENOMEM;
+    char *kb = mc_etcd_b64(key, (size_t)nk), *vb = mc_etcd_b64(kv->p, kv->n);
+    int rc = kb && vb ? mc_buf_printf(req, "%s{\"request_put\":{\"key\":\"%s\",\"value\":\"%s\"}}",
+                                      first ? "" : ",", kb, vb)
+                      : MC_ENOMEM;
     free(kb);
     free(vb);
-    if (!rc) rc = mc_etcd_aux_call(e, "/v3/kv/put", &req, &resp, NULL);
+    return rc;
+}
+
+/* All the values in one etcd transaction: one round of Raft for all, all or none. */
+int mc_etcd_publish_many(mc_orderer *o, const mc_orderer_kv *kvs, size_t n)
+{
+    mc_etcd *e = (mc_etcd *)o;
+    if (atomic_load(&e->closed)) return MC_ECLOSED;
+    mc_buf req, resp;
+    mc_buf_init(&req, MC_ORDERER_PUBLISH_MAX * (MC_ORDERER_VALUE_MAX * 2 + 1024));
+    mc_buf_init(&resp, 64u << 10);
+    int rc = mc_buf_append(&req, "{\"success\":[", 12);
+    for (size_t i = 0; i < n && !rc; i++) rc = mc_etcd_put_op(e, &kvs[i], i == 0, &req);
+    if (!rc) rc = mc_buf_append(&req, "]}", 2);
+    if (!rc) rc = mc_etcd_aux_call(e, "/v3/kv/txn", &req, &resp, NULL);
     mc_buf_free(&req);
     mc_buf_free(&resp);
     return rc;
+}
+
+int mc_etcd_publish(mc_orderer *o, const char *name, const uint8_t *p, size_t n)
+{
+    mc_orderer_kv kv = {name, p, n};
+    return mc_etcd_publish_many(o, &kv, 1);
 }
 
 int mc_etcd_fetch(mc_orderer *o, const char *prefix, mc_orderer_kv_fn fn, void *arg)

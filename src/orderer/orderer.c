@@ -49,6 +49,20 @@ int mc_orderer_publish(mc_orderer *o, const char *name, const void *p, size_t n)
     return o->ops->publish(o, name, p, n);
 }
 
+int mc_orderer_publish_many(mc_orderer *o, const mc_orderer_kv *kvs, size_t n)
+{
+    if (!o || !kvs || n == 0 || n > MC_ORDERER_PUBLISH_MAX) return MC_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        if (!mc_orderer_name_ok(kvs[i].name, 0) || (!kvs[i].p && kvs[i].n)) return MC_EINVAL;
+        if (kvs[i].n > MC_ORDERER_VALUE_MAX) return MC_ETOOBIG;
+    }
+    if (!o->ops->publish) return MC_ENOTFOUND;
+    if (o->ops->publish_many) return o->ops->publish_many(o, kvs, n);
+    int rc = MC_OK;
+    for (size_t i = 0; i < n && !rc; i++) rc = o->ops->publish(o, kvs[i].name, kvs[i].p, kvs[i].n);
+    return rc;
+}
+
 int mc_orderer_fetch(mc_orderer *o, const char *prefix, mc_orderer_kv_fn fn, void *arg)
 {
     if (!o || !mc_orderer_name_ok(prefix, 1) || !fn) return MC_EINVAL;

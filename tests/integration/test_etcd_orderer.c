@@ -293,6 +293,43 @@ static void test_compact_below_a_position(void **state)
     et_destroy(&w.c);
 }
 
+static int eo_collect(void *arg, const char *name, const uint8_t *p, size_t n)
+{
+    char *out = arg;
+    size_t k = strlen(out);
+    snprintf(out + k, 512 - k, "%s=%.*s;", name, (int)n, (const char *)p);
+    return 0;
+}
+
+/* Several side-channel values in one transaction: all there, and nothing when one is bad. */
+static void test_publish_many(void **state)
+{
+    (void)state;
+    eo_world w;
+    eo_world_start(&w, 1);
+    mc_orderer *o = eo_open(&w, 3000);
+    mc_orderer_kv kvs[3] = {{"attest/01/a", "x", 1}, {"attest/02/a", "yy", 2}, {"attest/02/b", "", 0}};
+    assert_int_equal(mc_orderer_publish_many(o, kvs, 3), MC_OK);
+    assert_int_equal(mc_orderer_publish(o, "attest/03/a", "z", 1), MC_OK);
+    char got[512] = "";
+    assert_int_equal(mc_orderer_fetch(o, "attest/", eo_collect, got), MC_OK);
+    assert_string_equal(got, "attest/01/a=x;attest/02/a=yy;attest/02/b=;attest/03/a=z;");
+    mc_orderer_kv bad[2] = {{"attest/04/a", "v", 1}, {"../x", "v", 1}};
+    assert_int_equal(mc_orderer_publish_many(o, bad, 2), MC_EINVAL);
+    got[0] = 0;
+    assert_int_equal(mc_orderer_fetch(o, "attest/04/", eo_collect, got), MC_OK);
+    assert_string_equal(got, "");
+    assert_int_equal(mc_orderer_publish_many(o, kvs, 0), MC_EINVAL);
+    assert_int_equal(mc_orderer_publish_many(o, kvs, MC_ORDERER_PUBLISH_MAX + 1), MC_EINVAL);
+    assert_int_equal(mc_orderer_publish_many(o, NULL, 1), MC_EINVAL);
+    assert_int_equal(mc_orderer_publish_many(NULL, kvs, 1), MC_EINVAL);
+    /* nothing of it under the batch prefix: no batch */
+    mc_hash h[EO_MAX];
+    assert_int_equal(eo_read_all(o, NULL, h, NULL, EO_MAX, 300), 0);
+    mc_orderer_close(o);
+    et_destroy(&w.c);
+}
+
 static void test_bad_arguments(void **state)
 {
     (void)state;
@@ -521,11 +558,17 @@ int main(void)
         return 1;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bad_arguments),           cmocka_unit_test(test_round_trip_in_order),
-        cmocka_unit_test(test_same_batch_ordered_once), cmocka_unit_test(test_two_nodes_one_sequence),
-        cmocka_unit_test(test_resume_after_reopen),     cmocka_unit_test(test_compacted_history_is_stale),
-        cmocka_unit_test(test_quorum_loss_fails_fast),  cmocka_unit_test(test_tls_client_certificates),
-        cmocka_unit_test(test_medchaind_with_etcd),     cmocka_unit_test(test_compact_below_a_position),
+        cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_round_trip_in_order),
+        cmocka_unit_test(test_same_batch_ordered_once),
+        cmocka_unit_test(test_two_nodes_one_sequence),
+        cmocka_unit_test(test_resume_after_reopen),
+        cmocka_unit_test(test_compacted_history_is_stale),
+        cmocka_unit_test(test_quorum_loss_fails_fast),
+        cmocka_unit_test(test_tls_client_certificates),
+        cmocka_unit_test(test_medchaind_with_etcd),
+        cmocka_unit_test(test_compact_below_a_position),
+        cmocka_unit_test(test_publish_many),
     };
     return cmocka_run_group_tests_name("integration_etcd_orderer", tests, NULL, NULL);
 }
