@@ -490,12 +490,7 @@ static int mc_cert_one(void *arg, const mc_id *validator, const mc_hash *hh, con
 {
     mc_cert_build *b = arg;
     /* the store lists one height in validator id order: the certificate's canonical order */
-    if (memcmp(hh->b, b->c->header_hash.b, 32) != 0 || mc_valset_find(b->vs, validator) < 0) return 0;
-    if (b->c->nsigs >= MC_MAX_CERT_SIGS) return 1;
-    b->c->signers[b->c->nsigs] = *validator;
-    b->c->sigs[b->c->nsigs] = *sig;
-    b->c->nsigs++;
-    return 0;
+    return mc_cert_add(b->c, b->vs, validator, hh, sig) == MC_OK ? 0 : 1;
 }
 
 int mc_node_cert_next(mc_node *n, mc_cert *out)

@@ -49,6 +49,16 @@ static int mc_sync_cert(json_t *list, uint64_t h, const mc_hash *hh, mc_cert *c)
     return 0;
 }
 
+/* Keeps the certificate's attestations of block @p h (checked again one by one), so that this
+ * node knows the block certified and serves it, and its proofs, as certified. */
+static void mc_sync_keep(mc_node *n, const mc_cert *cert, uint64_t h)
+{
+    for (uint32_t i = 0; i < cert->nsigs; i++) {
+        mc_attest a = {n->chain, h, cert->header_hash, cert->signers[i], cert->sigs[i]};
+        if (memcmp(a.validator.b, n->keys.id.b, 32) != 0) (void)mc_node_attest_receive(n, &a);
+    }
+}
+
 /* Checks and applies one block a peer served. MC_OK, MC_EINVAL (the peer's fault: try another),
  * or MC_ECORRUPT (this node's replay differs from a certified header: it diverges). */
 static int mc_sync_one(mc_node *n, json_t *e, uint64_t want, mc_buf *raw, mc_orderer_pos *pos)
@@ -80,18 +90,23 @@ static int mc_sync_one(mc_node *n, json_t *e, uint64_t want, mc_buf *raw, mc_ord
     int ok =
         mc_store_get_valset(txn, want, &vs) == MC_OK && mc_cert_check(cert, &n->chain, vs.pks, vs.n) == MC_OK;
     mc_store_abort(txn);
-    free(cert);
-    if (!ok) goto out; /* not certified by the set this node knows: the peer's word only */
+    if (!ok) { /* not certified by the set this node knows: the peer's word only */
+        free(cert);
+        goto out;
+    }
     mc_exec_result res;
     n->sync_expect = hh;
     n->sync_expecting = 1;
     rc = mc_exec_apply(n->exec, blk.batch.p, blk.batch.n, pb.p, pb.n, &res);
     n->sync_expecting = 0;
     if (rc == MC_OK && !res.applied) rc = MC_ECORRUPT; /* a certified batch this node skips */
-    if (rc) goto out;
-    mc_node_applied(n, &res);
-    memcpy(pos->b, pb.p, pb.n);
-    pos->n = pb.n;
+    if (!rc) {
+        mc_node_applied(n, &res);
+        memcpy(pos->b, pb.p, pb.n);
+        pos->n = pb.n;
+        mc_sync_keep(n, cert, want);
+    }
+    free(cert);
 out:
     mc_buf_free(&pb);
     return rc;
