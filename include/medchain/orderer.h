@@ -57,6 +57,9 @@ typedef struct {
     int (*compact)(mc_orderer *o, const mc_orderer_pos *upto);
     /* optional (NULL: publish one by one) */
     int (*publish_many)(mc_orderer *o, const mc_orderer_kv *kvs, size_t n);
+    /* optional (NULL: the backend has no side channel) */
+    int (*fetch_range)(mc_orderer *o, const char *from, const char *to,
+                       int (*fn)(void *arg, const char *name, const uint8_t *p, size_t n), void *arg);
 } mc_orderer_ops;
 
 struct mc_orderer {
@@ -130,6 +133,15 @@ typedef int (*mc_orderer_kv_fn)(void *arg, const char *name, const uint8_t *p, s
  * MC_ECLOSED, MC_ENOTFOUND (no side channel), MC_ENOMEM.
  */
 int mc_orderer_fetch(mc_orderer *o, const char *prefix, mc_orderer_kv_fn fn, void *arg) MC_WARN_UNUSED_RESULT;
+
+/**
+ * As mc_orderer_fetch, for the names from @p from (included) to @p to (excluded) in byte order,
+ * at most 256 of them: several heights' attestations in one request
+ * ("attest/0000000000000010/" to "attest/0000000000000020/").
+ * @return as mc_orderer_fetch; MC_EINVAL also when @p to is not above @p from.
+ */
+int mc_orderer_fetch_range(mc_orderer *o, const char *from, const char *to, mc_orderer_kv_fn fn,
+                           void *arg) MC_WARN_UNUSED_RESULT;
 
 /**
  * Forgets the ordered log at and below @p upto (a position next() returned), so the backend

@@ -209,7 +209,8 @@ static const mc_orderer_ops mc_etcd_ops = {.name = "etcd",
                                            .publish = mc_etcd_publish,
                                            .fetch = mc_etcd_fetch,
                                            .compact = mc_etcd_compact,
-                                           .publish_many = mc_etcd_publish_many};
+                                           .publish_many = mc_etcd_publish_many,
+                                           .fetch_range = mc_etcd_fetch_range};
 
 /* The side prefix by default (mc_etcd_opts.side_prefix). */
 static char *mc_etcd_side_default(const char *prefix)

@@ -87,6 +87,7 @@ void mc_etcd_watch_close(mc_etcd *e);
 int mc_etcd_publish(mc_orderer *o, const char *name, const uint8_t *p, size_t n);
 int mc_etcd_publish_many(mc_orderer *o, const mc_orderer_kv *kvs, size_t n);
 int mc_etcd_fetch(mc_orderer *o, const char *prefix, mc_orderer_kv_fn fn, void *arg);
+int mc_etcd_fetch_range(mc_orderer *o, const char *from, const char *to, mc_orderer_kv_fn fn, void *arg);
 int mc_etcd_compact(mc_orderer *o, const mc_orderer_pos *upto);
 
 #endif

@@ -80,17 +80,26 @@ int mc_etcd_publish(mc_orderer *o, const char *name, const uint8_t *p, size_t n)
 
 int mc_etcd_fetch(mc_orderer *o, const char *prefix, mc_orderer_kv_fn fn, void *arg)
 {
+    return mc_etcd_fetch_range(o, prefix, NULL, fn, arg);
+}
+
+/* The side keys in [from, to), or with the prefix @p from when @p to is NULL. */
+int mc_etcd_fetch_range(mc_orderer *o, const char *from, const char *to, mc_orderer_kv_fn fn, void *arg)
+{
     mc_etcd *e = (mc_etcd *)o;
     if (atomic_load(&e->closed)) return MC_ECLOSED;
     char key[800], end[800];
     size_t ns = strlen(e->side);
-    int nk = snprintf(key, sizeof key, "%s%s", e->side, prefix);
-    if (nk <= 0 || (size_t)nk >= sizeof key) return MC_EINVAL;
-    /* every key with this prefix: the prefix with its last byte plus one (never 0xff: the
-     * names' alphabet and the side prefix's final '/') */
-    memcpy(end, key, (size_t)nk);
-    end[nk - 1] = (char)(end[nk - 1] + 1);
-    char *kb = mc_etcd_b64(key, (size_t)nk), *eb = mc_etcd_b64(end, (size_t)nk);
+    int nk = snprintf(key, sizeof key, "%s%s", e->side, from);
+    int ne = to ? snprintf(end, sizeof end, "%s%s", e->side, to) : nk;
+    if (nk <= 0 || (size_t)nk >= sizeof key || ne <= 0 || (size_t)ne >= sizeof end) return MC_EINVAL;
+    if (!to) {
+        /* every key with this prefix: the prefix with its last byte plus one (never 0xff: the
+         * names' alphabet and the side prefix's final '/') */
+        memcpy(end, key, (size_t)nk);
+        end[nk - 1] = (char)(end[nk - 1] + 1);
+    }
+    char *kb = mc_etcd_b64(key, (size_t)nk), *eb = mc_etcd_b64(end, (size_t)ne);
     mc_buf req, resp;
     mc_buf_init(&req, 4096);
     mc_buf_init(&resp, 4u << 20);

@@ -49,6 +49,14 @@ int mc_orderer_publish(mc_orderer *o, const char *name, const void *p, size_t n)
     return o->ops->publish(o, name, p, n);
 }
 
+int mc_orderer_fetch_range(mc_orderer *o, const char *from, const char *to, mc_orderer_kv_fn fn, void *arg)
+{
+    if (!o || !mc_orderer_name_ok(from, 1) || !mc_orderer_name_ok(to, 0) || strcmp(from, to) >= 0 || !fn)
+        return MC_EINVAL;
+    if (!o->ops->fetch_range) return MC_ENOTFOUND;
+    return o->ops->fetch_range(o, from, to, fn, arg);
+}
+
 int mc_orderer_publish_many(mc_orderer *o, const mc_orderer_kv *kvs, size_t n)
 {
     if (!o || !kvs || n == 0 || n > MC_ORDERER_PUBLISH_MAX) return MC_EINVAL;

@@ -301,7 +301,8 @@ static int eo_collect(void *arg, const char *name, const uint8_t *p, size_t n)
     return 0;
 }
 
-/* Several side-channel values in one transaction: all there, and nothing when one is bad. */
+/* Several side-channel values in one transaction: all there, and nothing when one is bad; a
+ * range of names read in one request. */
 static void test_publish_many(void **state)
 {
     (void)state;
@@ -314,6 +315,17 @@ static void test_publish_many(void **state)
     char got[512] = "";
     assert_int_equal(mc_orderer_fetch(o, "attest/", eo_collect, got), MC_OK);
     assert_string_equal(got, "attest/01/a=x;attest/02/a=yy;attest/02/b=;attest/03/a=z;");
+    /* a range of names: heights 02 to 03, the end excluded */
+    got[0] = 0;
+    assert_int_equal(mc_orderer_fetch_range(o, "attest/02/", "attest/03/", eo_collect, got), MC_OK);
+    assert_string_equal(got, "attest/02/a=yy;attest/02/b=;");
+    got[0] = 0;
+    assert_int_equal(mc_orderer_fetch_range(o, "attest/01/b", "attest/09/", eo_collect, got), MC_OK);
+    assert_string_equal(got, "attest/02/a=yy;attest/02/b=;attest/03/a=z;");
+    assert_int_equal(mc_orderer_fetch_range(o, "attest/03/", "attest/02/", eo_collect, got), MC_EINVAL);
+    assert_int_equal(mc_orderer_fetch_range(o, "attest/02/", "attest/02/", eo_collect, got), MC_EINVAL);
+    assert_int_equal(mc_orderer_fetch_range(o, "attest/02/", "../", eo_collect, got), MC_EINVAL);
+    assert_int_equal(mc_orderer_fetch_range(o, "attest/02/", "attest/03/", NULL, got), MC_EINVAL);
     mc_orderer_kv bad[2] = {{"attest/04/a", "v", 1}, {"../x", "v", 1}};
     assert_int_equal(mc_orderer_publish_many(o, bad, 2), MC_EINVAL);
     got[0] = 0;
