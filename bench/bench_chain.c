@@ -26,6 +26,7 @@
 
 #include "medchain/exec.h"
 #include "medchain/store.h"
+#include "common.h"
 #include "mix.h"
 #include "testnet.h"
 
@@ -41,41 +42,26 @@ typedef struct {
     pthread_barrier_t *start;
 } bench_client;
 
+/* Every transaction must come back committed and OK. */
+static int bench_all_ok(void *arg, int rc, long st, const mc_buf *resp)
+{
+    (void)arg;
+    return !rc && st == 200 && strstr((char *)resp->p, "\"result\":\"OK\"") != NULL &&
+           !strstr((char *)resp->p, "\"status\":\"rejected\"") && !strstr((char *)resp->p, "BAD_");
+}
+
 static void *bench_client_main(void *arg)
 {
     bench_client *b = arg;
     mc_http *h = tn_client(b->c, b->org);
     if (h && b->binary) mc_http_set_content_type(h, "application/octet-stream");
-    mc_buf resp;
-    mc_buf_init(&resp, 64u << 20);
-    pthread_barrier_wait(b->start);
-    for (size_t i = 0; h && i < b->nbodies; i++) {
-        long st = 0;
-        uint64_t t0 = mc_time_mono_ns();
-        int rc =
-            mc_http_request(h, "POST", "/v1/tx?wait=committed", b->bodies[i].p, b->bodies[i].n, &st, &resp);
-        b->lat_ms[i] = (mc_time_mono_ns() - t0) / 1e6;
-        /* every transaction must come back committed and OK */
-        if (rc || st != 200 || strstr((char *)resp.p, "\"result\":\"OK\"") == NULL ||
-            strstr((char *)resp.p, "\"status\":\"rejected\"") || strstr((char *)resp.p, "BAD_"))
-            b->failed++;
-    }
-    mc_buf_free(&resp);
+    if (h)
+        b->failed = bs_post_all(h, "/v1/tx?wait=committed", b->bodies, b->nbodies, b->lat_ms, bench_all_ok,
+                                NULL, b->start);
+    else
+        pthread_barrier_wait(b->start);
     mc_http_free(h);
     return NULL;
-}
-
-static int bench_cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double bench_pct(double *v, size_t n, double p)
-{
-    qsort(v, n, sizeof *v, bench_cmp);
-    size_t i = (size_t)(p * (double)(n - 1) + 0.5);
-    return n ? v[i] : 0;
 }
 
 /* What the clients send: the next transaction of client i, and the end of each request. */
@@ -176,13 +162,13 @@ static void bench_commit(tn_chain *c, const char *name, unsigned nclients, size_
     failed = 0;
     for (int r = 0; r < runs; r++)
         rates[r] = bench_run(c, nclients, per, reqs, binary, bld, lat, &nlat, &failed);
-    double med = bench_pct(rates, (size_t)runs, 0.5);
-    double p50 = bench_pct(lat, nlat, 0.50), p99 = bench_pct(lat, nlat, 0.99);
+    double med = bs_pct(rates, (size_t)runs, 0.5);
+    double p50 = bs_pct(lat, nlat, 0.50), p99 = bs_pct(lat, nlat, 0.99);
     printf("{\"name\":\"%s\",\"value\":%.0f,\"unit\":\"tx/s\",\"runs\":%d,\"min\":%.0f,\"max\":%.0f,"
            "\"clients\":%u,\"txs_per_request\":%zu,\"body\":\"%s\",\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"failed_"
            "requests\":%zu}\n",
-           name, med, runs, rates[0] < rates[runs - 1] ? bench_pct(rates, (size_t)runs, 0) : rates[0],
-           bench_pct(rates, (size_t)runs, 1), nclients, per, binary ? "binary" : "json", p50, p99, failed);
+           name, med, runs, rates[0] < rates[runs - 1] ? bs_pct(rates, (size_t)runs, 0) : rates[0],
+           bs_pct(rates, (size_t)runs, 1), nclients, per, binary ? "binary" : "json", p50, p99, failed);
     if (report_p99)
         printf("{\"name\":\"%s_p99_ms\",\"value\":%.2f,\"unit\":\"ms\",\"p50_ms\":%.2f,\"requests\":%zu}\n",
                name, p99, p50, nlat);
@@ -217,8 +203,8 @@ static void bench_verify(tn_chain *c, int runs)
     mc_store_close(st);
     printf("{\"name\":\"verify\",\"value\":%.0f,\"unit\":\"tx/s\",\"runs\":%d,\"min\":%.0f,\"max\":%.0f,"
            "\"txs\":%llu,\"blocks\":%llu,\"ok\":%s}\n",
-           bench_pct(rates, (size_t)runs, 0.5), runs, bench_pct(rates, (size_t)runs, 0),
-           bench_pct(rates, (size_t)runs, 1), (unsigned long long)txs, (unsigned long long)blocks,
+           bs_pct(rates, (size_t)runs, 0.5), runs, bs_pct(rates, (size_t)runs, 0),
+           bs_pct(rates, (size_t)runs, 1), (unsigned long long)txs, (unsigned long long)blocks,
            ok ? "true" : "false");
     fflush(stdout);
 }
@@ -245,8 +231,8 @@ static void bench_ed25519(int runs)
     printf(
         "{\"name\":\"ed25519_verify\",\"value\":%.0f,\"unit\":\"verifications/s\",\"runs\":%d,\"min\":%.0f,"
         "\"max\":%.0f,\"threads\":%ld}\n",
-        bench_pct(rates, (size_t)runs, 0.5), runs, bench_pct(rates, (size_t)runs, 0),
-        bench_pct(rates, (size_t)runs, 1), cpus);
+        bs_pct(rates, (size_t)runs, 0.5), runs, bs_pct(rates, (size_t)runs, 0),
+        bs_pct(rates, (size_t)runs, 1), cpus);
     fflush(stdout);
     free(items);
 }

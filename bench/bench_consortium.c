@@ -23,13 +23,14 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "etcdtest.h"
-#include "stats.h"
+#include "common.h"
 #include "testnet.h"
 
 #define BC_NODES 4
@@ -49,37 +50,34 @@ typedef struct {
 static const char *bc_wait = "certified";
 
 /* The whole of a request came back in the awaited state with result OK. */
-static int bc_all_done(const mc_buf *resp, size_t per)
+static int bc_all_done(void *arg, int rc, long st, const mc_buf *resp)
 {
+    const bc_client *b = arg;
+    static atomic_int told; /* the first failure, for the reason */
     char want[64];
     snprintf(want, sizeof want, "\"status\":\"%s\",\"result\":\"OK\"", bc_wait);
     size_t k = 0;
-    for (const char *p = (const char *)resp->p; (p = strstr(p, want)) != NULL; p += strlen(want)) k++;
-    return k == per;
+    for (const char *p = rc ? NULL : (const char *)resp->p; p && (p = strstr(p, want)) != NULL;
+         p += strlen(want))
+        k++;
+    if (k == b->per && st == 200) return 1;
+    if (atomic_exchange(&told, 1) == 0)
+        fprintf(stderr, "bench_consortium: a request was not %s (rc %d, HTTP %ld): %.300s\n", bc_wait, rc, st,
+                !rc && resp->n ? (char *)resp->p : "");
+    return 0;
 }
 
 static void *bc_client_main(void *arg)
 {
     bc_client *b = arg;
+    char path[64];
+    snprintf(path, sizeof path, "/v1/tx?wait=%s", bc_wait);
     mc_http *h = tn_client(b->node, b->org);
     if (h) mc_http_set_content_type(h, "application/octet-stream");
-    mc_buf resp;
-    mc_buf_init(&resp, 64u << 20);
-    pthread_barrier_wait(b->start);
-    for (size_t i = 0; h && i < b->nbodies; i++) {
-        long st = 0;
-        uint64_t t0 = mc_time_mono_ns();
-        char path[64];
-        snprintf(path, sizeof path, "/v1/tx?wait=%s", bc_wait);
-        int rc = mc_http_request(h, "POST", path, b->bodies[i].p, b->bodies[i].n, &st, &resp);
-        b->lat_ms[i] = (double)(mc_time_mono_ns() - t0) / 1e6;
-        if (rc || st != 200 || !bc_all_done(&resp, b->per)) {
-            if (b->failed++ == 0)
-                fprintf(stderr, "bench_consortium: a request was not %s (rc %d, HTTP %ld): %.300s\n", bc_wait,
-                        rc, st, resp.n ? (char *)resp.p : "");
-        }
-    }
-    mc_buf_free(&resp);
+    if (h)
+        b->failed = bs_post_all(h, path, b->bodies, b->nbodies, b->lat_ms, bc_all_done, b, b->start);
+    else
+        pthread_barrier_wait(b->start);
     mc_http_free(h);
     return NULL;
 }

@@ -25,23 +25,12 @@
 #include <jansson.h>
 
 #include "cliworld.h"
+#include "common.h"
 #include "medchain/store.h"
 #include "testnet.h"
 
 #define BR_PATIENTS 20
 #define BR_MAX_C    16
-
-static int br_cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double br_pct(double *v, size_t n, double p)
-{
-    qsort(v, n, sizeof *v, br_cmp);
-    return n ? v[(size_t)(p * (double)(n - 1) + 0.5)] : 0;
-}
 
 typedef struct {
     cw_world *w;
@@ -138,8 +127,8 @@ static void bench_ingest(tn_chain *c, cw_world *w, unsigned conc, int runs)
     printf(
         "{\"name\":\"ingest\",\"value\":%.0f,\"unit\":\"resources/s\",\"runs\":%d,\"min\":%.0f,\"max\":%.0f,"
         "\"resources\":%zu,\"bundles\":%zu,\"concurrency\":%u,\"failed_bundles\":%zu}\n",
-        br_pct(rates, (size_t)runs, 0.5), runs, br_pct(rates, (size_t)runs, 0),
-        br_pct(rates, (size_t)runs, 1), total, nb, conc, failed);
+        bs_pct(rates, (size_t)runs, 0.5), runs, bs_pct(rates, (size_t)runs, 0),
+        bs_pct(rates, (size_t)runs, 1), total, nb, conc, failed);
     fflush(stdout);
     mc_buf_free(&out);
 }
@@ -271,8 +260,8 @@ static void bench_gatekeeper(tn_chain *c, cw_world *w, unsigned nreaders, int ru
     printf("{\"name\":\"gatekeeper_read\",\"value\":%.0f,\"unit\":\"reads/"
            "s\",\"runs\":%d,\"min\":%.0f,\"max\":%.0f,"
            "\"readers\":%u,\"records\":%zu,\"bytes_per_read\":%zu,\"reads\":%zu,\"failed\":%zu}\n",
-           br_pct(rates, (size_t)runs, 0.5), runs, br_pct(rates, (size_t)runs, 0),
-           br_pct(rates, (size_t)runs, 1), nreaders, nr, ok ? bytes / ok : 0, ok, failed);
+           bs_pct(rates, (size_t)runs, 0.5), runs, bs_pct(rates, (size_t)runs, 0),
+           bs_pct(rates, (size_t)runs, 1), nreaders, nr, ok ? bytes / ok : 0, ok, failed);
     fflush(stdout);
     mc_wipe(&kd, sizeof kd);
     mc_wipe(&kp, sizeof kp);
@@ -320,8 +309,8 @@ static void bench_blob_put(tn_chain *c, int runs)
         printf("{\"name\":\"blob_put\",\"value\":%.0f,\"unit\":\"blobs/"
                "s\",\"runs\":%d,\"min\":%.0f,\"max\":%.0f,"
                "\"blobs\":%d,\"bytes\":%d,\"batch\":%d}\n",
-               br_pct(rates, (size_t)runs, 0.5), runs, br_pct(rates, (size_t)runs, 0),
-               br_pct(rates, (size_t)runs, 1), N, SZ, B);
+               bs_pct(rates, (size_t)runs, 0.5), runs, bs_pct(rates, (size_t)runs, 0),
+               bs_pct(rates, (size_t)runs, 1), N, SZ, B);
     fflush(stdout);
     free(data);
     free(addrs);
