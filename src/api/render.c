@@ -105,6 +105,18 @@ json_t *mc_json_cert(const mc_cert *c)
                      mc_json_hex(c->header_hash.b, 32), "signatures", sigs);
 }
 
+/* Why a submission failed, in words an operator can act on. */
+static const char *mc_txout_failure(int err)
+{
+    switch (err) {
+    case MC_EDENIED: return "this node is not a validator of the chain (yet): submit to a validator's node";
+    case MC_EUNAVAIL:
+        return "not ordered: the ordering service (etcd) has no quorum or cannot be reached, or this node "
+               "halted; the outcome is unknown: resend the same bytes later (it is applied at most once)";
+    default: return mc_strerror(err);
+    }
+}
+
 int mc_txout_json(mc_buf *out, const mc_api_txout *o)
 {
     static const char *states[] = {"rejected", "pending", "ordered", "committed", "failed", "certified"};
@@ -119,13 +131,9 @@ int mc_txout_json(mc_buf *out, const mc_api_txout *o)
     }
     if (!rc && done)
         rc = mc_buf_printf(out, ",\"height\":%llu,\"index\":%u", (unsigned long long)o->height, o->index);
-    /* a submission fails EDENIED only on a node that is no validator: it cannot order anything */
     if (!rc && o->state == MC_TXS_FAILED)
         rc = mc_buf_printf(out, ",\"error\":\"%s\",\"reason\":\"%s\"", mc_errname(o->err),
-                           o->err == MC_EDENIED
-                               ? "this node is not a validator of the chain (yet): submit to a "
-                                 "validator's node"
-                               : mc_strerror(o->err));
+                           mc_txout_failure(o->err));
     if (!rc) rc = mc_buf_append(out, "}", 1);
     return rc;
 }

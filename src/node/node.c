@@ -79,6 +79,9 @@ static void *mc_batcher_main(void *arg)
         if (rc) mc_log(MC_LOG_ERROR, "node", "batch of %zu transactions not ordered: %s", k, mc_strerror(rc));
         /* a log that cannot be written (or synced) cannot be trusted with the next batch */
         if (rc == MC_EIO) mc_node_halt(n, "the orderer log could not be written");
+        /* no quorum (or no endpoint): new submissions fail at once for a moment rather than each
+         * wait out the orderer's timeout behind this batch; the next one after it probes again */
+        atomic_store(&n->order_down_until, rc == MC_EUNAVAIL ? mc_time_mono_ms() + MC_ORDER_DOWN_MS : 0);
         atomic_fetch_add(&n->submit_us, (mc_time_mono_ns() - t0) / 1000);
         atomic_fetch_add(&n->batches_submitted, 1);
         mc_mempool_ordered(&n->mp, taken, k, rc);
@@ -108,8 +111,8 @@ void mc_node_applied(mc_node *n, const mc_exec_result *res)
 {
     atomic_fetch_add(&n->blocks, 1);
     atomic_fetch_add(&n->txs_applied, res->ntx);
-    mc_log(MC_LOG_DEBUG, "node", "block %llu applied: %u transactions", (unsigned long long)res->header.height,
-           res->ntx);
+    mc_log(MC_LOG_DEBUG, "node", "block %llu applied: %u transactions",
+           (unsigned long long)res->header.height, res->ntx);
     mc_mempool_committed(&n->mp, res->txids, res->results, res->ntx, res->header.height);
     mc_node_tip_moved(n, res->header.height, 0);
     mc_node_refresh_role(n);

@@ -61,7 +61,8 @@ struct mc_node {
     /* attestations (attest.c): the highest certified height (wakes wait=certified under
      * cert_lock), and the divergence alarm; validator sets are read from the store per height */
     atomic_uint_fast64_t certified;
-    atomic_int is_validator; /* in the set for the next block: proposes, attests */
+    atomic_int is_validator;               /* in the set for the next block: proposes, attests */
+    atomic_uint_fast64_t order_down_until; /* monotonic ms: the orderer refused the last batch */
     atomic_int alarm;
     uint64_t alarm_height;
     pthread_mutex_t cert_lock;
@@ -116,6 +117,9 @@ void mc_node_log_stop(mc_node *n);
 /* attest.c: the validator set from genesis (at start), the stored certified height (before the
  * applier runs), and the locks' end (at stop). */
 int mc_node_attest_init(mc_node *n);
+/* After the orderer refused a batch as unavailable, submissions fail at once for this long. */
+#define MC_ORDER_DOWN_MS 1000u
+
 /* After a block was applied (orderer or sync): mempool, waiters, role, attestation. */
 void mc_node_applied(mc_node *n, const mc_exec_result *res);
 /*

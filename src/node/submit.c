@@ -65,6 +65,7 @@ static void mc_node_admit(mc_node *n, const mc_slice *txs, size_t count, mc_wait
     int rc = ok ? mc_store_begin(n->store, 0, &txn) : MC_ENOMEM;
     if (!rc && atomic_load(&n->halted)) rc = MC_EUNAVAIL;
     if (!rc && !atomic_load(&n->is_validator)) rc = MC_EDENIED; /* a follower orders nothing */
+    if (!rc && mc_time_mono_ms() < atomic_load(&n->order_down_until)) rc = MC_EUNAVAIL; /* fail fast */
     for (size_t i = 0; i < count; i++) {
         mc_api_txout *o = mc_out_of(one, each, i);
         memset(o, 0, sizeof *o);

@@ -18,8 +18,17 @@
 
 extern char **environ;
 
-/* Every member this process started, so that it is killed at exit even after a failed test. */
+/* Every member this process started, and every cluster directory it made, so that they are
+ * killed and removed at exit even after a failed test. */
 static pid_t et_live[64];
+static char et_dirs[8][256];
+
+static void et_rmtree(const char *dir)
+{
+    pid_t pid;
+    char *argv[] = {"rm", "-rf", (char *)dir, NULL};
+    if (posix_spawnp(&pid, "rm", NULL, NULL, argv, environ) == 0) waitpid(pid, NULL, 0);
+}
 
 static void et_live_cleanup(void)
 {
@@ -29,12 +38,36 @@ static void et_live_cleanup(void)
             waitpid(et_live[i], NULL, 0);
             et_live[i] = 0;
         }
+    for (int i = 0; i < 8; i++)
+        if (et_dirs[i][0]) {
+            et_rmtree(et_dirs[i]);
+            et_dirs[i][0] = 0;
+        }
+}
+
+static void et_register(void)
+{
+    static int registered;
+    if (!registered) registered = atexit(et_live_cleanup) == 0;
+}
+
+/* Records (@p add) or forgets a cluster directory for the exit cleanup. */
+static void et_dir_set(const char *dir, int add)
+{
+    et_register();
+    for (int i = 0; i < 8; i++)
+        if (add ? !et_dirs[i][0] : strcmp(et_dirs[i], dir) == 0) {
+            if (add)
+                snprintf(et_dirs[i], sizeof et_dirs[i], "%s", dir);
+            else
+                et_dirs[i][0] = 0;
+            return;
+        }
 }
 
 static void et_live_set(pid_t old, pid_t pid)
 {
-    static int registered;
-    if (!registered) registered = atexit(et_live_cleanup) == 0;
+    et_register();
     for (int i = 0; i < 64; i++)
         if (et_live[i] == old) {
             et_live[i] = pid;
@@ -250,6 +283,7 @@ static int et_start_mode(et_cluster *c, unsigned n, int tls)
     const char *tmp = getenv("TMPDIR");
     snprintf(c->dir, sizeof c->dir, "%s/medchain-etcd-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(c->dir)) return MC_EIO;
+    et_dir_set(c->dir, 1);
     c->n = n;
     if (c->tls && (rc = et_make_certs(c))) {
         fprintf(stderr, "etcdtest: openssl could not make the test certificates\n");
@@ -314,9 +348,8 @@ void et_destroy(et_cluster *c)
 {
     for (unsigned i = 0; i < c->n; i++) et_kill(c, i);
     if (c->dir[0]) {
-        pid_t pid;
-        char *argv[] = {"rm", "-rf", c->dir, NULL};
-        if (posix_spawnp(&pid, "rm", NULL, NULL, argv, environ) == 0) waitpid(pid, NULL, 0);
+        et_rmtree(c->dir);
+        et_dir_set(c->dir, 0);
     }
     memset(c, 0, sizeof *c);
 }
