@@ -11,7 +11,11 @@
  * Durability contract: when submit returns MC_OK the batch is durably ordered; it will be
  * delivered by next() after any crash.
  *
- * THREAD SAFETY: submit and next may be called from different threads concurrently.
+ * Beside the order, optionally: a side channel of small unordered values (publish, fetch;
+ * attestations) and compaction of the log below a position (compact).
+ *
+ * THREAD SAFETY: submit, next, the side channel and compact may be called from different
+ * threads concurrently; next from one thread at a time.
  */
 #ifndef MEDCHAIN_ORDERER_H
 #define MEDCHAIN_ORDERER_H
@@ -193,10 +197,10 @@ typedef struct {
  *
  * - submit puts key prefix + hex SHA-256(batch), value the batch, in a transaction that creates
  *   the key only if it does not exist: a retried submit of the same batch (after a timeout or a
- *   crash) orders it once. MC_OK means a quorum of etcd committed it. MC_EUNAVAIL means no
- *   endpoint acknowledged it within timeout_ms (no quorum, all unreachable); the batch was not
- *   acknowledged, though etcd may still have committed it (it is then delivered by next, once).
- *   MC_ETOOBIG over max_batch or etcd's request limit.
+ *   crash) orders it once (while its key exists: see mc_orderer_compact). MC_OK means a quorum of etcd
+ * committed it. MC_EUNAVAIL means no endpoint acknowledged it within timeout_ms (no quorum, all unreachable);
+ * the batch was not acknowledged, though etcd may still have committed it (it is then delivered by next,
+ * once). MC_ETOOBIG over max_batch or etcd's request limit.
  * - next delivers the keys created under the prefix in revision order; a position is the etcd
  *   revision of the batch, 8 bytes big-endian. It returns MC_ESTALE when etcd's history after
  *   @p after was compacted (the node must catch up from a peer), MC_ETIMEDOUT when nothing came
