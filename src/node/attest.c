@@ -352,7 +352,7 @@ int mc_node_alarmed(void *ctx)
 /* ------------------------------------------------------------------------------------------ */
 /* Exchange over the orderer's side channel: key attest/<height, 16 hex>/<validator, 64 hex>.   */
 
-#define MC_ATT_FETCH_SPAN 16 /* heights fetched per round */
+#define MC_ATT_FETCH_SPAN 64 /* heights fetched per round (one range read) */
 
 typedef struct {
     const mc_id *me;
@@ -371,8 +371,16 @@ static int mc_own_one(void *arg, const mc_id *validator, const mc_hash *hh, cons
     return 1;
 }
 
-/* Publishes this node's attestation of @p height (from the store). */
-static int mc_att_publish(mc_node *n, uint64_t height)
+/* Up to MC_ORDERER_PUBLISH_MAX of this node's attestations, ready for one publish_many. */
+typedef struct {
+    char names[MC_ORDERER_PUBLISH_MAX][128];
+    uint8_t raws[MC_ORDERER_PUBLISH_MAX][MC_ATTEST_BYTES + 1]; /* + 1: an mc_buf's NUL room */
+    mc_orderer_kv kvs[MC_ORDERER_PUBLISH_MAX];
+    size_t n;
+} mc_att_out;
+
+/* Adds this node's attestation of @p height (from the store) to @p out, if it made one. */
+static int mc_att_encode(mc_node *n, uint64_t height, mc_att_out *out)
 {
     mc_own_find f = {0};
     mc_id me;
@@ -385,18 +393,32 @@ static int mc_att_publish(mc_node *n, uint64_t height)
     mc_store_abort(txn);
     if (rc == 1) rc = MC_OK;
     if (rc) return rc;
-    if (!f.found) return MC_OK; /* not attested (a store error at the time): nothing to say */
+    if (!f.found) return MC_OK; /* not attested (a follower's block, a store error): nothing to say */
     f.a.chain = n->chain;
     f.a.height = height;
-    uint8_t raw[MC_ATTEST_BYTES + 16];
-    mc_buf b;
-    mc_buf_init(&b, sizeof raw);
-    rc = mc_attest_encode(&b, &f.a);
-    char name[128], hex[65];
+    size_t k = out->n;
+    mc_buf b = {out->raws[k], 0, sizeof out->raws[k], MC_ATTEST_BYTES}; /* in place: exactly one */
+    if ((rc = mc_attest_encode(&b, &f.a))) return rc;
+    char hex[65];
     mc_hex_encode(hex, me.b, 32);
-    snprintf(name, sizeof name, "attest/%016llx/%s", (unsigned long long)height, hex);
-    if (!rc) rc = mc_orderer_publish(n->orderer, name, b.p, b.n);
-    mc_buf_free(&b);
+    snprintf(out->names[k], sizeof out->names[k], "attest/%016llx/%s", (unsigned long long)height, hex);
+    out->kvs[k] = (mc_orderer_kv){out->names[k], out->raws[k], b.n};
+    out->n++;
+    return MC_OK;
+}
+
+/* Publishes this node's attestations of the heights after *published up to @p applied, as many
+ * as one etcd transaction takes at a time; moves *published. */
+static int mc_att_publish(mc_node *n, mc_att_out *out, uint64_t *published, uint64_t applied)
+{
+    int rc = MC_OK;
+    while (*published < applied && !rc && !atomic_load(&n->att_stop)) {
+        uint64_t h = *published;
+        out->n = 0;
+        while (h < applied && out->n < MC_ORDERER_PUBLISH_MAX && !rc) rc = mc_att_encode(n, ++h, out);
+        if (!rc && out->n) rc = mc_orderer_publish_many(n->orderer, out->kvs, out->n);
+        if (!rc) *published = h;
+    }
     return rc;
 }
 
@@ -410,6 +432,7 @@ static int mc_att_got(void *arg, const char *name, const uint8_t *p, size_t np)
     mc_att_fetch *f = arg;
     mc_attest a;
     char want[128], hex[65];
+    f->height = strncmp(name, "attest/", 7) == 0 ? strtoull(name + 7, NULL, 16) : 0; /* checked below */
     if (mc_attest_decode(&a, p, np)) return 0; /* not a node's: ignored alike everywhere */
     mc_hex_encode(hex, a.validator.b, 32);
     snprintf(want, sizeof want, "attest/%016llx/%s", (unsigned long long)f->height, hex);
@@ -434,23 +457,25 @@ static void *mc_att_main(void *arg)
     mc_node *n = arg;
     uint64_t published = atomic_load(&n->certified); /* a re-publish is harmless */
     uint64_t warn_ms = 0;
+    mc_att_out *out = malloc(sizeof *out);
+    if (!out) {
+        mc_log(MC_LOG_ERROR, "node", "attestations cannot be exchanged: out of memory");
+        return NULL;
+    }
     while (!atomic_load(&n->att_stop)) {
-        uint64_t applied = atomic_load(&n->attested);
-        int busy = 0, rc = MC_OK;
-        while (published < applied && !atomic_load(&n->att_stop)) {
-            if ((rc = mc_att_publish(n, published + 1))) break;
-            published++;
-            busy = 1;
-        }
+        uint64_t applied = atomic_load(&n->attested), before = published;
+        int rc = mc_att_publish(n, out, &published, applied);
+        int busy = published > before;
         uint64_t cert = atomic_load(&n->certified);
-        /* only heights this node applied and does not yet hold certified: an idle chain,
-         * once certified, costs nothing */
-        for (uint64_t h = cert + 1; !rc && h <= applied && h <= cert + MC_ATT_FETCH_SPAN; h++) {
-            char prefix[64];
-            snprintf(prefix, sizeof prefix, "attest/%016llx/", (unsigned long long)h);
-            mc_att_fetch f = {n, h};
-            rc = mc_orderer_fetch(n->orderer, prefix, mc_att_got, &f);
-            if (atomic_load(&n->certified) < h) break; /* the next cannot be certified first */
+        /* only heights this node applied and does not yet hold certified, all in one range read:
+         * an idle chain, once certified, costs nothing */
+        if (!rc && cert < applied) {
+            uint64_t last = applied < cert + MC_ATT_FETCH_SPAN ? applied : cert + MC_ATT_FETCH_SPAN;
+            char from[64], to[64];
+            snprintf(from, sizeof from, "attest/%016llx/", (unsigned long long)cert + 1);
+            snprintf(to, sizeof to, "attest/%016llx/", (unsigned long long)last + 1);
+            mc_att_fetch f = {n, 0};
+            rc = mc_orderer_fetch_range(n->orderer, from, to, mc_att_got, &f);
         }
         if (rc && rc != MC_ECLOSED && mc_time_mono_ms() - warn_ms > 5000) {
             warn_ms = mc_time_mono_ms();
@@ -460,6 +485,7 @@ static void *mc_att_main(void *arg)
         mc_node_compact(n, atomic_load(&n->certified));
         mc_att_sleep_ms(busy ? 5 : (atomic_load(&n->certified) < applied ? 50 : 20));
     }
+    free(out);
     return NULL;
 }
 
