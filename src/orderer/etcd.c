@@ -85,6 +85,8 @@ void mc_etcd_error_text(const mc_buf *resp, char *out, size_t cap)
     json_decref(j);
 }
 
+#define MC_ETCD_RETRY_MS 100 /* pause between rounds over the endpoints in one submit */
+
 static int mc_etcd_submit(mc_orderer *o, const uint8_t *batch, size_t n)
 {
     mc_etcd *e = (mc_etcd *)o;
@@ -115,8 +117,17 @@ static int mc_etcd_submit(mc_orderer *o, const uint8_t *batch, size_t n)
     uint64_t deadline = mc_time_mono_ns() / 1000000 + (uint64_t)e->timeout_ms;
     pthread_mutex_lock(&e->sub.lock);
     rc = MC_EUNAVAIL;
-    for (size_t k = 0; k < e->nep && !atomic_load(&e->closed); k++) {
+    /* every endpoint in turn, round after round until the deadline: while a new leader is being
+     * elected (a member lost) the live members refuse puts for a moment; the create-if-absent
+     * transaction makes every retry safe */
+    for (size_t k = 0; !atomic_load(&e->closed); k++) {
         uint64_t now = mc_time_mono_ns() / 1000000;
+        if (k > 0 && k % e->nep == 0 && now < deadline) {
+            uint64_t ms = deadline - now < MC_ETCD_RETRY_MS ? deadline - now : MC_ETCD_RETRY_MS;
+            struct timespec ts = {0, (long)ms * 1000000L};
+            nanosleep(&ts, NULL);
+            now = mc_time_mono_ns() / 1000000;
+        }
         if (now >= deadline) break;
         size_t i = (e->sub.cur + k) % e->nep;
         mc_http *h;
