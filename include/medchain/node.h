@@ -40,9 +40,9 @@ typedef struct {
      * and etcd compacted (a node that falls further behind catches up from its peers). 0: never.
      */
     unsigned etcd_retain_blocks;
-    char peers[2048];            /**< other nodes' API URLs, comma-separated: where to catch up from */
-    char peer_ca[1024];          /**< PEM CA to trust for https peers (else the system's) */
-    char tls_cert[1024];         /**< PEM certificate: serve HTTPS */
+    char peers[2048];    /**< other nodes' API URLs, comma-separated: where to catch up from */
+    char peer_ca[1024];  /**< PEM CA to trust for https peers (else the system's) */
+    char tls_cert[1024]; /**< PEM certificate: serve HTTPS */
     char tls_key[1024];
     char port_file[1024];        /**< if set, the bound port is written here once listening */
     unsigned batch_max_txs;      /**< transactions per batch (block) */

@@ -111,7 +111,8 @@ int mc_store_put_block(mc_store_txn *txn, uint64_t height, const void *block, si
  * orderer from there. Not part of the chain (verify does not compare it).
  */
 int mc_store_get_block_pos(mc_store_txn *txn, uint64_t height, mc_slice *pos) MC_WARN_UNUSED_RESULT;
-int mc_store_put_block_pos(mc_store_txn *txn, uint64_t height, const void *pos, size_t n) MC_WARN_UNUSED_RESULT;
+int mc_store_put_block_pos(mc_store_txn *txn, uint64_t height, const void *pos,
+                           size_t n) MC_WARN_UNUSED_RESULT;
 
 /** Where a transaction is: its first occurrence, or the one that applied (a replay never moves it). */
 int mc_store_get_txloc(mc_store_txn *txn, const mc_hash *txid, uint64_t *height,

@@ -12,7 +12,7 @@ struct mc_exec {
     pthread_mutex_t lock; /* guards info for readers on other threads */
     mc_exec_info info;
     uint32_t threshold; /* k of n members to admit an org (genesis) */
-    mc_valset vals; /* the validator set that certifies the next block (genesis, then admissions) */
+    mc_valset vals;     /* the validator set that certifies the next block (genesis, then admissions) */
     mc_id val_ids[MC_MAX_VALIDATORS];
     /* per-block scratch, reused */
     mc_hash *txids;

@@ -9,7 +9,7 @@
 #include "store_internal.h"
 
 static const char *mc_table_names[MC_T_COUNT_] = {"meta",   "blocks", "txidx", "state",
-                                                         "events", "attest", "bpos"};
+                                                  "events", "attest", "bpos"};
 
 int mc_store_xlate(int mdb_rc)
 {

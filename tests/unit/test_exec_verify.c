@@ -436,15 +436,15 @@ static void test_verify(void **state)
     mc_verify_expect(c.st, 1, 0, NULL);
 
     /* damaged blocks, each named with its height and put back afterwards */
-    mc_tamper_block(c.st, 3, MC_HEADER_BYTES - 65, "state digest"); /* header: state digest */
+    mc_tamper_block(c.st, 3, MC_HEADER_BYTES - 65, "state digest");  /* header: state digest */
     mc_tamper_block(c.st, 3, MC_HEADER_BYTES - 33, "validator set"); /* header: validator set */
-    mc_tamper_block(c.st, 3, MC_HEADER_BYTES - 1, "validator set"); /* header: the next one */
-    mc_tamper_block(c.st, 4, -1, "stored result");                 /* a result code */
-    mc_tamper_block(c.st, 2, -15, "not valid");                    /* the batch's signature */
-    mc_tamper_block(c.st, 5, 1 + 32 + 8, "does not link");         /* the previous-hash link */
-    mc_tamper_block(c.st, 6, 1 + 32 + 8 + 32 + 32 + 32 + 3, NULL); /* the block time */
-    mc_tamper_block(c.st, 0, -5, "block 0");                       /* the genesis config */
-    mc_tamper_block(c.st, 1, 0, "does not decode");                /* the version byte */
+    mc_tamper_block(c.st, 3, MC_HEADER_BYTES - 1, "validator set");  /* header: the next one */
+    mc_tamper_block(c.st, 4, -1, "stored result");                   /* a result code */
+    mc_tamper_block(c.st, 2, -15, "not valid");                      /* the batch's signature */
+    mc_tamper_block(c.st, 5, 1 + 32 + 8, "does not link");           /* the previous-hash link */
+    mc_tamper_block(c.st, 6, 1 + 32 + 8 + 32 + 32 + 32 + 3, NULL);   /* the block time */
+    mc_tamper_block(c.st, 0, -5, "block 0");                         /* the genesis config */
+    mc_tamper_block(c.st, 1, 0, "does not decode");                  /* the version byte */
     mc_verify_expect(c.st, 1, 0, NULL);
 
     /* a damaged state value: found by comparing the replayed state */
