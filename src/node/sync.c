@@ -113,7 +113,8 @@ out:
 }
 
 /* Fetches and applies from one peer until it has nothing more. Returns the blocks applied
- * (>= 0) or a negated code: -MC_EINVAL (the peer misbehaved or failed), -MC_ECORRUPT. */
+ * (>= 0) or a negated code: -MC_EINVAL (the peer misbehaved or failed), -MC_ECORRUPT (a
+ * certified block re-executes differently here), another (the store failed). */
 static long mc_sync_peer(mc_node *n, const char *url, mc_orderer_pos *pos)
 {
     mc_http *h;
@@ -155,7 +156,8 @@ static long mc_sync_peer(mc_node *n, const char *url, mc_orderer_pos *pos)
                 mc_log(MC_LOG_ERROR, "node", "catching up: block %llu from peer %s %s",
                        (unsigned long long)(info.height + 1 + i), url,
                        rc == MC_ECORRUPT ? "is certified, but this node's replay of it differs"
-                                         : "is not a certified block of this chain; trying another peer");
+                       : rc == MC_EINVAL ? "is not a certified block of this chain; trying another peer"
+                                         : "could not be stored");
                 break;
             }
             applied++;
@@ -182,9 +184,12 @@ int mc_node_sync(mc_node *n, mc_orderer_pos *pos)
     for (char *t = strtok_r(list, ", ", &save); t && !atomic_load(&n->halted);
          t = strtok_r(NULL, ", ", &save)) {
         long got = mc_sync_peer(n, t, pos);
-        if (got == -MC_ECORRUPT) {
-            mc_node_halt(n, "a certified block fetched from a peer does not re-execute to its header here");
-            return MC_ECORRUPT;
+        if (got < 0 && got != -MC_EINVAL) { /* not the peer's fault: this node's replay or store */
+            mc_node_halt(n,
+                         got == -MC_ECORRUPT
+                             ? "a certified block fetched from a peer does not re-execute to its header here"
+                             : "the store refused a block write while catching up");
+            return (int)-got;
         }
         if (got > 0) total += got;
         if (got > 0) break; /* caught up with one peer: follow the orderer again */
