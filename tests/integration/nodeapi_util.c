@@ -23,16 +23,21 @@ json_t *na_json(const mc_buf *b)
     return j;
 }
 
-static json_t *na_status(tn_chain *c)
+json_t *na_get_json(tn_chain *c, const mc_keys *keys, const char *path)
 {
-    mc_http *h = tn_client(c, NULL);
+    mc_http *h = tn_client(c, keys);
     mc_buf r;
-    mc_buf_init(&r, 1 << 16);
-    assert_int_equal(na_get(h, "/v1/status", &r), 200);
+    mc_buf_init(&r, 8u << 20);
+    assert_int_equal(na_get(h, path, &r), 200);
     json_t *j = na_json(&r);
     mc_buf_free(&r);
     mc_http_free(h);
     return j;
+}
+
+static json_t *na_status(tn_chain *c)
+{
+    return na_get_json(c, NULL, "/v1/status");
 }
 
 json_int_t na_status_int(tn_chain *c, const char *key)

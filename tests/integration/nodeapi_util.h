@@ -14,6 +14,8 @@
 long na_get(mc_http *h, const char *path, mc_buf *resp);
 /* The JSON in @p b (asserts it parses). Caller decrefs. */
 json_t *na_json(const mc_buf *b);
+/* GET @p path from node @p c signed as @p keys (asserts HTTP 200): the JSON (caller decrefs). */
+json_t *na_get_json(tn_chain *c, const mc_keys *keys, const char *path);
 /* An integer or boolean member of node @p c's GET /v1/status. */
 json_int_t na_status_int(tn_chain *c, const char *key);
 /* A string member of node @p c's GET /v1/status into @p out (65 bytes: ids and hashes). */

@@ -129,18 +129,12 @@ static void test_single_validator_certifies(void **state)
 
 static size_t at_attestations(tn_chain *c, const mc_keys *org, json_int_t height, int *certified)
 {
-    mc_http *h = tn_client(c, org);
-    mc_buf r;
-    mc_buf_init(&r, 4u << 20);
     char path[64];
     snprintf(path, sizeof path, "/v1/blocks/%lld", (long long)height);
-    assert_int_equal(na_get(h, path, &r), 200);
-    json_t *j = na_json(&r);
+    json_t *j = na_get_json(c, org, path);
     size_t k = json_array_size(json_object_get(j, "attestations"));
     *certified = json_is_true(json_object_get(j, "certified"));
     json_decref(j);
-    mc_buf_free(&r);
-    mc_http_free(h);
     return k;
 }
 
@@ -201,21 +195,15 @@ static void test_three_validators_over_etcd(void **state)
     /* a later batch carries the newest certificate its proposer held, so it is on the chain */
     json_int_t hc = na_submit(&nodes[1], org, 3, "committed", "committed", 200, NULL);
     {
-        mc_http *h = tn_client(&nodes[1], org);
-        mc_buf r;
-        mc_buf_init(&r, 4u << 20);
         char path[64];
         snprintf(path, sizeof path, "/v1/blocks/%lld", (long long)hc);
-        assert_int_equal(na_get(h, path, &r), 200);
-        json_t *j = na_json(&r);
+        json_t *j = na_get_json(&nodes[1], org, path);
         json_t *cj = json_object_get(json_object_get(j, "batch"), "certificate");
         assert_non_null(cj);
         json_int_t ch = json_integer_value(json_object_get(cj, "height"));
         assert_true(ch >= h2 && ch < hc);
         assert_true(json_array_size(json_object_get(cj, "signatures")) >= 2);
         json_decref(j);
-        mc_buf_free(&r);
-        mc_http_free(h);
     }
     idle = na_status_int(&nodes[0], "height");
 
