@@ -232,6 +232,14 @@ typedef int (*mc_store_attest_fn)(void *arg, const mc_id *validator, const mc_ha
 /** Calls @p fn for every attestation kept for @p height. @return MC_OK, fn's value, a store error. */
 int mc_store_scan_attests(mc_store_txn *txn, uint64_t height, mc_store_attest_fn fn,
                           void *arg) MC_WARN_UNUSED_RESULT;
+/**
+ * The certificate of header @p header_hash at @p height from the attestations kept for it: those
+ * over that hash by the validator set of that height, in validator id order (a batch
+ * certificate's order), at most MC_MAX_CERT_SIGS. *certified says whether they reach the set's
+ * quorum. Signatures are not checked again (they were when kept). @return MC_OK or a store error.
+ */
+int mc_store_cert(mc_store_txn *txn, uint64_t height, const mc_hash *header_hash, mc_cert *out,
+                  int *certified) MC_WARN_UNUSED_RESULT;
 /** The highest certified header (key "cert" of MC_T_ATTEST). @return MC_OK, MC_ENOTFOUND (none yet),
  * MC_ECORRUPT. */
 int mc_store_get_certified(mc_store_txn *txn, uint64_t *height, mc_hash *header_hash) MC_WARN_UNUSED_RESULT;

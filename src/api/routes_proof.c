@@ -28,40 +28,6 @@ static json_t *mc_json_header_bytes(const mc_header *h)
     return mc_header_encode(&hb, h) == MC_OK ? mc_json_hex(hb.p, hb.n) : NULL;
 }
 
-typedef struct {
-    mc_cert *c;
-    const mc_valset *vs;
-} mc_proof_cert_fill;
-
-static int mc_proof_cert_one(void *arg, const mc_id *validator, const mc_hash *hh, const mc_sig *sig)
-{
-    mc_proof_cert_fill *f = arg;
-    /* the store lists one height in validator id order, the order a certificate wants; past
-     * MC_MAX_CERT_SIGS (more than any quorum) the rest is left out */
-    return mc_cert_add(f->c, f->vs, validator, hh, sig) == MC_OK ? 0 : -1;
-}
-
-/*
- * The certificate of header @p h (hash @p hh) from the attestations this node holds, and
- * whether it reaches the quorum of the set for its height. @return MC_OK or a store error.
- */
-static int mc_proof_cert(mc_store_txn *txn, const mc_header *h, const mc_hash *hh, mc_cert *c, int *certified)
-{
-    mc_valset *vs = malloc(sizeof *vs);
-    *certified = 0;
-    memset(c, 0, sizeof *c);
-    c->height = h->height;
-    c->header_hash = *hh;
-    if (!vs) return MC_ENOMEM;
-    mc_proof_cert_fill f = {c, vs};
-    int rc = mc_store_get_valset(txn, h->height, vs);
-    if (!rc) rc = mc_store_scan_attests(txn, h->height, mc_proof_cert_one, &f);
-    if (rc < 0) rc = MC_OK; /* the cap: more than any quorum (a store error is positive) */
-    if (!rc) *certified = c->nsigs >= mc_quorum(vs->n);
-    free(vs);
-    return rc;
-}
-
 /* The sets after genesis that certify blocks up to a height, collected first so that the
  * store is not read inside its own scan. */
 typedef struct {
@@ -93,7 +59,7 @@ static int mc_proof_change(mc_store_txn *txn, const mc_valset *v, mc_cert *c, js
     if (!rc && mc_block_decode(&blk, raw.p, raw.n)) rc = MC_ECORRUPT;
     if (!rc) {
         mc_header_hash(&hh, &blk.header);
-        rc = mc_proof_cert(txn, &blk.header, &hh, c, &certified);
+        rc = mc_store_cert(txn, blk.header.height, &hh, c, &certified);
     }
     if (rc) return rc;
     json_t *keys = json_array();
@@ -170,7 +136,7 @@ void mc_route_proof(mc_call *c, mc_resp *r, mc_store_txn *txn, const char *arg)
                       "header_fields", mc_json_header(&blk.header, &hh));
     if (!rc && !j) rc = MC_ENOMEM;
     if (!rc) rc = mc_proof_paths(&blk, &b, i, j);
-    if (!rc) rc = mc_proof_cert(txn, &blk.header, &hh, cert, &certified);
+    if (!rc) rc = mc_store_cert(txn, blk.header.height, &hh, cert, &certified);
     if (!rc) {
         json_object_set_new(j, "certified", json_boolean(certified));
         json_object_set_new(j, "certificate", mc_json_cert(cert));

@@ -507,32 +507,18 @@ void mc_node_attest_stop(mc_node *n)
 /* ------------------------------------------------------------------------------------------ */
 /* Certificates for the batches this node proposes                                             */
 
-typedef struct {
-    mc_cert *c;
-    const mc_valset *vs;
-} mc_cert_build;
-
-static int mc_cert_one(void *arg, const mc_id *validator, const mc_hash *hh, const mc_sig *sig)
-{
-    mc_cert_build *b = arg;
-    /* the store lists one height in validator id order: the certificate's canonical order */
-    return mc_cert_add(b->c, b->vs, validator, hh, sig) == MC_OK ? 0 : 1;
-}
-
 int mc_node_cert_next(mc_node *n, mc_cert *out)
 {
     if (atomic_load(&n->certified) <= atomic_load(&n->cert_sent)) return 0;
     mc_store_txn *txn;
     if (mc_store_begin(n->store, 0, &txn)) return 0;
-    memset(out, 0, sizeof *out);
-    int ok = mc_store_get_certified(txn, &out->height, &out->header_hash) == MC_OK &&
-             out->height > atomic_load(&n->cert_sent);
-    mc_valset vs;
-    mc_cert_build b = {out, &vs};
-    if (ok) ok = mc_store_get_valset(txn, out->height, &vs) == MC_OK;
-    if (ok) ok = mc_store_scan_attests(txn, out->height, mc_cert_one, &b) >= 0;
+    uint64_t h = 0;
+    mc_hash hh;
+    int certified = 0;
+    int ok = mc_store_get_certified(txn, &h, &hh) == MC_OK && h > atomic_load(&n->cert_sent);
+    if (ok) ok = mc_store_cert(txn, h, &hh, out, &certified) == MC_OK;
     mc_store_abort(txn);
-    return ok && out->nsigs >= mc_quorum(vs.n);
+    return ok && certified;
 }
 
 void mc_node_cert_sent(mc_node *n, uint64_t height)

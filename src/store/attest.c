@@ -61,6 +61,35 @@ int mc_store_scan_attests(mc_store_txn *txn, uint64_t height, mc_store_attest_fn
     return rc;
 }
 
+typedef struct {
+    mc_cert *c;
+    const mc_valset *vs;
+} mc_cert_fill;
+
+static int mc_cert_fill_one(void *arg, const mc_id *validator, const mc_hash *hh, const mc_sig *sig)
+{
+    mc_cert_fill *f = arg;
+    /* listed in validator id order, the order a certificate wants; past MC_MAX_CERT_SIGS (more
+     * than any quorum) the rest is left out */
+    return mc_cert_add(f->c, f->vs, validator, hh, sig) == MC_OK ? 0 : -1;
+}
+
+int mc_store_cert(mc_store_txn *txn, uint64_t height, const mc_hash *header_hash, mc_cert *out,
+                  int *certified)
+{
+    mc_valset vs;
+    *certified = 0;
+    memset(out, 0, sizeof *out);
+    out->height = height;
+    out->header_hash = *header_hash;
+    mc_cert_fill f = {out, &vs};
+    int rc = mc_store_get_valset(txn, height, &vs);
+    if (!rc) rc = mc_store_scan_attests(txn, height, mc_cert_fill_one, &f);
+    if (rc < 0) rc = MC_OK; /* the cap (a store error is positive) */
+    if (!rc) *certified = out->nsigs >= mc_quorum(vs.n);
+    return rc;
+}
+
 int mc_store_get_certified(mc_store_txn *txn, uint64_t *height, mc_hash *header_hash)
 {
     return mc_store_height_hash_get(txn, MC_T_ATTEST, "cert", height, header_hash);
