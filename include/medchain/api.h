@@ -88,12 +88,21 @@ typedef struct {
     /** This node's identity: its org in the state is the custodian it may log reads for. */
     mc_id node;
     /**
-     * A logged read (POST /v1/records/{rid}/access): builds an access.log transaction carrying
-     * @p body, signs it with the node's key and next nonce, submits it and waits until it is
-     * committed (at most @p timeout_ms). Fills @p out as submit does. NULL: the node logs no reads
-     * (the route answers 503 EUNAVAIL).
+     * A transaction of @p kind signed by the node (a logged read: access.log, access.reads):
+     * builds it around @p body with the node's key and next nonce, submits it and waits until it
+     * is committed (at most @p timeout_ms). Fills @p out as submit does (out->id: its id). NULL:
+     * the node logs no reads (the read routes answer 503 EUNAVAIL).
      */
-    void (*log_access)(void *ctx, const mc_body_access_log *body, int timeout_ms, mc_api_txout *out);
+    void (*log_tx)(void *ctx, uint16_t kind, const uint8_t *body, size_t nbody, int timeout_ms,
+                   mc_api_txout *out);
+    /**
+     * The node's key-release keys (DESIGN.md section 4): the current one first, then retired
+     * ones. The gatekeeper opens a record's custodian key with whichever opens it and releases
+     * the data key to permitted readers. Owned by the node; valid until mc_api_stop().
+     */
+    const mc_box_sk *release_sk;
+    const mc_box_pk *release_pk;
+    size_t nrelease;
     /**
      * Blocks until a block above @p height has been applied. Never holds a store transaction.
      * @return MC_OK (the tip moved), MC_ETIMEDOUT (after @p timeout_ms), MC_ECLOSED (the node is
@@ -132,6 +141,8 @@ typedef struct {
     const char *tls_key;
     unsigned access_rate;  /**< logged reads per second per signer (0: 20); beyond, 429 ETOOMANY */
     unsigned access_burst; /**< logged reads a signer may make at once (0: 100) */
+    unsigned read_rate;    /**< records per second per signer through POST /v1/reads (0: 2000) */
+    unsigned read_burst;   /**< records a signer may read at once that way (0: 8192: a whole chart) */
 } mc_api_opts;
 
 typedef struct mc_api mc_api;

@@ -59,6 +59,9 @@ const char *mc_identity_kind_name(int kind);
 /** @return the kind for a name, or 0. */
 int mc_identity_kind_parse(const char *name);
 
+/** The kind byte of a key-release key's file (not an identity: DESIGN.md section 4). */
+#define MC_KEYKIND_RELEASE 82u
+
 enum mc_identity_status { MC_ID_ACTIVE = 1, MC_ID_REVOKED = 2 };
 
 /** Transaction kinds. Values are part of the format and never reused. */
@@ -76,6 +79,8 @@ enum mc_tx_kind {
     MC_TX_ORG_PROPOSE = 17,
     MC_TX_ORG_APPROVE = 18,
     MC_TX_RESEARCH_RELEASE = 19,
+    MC_TX_ORG_GATEKEEPER = 20,
+    MC_TX_ACCESS_READS = 21,
 };
 /** @return "identity.register", ... or NULL. */
 const char *mc_tx_kind_name(int kind);
@@ -107,6 +112,7 @@ enum mc_txr {
     MC_TXR_DECISION_MISMATCH = 18, /**< an access.log whose decision is not the policy's */
     MC_TXR_STALE = 19,             /**< a logged request too far from the block time */
     MC_TXR_LIMIT = 20,             /**< a consortium-wide cap reached (MC_MAX_VALIDATORS) */
+    MC_TXR_NO_CUSTODIAN_KEY = 21, /**< an anchor without a data key wrapped for its custodian's release key */
     MC_TXR_COUNT_
 };
 /** @return the stable name ("OK", "BAD_NONCE", ...), or "UNKNOWN". */
@@ -452,6 +458,152 @@ int mc_access_target(char out[160], const mc_hash *record, uint32_t purpose, uin
 /** The method of that request: "POST" (MC_VIA_DECISION), "GET" (MC_VIA_CONTENT), NULL (unknown). */
 const char *mc_access_method(uint8_t via);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Key release and whole-chart reads (DESIGN.md section 4; docs/format.md, "Key release")      */
+
+#define MC_MAX_READS           512u        /**< records named or served by one read request */
+#define MC_MAX_GATEKEEPER_URLS 4u          /**< URLs one custodian publishes */
+#define MC_MAX_GATEKEEPER_URL  200u        /**< bytes in one of them */
+#define MC_READS_TARGET        "/v1/reads" /**< the target of every read request (method POST) */
+
+/**
+ * Body of org.gatekeeper, signed by a node of the org (or the org): the org's key-release key
+ * (an X25519 key held by that node in its own key file; every record the org holds has its
+ * data key wrapped to it, under the org's id as recipient) and the URLs at which its gatekeeper
+ * serves. A later one replaces it (rotation): the node keeps the retired keys to open the
+ * records wrapped to them.
+ */
+typedef struct {
+    mc_box_pk release_pk;
+    uint32_t nurls; /**< 1 .. MC_MAX_GATEKEEPER_URLS */
+    char urls[MC_MAX_GATEKEEPER_URLS]
+             [MC_MAX_GATEKEEPER_URL + 1]; /**< "http://" or "https://", visible ASCII */
+} mc_body_gatekeeper;
+int mc_body_gatekeeper_encode(mc_buf *out, const mc_body_gatekeeper *b) MC_WARN_UNUSED_RESULT;
+int mc_body_gatekeeper_decode(mc_body_gatekeeper *b, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+
+/** An org's gatekeeper as held in the state (key 'K', org id). */
+typedef struct {
+    mc_id org;
+    mc_id by; /**< the node (or org) that published it */
+    mc_body_gatekeeper body;
+    uint64_t height;
+} mc_gatekeeper;
+int mc_gatekeeper_encode(mc_buf *out, const mc_gatekeeper *g) MC_WARN_UNUSED_RESULT;
+int mc_gatekeeper_decode(mc_gatekeeper *g, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+
+/** How a read request names its records. */
+enum mc_reads_by { MC_READS_BY_ID = 1, MC_READS_BY_PATIENT = 2 };
+
+/**
+ * A read request: the body of POST /v1/reads, signed by the reader like any request, and
+ * carried whole in the access.reads that logs it. Canonical binary (docs/format.md): version 1
+ * | purpose u32 (one bit) | action u8 (read: a read request asks for ciphertext) | by u8, then either record
+ * ids (u32 count 1..MC_MAX_READS, strictly increasing) or a page of one patient's records: patient 32 |
+ * categories (u32 count <= MC_MAX_SCOPE_CATS, strictly increasing; none: all) | from_ms u64 |
+ * to_ms u64 (anchored in [from, to); to 0: no end) | after 32 (ids above it; zero: from the
+ * start) | limit u32 (1..MC_MAX_READS).
+ */
+typedef struct {
+    uint32_t purpose;
+    uint8_t action;
+    uint8_t by; /**< enum mc_reads_by */
+    uint32_t nids;
+    mc_hash ids[MC_MAX_READS];
+    mc_id patient;
+    uint32_t ncats;
+    char cats[MC_MAX_SCOPE_CATS][MC_MAX_CATEGORY + 1];
+    uint64_t from_ms, to_ms;
+    mc_hash after;
+    uint32_t limit;
+} mc_read_request;
+int mc_read_request_encode(mc_buf *out, const mc_read_request *q) MC_WARN_UNUSED_RESULT;
+/** @return MC_OK, MC_EINVAL (not the canonical form), MC_ETOOBIG. Zeroes @p q on failure. */
+int mc_read_request_decode(mc_read_request *q, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+
+/** One record's outcome in an access.reads. */
+typedef struct {
+    mc_hash record;
+    uint8_t permit;
+    uint16_t reason; /**< enum mc_reason, consistent with permit */
+    int has_basis;
+    mc_hash basis;
+    uint8_t released; /**< 1: the custodian released the data key to the reader (permit, read only) */
+} mc_read_outcome;
+
+/**
+ * Body of access.reads, signed by a node of the custodian org of every record in it: one read
+ * request and the decision on each record it served, in strictly increasing record order. The
+ * executor checks the reader's signature over POST MC_READS_TARGET with this request as the body,
+ * that each record is one the request selects, and re-decides each at the block time.
+ * @c request borrows from the decoded bytes.
+ */
+typedef struct {
+    mc_id reader;
+    uint64_t req_time_ms;
+    uint8_t req_nonce[MC_REQ_NONCE_BYTES];
+    mc_sig req_sig;
+    mc_slice request; /**< the encoded mc_read_request the reader signed */
+    uint32_t n;       /**< 1 .. MC_MAX_READS */
+    mc_read_outcome out[MC_MAX_READS];
+} mc_body_access_reads;
+int mc_body_access_reads_encode(mc_buf *out, const mc_body_access_reads *b) MC_WARN_UNUSED_RESULT;
+int mc_body_access_reads_decode(mc_body_access_reads *b, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+/** The largest encoded read request an access.reads can carry. */
+#define MC_MAX_READ_REQUEST_BYTES 20480u
+
+/** What became of one record of a read request (the response of POST /v1/reads). */
+enum mc_read_status {
+    MC_READ_SERVED = 0,     /**< permitted and logged: its ciphertext follows */
+    MC_READ_DENIED = 1,     /**< refused, and logged */
+    MC_READ_ELSEWHERE = 2,  /**< another org is its custodian (named): ask its gatekeeper; not logged */
+    MC_READ_UNKNOWN = 3,    /**< no such record; not logged */
+    MC_READ_NO_CONTENT = 4, /**< permitted, but its ciphertext is not on this node; not logged */
+    MC_READ_CORRUPT = 5,    /**< permitted, but the stored ciphertext does not match its anchor; not logged */
+};
+
+/** One record of a read response. Slices borrow from the response bytes. */
+typedef struct {
+    mc_hash record;
+    uint8_t status;  /**< enum mc_read_status */
+    uint16_t reason; /**< the decision's reason (SERVED, DENIED), else 0 */
+    mc_id custodian; /**< SERVED, DENIED, ELSEWHERE, NO_CONTENT */
+    /* SERVED only: what the reader checks the ciphertext against, and the ciphertext */
+    mc_id patient;
+    mc_hash cipher_hash;
+    mc_hash commitment;
+    uint64_t size;
+    char category[MC_MAX_CATEGORY + 1];
+    uint64_t time_ms; /**< anchored at (block time) */
+    uint8_t released; /**< 1: its data key is in the response's key box */
+    mc_slice cipher;  /**< size bytes */
+} mc_read_item;
+
+/**
+ * The response of POST /v1/reads (application/octet-stream): "MCR1" | log tx 32 (all zero:
+ * nothing was logged) | height u64 | key box `bytes` (mc_env_release_seal; empty: no key
+ * released) | more u8 | next 32 (the cursor of the next page when more) | count u32 | items.
+ */
+typedef struct {
+    mc_hash log_tx;
+    uint64_t height;
+    mc_slice keybox;
+    uint8_t more;
+    mc_hash next;
+    uint32_t n;
+    mc_read_item *items; /**< n items, owned: mc_read_response_clear() */
+} mc_read_response;
+/** Appends one item in the response's encoding. @return MC_OK, MC_EINVAL, MC_ETOOBIG. */
+int mc_read_item_encode(mc_buf *out, const mc_read_item *it) MC_WARN_UNUSED_RESULT;
+/** Appends the response's head (everything before the items). */
+int mc_read_head_encode(mc_buf *out, const mc_read_response *r) MC_WARN_UNUSED_RESULT;
+/**
+ * Decodes a response; @p r borrows from @p p (which must outlive it) but for r->items.
+ * @return MC_OK, MC_EINVAL (not a response), MC_ETOOBIG, MC_ENOMEM. On failure @p r is cleared.
+ */
+int mc_read_response_decode(mc_read_response *r, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+void mc_read_response_clear(mc_read_response *r);
+
 /**
  * Body of org.propose: a new member org, admitted once the genesis threshold of members
  * approve, with (optionally) its validator node: on admission in block h the node joins the
@@ -513,9 +665,17 @@ typedef struct {
     mc_hash superseded_by;
     uint64_t height;
     uint64_t time_ms;
+    /** the data key wrapped for the custodian (to its key-release key): what its node releases */
+    uint8_t custodian_key[MC_SEALED_KEY_BYTES];
 } mc_record;
 int mc_record_encode(mc_buf *out, const mc_record *r) MC_WARN_UNUSED_RESULT;
 int mc_record_decode(mc_record *r, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+/**
+ * 1 if record @p r is one that read request @p q selects, leaving aside a page's limit: named
+ * by id; or of the page's patient, of a listed category (if any), anchored in the time window
+ * and with an id above the cursor. 0 otherwise.
+ */
+int mc_read_request_selects(const mc_read_request *q, const mc_record *r);
 
 enum mc_consent_status { MC_CONSENT_ACTIVE = 1, MC_CONSENT_REVOKED = 2 };
 
@@ -574,7 +734,10 @@ typedef struct {
     mc_hash basis;
     uint64_t height;
     uint32_t index;
-    uint8_t via; /**< enum mc_access_via: whether ciphertext was asked for */
+    uint8_t via;      /**< enum mc_access_via: whether ciphertext was asked for */
+    uint16_t sub;     /**< the n-th record of its access.reads (0 for an access.log) */
+    uint8_t released; /**< 1: the data key was released to the reader (access.reads) */
+    uint8_t chart;    /**< 1: logged by an access.reads (via is then MC_VIA_CONTENT) */
 } mc_access;
 int mc_access_encode(mc_buf *out, const mc_access *a) MC_WARN_UNUSED_RESULT;
 int mc_access_decode(mc_access *a, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;

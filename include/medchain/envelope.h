@@ -164,6 +164,42 @@ int mc_env_open(mc_buf *pt, const uint8_t *c, size_t n, const mc_body_anchor *a,
                 const mc_box_pk *my_pk, const mc_box_sk *my_sk) MC_WARN_UNUSED_RESULT;
 
 /**
+ * Checks and decrypts a record with its data key @p key (one released by a custodian, see
+ * mc_env_release_open()): the same checks as mc_env_open() but for the unwrap.
+ * @return MC_OK; MC_EINVAL; MC_ECORRUPT (not the anchor's bytes, or they do not open under
+ * @p key for this record and patient, or the commitment differs); MC_ETOOBIG; MC_ENOMEM.
+ */
+int mc_env_open_key(mc_buf *pt, const uint8_t *c, size_t n, const mc_body_anchor *a,
+                    const uint8_t key[MC_ENV_KEYBYTES]) MC_WARN_UNUSED_RESULT;
+
+/** A data key released by a custodian, beside the record it opens. Secret: wipe after use. */
+typedef struct {
+    mc_hash record;
+    uint8_t key[MC_ENV_KEYBYTES];
+} mc_env_released_key;
+
+/**
+ * The custodian's side of key release: seals @p n (at most MC_MAX_READS) record ids and data
+ * keys in one box to the reader's X25519 key @p reader_pk, bound to @p log_tx, the access log
+ * that records the read (docs/format.md, "Key release"). A fresh ephemeral key per box.
+ * Appends 32 + 16 + 4 + 64 n bytes to @p out.
+ * @return MC_OK, MC_EINVAL, MC_ETOOBIG (too many keys, or @p out's cap), MC_ENOMEM,
+ * MC_ECRYPTO (a low-order reader key).
+ */
+int mc_env_release_seal(mc_buf *out, const mc_env_released_key *keys, size_t n, const mc_hash *log_tx,
+                        const mc_box_pk *reader_pk) MC_WARN_UNUSED_RESULT;
+
+/**
+ * The reader's side: opens a box made by mc_env_release_seal() for @p log_tx with my key pair,
+ * into @p keys (room for @p cap), setting @p n. Wipe @p keys after use.
+ * @return MC_OK; MC_EINVAL; MC_ECORRUPT (not a box's shape, or its count disagrees);
+ * MC_ECRYPTO (not for my key, or for another log, or altered); MC_ETOOBIG (more than @p cap).
+ */
+int mc_env_release_open(mc_env_released_key *keys, size_t cap, size_t *n, const uint8_t *box, size_t nbox,
+                        const mc_hash *log_tx, const mc_box_pk *my_pk,
+                        const mc_box_sk *my_sk) MC_WARN_UNUSED_RESULT;
+
+/**
  * A patient's search key: HMAC-SHA-256 keyed with their X25519 secret over
  * "medchain/search-key". Deterministic, so the patient can always derive it again. It is a
  * secret: wipe it after use. (It changes when the patient's X25519 key is rotated.)

@@ -95,13 +95,13 @@ typedef struct {
  *   every run and every node.
  */
 typedef struct {
-    size_t index;           /**< position in the bundle's entry array */
+    size_t index;           /**< position in the bundle's entry array (skipped entries count) */
     mc_slice span;          /**< the resource's exact bytes in the parsed input (empty if described) */
     const json_t *resource; /**< the resource object (borrowed) */
     const char *type;       /**< resourceType: [A-Z][A-Za-z]{0,31} */
     const char *id;         /**< the resource's id, or NULL if it has none */
     const char *full_url;   /**< the entry's fullUrl, or NULL */
-    int is_patient;         /**< 1: this is the bundle's one Patient (mc_fhir_bundle_patient) */
+    int is_patient;         /**< 1: this is the bundle's Patient (mc_fhir_bundle_patient) */
     char category[MC_MAX_CATEGORY + 1];
     uint8_t sensitivity; /**< enum mc_sensitivity */
     uint16_t year;       /**< 1..9999, or 0 */
@@ -109,31 +109,87 @@ typedef struct {
     mc_fhir_keyword keywords[MC_FHIR_MAX_KEYWORDS];
 } mc_fhir_entry;
 
-/** Why a bundle was refused: a fixed English sentence (never content) and where. */
+/**
+ * Why a bundle was refused: a fixed English sentence and where. Nothing in it comes from the
+ * bundle's content (no id, name, identifier or reference): it may be shown and logged.
+ */
 typedef struct {
-    const char *what; /**< e.g. "entry without resource"; NULL after success */
-    size_t entry;     /**< index of the offending entry, or SIZE_MAX if not about one entry */
+    const char *what; /**< e.g. "resource is not an object"; NULL after success; static storage */
+    size_t entry;     /**< position of the offending entry in the entry array (from 0), or SIZE_MAX */
+    char type[MC_FHIR_MAX_TYPE + 1]; /**< its resourceType when the refusal is about what it is, else "" */
 } mc_fhir_error;
+
+/** How ingest treats a resource type (mc_fhir_ingest_type). */
+enum mc_fhir_type_kind {
+    MC_FHIR_TYPE_CHART = 1, /**< a resource of a patient's chart (Patient, Observation, Claim, ...) */
+    MC_FHIR_TYPE_SUPPORT,   /**< what a chart refers to (Organization, Practitioner, ...): not alone */
+};
+
+/**
+ * The allow-list of ingest (docs/decisions.md, "One patient's chart at ingest"). Chart types: the R4
+ * Patient compartment without Group, List, Person, MeasureReport, Schedule and AuditEvent:
+ * Account, AdverseEvent, AllergyIntolerance, Appointment, AppointmentResponse, Basic,
+ * BodyStructure, CarePlan, CareTeam, ChargeItem, Claim, ClaimResponse, ClinicalImpression,
+ * Communication, CommunicationRequest, Composition, Condition, Consent, Coverage,
+ * CoverageEligibilityRequest, CoverageEligibilityResponse, DetectedIssue, DeviceRequest,
+ * DeviceUseStatement, DiagnosticReport, DocumentManifest, DocumentReference, Encounter,
+ * EnrollmentRequest, EpisodeOfCare, ExplanationOfBenefit, FamilyMemberHistory, Flag, Goal,
+ * ImagingStudy, Immunization, ImmunizationEvaluation, ImmunizationRecommendation, Invoice,
+ * Media, MedicationAdministration, MedicationDispense, MedicationRequest, MedicationStatement,
+ * MolecularSequence, NutritionOrder, Observation, Patient, Procedure, Provenance,
+ * QuestionnaireResponse, RelatedPerson, RequestGroup, ResearchSubject, RiskAssessment,
+ * ServiceRequest, Specimen, SupplyDelivery, SupplyRequest, VisionPrescription. Support types:
+ * Device, Location, Medication, Organization, Practitioner, PractitionerRole, Substance.
+ * @return MC_FHIR_TYPE_CHART, MC_FHIR_TYPE_SUPPORT, or 0: refused (every other type, NULL).
+ */
+int mc_fhir_ingest_type(const char *type);
 
 /** A parsed Bundle (opaque). */
 typedef struct mc_fhir_bundle mc_fhir_bundle;
 
 /**
- * Parses a FHIR R4 Bundle for ingest. The document must be strict JSON (RFC 8259, UTF-8, no
+ * Parses a FHIR R4 Bundle for ingest: one patient's chart and nothing else.
+ *
+ * Form (refused with MC_EINVAL): the document must be strict JSON (RFC 8259, UTF-8, no
  * duplicate keys, nesting at most MC_FHIR_MAX_DEPTH) whose top level is an object with
  * "resourceType": "Bundle" and a known "type" (document, message, transaction,
  * transaction-response, batch, batch-response, history, searchset, collection); "entry", if
- * present, an array of objects, each with a "resource" object that has a "resourceType" of
- * [A-Z][A-Za-z]{0,31}, an optional "id" that is a FHIR id and an optional string "fullUrl" of
- * at most MC_FHIR_MAX_FULL_URL bytes. Each resource's exact bytes are located by a strict
- * scanner of the input, independent of jansson; the two must agree on every entry.
+ * present, an array of objects. An entry with a "resource" must have a resource object with a
+ * "resourceType" of [A-Z][A-Za-z]{0,31}, an optional "id" that is a FHIR id and an optional
+ * string "fullUrl" of at most MC_FHIR_MAX_FULL_URL bytes. Each resource's exact bytes are
+ * located by a strict scanner of the input, independent of jansson; the two must agree on
+ * every entry.
+ *
+ * An entry without "resource" (a transaction's DELETE, say) is skipped: it is not one of the
+ * bundle's resources, and mc_fhir_bundle_skipped() counts it.
+ *
+ * Content (refused with MC_EDENIED; err->type names the entry's resourceType when the refusal
+ * is about an entry):
+ *   - a resource whose type mc_fhir_ingest_type() does not admit (StructureDefinition,
+ *     SearchParameter, ValueSet, CodeSystem, Group, Binary, a nested Bundle, Parameters,
+ *     OperationOutcome, Subscription, ... anything not on the list), also as a contained
+ *     resource anywhere inside an entry's resource;
+ *   - a second Patient resource (the entry of the second), or a Patient contained in another
+ *     resource;
+ *   - resources but none of a chart type (a directory of Organizations or Practitioners);
+ *   - a reference to another patient: every object anywhere in every resource (contained
+ *     resources, extensions, Patient.link included) whose "reference" is a string is read.
+ *     One that names a Patient by type and id (its id is the path segment after the last
+ *     "Patient/" that starts it or follows a '/': "Patient/<id>", "<base>/Patient/<id>",
+ *     "Patient/<id>/_history/<version>") must name the bundle's Patient by its id (so a
+ *     Patient without an id may not be referred to that way); when the bundle has no Patient
+ *     resource, every such reference must name the same id as the first. Any other
+ *     reference is to no other patient: a urn:uuid or other fullUrl resolves to at most the
+ *     one Patient entry. A conditional reference ("Patient?...") cannot be checked and is
+ *     refused. The first refusal in entry order is reported.
+ * A bundle with no resource at all (none, or all skipped) is accepted: it files nothing.
  *
  * The bundle borrows @p p: the bytes must stay unchanged until mc_fhir_bundle_free().
  *
  * @param pp   receives the bundle (free with mc_fhir_bundle_free), NULL on failure
  * @param err  optional: why the input was refused
- * @return MC_OK, MC_EINVAL (malformed; see @p err), MC_ETOOBIG (over MC_FHIR_MAX_BUNDLE_BYTES or
- *         MC_FHIR_MAX_ENTRIES), MC_ENOMEM.
+ * @return MC_OK, MC_EINVAL (malformed; see @p err), MC_EDENIED (not one patient's chart; see
+ *         @p err), MC_ETOOBIG (over MC_FHIR_MAX_BUNDLE_BYTES or MC_FHIR_MAX_ENTRIES), MC_ENOMEM.
  */
 int mc_fhir_bundle_parse(mc_fhir_bundle **pp, const uint8_t *p, size_t n,
                          mc_fhir_error *err) MC_WARN_UNUSED_RESULT;
@@ -143,28 +199,33 @@ void mc_fhir_bundle_free(mc_fhir_bundle *b);
 
 /** @return the Bundle's type ("transaction", ...), valid until mc_fhir_bundle_free. */
 const char *mc_fhir_bundle_type(const mc_fhir_bundle *b);
-/** @return the number of entries. */
+/** @return the number of resources: the entries less those skipped. */
 size_t mc_fhir_bundle_count(const mc_fhir_bundle *b);
+/** @return the number of entries without a resource, skipped by the parse. */
+size_t mc_fhir_bundle_skipped(const mc_fhir_bundle *b);
 /** @return the whole parsed document (borrowed, read-only, valid until mc_fhir_bundle_free). */
 const json_t *mc_fhir_bundle_json(const mc_fhir_bundle *b);
 
 /**
- * Describes entry @p i (see mc_fhir_entry). @return MC_OK, MC_EINVAL (i out of range; then
- * @p out is zeroed).
+ * Describes resource @p i, 0 <= i < mc_fhir_bundle_count() (see mc_fhir_entry; out->index is
+ * its entry's position in the entry array, which differs from @p i after a skipped entry).
+ * @return MC_OK, MC_EINVAL (i out of range; then @p out is zeroed).
  */
 int mc_fhir_bundle_entry(const mc_fhir_bundle *b, size_t i, mc_fhir_entry *out) MC_WARN_UNUSED_RESULT;
 
 /**
- * The bundle's Patient: the one entry whose resourceType is "Patient".
- * @return MC_OK (and its index in @p index), MC_ENOTFOUND (none), MC_EINVAL (more than one:
- *         the bundle is not one patient's, so no entry is marked is_patient).
+ * The bundle's Patient: the one resource whose resourceType is "Patient" (a parsed bundle has
+ * at most one).
+ * @return MC_OK (and its resource index, for mc_fhir_bundle_entry, in @p index), MC_ENOTFOUND
+ *         (none), MC_EINVAL (@p b NULL).
  */
 int mc_fhir_bundle_patient(const mc_fhir_bundle *b, size_t *index) MC_WARN_UNUSED_RESULT;
 
 /**
  * @return 1 if the reference string @p ref names the bundle's Patient: its entry's fullUrl,
- *         "urn:uuid:<id>", "Patient/<id>", or an absolute URL ending in "/Patient/<id>";
- *         else 0 (also when the bundle has no single Patient).
+ *         "urn:uuid:<id>", "Patient/<id>", or an absolute URL ending in "/Patient/<id>" (the
+ *         last two optionally followed by "/_history/<version>"); else 0 (also when the bundle
+ *         has no Patient).
  */
 int mc_fhir_bundle_is_patient_ref(const mc_fhir_bundle *b, const char *ref);
 

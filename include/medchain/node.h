@@ -22,10 +22,19 @@ extern "C" {
 #endif
 
 typedef struct {
-    char data_dir[1024];         /**< store, orderer log, blobs (record ciphertext) */
-    char genesis[1024];          /**< genesis config file (binary, from `medchain init`) */
-    char node_key[1024];         /**< this validator's key file */
-    char passphrase_file[1024];  /**< file holding the key file's passphrase (else $MEDCHAIN_PASSPHRASE) */
+    char data_dir[1024];        /**< store, orderer log, blobs (record ciphertext) */
+    char genesis[1024];         /**< genesis config file (binary, from `medchain init`) */
+    char node_key[1024];        /**< this validator's key file */
+    char passphrase_file[1024]; /**< file holding the key file's passphrase (else $MEDCHAIN_PASSPHRASE) */
+    /**
+     * The key-release key file (DESIGN.md section 4): X25519, under the same passphrase. Empty:
+     * DATA/release.key, made on first start. Its public half is published on the chain
+     * (org.gatekeeper) with public_url.
+     */
+    char release_key[1024];
+    char release_keys_retired[2048]; /**< comma-separated older release key files, kept to open older records
+                                      */
+    char public_url[1024];       /**< comma-separated URLs of this gatekeeper (default: http(s)://listen) */
     char listen[128];            /**< "host:port"; port 0 picks a free one */
     char orderer[16];            /**< "solo" or "etcd" */
     char etcd_endpoints[1024];   /**< etcd: comma-separated client URLs, tried in turn */
@@ -58,6 +67,8 @@ typedef struct {
     unsigned wait_timeout_ms; /**< default wait for POST /v1/tx */
     unsigned access_rate;     /**< logged reads per second per signer */
     unsigned access_burst;    /**< logged reads a signer may make at once */
+    unsigned read_rate;       /**< records per second per signer through POST /v1/reads */
+    unsigned read_burst;      /**< records a signer may read at once that way */
     unsigned verify_threads;  /**< 0: one per CPU */
     unsigned map_size_mb;     /**< LMDB map size (address space reserved for the store) */
     int log_level;

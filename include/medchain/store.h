@@ -194,7 +194,10 @@ int mc_store_put_emergency(mc_store_txn *txn, const mc_emergency *e) MC_WARN_UNU
 /** Appends to the patient's access history ('A') and the chain-wide one ('L'). */
 int mc_store_put_access(mc_store_txn *txn, const mc_access *a) MC_WARN_UNUSED_RESULT;
 int mc_store_get_access(mc_store_txn *txn, const mc_id *patient, uint64_t height, uint32_t index,
-                        mc_access *out) MC_WARN_UNUSED_RESULT;
+                        uint16_t sub, mc_access *out) MC_WARN_UNUSED_RESULT;
+/** An org's published gatekeeper (org.gatekeeper). @return MC_OK, MC_ENOTFOUND, MC_ECORRUPT, ... */
+int mc_store_get_gatekeeper(mc_store_txn *txn, const mc_id *org, mc_gatekeeper *out) MC_WARN_UNUSED_RESULT;
+int mc_store_put_gatekeeper(mc_store_txn *txn, const mc_gatekeeper *g) MC_WARN_UNUSED_RESULT;
 int mc_store_get_proposal(mc_store_txn *txn, const mc_hash *id, mc_proposal *out) MC_WARN_UNUSED_RESULT;
 int mc_store_put_proposal(mc_store_txn *txn, const mc_proposal *p) MC_WARN_UNUSED_RESULT;
 
@@ -331,8 +334,8 @@ enum {
     MC_SK_DELEGATE = 'D',          /**< patient, delegate -> mc_delegate */
     MC_SK_EMERGENCY = 'E',         /**< emergency id -> mc_emergency */
     MC_SK_PATIENT_EMERGENCY = 'e', /**< patient, provider, emergency id -> presence */
-    MC_SK_ACCESS = 'A',            /**< patient, height (u64 BE), index (u32 BE) -> mc_access */
-    MC_SK_ACCESS_ALL = 'L',        /**< height, index -> patient id */
+    MC_SK_ACCESS = 'A',            /**< patient, height (u64 BE), index (u32 BE), sub (u16 BE) -> mc_access */
+    MC_SK_ACCESS_ALL = 'L',        /**< height, index, sub -> patient id */
     MC_SK_LOGGED_REQUEST = 'Q',    /**< reader, request nonce -> presence (a read is logged once) */
     MC_SK_TOKEN = 'T',             /**< search token, record id -> presence */
     MC_SK_PROPOSAL = 'O',          /**< proposal id -> mc_proposal */
@@ -340,6 +343,7 @@ enum {
     MC_SK_RELEASE = 'W',           /**< research release id -> presence (recorded once) */
     MC_SK_CIPHER = 'H',            /**< ciphertext SHA-256 -> presence (one record per blob) */
     MC_SK_VALSET = 'S',            /**< from height (u64 BE) -> mc_valset */
+    MC_SK_GATEKEEPER = 'K',        /**< org id -> mc_gatekeeper */
 };
 
 #ifdef __cplusplus

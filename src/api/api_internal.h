@@ -19,6 +19,7 @@ struct mc_api {
     mc_api_backend be;
     mc_nonce_cache *nonces;
     mc_rate_table *access_rate; /* logged reads per signer */
+    mc_rate_table *read_rate;   /* records read through POST /v1/reads per signer */
     atomic_int stopping;        /* mc_api_stop has begun: event streams end */
     uint64_t started_ms;        /* requests signed before this are refused: the nonce memory is new */
     char *tls_cert, *tls_key;
@@ -49,6 +50,7 @@ typedef struct {
     int is_text;
     const char *ctype;           /* content type of a text body */
     struct MHD_Response *stream; /* owned; a streamed body (events) instead of json or text */
+    char retry_after[12];        /* a Retry-After header (seconds) when not empty */
 } mc_resp;
 
 /* The request as the handlers see it. */
@@ -80,7 +82,7 @@ unsigned mc_http_status_for(int rc);
 void mc_resp_denied(mc_resp *r, const char *message);
 /* 409 ENOTCUSTODIAN: this node's org does not hold the record. */
 void mc_resp_not_custodian(mc_resp *r);
-/* 429 ETOOMANY: the caller is over its rate of logged reads. */
+/* 429 ETOOMANY with Retry-After: the caller is over its rate of logged reads. */
 void mc_resp_too_many(mc_resp *r);
 /* 404 ENOCONTENT: the record is anchored but its ciphertext was not uploaded to this node. */
 void mc_resp_no_content(mc_resp *r);
@@ -104,6 +106,9 @@ void mc_rate_table_free(mc_rate_table *t);
 /* Takes one token from @p signer's bucket. @return MC_OK, or MC_EAGAIN (none left: refuse).
  * Thread-safe. */
 int mc_rate_take(mc_rate_table *t, const mc_id *signer);
+/* Takes @p n tokens at once. @return MC_OK, MC_EAGAIN (not enough yet: @p retry_s, if not NULL,
+ * says in how many seconds there will be), MC_ETOOBIG (more than the burst: never). */
+int mc_rate_take_n(mc_rate_table *t, const mc_id *signer, unsigned n, unsigned *retry_s);
 
 /* routes.c */
 void mc_api_route(mc_call *call, mc_resp *r);
@@ -205,6 +210,8 @@ json_t *mc_json_id_or_null(const uint8_t b[32]); /* null for the all-zero id */
 json_t *mc_json_record(const mc_record *rec);
 json_t *mc_json_consent(const mc_consent *con);
 json_t *mc_json_access(const mc_access *a);
+/* An org's gatekeeper: its key-release key, its URLs, who published it and when. */
+json_t *mc_json_gatekeeper(const mc_gatekeeper *g);
 json_t *mc_json_proposal(const mc_proposal *p);
 /* {"permit","reason","reason_text","basis","time_ms","requester","record"} */
 json_t *mc_json_decision(const mc_decision *d, uint64_t time_ms, const mc_id *requester,
@@ -213,6 +220,9 @@ json_t *mc_json_decision(const mc_decision *d, uint64_t time_ms, const mc_id *re
 json_t *mc_json_txout(const mc_api_txout *o);
 /* Appends one server-sent event ("id:", "event:", "data:" lines and a blank line). */
 int mc_sse_format(mc_buf *out, const mc_event *ev);
+
+/* reads.c: POST /v1/reads, a whole chart in one logged request, keys released. */
+void mc_route_reads(mc_call *c, mc_resp *r);
 
 /* visibility.c: who sees what (docs/api.md "Who sees what"), over one read transaction. */
 typedef struct {

@@ -7,6 +7,8 @@
  * ciphertext is not on the node, and EMISMATCH (409) when uploaded bytes are not the anchored
  * ciphertext.
  */
+#include <stdio.h>
+
 #include "api_internal.h"
 
 unsigned mc_http_status_for(int rc)
@@ -55,6 +57,7 @@ void mc_resp_not_custodian(mc_resp *r)
 void mc_resp_too_many(mc_resp *r)
 {
     mc_resp_error(r, 429, "ETOOMANY", "too many logged reads by this signer; slow down and retry later");
+    snprintf(r->retry_after, sizeof r->retry_after, "1");
 }
 
 void mc_resp_no_content(mc_resp *r)

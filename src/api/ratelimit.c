@@ -6,9 +6,10 @@
  *
  * A token bucket per signer, in a fixed table: a signer's bucket holds up to burst tokens, gains
  * rate tokens per second (monotonic clock: a wall-clock step neither refills nor empties it), and
- * a read takes one. When the table is full the least recently used bucket is evicted. That
- * forgets the least: an idle bucket refills to full, and a full bucket is the same as none. Only
- * a signer that has been silent the longest of MC_RATE_SLOTS signers loses its debt.
+ * a read takes one (a whole-chart read, one per record: mc_rate_take_n). When the table is full the least
+ * recently used bucket is evicted. That forgets the least: an idle bucket refills to full, and a full bucket
+ * is the same as none. Only a signer that has been silent the longest of MC_RATE_SLOTS signers loses its
+ * debt.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -55,10 +56,12 @@ void mc_rate_table_free(mc_rate_table *t)
 
 int mc_rate_take(mc_rate_table *t, const mc_id *signer)
 {
-    /* never 0: that marks an empty slot */
-    uint64_t now = mc_time_mono_ms() + 1;
-    int rc = MC_OK;
-    pthread_mutex_lock(&t->lock);
+    return mc_rate_take_n(t, signer, 1, NULL);
+}
+
+/* The signer's bucket, refilled to @p now (a new one is full). Under t->lock. */
+static mc_rate_slot *mc_rate_slot_of(mc_rate_table *t, const mc_id *signer, uint64_t now)
+{
     mc_rate_slot *s = NULL, *oldest = &t->slots[0];
     for (size_t i = 0; i < MC_RATE_SLOTS; i++) {
         mc_rate_slot *x = &t->slots[i];
@@ -80,10 +83,26 @@ int mc_rate_take(mc_rate_table *t, const mc_id *signer)
         s->tokens_milli = t->cap_milli - s->tokens_milli <= add ? t->cap_milli : s->tokens_milli + add;
         s->last_ms = now;
     }
-    if (s->tokens_milli >= 1000)
-        s->tokens_milli -= 1000;
-    else
+    return s;
+}
+
+int mc_rate_take_n(mc_rate_table *t, const mc_id *signer, unsigned n, unsigned *retry_s)
+{
+    /* never 0: that marks an empty slot */
+    uint64_t now = mc_time_mono_ms() + 1, want = (uint64_t)n * 1000;
+    int rc = MC_OK;
+    if (retry_s) *retry_s = 0;
+    pthread_mutex_lock(&t->lock);
+    mc_rate_slot *s = mc_rate_slot_of(t, signer, now);
+    if (want > t->cap_milli) {
+        rc = MC_ETOOBIG; /* more than a full bucket: never */
+    } else if (s->tokens_milli >= want) {
+        s->tokens_milli -= want;
+    } else {
         rc = MC_EAGAIN;
+        /* milli-tokens missing / milli-tokens per millisecond, in whole seconds rounded up */
+        if (retry_s) *retry_s = (unsigned)(((want - s->tokens_milli) / t->rate + 999) / 1000);
+    }
     pthread_mutex_unlock(&t->lock);
     return rc;
 }

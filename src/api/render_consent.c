@@ -119,7 +119,21 @@ json_t *mc_json_consent(const mc_consent *con)
     return j;
 }
 
+static json_t *mc_json_access_core(const mc_access *a);
+
 json_t *mc_json_access(const mc_access *a)
+{
+    json_t *j = mc_json_access_core(a);
+    if (j && json_object_update_new(j, json_pack("{s:I,s:b,s:b}", "sub", (json_int_t)a->sub, "key_released",
+                                                 (int)a->released, "chart", (int)a->chart))) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+/* The fields every access entry has had since access.log. */
+static json_t *mc_json_access_core(const mc_access *a)
 {
     return json_pack("{s:o,s:o,s:o,s:o,s:o,s:I,s:s,s:s,s:b,s:s,s:o,s:b,s:I,s:I,s:s}", "log_tx",
                      mc_json_hex(a->log_tx.b, 32), "patient", mc_json_hex(a->patient.b, 32), "reader",
@@ -191,4 +205,13 @@ int mc_sse_format(mc_buf *out, const mc_event *ev)
                            ev->index, (unsigned)ev->n, kind ? kind : "unknown", z);
     free(z);
     return rc;
+}
+
+json_t *mc_json_gatekeeper(const mc_gatekeeper *g)
+{
+    json_t *urls = json_array();
+    for (uint32_t i = 0; urls && i < g->body.nurls && i < MC_MAX_GATEKEEPER_URLS; i++)
+        json_array_append_new(urls, json_string(g->body.urls[i]));
+    return json_pack("{s:o,s:o,s:o*,s:I}", "release_pk", mc_json_hex(g->body.release_pk.b, 32), "by",
+                     mc_json_hex(g->by.b, 32), "urls", urls, "height", (json_int_t)g->height);
 }

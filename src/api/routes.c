@@ -417,7 +417,17 @@ static void mc_route_identity(mc_call *c, mc_resp *r, mc_store_txn *txn, const c
         mc_resp_err(r, rc, rc == MC_ENOTFOUND ? "no such identity" : "identity unreadable");
         return;
     }
-    mc_api_ok(r, mc_json_identity(&idn));
+    json_t *j = mc_json_identity(&idn);
+    mc_gatekeeper g;
+    if (j && idn.kind == MC_ID_ORG && (rc = mc_store_get_gatekeeper(txn, &id, &g)) != MC_ENOTFOUND) {
+        if (rc) {
+            json_decref(j);
+            mc_viewer_fail(r, rc);
+            return;
+        }
+        json_object_set_new(j, "gatekeeper", mc_json_gatekeeper(&g));
+    }
+    mc_api_ok(r, j);
 }
 
 const char *mc_api_segment(const char *path, const char *prefix)
@@ -446,9 +456,12 @@ void mc_api_route(mc_call *c, mc_resp *r)
     }
     if (strncmp(p, "/v1/", 4) != 0) goto not_found;
     if (mc_api_authenticate(c, r)) return;
-    if (strcmp(p, "/v1/tx") == 0) {
+    if (strcmp(p, "/v1/tx") == 0 || strcmp(p, MC_READS_TARGET) == 0) {
         if (!post) goto bad_method;
-        mc_route_submit(c, r);
+        if (p[4] == 't')
+            mc_route_submit(c, r);
+        else
+            mc_route_reads(c, r);
         return;
     }
     if (mc_api_route_content(c, r) || mc_api_route_consent(c, r)) return;

@@ -70,7 +70,7 @@ int mc_logged_read_decide(mc_call *c, mc_resp *r, const char *zrid, uint8_t via,
         mc_resp_error(r, 400, "EINVAL", usage[via]);
         return 1;
     }
-    if (!c->api->be.log_access) {
+    if (!c->api->be.log_tx) {
         mc_resp_err(r, MC_EUNAVAIL, "this node does not log reads");
         return 1;
     }
@@ -102,7 +102,17 @@ void mc_logged_read_log(mc_call *c, mc_logged_read *lr)
      * rather than verify it again (docs/decisions.md) */
     if (c->api->be.sigcache) mc_sigcache_add(c->api->be.sigcache, &c->digest, &c->sig, &c->signer_pk);
     memset(&lr->out, 0, sizeof lr->out);
-    c->api->be.log_access(c->api->be.ctx, &b, c->api->opts.default_timeout_ms, &lr->out);
+    mc_buf body;
+    mc_buf_init(&body, MC_MAX_BODY_BYTES);
+    int rc = mc_body_access_log_encode(&body, &b);
+    if (rc) {
+        lr->out.state = MC_TXS_FAILED;
+        lr->out.err = rc;
+    } else {
+        c->api->be.log_tx(c->api->be.ctx, MC_TX_ACCESS_LOG, body.p, body.n, c->api->opts.default_timeout_ms,
+                          &lr->out);
+    }
+    mc_buf_free(&body);
 }
 
 int mc_logged_read_served(mc_call *c, mc_resp *r, const mc_logged_read *lr)

@@ -42,10 +42,11 @@ int mc_api_parse_cursor(const char *z, int nparts, uint64_t out[3])
 }
 
 /*
- * Puts @p item (owned) on the page, with its cursor: @p id, or (@p height, @p index) when @p id
+ * Puts @p item (owned) on the page, with its cursor: @p id, or (@p height, @p index, @p sub) when @p id
  * is NULL. @return MC_OK, MC_PAGE_FULL (it would be one too many: the scan stops), MC_ENOMEM.
  */
-static int mc_page_put(mc_page *pg, json_t *item, const uint8_t *id, uint64_t height, uint32_t index)
+static int mc_page_put(mc_page *pg, json_t *item, const uint8_t *id, uint64_t height, uint32_t index,
+                       uint16_t sub)
 {
     if (pg->count == pg->limit) {
         json_decref(item);
@@ -57,7 +58,7 @@ static int mc_page_put(mc_page *pg, json_t *item, const uint8_t *id, uint64_t he
     if (id)
         mc_hex_encode(pg->next, id, 32);
     else
-        snprintf(pg->next, sizeof pg->next, "%llu:%u", (unsigned long long)height, index);
+        snprintf(pg->next, sizeof pg->next, "%llu:%u:%u", (unsigned long long)height, index, (unsigned)sub);
     return MC_OK;
 }
 
@@ -90,7 +91,7 @@ static int mc_page_record(void *arg, const mc_hash *rid)
         if ((rc = mc_viewer_decide(pg->v, NULL, rid, pg->purpose, MC_ACTION_READ_META, &d))) return rc;
         if (!d.permit) return MC_OK;
     }
-    return mc_page_put(pg, mc_json_record(&rec), rid->b, 0, 0);
+    return mc_page_put(pg, mc_json_record(&rec), rid->b, 0, 0, 0);
 }
 
 /* P | patient | record id */
@@ -115,7 +116,7 @@ static int mc_scan_consents(void *arg, mc_slice key, mc_slice val)
     if ((rc = mc_store_get_consent(pg->v->txn, &cid, pg->consent)))
         return rc == MC_ENOTFOUND ? MC_ECORRUPT : rc;
     if (!pg->full && !mc_viewer_named(pg->v, &pg->consent->body)) return MC_OK;
-    return mc_page_put(pg, mc_json_consent(pg->consent), cid.b, 0, 0);
+    return mc_page_put(pg, mc_json_consent(pg->consent), cid.b, 0, 0, 0);
 }
 
 /* D | patient | delegate -> mc_delegate */
@@ -132,52 +133,55 @@ static int mc_scan_delegates(void *arg, mc_slice key, mc_slice val)
     return mc_page_put(pg,
                        json_pack("{s:o,s:b,s:I,s:I}", "id", mc_json_hex(who.b, 32), "active", (int)d.active,
                                  "height", (json_int_t)d.height, "time_ms", (json_int_t)d.time_ms),
-                       who.b, 0, 0);
+                       who.b, 0, 0, 0);
 }
 
 static int mc_page_access(mc_page *pg, const mc_access *a)
 {
     /* others see only their own reads */
     if (!pg->full && memcmp(a->reader.b, pg->v->c->signer.b, 32) != 0) return MC_OK;
-    return mc_page_put(pg, mc_json_access(a), NULL, a->height, a->index);
+    return mc_page_put(pg, mc_json_access(a), NULL, a->height, a->index, a->sub);
 }
 
-/* A | patient | height | index -> mc_access */
+/* A | patient | height | index | sub -> mc_access */
 static int mc_scan_access(void *arg, mc_slice key, mc_slice val)
 {
     mc_page *pg = arg;
     mc_access a;
     if (mc_page_is_after(pg, key)) return MC_OK;
-    if (key.n != 1 + 32 + 12 || mc_access_decode(&a, val.p, val.n)) return MC_ECORRUPT;
+    if (key.n != 1 + 32 + 14 || mc_access_decode(&a, val.p, val.n)) return MC_ECORRUPT;
     return mc_page_access(pg, &a);
 }
 
-/* L | height | index -> patient */
+/* L | height | index | sub -> patient */
 static int mc_scan_access_all(void *arg, mc_slice key, mc_slice val)
 {
     mc_page *pg = arg;
     mc_id patient;
     mc_access a;
     if (mc_page_is_after(pg, key)) return MC_OK;
-    if (key.n != 1 + 12 || val.n != 32) return MC_ECORRUPT;
+    if (key.n != 1 + 14 || val.n != 32) return MC_ECORRUPT;
     memcpy(patient.b, val.p, 32);
-    int rc = mc_store_get_access(pg->v->txn, &patient, mc_get_u64be(key.p + 1), mc_get_u32be(key.p + 9), &a);
+    int rc = mc_store_get_access(pg->v->txn, &patient, mc_get_u64be(key.p + 1), mc_get_u32be(key.p + 9),
+                                 (uint16_t)(key.p[13] << 8 | key.p[14]), &a);
     if (rc) return rc == MC_ENOTFOUND ? MC_ECORRUPT : rc;
     return mc_page_access(pg, &a);
 }
 
-/* ?after=: an id (records, consents, delegates) or H:I (access) appended to @p prefix. */
+/* ?after=: an id (records, consents, delegates) or H:I:S (access; H:I for H:I:0) appended to @p prefix. */
 static int mc_page_after(mc_call *c, mc_page *pg, const mc_skey *prefix, int by_pos)
 {
     const char *z = mc_api_arg(c, "after");
     uint8_t part[32];
-    size_t n = by_pos ? 12 : 32;
-    uint64_t v[3];
+    size_t n = by_pos ? 14 : 32;
+    uint64_t v[3] = {0, 0, 0};
     if (!z) return MC_OK;
     if (by_pos) {
-        if (mc_api_parse_cursor(z, 2, v)) return MC_EINVAL;
+        if (mc_api_parse_cursor(z, 3, v) && mc_api_parse_cursor(z, 2, v)) return MC_EINVAL;
         mc_put_u64be(part, v[0]);
         mc_put_u32be(part + 8, (uint32_t)v[1]);
+        part[12] = (uint8_t)(v[2] >> 8);
+        part[13] = (uint8_t)v[2];
     } else if (mc_api_parse_id(z, part, NULL, NULL)) {
         return MC_EINVAL;
     }
@@ -223,7 +227,7 @@ static void mc_page_run(mc_call *c, mc_resp *r, mc_page *pg, const mc_skey *pref
     if (mc_page_limit(c, r, pg)) return;
     if (mc_page_after(c, pg, prefix, by_pos)) {
         mc_resp_error(r, 400, "EINVAL",
-                      by_pos ? "after must be H:I" : "after must be an id of 64 hex digits");
+                      by_pos ? "after must be H:I:S" : "after must be an id of 64 hex digits");
         return;
     }
     pg->items = json_array();

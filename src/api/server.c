@@ -33,6 +33,7 @@ static enum MHD_Result mc_api_send(struct MHD_Connection *conn, mc_resp *r)
     }
     if (!resp) return MHD_NO;
     MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (r->retry_after[0]) MHD_add_response_header(resp, "Retry-After", r->retry_after);
     enum MHD_Result ret = MHD_queue_response(conn, r->status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -196,10 +197,13 @@ int mc_api_start(mc_api **pp, const mc_api_opts *opts, const mc_api_backend *bac
     if (!api->opts.default_timeout_ms) api->opts.default_timeout_ms = 30000;
     if (!api->opts.access_rate) api->opts.access_rate = 20;
     if (!api->opts.access_burst) api->opts.access_burst = 100;
+    if (!api->opts.read_rate) api->opts.read_rate = 2000;
+    if (!api->opts.read_burst) api->opts.read_burst = 8192;
     api->started_ms = mc_time_now_ms();
     int rc = mc_nonce_cache_new(&api->nonces, api->opts.skew_ms);
     if (rc) goto fail;
     if ((rc = mc_rate_table_new(&api->access_rate, api->opts.access_rate, api->opts.access_burst))) goto fail;
+    if ((rc = mc_rate_table_new(&api->read_rate, api->opts.read_rate, api->opts.read_burst))) goto fail;
 
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
@@ -240,6 +244,7 @@ int mc_api_start(mc_api **pp, const mc_api_opts *opts, const mc_api_backend *bac
 fail:
     mc_nonce_cache_free(api->nonces);
     mc_rate_table_free(api->access_rate);
+    mc_rate_table_free(api->read_rate);
     free(api->tls_cert);
     free(api->tls_key);
     free(api);
@@ -261,6 +266,7 @@ void mc_api_stop(mc_api *api)
     MHD_stop_daemon(api->d);
     mc_nonce_cache_free(api->nonces);
     mc_rate_table_free(api->access_rate);
+    mc_rate_table_free(api->read_rate);
     free(api->tls_cert);
     free(api->tls_key);
     free(api);

@@ -54,11 +54,7 @@ int mc_body_emergency_decode(mc_body_emergency *b, const uint8_t *p, size_t n)
     return mc_chain_dec_end(&d, b, sizeof *b, mc_emergency_body_check(b));
 }
 
-/*
- * A logged decision, as the body and the state hold it: one known purpose, one known action,
- * and a known reason on the side of the decision (below MC_RSN_DENY_ permits).
- */
-static int mc_decision_ok(uint32_t purpose, uint8_t action, uint8_t permit, uint16_t reason, int has_basis)
+int mc_chain_decision_ok(uint32_t purpose, uint8_t action, uint8_t permit, uint16_t reason, int has_basis)
 {
     if (!mc_purpose_name(purpose) || !mc_action_name(action)) return 0; /* names only single bits */
     if (!mc_chain_flag_ok(permit) || !mc_chain_flag_ok(has_basis) || !mc_reason_name(reason)) return 0;
@@ -73,7 +69,7 @@ static int mc_via_ok(uint8_t via, uint8_t action)
 
 static int mc_access_log_check(const mc_body_access_log *b)
 {
-    return mc_decision_ok(b->purpose, b->action, b->permit, b->reason, b->has_basis) &&
+    return mc_chain_decision_ok(b->purpose, b->action, b->permit, b->reason, b->has_basis) &&
                    mc_via_ok(b->via, b->action)
                ? MC_OK
                : MC_EINVAL;
@@ -172,8 +168,11 @@ int mc_emergency_decode(mc_emergency *em, const uint8_t *p, size_t n)
 
 static int mc_access_check(const mc_access *a)
 {
-    return mc_decision_ok(a->purpose, a->action, a->permit, a->reason, a->has_basis) &&
-                   mc_chain_flag_ok(a->emergency) && mc_via_ok(a->via, a->action)
+    return mc_chain_decision_ok(a->purpose, a->action, a->permit, a->reason, a->has_basis) &&
+                   mc_chain_flag_ok(a->emergency) && mc_via_ok(a->via, a->action) &&
+                   mc_chain_flag_ok(a->released) && mc_chain_flag_ok(a->chart) &&
+                   (!a->released || a->permit) && (!a->chart || a->via == MC_VIA_CONTENT) &&
+                   (a->chart || (!a->sub && !a->released))
                ? MC_OK
                : MC_EINVAL;
 }
@@ -201,6 +200,9 @@ int mc_access_encode(mc_buf *out, const mc_access *a)
     mc_enc_u64(&e, a->height);
     mc_enc_u32(&e, a->index);
     mc_enc_u8(&e, a->via);
+    mc_enc_u16(&e, a->sub);
+    mc_enc_u8(&e, a->released);
+    mc_enc_u8(&e, a->chart);
     return mc_enc_done(&e);
 }
 
@@ -226,5 +228,8 @@ int mc_access_decode(mc_access *a, const uint8_t *p, size_t n)
     a->height = mc_dec_u64(&d);
     a->index = mc_dec_u32(&d);
     a->via = mc_dec_u8(&d);
+    a->sub = mc_dec_u16(&d);
+    a->released = mc_dec_u8(&d);
+    a->chart = mc_dec_u8(&d);
     return mc_chain_dec_end(&d, a, sizeof *a, mc_access_check(a));
 }

@@ -85,6 +85,15 @@ static inline int mc_chain_flag_ok(int v)
     return v == 0 || v == 1;
 }
 
+/* Categories held in char arrays: each valid, strictly increasing (a set of names). */
+int mc_chain_cats_ok(const char (*cats)[MC_MAX_CATEGORY + 1], uint32_t n);
+
+/*
+ * A logged decision as access.log, access.reads and the state hold it: one known purpose, one
+ * known action, and a known reason on the side of the decision (below MC_RSN_DENY_ permits).
+ */
+int mc_chain_decision_ok(uint32_t purpose, uint8_t action, uint8_t permit, uint16_t reason, int has_basis);
+
 /* A validator set's keys: 1..MC_MAX_VALIDATORS, none twice. @return MC_OK, MC_EINVAL, MC_ETOOBIG. */
 int mc_valset_check(const mc_valset *v);
 

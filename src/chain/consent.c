@@ -12,6 +12,13 @@
 _Static_assert(offsetof(mc_rewrapped_key, key) == 32 && offsetof(mc_wrapped_key, recipient) == 0,
                "a re-wrapped key starts with record then recipient");
 
+int mc_chain_cats_ok(const char (*cats)[MC_MAX_CATEGORY + 1], uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (!mc_chain_category_field_ok(cats[i]) || (i > 0 && strcmp(cats[i - 1], cats[i]) >= 0)) return 0;
+    return 1;
+}
+
 static int mc_consent_body_check(const mc_body_consent *b)
 {
     if (b->selector.n > MC_MAX_ATTRS || b->ncats > MC_MAX_SCOPE_CATS || b->nrecords > MC_MAX_SCOPE_RECORDS ||
@@ -25,9 +32,7 @@ static int mc_consent_body_check(const mc_body_consent *b)
     if ((b->scope_kind == MC_SCOPE_CATEGORIES) != (b->ncats > 0) ||
         (b->scope_kind == MC_SCOPE_RECORDS) != (b->nrecords > 0))
         return MC_EINVAL;
-    for (uint32_t i = 0; i < b->ncats; i++)
-        if (!mc_chain_category_field_ok(b->cats[i]) || (i > 0 && strcmp(b->cats[i - 1], b->cats[i]) >= 0))
-            return MC_EINVAL;
+    if (!mc_chain_cats_ok(b->cats, b->ncats)) return MC_EINVAL;
     if (!mc_chain_sorted(b->records, b->nrecords, sizeof b->records[0], sizeof b->records[0]) ||
         !mc_chain_sorted(b->keys, b->nkeys, sizeof b->keys[0], 64))
         return MC_EINVAL;

@@ -44,6 +44,8 @@ static const char *const mc_tx_kinds[] = {
     [MC_TX_ORG_PROPOSE] = "org.propose",
     [MC_TX_ORG_APPROVE] = "org.approve",
     [MC_TX_RESEARCH_RELEASE] = "research.release",
+    [MC_TX_ORG_GATEKEEPER] = "org.gatekeeper",
+    [MC_TX_ACCESS_READS] = "access.reads",
 };
 
 const char *mc_tx_kind_name(int kind)
@@ -81,6 +83,9 @@ static const struct {
     [MC_TXR_DECISION_MISMATCH] = {"DECISION_MISMATCH", "logged decision is not the policy's decision"},
     [MC_TXR_STALE] = {"STALE", "logged request is too far from the block time"},
     [MC_TXR_LIMIT] = {"LIMIT", "the consortium already has the most validators it may have"},
+    [MC_TXR_NO_CUSTODIAN_KEY] =
+        {"NO_CUSTODIAN_KEY", "the custodian published no key-release key, or the record's data key is not "
+                             "wrapped for it"},
 };
 
 const char *mc_txr_name(int code)

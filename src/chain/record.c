@@ -107,6 +107,7 @@ int mc_record_encode(mc_buf *out, const mc_record *r)
     if (r->has_superseded_by) mc_enc_fixed(&e, r->superseded_by.b, 32);
     mc_enc_u64(&e, r->height);
     mc_enc_u64(&e, r->time_ms);
+    mc_enc_fixed(&e, r->custodian_key, MC_SEALED_KEY_BYTES);
     return mc_enc_done(&e);
 }
 
@@ -134,5 +135,6 @@ int mc_record_decode(mc_record *r, const uint8_t *p, size_t n)
     if (r->has_superseded_by) mc_dec_fixed(&d, r->superseded_by.b, 32);
     r->height = mc_dec_u64(&d);
     r->time_ms = mc_dec_u64(&d);
+    mc_dec_fixed(&d, r->custodian_key, MC_SEALED_KEY_BYTES);
     return mc_chain_dec_end(&d, r, sizeof *r, mc_record_check(r));
 }

@@ -176,3 +176,20 @@ int mc_cli_identity_hex(mc_cli_conn *c, const uint8_t id[32], const char *field,
     json_decref(j);
     return rc ? mc_cli_fail("identity %.16s… has no %s on the chain", hex, field) : 0;
 }
+
+int mc_cli_release_pk(mc_cli_conn *c, const mc_id *org, mc_box_pk *pk)
+{
+    char path[128], hex[65];
+    mc_hex_encode(hex, org->b, 32);
+    snprintf(path, sizeof path, "/v1/identities/%s", hex);
+    json_t *j;
+    if (mc_cli_get(c, path, &j)) return 1;
+    const char *s = json_string_value(json_object_get(json_object_get(j, "gatekeeper"), "release_pk"));
+    int rc = !s || mc_cli_parse_id(s, pk->b);
+    json_decref(j);
+    return rc ? mc_cli_fail(
+                    "org %.16s… has published no key-release key yet: start its node, which publishes "
+                    "one, and try again",
+                    hex)
+              : 0;
+}

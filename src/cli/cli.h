@@ -26,6 +26,7 @@ typedef struct {
     mc_hash chain;
     char chain_name[MC_MAX_NAME + 1];
     mc_buf resp;
+    const char *ca; /* the PEM CA trusted for https (borrowed), for other nodes too */
 } mc_cli_conn;
 
 /* Prints "medchain: <message>" to stderr; returns 1 (the exit code for failures). */
@@ -110,6 +111,8 @@ int mc_cli_get(mc_cli_conn *c, const char *path, json_t **out);
 /* The 32-byte member @p field ("org", "box_pk") of identity @p id as the chain holds it
  * (GET /v1/identities/{id}). Returns 0, or 1 after saying why. */
 int mc_cli_identity_hex(mc_cli_conn *c, const uint8_t id[32], const char *field, uint8_t out[32]);
+/* The key-release key org @p org published (org.gatekeeper). Returns 0, or 1 after saying why. */
+int mc_cli_release_pk(mc_cli_conn *c, const mc_id *org, mc_box_pk *pk);
 /* Prints the node's error answer ("<what>: HTTP 403 EDENIED: <message>") and returns 1. */
 int mc_cli_api_fail(const char *what, long status, json_t *j);
 /* A string member of @p j, or "-" when absent. */
@@ -206,6 +209,33 @@ int mc_cli_record_from(json_t *j, mc_record *r);
 int mc_cli_consent_from(mc_cli_conn *c, json_t *j, mc_consent *out);
 int mc_cli_access_from(json_t *j, mc_access *a);
 int mc_cli_record_get(int argc, char **argv);
+
+/* Whole-chart reads (reads.c): one record's outcome, handed to an mc_cli_read_fn. */
+#define MC_CLI_READ_FAILED 9 /* served, but it would not check or decrypt here */
+typedef struct {
+    mc_hash record;
+    uint8_t status;  /* enum mc_read_status, or MC_CLI_READ_FAILED */
+    uint16_t reason; /* the decision's reason (SERVED, DENIED) */
+    mc_id custodian;
+    mc_id patient; /* SERVED: */
+    char category[MC_MAX_CATEGORY + 1];
+    uint64_t time_ms;
+    const mc_buf *plain; /* SERVED: the checked plaintext, valid during the call */
+    mc_hash log_tx;      /* the access.reads that logged it (zero if not logged) */
+} mc_cli_read;
+/* Called for each record read; nonzero stops the reading (and is returned). */
+typedef int (*mc_cli_read_fn)(void *arg, const mc_cli_read *r);
+typedef struct {
+    size_t served, denied, unknown, no_content, failed;
+} mc_cli_read_counts;
+/* Reads records @p ids (any order and custodians; duplicates once) for @p purpose (0: the
+ * default) through each custodian's gatekeeper, at most MC_MAX_READS a request, and decrypts
+ * each here; @p fn gets every outcome. Returns 0 when every request was answered (whatever the
+ * outcomes: see @p counts), else 1 after saying why. */
+int mc_cli_read_records(mc_cli_conn *c, const mc_hash *ids, size_t n, uint32_t purpose, mc_cli_read_fn fn,
+                        void *arg, mc_cli_read_counts *counts);
+/* The reason name of a read that was not served, for messages ("DENY_DEFAULT", "not uploaded"). */
+const char *mc_cli_read_why(const mc_cli_read *r);
 /* `medchain dev`: prints step @p n of the scenario; the encrypted-record steps (cmd_dev_records.c)
  * from @p first, with the cardiologist's connection @p pc and the patient's @p patc. */
 void mc_dev_step(int n, const char *what);

@@ -137,6 +137,7 @@ int mc_cli_connect(mc_cli_conn *c, const mc_cli_common *o, int need_key)
     if (mc_net_init() || mc_http_new(&c->http, url, 0)) return mc_cli_fail("bad node URL %s", url);
     const char *ca = o->ca ? o->ca : getenv("MEDCHAIN_CA");
     if (ca) mc_http_set_ca(c->http, ca);
+    c->ca = ca;
     if (need_key && !o->key) return mc_cli_fail("this command needs --key FILE");
     if (o->key) {
         if (mc_cli_load_keys(o->key, o->passphrase_file, &c->keys)) return 1;

@@ -2,11 +2,11 @@
  * medchain ingest BUNDLE.json --patient PID: one encrypted record per FHIR resource.
  *
  * Everything secret happens here, on the author's machine: each resource's exact bytes are
- * encrypted under a fresh data key (envelope), the key wrapped to the patient, the custodian org
- * and the author; its search tokens are HMACs under the patient's search key (the patient's own
- * grant to the author carries it). The node receives anchors (metadata, wrapped keys, tokens)
- * in one batch, waits for them to commit, then the ciphertexts in one upload, which the
- * gatekeeper checks against the anchors. The whole bundle is one round trip of each.
+ * encrypted under a fresh data key (envelope), the key wrapped to the patient, the custodian (its
+ * node's published key-release key) and the author; its search tokens are HMACs under the patient's search
+ * key (the patient's own grant to the author carries it). The node receives anchors (metadata, wrapped keys,
+ * tokens) in one batch, waits for them to commit, then the ciphertexts in one upload, which the gatekeeper
+ * checks against the anchors. The whole bundle is one round trip of each.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +91,18 @@ static int mc_ingest_flush(mc_cli_conn *c, mc_buf *txs, mc_buf *frames, size_t n
     return rc;
 }
 
+/* Why the bundle was refused, in the user's terms: the entry by position (from 0, as in the
+ * --json manifest) and type, never anything of its content. Nothing has been anchored. */
+static int mc_ingest_refused(int rc, const mc_fhir_error *err)
+{
+    const char *what = err->what ? err->what : mc_strerror(rc);
+    const char *head =
+        rc == MC_EDENIED ? "not one patient's chart, nothing ingested" : "not a FHIR R4 Bundle";
+    if (err->entry == SIZE_MAX) return mc_cli_usage("%s: %s", head, what);
+    if (!err->type[0]) return mc_cli_usage("%s: entry %zu: %s", head, err->entry, what);
+    return mc_cli_usage("%s: entry %zu (%s): %s", head, err->entry, err->type, what);
+}
+
 int mc_cli_ingest_bundle(mc_cli_conn *c, const mc_cli_ingest *in, const uint8_t *p, size_t n,
                          json_t *manifest, size_t *count)
 {
@@ -98,10 +110,11 @@ int mc_cli_ingest_bundle(mc_cli_conn *c, const mc_cli_ingest *in, const uint8_t 
     *count = 0;
     mc_fhir_error err;
     int rc = mc_fhir_bundle_parse(&fb, p, n, &err);
-    if (rc && err.entry != SIZE_MAX)
-        return mc_cli_usage("not a FHIR R4 Bundle: entry %zu: %s", err.entry,
-                            err.what ? err.what : mc_strerror(rc));
-    if (rc) return mc_cli_usage("not a FHIR R4 Bundle: %s", err.what ? err.what : mc_strerror(rc));
+    if (rc) return mc_ingest_refused(rc, &err);
+    size_t skipped = mc_fhir_bundle_skipped(fb);
+    if (skipped)
+        fprintf(stderr, "medchain: %zu %s without a resource skipped\n", skipped,
+                skipped == 1 ? "entry" : "entries");
     size_t total = mc_fhir_bundle_count(fb), chunk = 0;
     mc_wrapper *w = NULL;
     mc_body_anchor *b = malloc(sizeof *b);
@@ -116,7 +129,7 @@ int mc_cli_ingest_bundle(mc_cli_conn *c, const mc_cli_ingest *in, const uint8_t 
     for (size_t i = 0; i < total && !rc; i++) {
         if ((rc = mc_fhir_bundle_entry(fb, i, r))) break;
         if (r->span.n + MC_ENV_OVERHEAD > MC_INGEST_UPLOAD) { /* checked before anything is anchored */
-            rc = mc_cli_usage("entry %zu is over %u MiB: not ingested", i, MC_INGEST_UPLOAD >> 20);
+            rc = mc_cli_usage("entry %zu is over %u MiB: not ingested", r->index, MC_INGEST_UPLOAD >> 20);
             break;
         }
         /* a chunk is anchored, then uploaded, before the next is sealed: no request is over the
@@ -131,15 +144,16 @@ int mc_cli_ingest_bundle(mc_cli_conn *c, const mc_cli_ingest *in, const uint8_t 
         int sealed = mc_ingest_one(c, in, w, r, b, &cipher, &body, &tx, &e, &frames);
         if (!sealed) sealed = mc_enc_done(&e);
         if (sealed) {
-            rc = mc_cli_fail("cannot seal entry %zu: %s", i, mc_strerror(sealed));
+            rc = mc_cli_fail("cannot seal entry %zu: %s", r->index, mc_strerror(sealed));
             break;
         }
         chunk++;
         if (manifest) {
             char hex[65];
             mc_hex_encode(hex, b->record.b, 32);
-            json_array_append_new(manifest, json_pack("{s:I,s:s,s:s,s:s}", "index", (json_int_t)i, "record",
-                                                      hex, "type", r->type, "category", b->category));
+            json_array_append_new(manifest,
+                                  json_pack("{s:I,s:s,s:s,s:s}", "index", (json_int_t)r->index, "record", hex,
+                                            "type", r->type, "category", b->category));
         }
     }
     if (!rc && (rc = mc_ingest_flush(c, &txs, &frames, chunk)) == 0) *count += chunk;
@@ -161,11 +175,12 @@ int mc_cli_ingest_setup(mc_cli_conn *c, mc_cli_ingest *in, int have_custodian, i
 {
     in->tokens = tokens;
     if (!have_custodian && mc_cli_identity_hex(c, c->keys.id.b, "org", in->custodian.b)) return 1;
-    const mc_id *ids[3] = {&in->patient, &in->custodian, NULL};
-    for (int i = 0; i < 2; i++) {
-        in->rcpt[i].id = *ids[i];
-        if (mc_cli_identity_hex(c, ids[i]->b, "box_pk", in->rcpt[i].pk.b)) return 1;
-    }
+    in->rcpt[0].id = in->patient;
+    if (mc_cli_identity_hex(c, in->patient.b, "box_pk", in->rcpt[0].pk.b)) return 1;
+    /* the custodian's key is its node's key-release key: it releases the data key to every
+     * reader the policy permits (DESIGN.md section 4) */
+    in->rcpt[1].id = in->custodian;
+    if (mc_cli_release_pk(c, &in->custodian, &in->rcpt[1].pk)) return 1;
     memcpy(in->rcpt[2].id.b, c->keys.id.b, 32);
     mc_box_sk_to_pk(&in->rcpt[2].pk, &c->keys.box_sk);
     in->nrcpt = memcmp(in->rcpt[2].id.b, in->patient.b, 32) ? 3 : 2;
@@ -200,8 +215,9 @@ int mc_cmd_ingest(int argc, char **argv)
     mc_cli_conn c;
     json_t *manifest = o.json ? json_array() : NULL;
     size_t count = 0;
-    rc = mc_cli_connect(&c, &o, 1) || mc_cli_ingest_setup(&c, &in, custodian != NULL, !no_tokens) ||
-         mc_cli_ingest_bundle(&c, &in, bundle.p, bundle.n, manifest, &count);
+    rc = mc_cli_connect(&c, &o, 1) || mc_cli_ingest_setup(&c, &in, custodian != NULL, !no_tokens);
+    if (!rc) rc = mc_cli_ingest_bundle(&c, &in, bundle.p, bundle.n, manifest, &count);
+    if (rc != MC_CLI_USAGE) rc = rc != 0; /* 2: a refused bundle, found before anything is anchored */
     char *text = !rc && manifest ? json_dumps(manifest, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     if (text) puts(text); /* one line: a manifest may hold a million entries */
     free(text);

@@ -128,40 +128,54 @@ const mc_wrapped_key *mc_env_find_key(const mc_body_anchor *a, const mc_id *me)
     return NULL;
 }
 
+static int mc_env_check_cipher(const uint8_t *c, size_t n, const mc_body_anchor *a);
+
 int mc_env_open(mc_buf *pt, const uint8_t *c, size_t n, const mc_body_anchor *a, const mc_wrapped_key *wk,
                 const mc_box_pk *my_pk, const mc_box_sk *my_sk)
 {
     if (!pt || (!c && n) || !a || !wk || !my_pk || !my_sk) return MC_EINVAL;
-    /* the bytes must be the anchor's before anything is decrypted */
+    /* the bytes must be the anchor's before any key is touched */
+    int rc = mc_env_check_cipher(c, n, a);
+    if (rc) return rc;
+    uint8_t key[MC_ENV_KEYBYTES];
+    rc = mc_env_unwrap(key, wk, &a->record, my_pk, my_sk);
+    if (!rc) rc = mc_env_open_key(pt, c, n, a, key);
+    mc_wipe(key, sizeof key);
+    return rc;
+}
+
+/* The bytes are the anchor's (size, SHA-256) and a version-1 ciphertext. */
+static int mc_env_check_cipher(const uint8_t *c, size_t n, const mc_body_anchor *a)
+{
     mc_hash h;
     mc_sha256(&h, n ? c : (const uint8_t *)"", n);
     if (n != a->size || !mc_ct_equal(h.b, a->cipher_hash.b, sizeof h.b)) return MC_ECORRUPT;
     if (n < MC_ENV_OVERHEAD || c[0] != MC_ENV_VERSION) return MC_ECORRUPT;
-    uint8_t key[MC_ENV_KEYBYTES];
-    int rc = mc_env_unwrap(key, wk, &a->record, my_pk, my_sk);
+    return MC_OK;
+}
+
+int mc_env_open_key(mc_buf *pt, const uint8_t *c, size_t n, const mc_body_anchor *a,
+                    const uint8_t key[MC_ENV_KEYBYTES])
+{
+    if (!pt || (!c && n) || !a || !key) return MC_EINVAL;
+    int rc = mc_env_check_cipher(c, n, a);
     if (rc) return rc;
     size_t m = n - MC_ENV_HDR - MC_AEAD_ABYTES; /* salt || plaintext */
     uint8_t *s = malloc(m);
-    if (!s) {
-        rc = MC_ENOMEM;
-        goto out;
-    }
+    if (!s) return MC_ENOMEM;
     mc_hash ad, cm;
     mc_env_record_ad(&ad, &a->record, &a->patient);
-    /* the key opened, so a tag that fails means bytes sealed for another record or patient */
+    /* a tag that fails: the wrong key, or bytes sealed for another record or patient */
     if (mc_aead_decrypt(s, c + MC_ENV_HDR, n - MC_ENV_HDR, ad.b, sizeof ad.b, c + 1, key)) {
         rc = MC_ECORRUPT;
         goto out;
     }
     mc_env_commitment(&cm, s, s + MC_ENV_SALTBYTES, m - MC_ENV_SALTBYTES);
-    if (!mc_ct_equal(cm.b, a->commitment.b, sizeof cm.b)) {
-        rc = MC_ECORRUPT;
-        goto out;
-    }
-    rc = mc_buf_append(pt, s + MC_ENV_SALTBYTES, m - MC_ENV_SALTBYTES);
+    rc = mc_ct_equal(cm.b, a->commitment.b, sizeof cm.b)
+             ? mc_buf_append(pt, s + MC_ENV_SALTBYTES, m - MC_ENV_SALTBYTES)
+             : MC_ECORRUPT;
 out:
-    mc_wipe(key, sizeof key);
-    if (s) mc_wipe(s, m);
+    mc_wipe(s, m);
     free(s);
     return rc;
 }

@@ -132,7 +132,7 @@ static int mc_exec_prepass(mc_exec *x, mc_store_txn *txn, const mc_batch *b, mc_
             rc = r;
             goto out;
         }
-        if (w[i].tx.kind == MC_TX_ACCESS_LOG) {
+        if (w[i].tx.kind == MC_TX_ACCESS_LOG || w[i].tx.kind == MC_TX_ACCESS_READS) {
             mc_exec_presig *ps = &w[i].presig;
             if ((rc = mc_exec_access_presig(txn, &x->info.chain, x->opts.sigcache, &w[i].tx, ps))) goto out;
             if (ps->checked && !ps->ok) {
@@ -180,6 +180,8 @@ static mc_exec_rule mc_exec_rule_for(uint16_t kind)
     case MC_TX_ORG_PROPOSE: return mc_exec_org_propose;
     case MC_TX_ORG_APPROVE: return mc_exec_org_approve;
     case MC_TX_RESEARCH_RELEASE: return mc_exec_research_release;
+    case MC_TX_ORG_GATEKEEPER: return mc_exec_org_gatekeeper;
+    case MC_TX_ACCESS_READS: return mc_exec_access_reads;
     default: return NULL;
     }
 }

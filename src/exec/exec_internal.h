@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "medchain/exec.h"
+#include "medchain/policy.h"
 
 struct mc_exec {
     mc_store *st;
@@ -64,12 +65,32 @@ int mc_exec_consent_revoke(const mc_exec_ctx *c);
 int mc_exec_consent_delegate(const mc_exec_ctx *c);
 int mc_exec_access_emergency(const mc_exec_ctx *c);
 int mc_exec_access_log(const mc_exec_ctx *c);
-/* The digest the reader of a logged read signed. @return MC_OK or MC_EINVAL. */
-int mc_exec_access_digest(const mc_hash *chain, const mc_body_access_log *b, mc_hash *digest);
-/* Fills @p ps for an access.log transaction whose reader is known (for the pre-pass); ps->ok is
- * already 1 when @p cache (may be NULL) vouches for the signature, and it needs no check. */
+/* The request a reader signed, as an access.log or access.reads carries it. */
+typedef struct {
+    mc_id reader;
+    uint64_t time_ms;
+    uint8_t nonce[MC_REQ_NONCE_BYTES];
+    mc_sig sig;
+    mc_hash digest; /* mc_request_digest of the request */
+} mc_exec_request;
+/* The signed request of access.log or access.reads @p tx. @return MC_OK, MC_EINVAL (another kind,
+ * or a body that does not decode), MC_ENOMEM. */
+int mc_exec_signed_request(const mc_hash *chain, const mc_tx *tx, mc_exec_request *out);
+/* Fills @p ps for an access.log or access.reads whose reader is known (for the pre-pass); ps->ok
+ * is already 1 when @p cache (may be NULL) vouches for the signature, and it needs no check. */
 int mc_exec_access_presig(mc_store_txn *txn, const mc_hash *chain, mc_sigcache *cache, const mc_tx *tx,
                           mc_exec_presig *ps);
+/* The checks every logged read passes: signed by a node, not stale, the reader known (into
+ * @p reader) and its signature good, not logged before (@p once: the key to mark when it
+ * applies). @return MC_TXR_OK, another result code, or a negated store error. */
+int mc_exec_check_logged(const mc_exec_ctx *c, mc_identity *reader, mc_skey *once);
+/* The policy's decision at @p t over the block's state. @return MC_OK or an MC_E* code. */
+int mc_exec_redecide(mc_store_txn *txn, const mc_id *reader, const mc_hash *record, uint32_t purpose,
+                     uint8_t action, uint64_t t, mc_decision *d);
+/* The event flags of a read: break-glass, refused, ciphertext. */
+unsigned mc_exec_read_flags(const mc_access *a);
+int mc_exec_access_reads(const mc_exec_ctx *c);
+int mc_exec_org_gatekeeper(const mc_exec_ctx *c);
 int mc_exec_org_propose(const mc_exec_ctx *c);
 int mc_exec_org_approve(const mc_exec_ctx *c);
 int mc_exec_research_release(const mc_exec_ctx *c);

@@ -7,7 +7,10 @@
  * another org's gatekeeper store or serve bytes under their record. A ciphertext hash is anchored
  * once (state key H), so a blob belongs to exactly one record and a read of one record can never
  * serve another's ciphertext. A record id may not be the patient's search-key slot
- * (mc_env_search_key_slot), where grants carry the search key.
+ * (mc_env_search_key_slot), where grants carry the search key. The data key of an encrypted
+ * record must be wrapped for the custodian (recipient: the custodian org's id, sealed to its
+ * key-release key), whose node releases it to every reader the policy permits (DESIGN.md
+ * section 4); an anchor with no wrapped key at all holds metadata only (`record anchor`).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +63,12 @@ int mc_exec_record_anchor(const mc_exec_ctx *c)
     mc_env_search_key_slot(&slot, &b->patient);
     code = MC_TXR_UNAUTHORIZED;
     if (memcmp(b->custodian.b, c->signer->org.b, 32) != 0 || memcmp(b->record.b, slot.b, 32) == 0) goto out;
+    /* every reader the policy permits must be able to get the data key: the custodian's node
+     * releases it, so an encrypted record (one with wrapped keys) must have it wrapped for the
+     * custodian (to its published release key). An anchor with none is metadata only. */
+    code = MC_TXR_NO_CUSTODIAN_KEY;
+    const mc_wrapped_key *ck = mc_env_find_key(b, &b->custodian);
+    if (b->nkeys && !ck) goto out;
     mc_record r;
     rc = mc_store_get_record(c->txn, &b->record, &r);
     code = rc == MC_OK ? MC_TXR_EXISTS : -rc;
@@ -89,6 +98,7 @@ int mc_exec_record_anchor(const mc_exec_ctx *c)
     r.supersedes = b->supersedes;
     r.height = c->height;
     r.time_ms = c->time_ms;
+    if (ck) memcpy(r.custodian_key, ck->sealed, MC_SEALED_KEY_BYTES);
     if (b->has_supersedes && (code = mc_amend(c, &old, &r)) != MC_TXR_OK) goto out;
     code = -(rc = mc_store_put_record(c->txn, &r));
     for (uint32_t i = 0; i < b->ntokens && !rc; i++) {

@@ -1,14 +1,14 @@
 /*
- * What the api needs of the node for issue 3: logged reads signed by this node, and a wait on
- * the applied tip for event streams.
+ * What the api needs of the node: transactions signed by this node (logged reads: access.log,
+ * access.reads; its gatekeeper: org.gatekeeper), and a wait on the applied tip for event streams.
  *
- * A logged read is an access.log transaction signed with the node's own key. Its nonce must be
- * above the node's last one on the chain, and two of them must reach the chain in nonce order
- * (a lower nonce applied after a higher one is a replay). One thread, the log signer, numbers,
- * signs and admits them: requests queue their bodies, and the signer takes everything queued,
- * numbers it in queue order, signs it and admits it to the mempool in that order under one
- * hold of the mempool's lock; the mempool's FIFO and the single batcher keep that order. The
- * counter starts from the store and never goes below what the store has applied.
+ * A logged read is an access.log or access.reads transaction signed with the node's own key. Its nonce must
+ * be above the node's last one on the chain, and two of them must reach the chain in nonce order (a lower
+ * nonce applied after a higher one is a replay). One thread, the log signer, numbers, signs and admits them:
+ * requests queue their bodies, and the signer takes everything queued, numbers it in queue order, signs it
+ * and admits it to the mempool in that order under one hold of the mempool's lock; the mempool's FIFO and the
+ * single batcher keep that order. The counter starts from the store and never goes below what the store has
+ * applied.
  *
  * (Before, each request took a node-wide mutex, numbered, signed and admitted its own
  * transaction and let go. Under load every hand-over of that mutex waited for the next
@@ -95,8 +95,9 @@ int mc_node_wait_tip(void *ctx, uint64_t height, int timeout_ms)
 /* One logged read for the signer. Lives on the requesting thread's stack; the signer touches
  * nothing of it after releasing the hold on its waiter. */
 struct mc_log_req {
-    mc_buf body; /* the encoded access.log body */
-    mc_buf tx;   /* filled by the signer */
+    uint16_t kind;
+    mc_slice body; /* the encoded body (the requester's) */
+    mc_buf tx;     /* filled by the signer */
     mc_api_txout *out;
     mc_waiter w; /* held until the signer has admitted the transaction (or failed it) */
     struct mc_log_req *next;
@@ -132,7 +133,7 @@ static void mc_node_log_round(mc_node *n, struct mc_log_req *head)
     for (struct mc_log_req *q = head; q; q = q->next) {
         int r = rc;
         if (!r)
-            r = mc_tx_build(&q->tx, &q->out->id, &n->chain, &me, ++n->log_nonce, MC_TX_ACCESS_LOG, q->body.p,
+            r = mc_tx_build(&q->tx, &q->out->id, &n->chain, &me, ++n->log_nonce, q->kind, q->body.p,
                             q->body.n, &n->keys.sign_sk);
         mc_tx t;
         /* the node signed this itself, with a key pair checked at start: neither admission nor
@@ -196,7 +197,8 @@ void mc_node_log_stop(mc_node *n)
     n->log_started = 0;
 }
 
-void mc_node_log_access(void *ctx, const mc_body_access_log *body, int timeout_ms, mc_api_txout *out)
+void mc_node_log_tx(void *ctx, uint16_t kind, const uint8_t *body, size_t nbody, int timeout_ms,
+                    mc_api_txout *out)
 {
     mc_node *n = ctx;
     struct mc_log_req q;
@@ -205,9 +207,10 @@ void mc_node_log_access(void *ctx, const mc_body_access_log *body, int timeout_m
     memset(&q, 0, sizeof q);
     q.out = out;
     q.w = (mc_waiter){.outs = out, .n = 1, .wait = MC_WAIT_COMMITTED};
-    mc_buf_init(&q.body, MC_MAX_BODY_BYTES);
+    q.kind = kind;
+    q.body = (mc_slice){body, nbody};
     mc_buf_init(&q.tx, MC_MAX_TX_BYTES);
-    int rc = mc_body_access_log_encode(&q.body, body);
+    int rc = nbody <= MC_MAX_BODY_BYTES ? MC_OK : MC_ETOOBIG;
     if (!rc) {
         int wake = 0;
         pthread_mutex_lock(&n->log_lock);
@@ -233,6 +236,5 @@ void mc_node_log_access(void *ctx, const mc_body_access_log *body, int timeout_m
         out->state = MC_TXS_FAILED;
         out->err = rc;
     }
-    mc_buf_free(&q.body);
     mc_buf_free(&q.tx);
 }

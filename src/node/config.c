@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "medchain/chain.h"
 #include "medchain/node.h"
 
 void mc_node_config_defaults(mc_node_config *c)
@@ -26,6 +27,8 @@ void mc_node_config_defaults(mc_node_config *c)
     c->wait_timeout_ms = 30000;
     c->access_rate = 20;
     c->access_burst = 100;
+    c->read_rate = 2000;
+    c->read_burst = 8192;
     c->log_level = MC_LOG_INFO;
     c->map_size_mb = 0; /* the store's default (64 GiB) */
 }
@@ -53,6 +56,10 @@ int mc_node_config_set(mc_node_config *c, const char *k, const char *v)
     if (!strcmp(k, "genesis")) return mc_set_str(c->genesis, sizeof c->genesis, v);
     if (!strcmp(k, "node_key")) return mc_set_str(c->node_key, sizeof c->node_key, v);
     if (!strcmp(k, "passphrase_file")) return mc_set_str(c->passphrase_file, sizeof c->passphrase_file, v);
+    if (!strcmp(k, "release_key")) return mc_set_str(c->release_key, sizeof c->release_key, v);
+    if (!strcmp(k, "release_keys_retired"))
+        return mc_set_str(c->release_keys_retired, sizeof c->release_keys_retired, v);
+    if (!strcmp(k, "public_url")) return mc_set_str(c->public_url, sizeof c->public_url, v);
     if (!strcmp(k, "listen")) return strchr(v, ':') ? mc_set_str(c->listen, sizeof c->listen, v) : MC_EINVAL;
     if (!strcmp(k, "tls_cert")) return mc_set_str(c->tls_cert, sizeof c->tls_cert, v);
     if (!strcmp(k, "tls_key")) return mc_set_str(c->tls_key, sizeof c->tls_key, v);
@@ -88,6 +95,8 @@ int mc_node_config_set(mc_node_config *c, const char *k, const char *v)
     if (!strcmp(k, "wait_timeout_ms")) return mc_set_uint(&c->wait_timeout_ms, v, 1, 300000);
     if (!strcmp(k, "access_rate")) return mc_set_uint(&c->access_rate, v, 1, 100000);
     if (!strcmp(k, "access_burst")) return mc_set_uint(&c->access_burst, v, 1, 1000000);
+    if (!strcmp(k, "read_rate")) return mc_set_uint(&c->read_rate, v, 1, 1000000);
+    if (!strcmp(k, "read_burst")) return mc_set_uint(&c->read_burst, v, MC_MAX_READS, 10000000);
     if (!strcmp(k, "verify_threads")) return mc_set_uint(&c->verify_threads, v, 0, 64);
     if (!strcmp(k, "map_size_mb")) return mc_set_uint(&c->map_size_mb, v, 16, 1u << 24);
     if (!strcmp(k, "max_body_bytes")) {

@@ -20,6 +20,9 @@ static void usage(FILE *f)
           "  -k, --key FILE             this validator's key file\n"
           "  -p, --passphrase-file FILE passphrase of the key file (else $MEDCHAIN_PASSPHRASE)\n"
           "  -l, --listen HOST:PORT     API address (default 127.0.0.1:7700; port 0 picks one)\n"
+          "      --release-key FILE     the key-release key file (default DATA/release.key, made on first "
+          "start)\n"
+          "      --public-url URL       where other hospitals reach this gatekeeper (default http://LISTEN)\n"
           "      --port-file FILE       write the bound port to FILE once listening\n"
           "      --log-level LEVEL      debug, info, warn or error (default info)\n"
           "  -s, --set KEY=VALUE        any config key (see docs/operations.md)\n"
@@ -47,6 +50,8 @@ int main(int argc, char **argv)
                                          {"passphrase-file", required_argument, 0, 'p'},
                                          {"listen", required_argument, 0, 'l'},
                                          {"port-file", required_argument, 0, 'P'},
+                                         {"release-key", required_argument, 0, 'R'},
+                                         {"public-url", required_argument, 0, 'U'},
                                          {"log-level", required_argument, 0, 'L'},
                                          {"set", required_argument, 0, 's'},
                                          {"help", no_argument, 0, 'h'},
@@ -72,6 +77,8 @@ int main(int argc, char **argv)
         case 'g': rc = set_or_die(&cfg, "genesis", optarg); break;
         case 'k': rc = set_or_die(&cfg, "node_key", optarg); break;
         case 'p': rc = set_or_die(&cfg, "passphrase_file", optarg); break;
+        case 'R': rc = set_or_die(&cfg, "release_key", optarg); break;
+        case 'U': rc = set_or_die(&cfg, "public_url", optarg); break;
         case 'l': rc = set_or_die(&cfg, "listen", optarg); break;
         case 'P': rc = set_or_die(&cfg, "port_file", optarg); break;
         case 'L': rc = set_or_die(&cfg, "log_level", optarg); break;

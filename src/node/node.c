@@ -6,8 +6,7 @@
 
 #include "node_internal.h"
 
-static void mc_errf(char *err, size_t nerr, const char *fmt, ...) MC_PRINTF(3, 4);
-static void mc_errf(char *err, size_t nerr, const char *fmt, ...)
+void mc_errf(char *err, size_t nerr, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -328,17 +327,21 @@ static int mc_node_open(mc_node *n, char *err, size_t nerr)
         return MC_EINVAL;
     }
     rc = mc_keyfile_read(n->cfg.node_key, pass, &n->keys);
-    mc_wipe(pass, sizeof pass);
     if (rc) {
+        mc_wipe(pass, sizeof pass);
         mc_errf(err, nerr, "cannot open node key %s: %s", n->cfg.node_key, mc_strerror(rc));
         return rc;
     }
     snprintf(path, sizeof path, "%s/store", n->cfg.data_dir);
     mc_store_opts so = {.map_size = (uint64_t)n->cfg.map_size_mb << 20};
     if ((rc = mc_store_open(&n->store, path, &so))) {
+        mc_wipe(pass, sizeof pass);
         mc_errf(err, nerr, "cannot open store in %s: %s", path, mc_strerror(rc));
         return rc;
     }
+    rc = mc_node_release_load(n, pass, err, nerr); /* the data dir exists now */
+    mc_wipe(pass, sizeof pass);
+    if (rc) return rc;
     if ((rc = mc_sigcache_new(&n->sigcache, 1u << 18))) return rc;
     snprintf(path, sizeof path, "%s/blobs", n->cfg.data_dir);
     mc_blob_opts bo = {.max_bytes = n->cfg.max_content};
@@ -385,6 +388,8 @@ static int mc_node_listen(mc_node *n, char *err, size_t nerr)
                       .default_timeout_ms = (int)n->cfg.wait_timeout_ms,
                       .access_rate = n->cfg.access_rate,
                       .access_burst = n->cfg.access_burst,
+                      .read_rate = n->cfg.read_rate,
+                      .read_burst = n->cfg.read_burst,
                       .tls_cert = n->cfg.tls_cert[0] ? n->cfg.tls_cert : NULL,
                       .tls_key = n->cfg.tls_key[0] ? n->cfg.tls_key : NULL};
     mc_api_backend be = {.ctx = n,
@@ -393,7 +398,10 @@ static int mc_node_listen(mc_node *n, char *err, size_t nerr)
                          .submit = mc_node_submit,
                          .status = mc_node_status,
                          .metrics = mc_node_metrics,
-                         .log_access = mc_node_log_access,
+                         .log_tx = mc_node_log_tx,
+                         .release_sk = n->release_sk,
+                         .release_pk = n->release_pk,
+                         .nrelease = n->nrelease,
                          .wait_tip = mc_node_wait_tip,
                          .blobs = n->blobs,
                          .sigcache = n->sigcache,
@@ -404,15 +412,18 @@ static int mc_node_listen(mc_node *n, char *err, size_t nerr)
         mc_errf(err, nerr, "cannot listen on %s: %s", n->cfg.listen, mc_strerror(rc));
         return rc;
     }
-    if (n->cfg.port_file[0]) {
-        char buf[16];
-        int len = snprintf(buf, sizeof buf, "%u\n", mc_api_port(n->api));
-        if ((rc = mc_file_write_atomic(n->cfg.port_file, buf, (size_t)len, 0644))) {
-            mc_errf(err, nerr, "cannot write port file %s", n->cfg.port_file);
-            return rc;
-        }
-    }
     return MC_OK;
+}
+
+/* The port file says the node is up: written last. */
+static int mc_node_port_file(mc_node *n, char *err, size_t nerr)
+{
+    if (!n->cfg.port_file[0]) return MC_OK;
+    char buf[16];
+    int len = snprintf(buf, sizeof buf, "%u\n", mc_api_port(n->api));
+    int rc = mc_file_write_atomic(n->cfg.port_file, buf, (size_t)len, 0644);
+    if (rc) mc_errf(err, nerr, "cannot write port file %s", n->cfg.port_file);
+    return rc;
 }
 
 int mc_node_start(mc_node **pp, const mc_node_config *cfg, char *err, size_t nerr)
@@ -437,6 +448,8 @@ int mc_node_start(mc_node **pp, const mc_node_config *cfg, char *err, size_t ner
     if (!rc) rc = mc_node_attest_start(n);
     if (!rc) rc = mc_node_log_start(n);
     if (!rc) rc = mc_node_listen(n, err, nerr);
+    if (!rc) rc = mc_node_release_start(n, err, nerr);
+    if (!rc) rc = mc_node_port_file(n, err, nerr);
     if (rc) {
         if (!err[0]) mc_errf(err, nerr, "start-up failed: %s", mc_strerror(rc));
         mc_node_stop(n);
@@ -472,6 +485,7 @@ void mc_node_stop(mc_node *n)
     atomic_store(&n->stop_applier, 1);
     if (n->applier_started) pthread_join(n->applier, NULL);
     mc_mempool_drain(&n->mp);
+    mc_node_release_stop(n); /* it may wait on the log signer: before the api and the signer stop */
     mc_api_stop(n->api);
     mc_node_log_stop(n); /* after the api: no request waits on the log signer any more */
     mc_node_attest_stop(n);
@@ -482,6 +496,7 @@ void mc_node_stop(mc_node *n)
     mc_sigcache_free(n->sigcache);
     mc_mempool_destroy(&n->mp);
     mc_wipe(&n->keys, sizeof n->keys);
+    mc_wipe(n->release_sk, sizeof n->release_sk);
     pthread_cond_destroy(&n->flight_cond);
     pthread_mutex_destroy(&n->flight_lock);
     mc_node_tip_destroy(n);

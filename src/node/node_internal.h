@@ -13,6 +13,8 @@
 #include "medchain/store.h"
 #include "mempool.h"
 
+#define MC_NODE_MAX_RELEASE_KEYS 8u
+
 struct mc_node {
     mc_node_config cfg;
     mc_store *store;
@@ -23,6 +25,12 @@ struct mc_node {
     mc_api *api;
     mc_mempool mp;
     mc_keys keys; /* this validator's keys */
+    /* key-release keys (release_key.c): the current one first, then retired ones */
+    mc_box_sk release_sk[MC_NODE_MAX_RELEASE_KEYS];
+    mc_box_pk release_pk[MC_NODE_MAX_RELEASE_KEYS];
+    size_t nrelease;
+    pthread_t publisher; /* publishes org.gatekeeper until the chain has it */
+    int publisher_started;
     mc_hash chain;
     char chain_name[MC_MAX_NAME + 1];
     uint64_t batch_seq;
@@ -100,7 +108,8 @@ void mc_node_submit(void *ctx, const mc_slice *txs, size_t n, int wait, int time
  * its waiter's slot filled. Does not wait. */
 void mc_node_admit_locked(mc_node *n, const mc_slice *txs, mc_waiter *const *ws, size_t count);
 /* access_log.c: the api backend's log_access and wait_tip callbacks, and their state. */
-void mc_node_log_access(void *ctx, const mc_body_access_log *body, int timeout_ms, mc_api_txout *out);
+void mc_node_log_tx(void *ctx, uint16_t kind, const uint8_t *body, size_t nbody, int timeout_ms,
+                    mc_api_txout *out);
 int mc_node_wait_tip(void *ctx, uint64_t height, int timeout_ms);
 /* Initialises the locks (first thing at start: stop destroys them). */
 void mc_node_tip_init(mc_node *n);
@@ -113,6 +122,12 @@ void mc_node_tip_destroy(mc_node *n);
 /* Starts the log signer thread (before the api), and stops it (after the api: no request may be
  * waiting on it). */
 int mc_node_log_start(mc_node *n);
+/* Writes a start-up failure's sentence to @p err. */
+void mc_errf(char *err, size_t nerr, const char *fmt, ...) MC_PRINTF(3, 4);
+/* release_key.c: the key-release keys (loaded, or made on first start) and their publication. */
+int mc_node_release_load(mc_node *n, const char *pass, char *err, size_t nerr);
+int mc_node_release_start(mc_node *n, char *err, size_t nerr);
+void mc_node_release_stop(mc_node *n);
 void mc_node_log_stop(mc_node *n);
 /* attest.c: the validator set from genesis (at start), the stored certified height (before the
  * applier runs), and the locks' end (at stop). */

@@ -117,40 +117,68 @@ int mc_store_put_emergency(mc_store_txn *txn, const mc_emergency *e)
     return mc_put_encoded(txn, &k, &b, rc ? rc : mc_emergency_encode(&b, e));
 }
 
-static void mc_access_key(mc_skey *k, const mc_id *patient, uint64_t height, uint32_t index)
+/* An access entry's position: height u64 | index u32 | sub u16, big-endian (key order). */
+static void mc_access_pos(uint8_t pos[14], uint64_t height, uint32_t index, uint16_t sub)
 {
-    uint8_t h[8], i[4];
-    mc_put_u64be(h, height);
-    mc_put_u32be(i, index);
-    mc_skey_make(k, MC_SK_ACCESS, patient->b, 32, h, 8, i, 4);
+    mc_put_u64be(pos, height);
+    mc_put_u32be(pos + 8, index);
+    pos[12] = (uint8_t)(sub >> 8);
+    pos[13] = (uint8_t)sub;
+}
+
+static void mc_access_key(mc_skey *k, const mc_id *patient, uint64_t height, uint32_t index, uint16_t sub)
+{
+    uint8_t pos[14];
+    mc_access_pos(pos, height, index, sub);
+    mc_skey_make(k, MC_SK_ACCESS, patient->b, 32, pos, 14, NULL, 0);
 }
 
 int mc_store_put_access(mc_store_txn *txn, const mc_access *a)
 {
     mc_skey k;
     mc_buf b;
-    uint8_t h[8], i[4];
+    uint8_t pos[14];
     mc_buf_init(&b, 1024);
-    mc_put_u64be(h, a->height);
-    mc_put_u32be(i, a->index);
-    mc_skey_make(&k, MC_SK_ACCESS_ALL, h, 8, i, 4, NULL, 0);
+    mc_access_pos(pos, a->height, a->index, a->sub);
+    mc_skey_make(&k, MC_SK_ACCESS_ALL, pos, 14, NULL, 0, NULL, 0);
     int rc = mc_store_put(txn, MC_T_STATE, k.b, k.n, a->patient.b, 32);
-    mc_access_key(&k, &a->patient, a->height, a->index);
+    mc_access_key(&k, &a->patient, a->height, a->index, a->sub);
     return mc_put_encoded(txn, &k, &b, rc ? rc : mc_access_encode(&b, a));
 }
 
 int mc_store_get_access(mc_store_txn *txn, const mc_id *patient, uint64_t height, uint32_t index,
-                        mc_access *out)
+                        uint16_t sub, mc_access *out)
 {
     mc_skey k;
     mc_slice v;
-    mc_access_key(&k, patient, height, index);
+    mc_access_key(&k, patient, height, index, sub);
     int rc = mc_get_value(txn, &k, &v);
     if (!rc && mc_access_decode(out, v.p, v.n)) rc = MC_ECORRUPT;
-    if (!rc && (out->height != height || out->index != index)) rc = MC_ECORRUPT;
+    if (!rc && (out->height != height || out->index != index || out->sub != sub)) rc = MC_ECORRUPT;
     rc = mc_check(rc, patient->b, out->patient.b);
     if (rc) memset(out, 0, sizeof *out);
     return rc;
+}
+
+int mc_store_get_gatekeeper(mc_store_txn *txn, const mc_id *org, mc_gatekeeper *out)
+{
+    mc_skey k;
+    mc_slice v;
+    mc_skey_make(&k, MC_SK_GATEKEEPER, org->b, 32, NULL, 0, NULL, 0);
+    int rc = mc_get_value(txn, &k, &v);
+    if (!rc && mc_gatekeeper_decode(out, v.p, v.n)) rc = MC_ECORRUPT;
+    rc = mc_check(rc, org->b, out->org.b);
+    if (rc) memset(out, 0, sizeof *out);
+    return rc;
+}
+
+int mc_store_put_gatekeeper(mc_store_txn *txn, const mc_gatekeeper *g)
+{
+    mc_skey k;
+    mc_buf b;
+    mc_buf_init(&b, 2048);
+    mc_skey_make(&k, MC_SK_GATEKEEPER, g->org.b, 32, NULL, 0, NULL, 0);
+    return mc_put_encoded(txn, &k, &b, mc_gatekeeper_encode(&b, g));
 }
 
 int mc_store_get_proposal(mc_store_txn *txn, const mc_hash *id, mc_proposal *out)

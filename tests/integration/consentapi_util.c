@@ -84,6 +84,11 @@ void it_anchor_body(it_world *w, const mc_keys *custodian, mc_body_anchor *b, mc
     memcpy(b->custodian.b, custodian->id.b, 32);
     snprintf(b->category, sizeof b->category, "lab");
     mc_random(b->commitment.b, 32);
+    if (!b->nkeys) { /* the custodian's key (the executor requires it), opened by nobody here */
+        b->nkeys = 1;
+        b->keys[0].recipient = b->custodian;
+        mc_random(b->keys[0].sealed, sizeof b->keys[0].sealed);
+    }
     mc_buf_init(&body, MC_MAX_BODY_BYTES);
     assert_int_equal(mc_body_anchor_encode(&body, b), MC_OK);
     /* the custodian is the author's org: org 0's records are the provider's, org 1's the grantee's */

@@ -19,18 +19,10 @@
 static void ar_anchor(it_world *w)
 {
     mc_body_anchor *b = calloc(1, sizeof *b);
-    mc_buf body;
     assert_non_null(b);
-    mc_random(b->record.b, 32);
-    b->patient = w->patient.t.id;
-    memcpy(b->custodian.b, w->org.id.b, 32);
-    snprintf(b->category, sizeof b->category, "lab");
     b->size = 4096;
-    mc_buf_init(&body, MC_MAX_BODY_BYTES);
-    assert_int_equal(mc_body_anchor_encode(&body, b), MC_OK);
-    it_commit(w, &w->provider.k, ++w->provider_nonce, MC_TX_RECORD_ANCHOR, &body, &w->anchor);
+    it_anchor_body(w, &w->org, b, &w->anchor);
     w->rid = b->record;
-    mc_buf_free(&body);
     free(b);
 }
 

@@ -56,7 +56,10 @@ static void test_submit_query_proof(void **state)
 
     char path[160], hex[65];
     mc_hex_encode(hex, id.b, 32);
+    /* block 1 is the node's org.gatekeeper, published before the node says it is up */
     assert_int_equal(it_get(h, "/v1/blocks/1", &resp), 200);
+    assert_non_null(strstr((char *)resp.p, "org.gatekeeper"));
+    assert_int_equal(it_get(h, "/v1/blocks/2", &resp), 200);
     assert_non_null(strstr((char *)resp.p, hex));
     assert_int_equal(it_get(h, "/v1/blocks/99", &resp), 404);
     assert_int_equal(it_get(h, "/v1/blocks/abc", &resp), 400);
@@ -65,6 +68,7 @@ static void test_submit_query_proof(void **state)
     snprintf(path, sizeof path, "/v1/identities/%s", hex);
     assert_int_equal(it_get(h, path, &resp), 200);
     assert_non_null(strstr((char *)resp.p, "\"kind\":\"org\""));
+    assert_non_null(strstr((char *)resp.p, "\"gatekeeper\":{\"release_pk\":")); /* published at start */
 
     /* a proof served by the node, checked by the CLI; then a doctored one is refused */
     mc_hex_encode(hex, id.b, 32);
@@ -92,11 +96,11 @@ static void test_submit_query_proof(void **state)
 
     /* the metrics page carries counters only */
     assert_int_equal(it_get(h, "/metrics", &resp), 200);
-    assert_non_null(strstr((char *)resp.p, "medchain_height 1"));
+    assert_non_null(strstr((char *)resp.p, "medchain_height 2"));
     assert_int_equal(tn_kill(&c, SIGTERM), 0);
     mc_buf_reset(&out);
     assert_int_equal(tn_verify(&c, &out), 0);
-    assert_non_null(strstr((char *)out.p, "OK: 2 blocks"));
+    assert_non_null(strstr((char *)out.p, "OK: 3 blocks"));
     mc_buf_free(&out);
     mc_buf_free(&tx);
     mc_buf_free(&resp);
@@ -410,7 +414,7 @@ static void test_tampering_is_named(void **state)
     it_flip(store, tx[1].p + tx[1].n - 64, 64);
     assert_int_equal(tn_verify(&c, &out), 1);
     assert_non_null(strstr((char *)out.p, "DAMAGED"));
-    assert_non_null(strstr((char *)out.p, "block 2"));
+    assert_non_null(strstr((char *)out.p, "block 3")); /* block 1: the node's org.gatekeeper */
 
     /* restore, then damage the orderer log instead */
     char *restore[] = {"cp", backup, store, NULL};

@@ -58,9 +58,13 @@ void mc_body_anchor_for(mc_world *w, mc_hash *rid, int keep, const mc_id *patien
     mc_random(b->cipher_hash.b, 32);
     mc_random(b->commitment.b, 32);
     b->size = 4096;
-    b->nkeys = 1;
-    b->keys[0].recipient = *patient;
+    /* the patient's and the custodian's (which the executor requires), sorted and distinct */
+    int cust_first = memcmp(w->hosp.id.b, patient->b, 32) < 0;
+    b->nkeys = memcmp(w->hosp.id.b, patient->b, 32) ? 2 : 1;
+    b->keys[cust_first ? 1 : 0].recipient = *patient;
+    b->keys[cust_first ? 0 : 1].recipient = w->hosp.id;
     mc_random(b->keys[0].sealed, sizeof b->keys[0].sealed);
+    mc_random(b->keys[1].sealed, sizeof b->keys[1].sealed);
     b->ntokens = 2;
     memset(b->tokens[0].b, 0x11, 32);
     memset(b->tokens[1].b, 0x22, 32);

@@ -65,28 +65,29 @@ static void test_names(void **state)
     assert_null(mc_event_kind_name(-1));
 
     /* transaction kinds: 10..19 named, 4..9 never assigned and never parsed */
-    static const char *const txk[] = {
-        "record.anchor",    "consent.grant", "consent.deny", "consent.revoke", "consent.delegate",
-        "access.emergency", "access.log",    "org.propose",  "org.approve",    "research.release"};
-    for (int k = MC_TX_RECORD_ANCHOR; k <= MC_TX_RESEARCH_RELEASE; k++) {
+    static const char *const txk[] = {"record.anchor",    "consent.grant",    "consent.deny",
+                                      "consent.revoke",   "consent.delegate", "access.emergency",
+                                      "access.log",       "org.propose",      "org.approve",
+                                      "research.release", "org.gatekeeper",   "access.reads"};
+    for (int k = MC_TX_RECORD_ANCHOR; k <= MC_TX_ACCESS_READS; k++) {
         assert_string_equal(mc_tx_kind_name(k), txk[k - MC_TX_RECORD_ANCHOR]);
         assert_int_equal(mc_tx_kind_parse(txk[k - MC_TX_RECORD_ANCHOR]), k);
     }
     for (int k = 4; k < MC_TX_RECORD_ANCHOR; k++) assert_null(mc_tx_kind_name(k));
-    assert_null(mc_tx_kind_name(MC_TX_RESEARCH_RELEASE + 1));
+    assert_null(mc_tx_kind_name(MC_TX_ACCESS_READS + 1));
     assert_int_equal(mc_tx_kind_parse("identity.revoke"), MC_TX_IDENTITY_REVOKE);
     assert_int_equal(mc_tx_kind_parse("access"), 0);
     assert_int_equal(mc_tx_kind_parse(""), 0);
 
-    static const char *const txr[] = {"NOT_PATIENT",       "SUPERSEDED", "BAD_WINDOW",
-                                      "DECISION_MISMATCH", "STALE",      "LIMIT"};
-    for (int c = MC_TXR_NOT_PATIENT; c <= MC_TXR_LIMIT; c++) {
+    static const char *const txr[] = {"NOT_PATIENT", "SUPERSEDED", "BAD_WINDOW",      "DECISION_MISMATCH",
+                                      "STALE",       "LIMIT",      "NO_CUSTODIAN_KEY"};
+    for (int c = MC_TXR_NOT_PATIENT; c <= MC_TXR_NO_CUSTODIAN_KEY; c++) {
         assert_string_equal(mc_txr_name(c), txr[c - MC_TXR_NOT_PATIENT]);
         assert_true(strlen(mc_txr_text(c)) > 0);
         assert_string_not_equal(mc_txr_text(c), "unknown result");
     }
-    assert_int_equal(MC_TXR_COUNT_, MC_TXR_LIMIT + 1);
-    assert_string_equal(mc_txr_name(MC_TXR_LIMIT + 1), "UNKNOWN");
+    assert_int_equal(MC_TXR_COUNT_, MC_TXR_NO_CUSTODIAN_KEY + 1);
+    assert_string_equal(mc_txr_name(MC_TXR_NO_CUSTODIAN_KEY + 1), "UNKNOWN");
 }
 
 static void test_category(void **state)

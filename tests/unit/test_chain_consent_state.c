@@ -43,10 +43,11 @@ static void test_record(void **state)
     r.height = 77;
     r.time_ms = 1700000000000ull;
     mc_roundtrip(&mc_c_record, &r, &g);
-    /* version | 6 ids | category | sensitivity | 2 hashes | size | root | 2 optional | height | time */
+    /* version | 6 ids | category | sensitivity | 2 hashes | size | root | 2 optional | height | time
+     * | custodian key */
     const size_t cat = 1 + 6 * 32, sens = cat + 4 + strlen(r.category), sup = sens + 1 + 64 + 8 + 32,
                  supby = sup + 1 + 32;
-    assert_int_equal(g.n, supby + 1 + 32 + 16);
+    assert_int_equal(g.n, supby + 1 + 32 + 16 + MC_SEALED_KEY_BYTES);
     assert_int_equal(g.p[0], MC_FORMAT_VERSION);
     x = r;
     x.has_supersedes = x.has_superseded_by = 0;
@@ -185,11 +186,12 @@ static void test_access_state(void **state)
     const mc_codec *c = &mc_c_access;
     mc_sample_access(&a);
     mc_roundtrip(c, &a, &g);
-    assert_int_equal(g.n, MC_ACC_BASIS + 1 + 32 + 8 + 4 + 1);
+    assert_int_equal(g.n,
+                     MC_ACC_BASIS + 1 + 32 + 8 + 4 + 1 + 2 + 1 + 1); /* ... via | sub | released | chart */
     x = a;
     x.via = MC_VIA_CONTENT;
     mc_roundtrip(c, &x, &b);
-    assert_int_equal(b.p[b.n - 1], MC_VIA_CONTENT);
+    assert_int_equal(b.p[b.n - 5], MC_VIA_CONTENT); /* then sub 2, released, chart */
     x = a;
     x.permit = 0;
     x.emergency = 0;

@@ -122,6 +122,13 @@ static void test_anchor_custody(void **state)
     mc_anchor_edit(w, b);
     mc_add(c, &w->doc, MC_TX_RECORD_ANCHOR, MC_TXR_UNAUTHORIZED);
     b->custodian = w->hosp.id;
+    mc_body_anchor held =
+        *b; /* without the custodian's wrapped key no reader but the patient could decrypt */
+    b->nkeys = 1;
+    b->keys[0] = held.keys[memcmp(held.keys[0].recipient.b, w->pat.id.b, 32) == 0 ? 0 : 1];
+    mc_anchor_edit(w, b);
+    mc_add(c, &w->doc, MC_TX_RECORD_ANCHOR, MC_TXR_NO_CUSTODIAN_KEY);
+    *b = held;
     mc_anchor_edit(w, b);
     mc_add(c, &w->doc, MC_TX_RECORD_ANCHOR, MC_TXR_OK);
     mc_random(r2.b, 32);
@@ -293,15 +300,15 @@ static void test_emergency_and_access_log(void **state)
     mc_access a;
     mc_info(c, &(mc_exec_info){0});
     assert_ok(mc_store_begin(c->st, 0, &txn));
-    assert_ok(mc_store_get_access(txn, &w->pat.id, c->res.header.height, 0, &a));
+    assert_ok(mc_store_get_access(txn, &w->pat.id, c->res.header.height, 0, 0, &a));
     assert_int_equal(a.permit, 1);
     assert_int_equal(a.emergency, 1);
     assert_memory_equal(a.reader.b, w->er.id.b, 32);
     assert_int_equal(a.via, MC_VIA_DECISION);
-    assert_ok(mc_store_get_access(txn, &w->pat.id, c->res.header.height, 3, &a));
+    assert_ok(mc_store_get_access(txn, &w->pat.id, c->res.header.height, 3, 0, &a));
     assert_int_equal(a.permit, 0);
     assert_int_equal(a.emergency, 0);
-    assert_ok(mc_store_get_access(txn, &w->pat.id, c->res.header.height, 7, &a));
+    assert_ok(mc_store_get_access(txn, &w->pat.id, c->res.header.height, 7, 0, &a));
     assert_int_equal(a.permit, 1);
     assert_int_equal(a.via, MC_VIA_CONTENT);
     assert_memory_equal(a.reader.b, w->pat.id.b, 32);

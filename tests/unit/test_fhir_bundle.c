@@ -1,8 +1,10 @@
 /*
- * fhir, part 1 (ingest): every Synthea bundle parses; each resource's span is its exact bytes
+ * fhir, part 1 (ingest): every Synthea patient bundle parses with all its entries, and the
+ * hospital and practitioner directories are refused; each resource's span is its exact bytes
  * and re-parses equal to what jansson made of it; resource counts match the data's README;
  * categories, sensitivity, years and keywords; the strict scanner's edge cases; a table of
- * malformed bundles with their errors; bad arguments.
+ * malformed bundles with their errors; one patient's chart (the admitted types, one Patient,
+ * references to it only, entries without a resource skipped); bad arguments.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,17 +85,22 @@ static const struct {
 
 typedef struct {
     size_t count[MC_ARRAY_LEN(readme_totals)];
-    size_t other, files, patients, height_8302;
+    size_t other, files, patients, directories, height_8302;
 } synthea_tally;
 
-static void tally_entry(synthea_tally *t, const mc_fhir_bundle *b, const mc_fhir_entry *e)
+static void tally_type(synthea_tally *t, const char *type)
 {
     size_t k = 0;
-    while (k < MC_ARRAY_LEN(readme_totals) && strcmp(readme_totals[k].type, e->type) != 0) k++;
+    while (k < MC_ARRAY_LEN(readme_totals) && strcmp(readme_totals[k].type, type) != 0) k++;
     if (k < MC_ARRAY_LEN(readme_totals))
         t->count[k]++;
     else
         t->other++;
+}
+
+static void tally_entry(synthea_tally *t, const mc_fhir_bundle *b, const mc_fhir_entry *e)
+{
+    tally_type(t, e->type);
     if (strcmp(e->type, "Observation") == 0) {
         assert_true(strcmp(e->category, "vital-signs") == 0 || strcmp(e->category, "laboratory") == 0 ||
                     strcmp(e->category, "survey") == 0);
@@ -120,9 +127,7 @@ static void tally_entry(synthea_tally *t, const mc_fhir_bundle *b, const mc_fhir
 static void check_patient(const mc_fhir_bundle *b, synthea_tally *t)
 {
     size_t pi = SIZE_MAX;
-    int rc = mc_fhir_bundle_patient(b, &pi);
-    if (rc == MC_ENOTFOUND) return; /* the hospital and practitioner bundles */
-    assert_ok(rc);
+    assert_ok(mc_fhir_bundle_patient(b, &pi));
     t->patients++;
     mc_fhir_entry *e = malloc(sizeof *e);
     assert_non_null(e);
@@ -146,6 +151,55 @@ static void check_patient(const mc_fhir_bundle *b, synthea_tally *t)
     free(e);
 }
 
+/* A patient's bundle: every entry is a resource, described, spanned and tallied. */
+static void synthea_chart(synthea_tally *t, const mc_buf *text, mc_fhir_entry *e)
+{
+    mc_fhir_bundle *b = NULL;
+    mc_fhir_error err;
+    assert_ok(mc_fhir_bundle_parse(&b, text->p, text->n, &err));
+    assert_null(err.what);
+    assert_string_equal(mc_fhir_bundle_type(b), "transaction");
+    assert_int_equal(mc_fhir_bundle_skipped(b), 0);
+    assert_int_equal(mc_fhir_bundle_count(b),
+                     json_array_size(json_object_get(mc_fhir_bundle_json(b), "entry")));
+    for (size_t i = 0; i < mc_fhir_bundle_count(b); i++) {
+        assert_ok(mc_fhir_bundle_entry(b, i, e));
+        assert_int_equal(e->index, i);
+        assert_true(e->span.p >= text->p && e->span.p + e->span.n <= text->p + text->n);
+        check_span(e);
+        check_entry(e);
+        assert_non_null(e->id);
+        assert_non_null(e->full_url);
+        tally_entry(t, b, e);
+    }
+    check_patient(b, t);
+    mc_fhir_bundle_free(b);
+}
+
+/* The hospital and practitioner directories name no patient: refused, as a whole. */
+static void synthea_directory(synthea_tally *t, const mc_buf *text)
+{
+    mc_fhir_bundle *b = (mc_fhir_bundle *)1;
+    mc_fhir_error err;
+    assert_rc(mc_fhir_bundle_parse(&b, text->p, text->n, &err), MC_EDENIED);
+    assert_null(b);
+    assert_string_equal(err.what,
+                        "no resource about a patient (only Organization, Practitioner and the like)");
+    assert_int_equal(err.entry, SIZE_MAX);
+    assert_string_equal(err.type, "");
+    json_error_t jerr;
+    json_t *root = json_loadb((const char *)text->p, text->n, 0, &jerr);
+    assert_non_null(root);
+    size_t i;
+    json_t *entry;
+    json_array_foreach(json_object_get(root, "entry"), i, entry)
+    {
+        tally_type(t, json_string_value(json_object_get(json_object_get(entry, "resource"), "resourceType")));
+    }
+    json_decref(root);
+    t->directories++;
+}
+
 static void test_synthea(void **state)
 {
     (void)state;
@@ -161,25 +215,12 @@ static void test_synthea(void **state)
         mc_buf text;
         mc_buf_init(&text, MC_FHIR_MAX_BUNDLE_BYTES);
         assert_ok(mc_file_read(paths[f], &text));
-        mc_fhir_bundle *b = NULL;
-        mc_fhir_error err;
-        assert_ok(mc_fhir_bundle_parse(&b, text.p, text.n, &err));
-        assert_null(err.what);
-        assert_string_equal(mc_fhir_bundle_type(b), "transaction");
-        assert_int_equal(mc_fhir_bundle_count(b),
-                         json_array_size(json_object_get(mc_fhir_bundle_json(b), "entry")));
-        for (size_t i = 0; i < mc_fhir_bundle_count(b); i++) {
-            assert_ok(mc_fhir_bundle_entry(b, i, e));
-            assert_int_equal(e->index, i);
-            assert_true(e->span.p >= text.p && e->span.p + e->span.n <= text.p + text.n);
-            check_span(e);
-            check_entry(e);
-            assert_non_null(e->id);
-            assert_non_null(e->full_url);
-            tally_entry(&t, b, e);
-        }
-        check_patient(b, &t);
-        mc_fhir_bundle_free(b);
+        const char *name = strrchr(paths[f], '/') + 1;
+        if (strncmp(name, "hospitalInformation", 19) == 0 ||
+            strncmp(name, "practitionerInformation", 23) == 0)
+            synthea_directory(&t, &text);
+        else
+            synthea_chart(&t, &text, e);
         mc_buf_free(&text);
         t.files++;
     }
@@ -192,6 +233,7 @@ static void test_synthea(void **state)
     }
     assert_int_equal(t.other, 0);
     assert_int_equal(t.patients, 20);
+    assert_int_equal(t.directories, 2);
     assert_true(t.height_8302 > 0);
 }
 
@@ -371,19 +413,6 @@ static void test_spans(void **state)
     assert_rc(mc_fhir_bundle_patient(b, &pi), MC_ENOTFOUND);
     assert_false(mc_fhir_bundle_is_patient_ref(b, "Patient/x"));
     mc_fhir_bundle_free(b);
-
-    /* two Patients: no single patient */
-    b = parse_text(
-        "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[{\"resource\":{\"resourceType\":"
-        "\"Patient\",\"id\":\"a\"}},{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"b\"}}]}",
-        MC_OK, NULL);
-    assert_rc(mc_fhir_bundle_patient(b, &pi), MC_EINVAL);
-    assert_false(mc_fhir_bundle_is_patient_ref(b, "Patient/a"));
-    mc_fhir_entry *e2 = malloc(sizeof *e2);
-    assert_ok(mc_fhir_bundle_entry(b, 0, e2));
-    assert_false(e2->is_patient);
-    free(e2);
-    mc_fhir_bundle_free(b);
 }
 
 /* Nesting: MC_FHIR_MAX_DEPTH levels parse, one more does not. */
@@ -439,8 +468,8 @@ static const struct {
     {BUNDLE("{}"), MC_EINVAL, "entry is not an array", SIZE_MAX},
     {BUNDLE("null"), MC_EINVAL, "entry is not an array", SIZE_MAX},
     {BUNDLE("[1]"), MC_EINVAL, "entry is not an object", 0},
-    {BUNDLE("[{\"resource\":{\"resourceType\":\"Basic\"}},{\"fullUrl\":\"x\"}]"), MC_EINVAL,
-     "entry without resource", 1},
+    {BUNDLE("[{\"request\":{\"method\":\"DELETE\"}},1]"), MC_EINVAL, "entry is not an object", 1},
+    {BUNDLE("[{\"resource\":null}]"), MC_EINVAL, "resource is not an object", 0},
     {BUNDLE("[{\"resource\":[]}]"), MC_EINVAL, "resource is not an object", 0},
     {BUNDLE("[{\"resource\":\"Patient\"}]"), MC_EINVAL, "resource is not an object", 0},
     {BUNDLE("[{\"resource\":{}}]"), MC_EINVAL, "resource without resourceType", 0},
@@ -496,7 +525,7 @@ static void test_malformed(void **state)
         int rc =
             mc_fhir_bundle_parse(&b, (const uint8_t *)malformed[i].text, strlen(malformed[i].text), &err);
         if (rc != malformed[i].rc || !err.what || strcmp(err.what, malformed[i].what) != 0 ||
-            err.entry != malformed[i].entry)
+            err.entry != malformed[i].entry || err.type[0])
             fail_msg("case %zu (%s): got %s \"%s\" entry %zu, want %s \"%s\" entry %zu", i, malformed[i].text,
                      mc_errname(rc), err.what ? err.what : "(null)", err.entry, mc_errname(malformed[i].rc),
                      malformed[i].what, malformed[i].entry);
@@ -545,6 +574,232 @@ static void test_too_big(void **state)
     assert_string_equal(err.what, "bundle over 64 MiB");
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* One patient's chart                                                                          */
+
+#define TX(entries) "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[" entries "]}"
+#define PAT(id)                                                                                              \
+    "{\"fullUrl\":\"urn:uuid:u-" id "\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"" id "\"}}"
+#define RES(type, body) "{\"resource\":{\"resourceType\":\"" type "\"" body "}}"
+#define SUBJ(ref)       ",\"subject\":{\"reference\":\"" ref "\"}"
+#define OBS(ref)        RES("Observation", SUBJ(ref))
+
+#define OTHER  "reference to a Patient other than the bundle's Patient"
+#define TWO    "references to two different Patients"
+#define TYPE   "resource type not admitted to a patient's chart"
+#define NESTED "a contained resource of a type not admitted to a patient's chart"
+#define NOPAT  "no resource about a patient (only Organization, Practitioner and the like)"
+
+/* A bundle and what the parse must say of it (what NULL: accepted). */
+static const struct {
+    const char *text;
+    int rc;
+    const char *what;
+    size_t entry;
+    const char *type;
+} chart_cases[] = {
+    /* the Patient, by every form of reference to it */
+    {TX(PAT("pa") "," OBS("Patient/pa") "," OBS("urn:uuid:u-pa") "," OBS("Patient/pa/_history/2")), MC_OK,
+     NULL, 0, ""},
+    {TX(PAT("pa") "," OBS("https://ehr.example/fhir/Patient/pa") "," OBS("http://x/Patient/pa/_history/7")),
+     MC_OK, NULL, 0, ""},
+    /* references to no patient are not checked: other types, unresolved urn:uuids, contained */
+    {TX(PAT("pa") "," OBS("urn:uuid:org") "," OBS("MyPatient/pb") "," OBS("Practitioner/pb") "," OBS("#pb")),
+     MC_OK, NULL, 0, ""},
+    /* another patient: as subject, deep in an extension, by absolute URL, by its version */
+    {TX(PAT("pa") "," OBS("Patient/pb")), MC_EDENIED, OTHER, 1, "Observation"},
+    {TX(PAT("pa") "," RES("Claim",
+                          ",\"patient\":{\"reference\":\"Patient/pa\"},\"item\":[{\"extension\":[{\"url\":"
+                          "\"x\",\"valueReference\":{\"reference\":\"Patient/pb\"}}]}]")),
+     MC_EDENIED, OTHER, 1, "Claim"},
+    {TX(PAT("pa") "," RES("Coverage",
+                          ",\"beneficiary\":{\"reference\":\"https://other.example/fhir/Patient/pb\"}")),
+     MC_EDENIED, OTHER, 1, "Coverage"},
+    {TX(PAT("pa") "," OBS("Patient/pb/_history/1")), MC_EDENIED, OTHER, 1, "Observation"},
+    {TX(PAT("pa") "," OBS("Patient/pa/$everything")), MC_OK, NULL, 0, ""},
+    {TX(PAT("pa") "," OBS("Patient/pb/$everything")), MC_EDENIED, OTHER, 1, "Observation"},
+    {TX(PAT("pa") "," OBS("http://x/Patient/fhir/Patient/pb")), MC_EDENIED, OTHER, 1, "Observation"},
+    {TX(PAT("pa") "," OBS("Patient/")), MC_EDENIED, OTHER, 1, "Observation"},
+    {TX(PAT("pa") "," OBS("Patient/pax")), MC_EDENIED, OTHER, 1, "Observation"},
+    {TX(PAT("pa") "," OBS("Patient/p")), MC_EDENIED, OTHER, 1, "Observation"},
+    /* the Patient's own links, and the first offending entry in order, before the Patient */
+    {TX(PAT("pa") "," RES("Patient", ",\"id\":\"pb\"")), MC_EDENIED,
+     "a second Patient: one bundle is one patient's", 1, "Patient"},
+    {TX("{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"pa\",\"link\":[{\"other\":{\"reference\":"
+        "\"Patient/pb\"},\"type\":\"replaced-by\"}]}}"),
+     MC_EDENIED, OTHER, 0, "Patient"},
+    {TX(OBS("Patient/pa") "," OBS("Patient/pb") "," PAT("pa")), MC_EDENIED, OTHER, 1, "Observation"},
+    /* a Patient without an id can be referred to by its fullUrl only */
+    {TX("{\"fullUrl\":\"urn:uuid:u1\",\"resource\":{\"resourceType\":\"Patient\"}}," OBS("urn:uuid:u1")),
+     MC_OK, NULL, 0, ""},
+    {TX("{\"fullUrl\":\"urn:uuid:u1\",\"resource\":{\"resourceType\":\"Patient\"}}," OBS("Patient/u1")),
+     MC_EDENIED, OTHER, 1, "Observation"},
+    /* no Patient: references must agree with each other */
+    {TX(OBS("Patient/pa") "," RES("Condition", SUBJ("http://x/fhir/Patient/pa"))), MC_OK, NULL, 0, ""},
+    {TX(OBS("Patient/pa") "," RES("Condition", SUBJ("Patient/pb"))), MC_EDENIED, TWO, 1, "Condition"},
+    {TX(RES("Basic", "") "," OBS("urn:uuid:anything")), MC_OK, NULL, 0, ""},
+    /* what cannot be checked, and patients hidden inside resources */
+    {TX(PAT("pa") "," OBS("Patient?identifier=http://hospital.example/mrn|123")), MC_EDENIED,
+     "conditional reference to a Patient: it cannot be checked", 1, "Observation"},
+    {TX(PAT("pa") "," RES("Observation",
+                          ",\"contained\":[{\"resourceType\":\"Patient\",\"id\":\"c\"}]" SUBJ("#c"))),
+     MC_EDENIED, "a Patient contained in another resource", 1, "Observation"},
+    {TX(PAT("pa") "," RES("DiagnosticReport", ",\"contained\":[{\"resourceType\":\"Binary\",\"id\":\"c\"}]")),
+     MC_EDENIED, NESTED, 1, "DiagnosticReport"},
+    {TX(PAT("pa") "," RES("MedicationRequest",
+                          ",\"contained\":[{\"resourceType\":\"Medication\",\"id\":\"m\"}]")),
+     MC_OK, NULL, 0, ""},
+    /* a directory is no chart; supporting types beside a chart are */
+    {TX(RES("Organization", "") "," RES("Practitioner", "") "," RES("Location", "")), MC_EDENIED, NOPAT,
+     SIZE_MAX, ""},
+    {TX(RES("Organization", "") "," RES("Encounter", "")), MC_OK, NULL, 0, ""},
+    /* refused types, wherever they are */
+    {TX(PAT("pa") "," RES("Group", ",\"member\":[{\"entity\":{\"reference\":\"Patient/pa\"}}]")), MC_EDENIED,
+     TYPE, 1, "Group"},
+    {TX(RES("Binary", ",\"contentType\":\"application/fhir+ndjson\"") "," PAT("pa")), MC_EDENIED, TYPE, 0,
+     "Binary"},
+    {TX(PAT("pa") "," RES("Bundle", ",\"type\":\"collection\"")), MC_EDENIED, TYPE, 1, "Bundle"},
+    {TX(PAT("pa") "," RES("AuditEvent", "")), MC_EDENIED, TYPE, 1, "AuditEvent"},
+    {TX(PAT("pa") "," RES("Person", "")), MC_EDENIED, TYPE, 1, "Person"},
+};
+
+static void test_chart(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < MC_ARRAY_LEN(chart_cases); i++) {
+        mc_fhir_error err;
+        mc_fhir_bundle *b = (mc_fhir_bundle *)1;
+        const char *text = chart_cases[i].text;
+        int rc = mc_fhir_bundle_parse(&b, (const uint8_t *)text, strlen(text), &err);
+        const char *want = chart_cases[i].what;
+        if (rc != chart_cases[i].rc || (want ? !err.what || strcmp(err.what, want) != 0 : err.what != NULL) ||
+            (want && (err.entry != chart_cases[i].entry || strcmp(err.type, chart_cases[i].type) != 0)))
+            fail_msg("case %zu: got %s \"%s\" entry %zu (%s), want %s \"%s\" entry %zu (%s)", i,
+                     mc_errname(rc), err.what ? err.what : "(null)", err.entry, err.type,
+                     mc_errname(chart_cases[i].rc), want ? want : "(null)", chart_cases[i].entry,
+                     chart_cases[i].type);
+        if (rc == MC_OK) {
+            assert_int_equal(mc_fhir_bundle_count(b),
+                             json_array_size(json_object_get(mc_fhir_bundle_json(b), "entry")));
+            mc_fhir_bundle_free(b);
+        } else {
+            assert_null(b);
+        }
+    }
+}
+
+/* After a skipped entry, a resource whose id and name carry a person's name. */
+#define REFUSED_FMT                                                                                          \
+    TX(PAT("pa") ",{\"request\":{\"method\":\"DELETE\",\"url\":\"Observation/1\"}},"                         \
+                 "{\"resource\":{\"resourceType\":\"%s\",\"id\":\"Jane-Doe\",\"name\":\"Jane Doe\"}}")
+
+/* The non-clinical types: each refused as an entry, naming its position and type only. */
+static void test_types_refused(void **state)
+{
+    (void)state;
+    /* clang-format off */
+    static const char *const refused[] = {
+        "StructureDefinition", "SearchParameter", "CapabilityStatement", "OperationDefinition", "ValueSet",
+        "CodeSystem", "ConceptMap", "ImplementationGuide", "Group", "Binary", "Bundle", "Parameters",
+        "OperationOutcome", "Subscription", "List", "MeasureReport", "Schedule", "Questionnaire", "Library",
+        "Measure", "Task", "HealthcareService", "Endpoint", "Aaa", "Zzz",
+        "MedicinalProductContraindication",
+    };
+    /* clang-format on */
+    for (size_t i = 0; i < MC_ARRAY_LEN(refused); i++) {
+        char text[512];
+        snprintf(text, sizeof text, REFUSED_FMT, refused[i]);
+        assert_int_equal(mc_fhir_ingest_type(refused[i]), 0);
+        mc_fhir_error err;
+        mc_fhir_bundle *b = (mc_fhir_bundle *)1;
+        assert_rc(mc_fhir_bundle_parse(&b, (const uint8_t *)text, strlen(text), &err), MC_EDENIED);
+        assert_null(b);
+        assert_string_equal(err.what, TYPE);
+        assert_int_equal(err.entry, 2); /* its position in the entry array, the skipped entry counted */
+        assert_string_equal(err.type, refused[i]);
+        assert_null(strstr(err.what, "Jane")); /* nothing of the content reaches the error */
+    }
+}
+
+/* The allow-list: every admitted type by its kind (an unsorted table would lose some). */
+static void test_ingest_types(void **state)
+{
+    (void)state;
+    /* clang-format off */
+    static const char *const chart[] = {
+        "Account", "AdverseEvent", "AllergyIntolerance", "Appointment", "AppointmentResponse", "Basic",
+        "BodyStructure", "CarePlan", "CareTeam", "ChargeItem", "Claim", "ClaimResponse",
+        "ClinicalImpression", "Communication", "CommunicationRequest", "Composition", "Condition",
+        "Consent", "Coverage", "CoverageEligibilityRequest", "CoverageEligibilityResponse", "DetectedIssue",
+        "DeviceRequest", "DeviceUseStatement", "DiagnosticReport", "DocumentManifest", "DocumentReference",
+        "Encounter", "EnrollmentRequest", "EpisodeOfCare", "ExplanationOfBenefit", "FamilyMemberHistory",
+        "Flag", "Goal", "ImagingStudy", "Immunization", "ImmunizationEvaluation",
+        "ImmunizationRecommendation", "Invoice", "Media", "MedicationAdministration", "MedicationDispense",
+        "MedicationRequest", "MedicationStatement", "MolecularSequence", "NutritionOrder", "Observation",
+        "Patient", "Procedure", "Provenance", "QuestionnaireResponse", "RelatedPerson", "RequestGroup",
+        "ResearchSubject", "RiskAssessment", "ServiceRequest", "Specimen", "SupplyDelivery",
+        "SupplyRequest", "VisionPrescription",
+    };
+    /* clang-format on */
+    static const char *const support[] = {"Device",       "Location",         "Medication", "Organization",
+                                          "Practitioner", "PractitionerRole", "Substance"};
+    for (size_t i = 0; i < MC_ARRAY_LEN(chart); i++)
+        if (mc_fhir_ingest_type(chart[i]) != MC_FHIR_TYPE_CHART) fail_msg("%s is not a chart type", chart[i]);
+    for (size_t i = 0; i < MC_ARRAY_LEN(support); i++)
+        if (mc_fhir_ingest_type(support[i]) != MC_FHIR_TYPE_SUPPORT)
+            fail_msg("%s is not a support type", support[i]);
+    assert_int_equal(mc_fhir_ingest_type(NULL), 0);
+    assert_int_equal(mc_fhir_ingest_type(""), 0);
+    assert_int_equal(mc_fhir_ingest_type("observation"), 0);
+    assert_int_equal(mc_fhir_ingest_type("Observations"), 0);
+    assert_int_equal(mc_fhir_ingest_type("Observatio"), 0);
+}
+
+/* Entries without a resource are skipped and counted; resources keep their positions. */
+static void test_skipped(void **state)
+{
+    (void)state;
+    static const char text[] = TX("{\"request\":{\"method\":\"DELETE\",\"url\":\"Observation/old\"}}," PAT(
+        "pa") ","
+              "{\"fullUrl\":\"urn:uuid:gone\",\"request\":{\"method\":\"DELETE\",\"url\":\"Patient/pb\"}},"
+              "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o1\"" SUBJ(
+                  "urn:uuid:u-pa") "}},"
+                                   "{\"request\":{\"method\":\"DELETE\",\"url\":\"Condition/"
+                                   "c\"},\"search\":{\"resource\":1}}");
+    mc_fhir_bundle *b = parse_text(text, MC_OK, NULL);
+    assert_int_equal(mc_fhir_bundle_count(b), 2);
+    assert_int_equal(mc_fhir_bundle_skipped(b), 3);
+    mc_fhir_entry *e = malloc(sizeof *e);
+    assert_non_null(e);
+    size_t pi = 9;
+    assert_ok(mc_fhir_bundle_patient(b, &pi));
+    assert_int_equal(pi, 0);
+    assert_ok(mc_fhir_bundle_entry(b, 0, e));
+    assert_int_equal(e->index, 1);
+    assert_true(e->is_patient);
+    assert_string_equal(e->type, "Patient");
+    check_span(e);
+    assert_ok(mc_fhir_bundle_entry(b, 1, e));
+    assert_int_equal(e->index, 3);
+    assert_false(e->is_patient);
+    assert_string_equal(e->id, "o1");
+    check_span(e);
+    assert_ptr_equal(e->span.p, (const uint8_t *)strstr(text, "{\"resourceType\":\"Observation\""));
+    assert_rc(mc_fhir_bundle_entry(b, 2, e), MC_EINVAL);
+    assert_true(mc_fhir_bundle_is_patient_ref(b, "urn:uuid:u-pa"));
+    assert_false(mc_fhir_bundle_is_patient_ref(b, "urn:uuid:gone"));
+    mc_fhir_bundle_free(b);
+
+    /* nothing but deletions: no resource, nothing refused */
+    b = parse_text(TX("{\"request\":{\"method\":\"DELETE\",\"url\":\"Patient/pa\"}}"), MC_OK, NULL);
+    assert_int_equal(mc_fhir_bundle_count(b), 0);
+    assert_int_equal(mc_fhir_bundle_skipped(b), 1);
+    assert_rc(mc_fhir_bundle_patient(b, &pi), MC_ENOTFOUND);
+    assert_rc(mc_fhir_bundle_entry(b, 0, e), MC_EINVAL);
+    mc_fhir_bundle_free(b);
+    free(e);
+}
+
 static void test_bad_args(void **state)
 {
     (void)state;
@@ -557,6 +812,7 @@ static void test_bad_args(void **state)
     assert_rc(mc_fhir_bundle_patient(NULL, NULL), MC_EINVAL);
     assert_int_equal(mc_fhir_bundle_count(NULL), 0);
     assert_null(mc_fhir_bundle_type(NULL));
+    assert_int_equal(mc_fhir_bundle_skipped(NULL), 0);
     assert_null(mc_fhir_bundle_json(NULL));
     assert_false(mc_fhir_bundle_is_patient_ref(NULL, "Patient/x"));
     mc_fhir_bundle_free(NULL);
@@ -593,11 +849,13 @@ int main(void)
 {
     mc_test_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_synthea),     cmocka_unit_test(test_categories),
-        cmocka_unit_test(test_keyword_cap), cmocka_unit_test(test_kw_names),
-        cmocka_unit_test(test_spans),       cmocka_unit_test(test_depth),
-        cmocka_unit_test(test_malformed),   cmocka_unit_test(test_prefixes),
-        cmocka_unit_test(test_too_big),     cmocka_unit_test(test_bad_args),
+        cmocka_unit_test(test_synthea),       cmocka_unit_test(test_categories),
+        cmocka_unit_test(test_keyword_cap),   cmocka_unit_test(test_kw_names),
+        cmocka_unit_test(test_spans),         cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_malformed),     cmocka_unit_test(test_prefixes),
+        cmocka_unit_test(test_too_big),       cmocka_unit_test(test_chart),
+        cmocka_unit_test(test_types_refused), cmocka_unit_test(test_ingest_types),
+        cmocka_unit_test(test_skipped),       cmocka_unit_test(test_bad_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
