@@ -42,6 +42,10 @@ MC_FUZZ_CODEC(mc_emergency)
 MC_FUZZ_CODEC(mc_access)
 MC_FUZZ_CODEC(mc_proposal)
 MC_FUZZ_CODEC(mc_event)
+MC_FUZZ_CODEC(mc_body_gatekeeper)
+MC_FUZZ_CODEC(mc_gatekeeper)
+MC_FUZZ_CODEC(mc_read_request)
+MC_FUZZ_CODEC(mc_body_access_reads)
 
 static void mc_fz_check_anchor(const void *v)
 {
@@ -108,6 +112,21 @@ static void mc_fz_check_event(const void *v)
     MC_FUZZ_CHECK(mc_event_kind_name(((const mc_event *)v)->kind) != NULL);
 }
 
+static void mc_fz_check_read_request(const void *v)
+{
+    const mc_read_request *q = v;
+    MC_FUZZ_CHECK(q->action == MC_ACTION_READ && mc_purpose_name(q->purpose) != NULL);
+    MC_FUZZ_CHECK(q->by == MC_READS_BY_ID ? q->nids >= 1 && q->nids <= MC_MAX_READS
+                                          : q->limit >= 1 && q->limit <= MC_MAX_READS);
+}
+
+static void mc_fz_check_access_reads(const void *v)
+{
+    const mc_body_access_reads *b = v;
+    MC_FUZZ_CHECK(b->n >= 1 && b->n <= MC_MAX_READS && b->request.n <= MC_MAX_READ_REQUEST_BYTES);
+    for (uint32_t i = 0; i < b->n; i++) MC_FUZZ_CHECK(!b->out[i].released || b->out[i].permit);
+}
+
 /* Each decoder and encoder of @p type, the invariants @p check, whether it is @p flat. */
 #define MC_FZ(type, check, flat)                                                                             \
     {                                                                                                        \
@@ -131,6 +150,10 @@ static const mc_fuzz_codec mc_fz_codecs[] = {
     MC_FZ(mc_access, mc_fz_check_access, 1),
     MC_FZ(mc_proposal, NULL, 1),
     MC_FZ(mc_event, mc_fz_check_event, 1),
+    MC_FZ(mc_body_gatekeeper, NULL, 1),
+    MC_FZ(mc_gatekeeper, NULL, 1),
+    MC_FZ(mc_read_request, mc_fz_check_read_request, 1),
+    MC_FZ(mc_body_access_reads, mc_fz_check_access_reads, 0), /* borrows its request */
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -77,6 +77,10 @@ enum {
     MC_FZ_ACCESS,
     MC_FZ_PROPOSAL,
     MC_FZ_EVENT,
+    MC_FZ_GATEKEEPER_BODY,
+    MC_FZ_GATEKEEPER,
+    MC_FZ_READ_REQUEST,
+    MC_FZ_ACCESS_READS,
 };
 
 /* Writes fuzz_bodies/<name>: the selector byte then what @p enc wrote into @p b (reset first). */
@@ -101,6 +105,73 @@ static void mc_corpus_order(void *lo, void *hi, const void *a, const void *b)
     int less = memcmp(a, b, 32) < 0;
     memcpy(lo, less ? a : b, 32);
     memcpy(hi, less ? b : a, 32);
+}
+
+/* Key release and whole-chart reads: org.gatekeeper, its state, a read request, access.reads. */
+static void mc_corpus_reads(mc_buf *b, const mc_test_key *pat, const mc_test_key *prov,
+                            const mc_test_key *org)
+{
+    mc_gatekeeper g;
+    memset(&g, 0, sizeof g);
+    g.org = org->id;
+    g.by = prov->id;
+    g.body.release_pk = prov->box_pk;
+    g.body.nurls = 2;
+    strcpy(g.body.urls[0], "https://gatekeeper.general.invalid:7700");
+    strcpy(g.body.urls[1], "http://10.1.2.3:7700");
+    g.height = 1;
+    mc_buf_reset(b);
+    mc_corpus_sel("gatekeeper", MC_FZ_GATEKEEPER_BODY, b, mc_body_gatekeeper_encode(b, &g.body));
+    mc_buf_reset(b);
+    mc_corpus_sel("gatekeeper_state", MC_FZ_GATEKEEPER, b, mc_gatekeeper_encode(b, &g));
+
+    mc_read_request *q = calloc(1, sizeof *q);
+    mc_body_access_reads *r = calloc(1, sizeof *r);
+    mc_buf req;
+    mc_buf_init(&req, MC_MAX_READ_REQUEST_BYTES);
+    if (!q || !r) mc_corpus_die("calloc", MC_ENOMEM);
+    q->purpose = MC_PURPOSE_TREAT;
+    q->action = MC_ACTION_READ;
+    q->by = MC_READS_BY_PATIENT;
+    q->patient = pat->id;
+    q->ncats = 1;
+    strcpy(q->cats[0], "laboratory");
+    q->to_ms = MC_TEST_GENESIS_TIME + 86400000;
+    q->limit = 100;
+    mc_buf_reset(b);
+    mc_corpus_sel("read_request_page", MC_FZ_READ_REQUEST, b, mc_read_request_encode(b, q));
+    memset(q, 0, sizeof *q);
+    q->purpose = MC_PURPOSE_ETREAT;
+    q->action = MC_ACTION_READ;
+    q->by = MC_READS_BY_ID;
+    q->nids = 2;
+    mc_corpus_hash(&q->ids[0], "record-1");
+    mc_corpus_hash(&q->ids[1], "record-2");
+    if (memcmp(q->ids[0].b, q->ids[1].b, 32) > 0) {
+        mc_hash t = q->ids[0];
+        q->ids[0] = q->ids[1];
+        q->ids[1] = t;
+    }
+    mc_buf_reset(b);
+    mc_corpus_sel("read_request_ids", MC_FZ_READ_REQUEST, b, mc_read_request_encode(b, q));
+    if (mc_read_request_encode(&req, q)) mc_corpus_die("read request", MC_EINVAL);
+    r->reader = prov->id;
+    r->req_time_ms = MC_TEST_GENESIS_TIME + 1234;
+    memset(r->req_nonce, 0x4e, sizeof r->req_nonce);
+    memset(r->req_sig.b, 0x53, sizeof r->req_sig.b);
+    r->request = (mc_slice){req.p, req.n};
+    r->n = 2;
+    r->out[0] = (mc_read_outcome){
+        .record = q->ids[0], .permit = 1, .reason = MC_RSN_PERMIT_EMERGENCY, .has_basis = 1, .released = 1};
+    mc_corpus_hash(&r->out[0].basis, "emergency-tx");
+    r->out[1] =
+        (mc_read_outcome){.record = q->ids[1], .permit = 0, .reason = MC_RSN_DENY_EXPLICIT, .has_basis = 1};
+    mc_corpus_hash(&r->out[1].basis, "deny-tx");
+    mc_buf_reset(b);
+    mc_corpus_sel("access_reads", MC_FZ_ACCESS_READS, b, mc_body_access_reads_encode(b, r));
+    mc_buf_free(&req);
+    free(q);
+    free(r);
 }
 
 /* One valid value of each encoding (fixed keys and labels: the same bytes on every run). */
@@ -320,6 +391,7 @@ static void mc_corpus_bodies(const mc_test_key *org, const mc_test_key *prov, co
     mc_buf_reset(&b);
     mc_corpus_sel("event", MC_FZ_EVENT, &b, mc_event_encode(&b, &ev));
     mc_corpus_variants("fuzz_bodies", "event", &b, 1 + 1 + 8 + 4 + 2); /* kind */
+    mc_corpus_reads(&b, pat, prov, org);
     mc_buf_free(&b);
 }
 

@@ -63,7 +63,10 @@ int mc_read_request_decode(mc_read_request *q, const uint8_t *p, size_t n)
     q->purpose = mc_dec_u32(&d);
     q->action = mc_dec_u8(&d);
     q->by = mc_dec_u8(&d);
-    if (q->by == MC_READS_BY_ID) {
+    if (q->by != MC_READS_BY_ID && q->by != MC_READS_BY_PATIENT) mc_dec_fail(&d, MC_EINVAL);
+    if (d.err) {
+        /* nothing more to read */
+    } else if (q->by == MC_READS_BY_ID) {
         q->nids = mc_dec_count(&d, MC_MAX_READS);
         for (uint32_t i = 0; i < q->nids && !d.err; i++) mc_dec_fixed(&d, q->ids[i].b, 32);
     } else {
@@ -166,11 +169,14 @@ int mc_body_access_reads_decode(mc_body_access_reads *b, const uint8_t *p, size_
     return mc_chain_dec_end(&d, b, sizeof *b, mc_reads_body_check(b));
 }
 
-#define MC_READ_MAGIC "MCR1"
-#define MC_MAX_KEYBOX (64u + MC_MAX_READS * 64u)
+#define MC_READ_MAGIC    "MCR1"
+#define MC_MAX_KEYBOX    (64u + MC_MAX_READS * 64u)
+#define MC_READ_ITEM_MIN (32u + 1u + 2u + 32u) /* the smallest item: record, status, reason, custodian */
 
 int mc_read_head_encode(mc_buf *out, const mc_read_response *r)
 {
+    if (!mc_chain_flag_ok(r->more)) return MC_EINVAL;
+    if (r->keybox.n > MC_MAX_KEYBOX) return MC_ETOOBIG;
     mc_enc e;
     mc_enc_init(&e, out);
     mc_enc_fixed(&e, MC_READ_MAGIC, 4);
@@ -186,6 +192,8 @@ int mc_read_head_encode(mc_buf *out, const mc_read_response *r)
 int mc_read_item_encode(mc_buf *out, const mc_read_item *it)
 {
     if (it->status > MC_READ_CORRUPT) return MC_EINVAL;
+    if (it->status == MC_READ_SERVED && (it->cipher.n != it->size || !mc_chain_flag_ok(it->released)))
+        return MC_EINVAL;
     mc_enc e;
     mc_enc_init(&e, out);
     mc_enc_fixed(&e, it->record.b, 32);
@@ -238,6 +246,8 @@ int mc_read_response_decode(mc_read_response *r, const uint8_t *p, size_t n)
     r->more = mc_dec_u8(&d);
     mc_dec_fixed(&d, r->next.b, 32);
     uint32_t count = mc_dec_count(&d, 4 * MC_MAX_READS);
+    if (!d.err && (uint64_t)count * MC_READ_ITEM_MIN > mc_dec_left(&d))
+        mc_dec_fail(&d, MC_EINVAL); /* before any allocation */
     if (!d.err && count) {
         r->items = calloc(count, sizeof *r->items);
         if (!r->items) mc_dec_fail(&d, MC_ENOMEM);

@@ -234,6 +234,11 @@ typedef struct {
  * outcomes: see @p counts), else 1 after saying why. */
 int mc_cli_read_records(mc_cli_conn *c, const mc_hash *ids, size_t n, uint32_t purpose, mc_cli_read_fn fn,
                         void *arg, mc_cli_read_counts *counts);
+/* Reads records @p ids as FHIR resources (each plaintext a JSON object) and appends them to
+ * @p out in @p ids order; every record not read is named on stderr (the first 20) and counted in
+ * @p nmissing. Returns 0 when every request was answered, else 1 after saying why. */
+int mc_cli_read_resources(mc_cli_conn *c, const mc_hash *ids, size_t n, uint32_t purpose, json_t *out,
+                          size_t *nmissing);
 /* The reason name of a read that was not served, for messages ("DENY_DEFAULT", "not uploaded"). */
 const char *mc_cli_read_why(const mc_cli_read *r);
 /* `medchain dev`: prints step @p n of the scenario; the encrypted-record steps (cmd_dev_records.c)

@@ -5,8 +5,10 @@
  *
  * A record is in the dataset only if the policy permits the research org read_deid for HRESCH
  * on it (the patient's opt-in grant, less any deny), asked of the node for each record. The
- * steward fetches the records its org holds through the gatekeeper (logged, purpose HOPERAT:
- * creating de-identified data is a health care operation) and decrypts them locally; each
+ * steward reads the records its org holds, whoever authored them, through the gatekeeper in
+ * whole-chart requests (logged, purpose HOPERAT: creating de-identified data is a health care
+ * operation; the data keys released by its own custodian node) and decrypts them locally; a
+ * record that cannot be read is skipped and counted, never fatal; each
  * patient's resources go through mc_fhir_deid with a fresh random pseudonym for this release
  * only. The identified data never leaves the steward's machine; the research org receives the
  * output file, whose hash the ledger keeps.
@@ -36,38 +38,36 @@ static int mc_opted_in(mc_cli_conn *c, const char *rid, const char *org, int *ye
 
 /* One patient's records held by the steward's org that the research org may have de-identified
  * (each record decided on its own: an opt-in may cover some categories, a deny may exclude
- * some), de-identified under a fresh pseudonym and appended to @p out. */
+ * some), read in whole-chart requests (purpose HOPERAT, keys released by the custodian),
+ * de-identified under a fresh pseudonym and appended to @p out. A record that cannot be read is
+ * skipped and counted in @p skipped, never fatal. */
 static int mc_deid_patient(mc_cli_conn *c, const char *pid, const char *org, const mc_id *my_org, json_t *out,
-                           size_t *taken)
+                           size_t *taken, size_t *skipped)
 {
     char base[120], pseudonym[33];
     uint8_t rnd[16];
     snprintf(base, sizeof base, "/v1/patients/%s/records", pid);
     json_t *all, *mine = json_array(), *r;
-    if (!mine || mc_cli_list(c, base, NULL, "records", NULL, &all)) {
+    if (!mine || mc_cli_list(c, base, "purpose=HOPERAT", "records", NULL, &all)) {
         json_decref(mine);
         return 1;
     }
-    mc_body_anchor *a = malloc(sizeof *a);
-    mc_buf plain;
-    mc_buf_init(&plain, MC_CLI_MAX_CIPHER);
-    int rc = a ? 0 : mc_cli_fail("out of memory");
-    size_t i;
-    json_array_foreach(json_object_get(all, "records"), i, r)
+    json_t *list = json_object_get(all, "records");
+    mc_hash *ids = malloc((json_array_size(list) + 1) * sizeof *ids);
+    size_t n = 0, i, missing = 0;
+    int rc = ids ? 0 : mc_cli_fail("out of memory");
+    json_array_foreach(list, i, r)
     {
-        mc_hash rid;
         mc_id cust;
         int in = 0;
-        if (rc || mc_cli_parse_id(mc_cli_str(r, "id"), rid.b) ||
+        if (rc || mc_cli_parse_id(mc_cli_str(r, "id"), ids[n].b) ||
             mc_cli_parse_id(mc_cli_str(r, "custodian"), cust.b) || memcmp(cust.b, my_org->b, 32))
             continue;
         if ((rc = mc_opted_in(c, mc_cli_str(r, "id"), org, &in)) || !in) continue; /* outside the opt-in */
-        if ((rc = mc_cli_record_plain(c, &rid, MC_PURPOSE_HOPERAT, &plain, a))) break;
-        json_t *res = json_loadb((const char *)plain.p, plain.n, 0, NULL);
-        mc_wipe(plain.p, plain.n);
-        if (json_is_object(res)) json_array_append(mine, res);
-        json_decref(res);
+        n++;
     }
+    if (!rc && n) rc = mc_cli_read_resources(c, ids, n, MC_PURPOSE_HOPERAT, mine, &missing);
+    *skipped += missing;
     json_t *released = NULL;
     mc_random(rnd, sizeof rnd);
     mc_hex_encode(pseudonym, rnd, sizeof rnd);
@@ -83,8 +83,7 @@ static int mc_deid_patient(mc_cli_conn *c, const char *pid, const char *org, con
     json_decref(released);
     json_decref(mine); /* identified: dropped here, never written */
     json_decref(all);
-    mc_buf_free(&plain);
-    free(a);
+    free(ids);
     return rc;
 }
 
@@ -140,13 +139,17 @@ int mc_cmd_deid(int argc, char **argv)
     char orghex[65], pidhex[65];
     mc_hex_encode(orghex, org.b, 32);
     json_t *res = json_array(), *bundle = NULL;
-    size_t taken = 0;
+    size_t taken = 0, skipped = 0;
     rc = !res || mc_cli_connect(&c, &o, 1) || mc_cli_identity_hex(&c, c.keys.id.b, "org", my_org.b);
     for (unsigned i = 0; i < npats && !rc; i++) {
         (void)mc_cli_id_arg("--patient", pats[i], pid.b);
         mc_hex_encode(pidhex, pid.b, 32);
-        rc = mc_deid_patient(&c, pidhex, orghex, &my_org, res, &taken);
+        rc = mc_deid_patient(&c, pidhex, orghex, &my_org, res, &taken, &skipped);
     }
+    if (!rc && skipped)
+        fprintf(stderr,
+                "medchain: %zu opted-in records could not be read and are not in the dataset (named above)\n",
+                skipped);
     if (!rc && !taken)
         rc = mc_cli_fail("none of these patients opted in to research by this org: nothing released");
     if (!rc && mc_fhir_bundle_wrap(&bundle, "collection", res)) rc = mc_cli_fail("cannot build the Bundle");

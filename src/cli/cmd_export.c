@@ -1,8 +1,11 @@
 /*
  * medchain export --patient PID: the patient's chart as one FHIR R4 Bundle (collection), built
- * here from what the caller may see: each record's resource, fetched through the gatekeeper
- * (logged) and decrypted locally when a key was wrapped for the caller, with a DocumentReference
- * pointing at it; each grant and deny as a Consent; each logged read as an AuditEvent (IHE BALP).
+ * here from what the caller may see: each record's resource, read through its custodian's
+ * gatekeeper (whole-chart requests, logged, keys released) and decrypted locally, with a
+ * DocumentReference pointing at it; each grant and deny as a Consent; each logged read as an
+ * AuditEvent (IHE BALP). An auditor's export is metadata only: it never asks for content. When a
+ * record cannot be read the Bundle holds the rest, every missing record is named, and the command
+ * exits 1.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,39 +23,35 @@ static int mc_append(json_t *arr, int rc, json_t *res, const char *type)
     return 0;
 }
 
-/* Records: the decrypted resource when the caller holds a key, and a DocumentReference. */
+/* Records: each one's resource (read through its custodian's gatekeeper, logged, decrypted
+ * here) when @p content, then a DocumentReference for each. *missing counts records not read. */
 static int mc_export_records(mc_cli_conn *c, const char *pid, uint32_t purpose, int content, json_t *out,
-                             size_t *nplain)
+                             size_t *nplain, size_t *missing)
 {
-    char base[120];
+    char base[120], param[40];
     snprintf(base, sizeof base, "/v1/patients/%s/records", pid);
-    json_t *all;
-    if (mc_cli_list(c, base, NULL, "records", NULL, &all)) return 1;
-    mc_record rec;
-    mc_buf plain;
-    mc_body_anchor *a = malloc(sizeof *a);
-    mc_buf_init(&plain, MC_CLI_MAX_CIPHER);
-    int rc = a ? 0 : mc_cli_fail("out of memory");
-    size_t i;
-    json_t *r, *res;
-    json_array_foreach(json_object_get(all, "records"), i, r)
+    snprintf(param, sizeof param, "purpose=%s",
+             mc_purpose_name(purpose ? purpose : (uint32_t)mc_cli_default_purpose(c)));
+    json_t *all, *r, *res;
+    if (mc_cli_list(c, base, param, "records", NULL, &all)) return 1;
+    json_t *list = json_object_get(all, "records");
+    size_t n = json_array_size(list), i, before = json_array_size(out);
+    mc_record *recs = malloc((n ? n : 1) * sizeof *recs);
+    mc_hash *ids = malloc((n ? n : 1) * sizeof *ids);
+    int rc = recs && ids ? 0 : mc_cli_fail("out of memory");
+    json_array_foreach(list, i, r)
     {
-        if (rc || (rc = mc_cli_record_from(r, &rec))) break;
-        if (content && mc_cli_record_plain(c, &rec.id, purpose, &plain, a) == 0) {
-            json_t *resource = json_loadb((const char *)plain.p, plain.n, 0, NULL);
-            mc_wipe(plain.p, plain.n);
-            if (json_is_object(resource)) {
-                json_array_append_new(out, resource);
-                ++*nplain;
-            } else {
-                json_decref(resource);
-            }
-        }
-        rc = mc_fhir_document_reference(&res, &rec);
+        if (rc || (rc = mc_cli_record_from(r, &recs[i]))) break;
+        ids[i] = recs[i].id;
+    }
+    if (!rc && content && n) rc = mc_cli_read_resources(c, ids, n, purpose, out, missing);
+    *nplain = json_array_size(out) - before;
+    for (i = 0; i < n && !rc; i++) {
+        rc = mc_fhir_document_reference(&res, &recs[i]);
         rc = mc_append(out, rc, res, "DocumentReference");
     }
-    free(a);
-    mc_buf_free(&plain);
+    free(recs);
+    free(ids);
     json_decref(all);
     return rc;
 }
@@ -125,8 +124,11 @@ int mc_cmd_export(int argc, char **argv)
     mc_cli_conn c;
     memset(&c, 0, sizeof c);
     json_t *res = json_array(), *bundle = NULL;
-    size_t nplain = 0;
-    rc = !res || mc_cli_connect(&c, &o, 1) || mc_export_records(&c, hex, p, !meta_only, res, &nplain) ||
+    size_t nplain = 0, missing = 0;
+    rc = !res || mc_cli_connect(&c, &o, 1);
+    /* auditors see who read what, never content: their export never asks for it */
+    if (!rc && c.keys.kind == MC_ID_AUDITOR) meta_only = 1;
+    rc = rc || mc_export_records(&c, hex, p, !meta_only, res, &nplain, &missing) ||
          mc_export_consents(&c, hex, res) || mc_export_access(&c, hex, res);
     if (!rc && mc_fhir_bundle_wrap(&bundle, "collection", res)) rc = mc_cli_fail("cannot build the Bundle");
     char *text = rc ? NULL : json_dumps(bundle, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -138,6 +140,8 @@ int mc_cmd_export(int argc, char **argv)
     }
     if (!rc)
         fprintf(stderr, "exported %zu resources (%zu records decrypted)\n", json_array_size(res), nplain);
+    if (!rc && missing) /* what was read is written, and the command says it is not everything */
+        rc = mc_cli_fail("incomplete: %zu of the patient's records could not be read (named above)", missing);
     if (text) mc_wipe(text, strlen(text));
     free(text);
     json_decref(bundle);

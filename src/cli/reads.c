@@ -266,3 +266,86 @@ int mc_cli_read_records(mc_cli_conn *c, const mc_hash *ids, size_t n, uint32_t p
     free(p.later_at);
     return rc;
 }
+
+/* Reading many records as FHIR resources, in the order asked (export, deid). */
+typedef struct {
+    mc_hash rid;
+    size_t at;
+} mc_reads_slot;
+
+typedef struct {
+    const mc_reads_slot *slots;
+    size_t n;
+    json_t **res;   /* one per id, NULL until read */
+    uint8_t *seen;  /* one per id: an answer came for it */
+    size_t shown;   /* missing records named so far */
+    size_t missing; /* not read, or not a JSON object */
+} mc_reads_json;
+
+#define MC_READS_SHOW_MISSING 20u
+
+static void mc_reads_missing(mc_reads_json *x, const mc_hash *rid, const char *why)
+{
+    char hex[65];
+    mc_hex_encode(hex, rid->b, 32);
+    if (x->shown++ < MC_READS_SHOW_MISSING) fprintf(stderr, "medchain: record %s not read: %s\n", hex, why);
+    x->missing++;
+}
+
+static int mc_reads_json_fn(void *arg, const mc_cli_read *r)
+{
+    mc_reads_json *x = arg;
+    size_t lo = 0, hi = x->n;
+    while (lo < hi) { /* the slot of r->record (slots are sorted by id) */
+        size_t mid = lo + (hi - lo) / 2;
+        if (memcmp(x->slots[mid].rid.b, r->record.b, 32) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == x->n || memcmp(x->slots[lo].rid.b, r->record.b, 32) != 0) return 0; /* not asked for */
+    if (x->seen[x->slots[lo].at]++) return 0; /* the same id asked twice: answered once */
+    if (r->status != MC_READ_SERVED) {
+        mc_reads_missing(x, &r->record, mc_cli_read_why(r));
+        return 0;
+    }
+    json_t *j = json_loadb((const char *)r->plain->p, r->plain->n, 0, NULL);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        mc_reads_missing(x, &r->record, "its plaintext is not a FHIR resource");
+        return 0;
+    }
+    json_decref(x->res[x->slots[lo].at]);
+    x->res[x->slots[lo].at] = j;
+    return 0;
+}
+
+static int mc_reads_slot_cmp(const void *a, const void *b)
+{
+    return memcmp(a, b, 32);
+}
+
+int mc_cli_read_resources(mc_cli_conn *c, const mc_hash *ids, size_t n, uint32_t purpose, json_t *out,
+                          size_t *nmissing)
+{
+    mc_reads_slot *slots = malloc((n ? n : 1) * sizeof *slots);
+    mc_reads_json x = {slots, n, calloc(n ? n : 1, sizeof *x.res), calloc(n ? n : 1, 1), 0, 0};
+    mc_cli_read_counts counts;
+    int rc = slots && x.res && x.seen ? 0 : mc_cli_fail("out of memory");
+    for (size_t i = 0; i < n && !rc; i++) slots[i] = (mc_reads_slot){ids[i], i};
+    if (!rc) qsort(slots, n, sizeof *slots, mc_reads_slot_cmp);
+    if (!rc) rc = mc_cli_read_records(c, ids, n, purpose, mc_reads_json_fn, &x, &counts);
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (!x.seen[i] && !x.res[i]) mc_reads_missing(&x, &ids[i], "no gatekeeper answered for it");
+        if (x.res[i] && json_array_append_new(out, x.res[i])) rc = mc_cli_fail("out of memory");
+        x.res[i] = NULL;
+    }
+    for (size_t i = 0; x.res && i < n; i++) json_decref(x.res[i]);
+    if (x.shown > MC_READS_SHOW_MISSING)
+        fprintf(stderr, "medchain: ... and %zu more records not read\n", x.shown - MC_READS_SHOW_MISSING);
+    *nmissing = x.missing;
+    free(slots);
+    free(x.res);
+    free(x.seen);
+    return rc;
+}

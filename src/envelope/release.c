@@ -52,7 +52,7 @@ int mc_env_release_seal(mc_buf *out, const mc_env_released_key *keys, size_t n, 
         mc_release_nonce(nonce, &eph, reader_pk, log_tx);
         memcpy(box, eph.b, 32);
         mc_box_encrypt_afternm(box + 32, pt, np, nonce, k);
-        rc = mc_buf_append(out, box, nbox) ? MC_ETOOBIG : MC_OK;
+        rc = mc_buf_append(out, box, nbox);
     }
     if (pt) mc_wipe(pt, np);
     mc_wipe(&eph_sk, sizeof eph_sk);
@@ -66,7 +66,7 @@ int mc_env_release_open(mc_env_released_key *keys, size_t cap, size_t *n, const 
                         const mc_hash *log_tx, const mc_box_pk *my_pk, const mc_box_sk *my_sk)
 {
     if (n) *n = 0;
-    if (!keys || !n || !box || !log_tx || !my_pk || !my_sk) return MC_EINVAL;
+    if ((!keys && cap) || !n || !box || !log_tx || !my_pk || !my_sk) return MC_EINVAL;
     if (nbox < 32 + MC_BOX_MACBYTES + 4 || (nbox - 32 - MC_BOX_MACBYTES - 4) % MC_RELEASE_ITEM)
         return MC_ECORRUPT;
     size_t np = nbox - 32 - MC_BOX_MACBYTES, count = (np - 4) / MC_RELEASE_ITEM;

@@ -31,6 +31,7 @@ struct mc_node {
     size_t nrelease;
     pthread_t publisher; /* publishes org.gatekeeper until the chain has it */
     int publisher_started;
+    int release_warned; /* said once that another node of the org published its gatekeeper */
     mc_hash chain;
     char chain_name[MC_MAX_NAME + 1];
     uint64_t batch_seq;

@@ -112,7 +112,13 @@ static int mc_release_body(mc_node *n, mc_body_gatekeeper *b)
     return rc;
 }
 
-/* 1 if the chain holds @p b for this node's org, 0 if not (or the node is not on it yet). */
+/*
+ * Whether this node should publish @p b: 1 when the chain holds it for this node's org already,
+ * or when another node of the org published the org's gatekeeper (one node per org releases
+ * keys: several nodes of one org share its key file and list every URL in public_url, and the
+ * node that published it keeps it current; this one does not fight it); 0 when it should (none
+ * yet, or its own earlier one differs: a rotated key, another URL), or it is not on the chain yet.
+ */
 static int mc_release_published(mc_node *n, const mc_body_gatekeeper *b)
 {
     mc_store_txn *txn;
@@ -125,9 +131,17 @@ static int mc_release_published(mc_node *n, const mc_body_gatekeeper *b)
     if (!rc) rc = mc_store_get_gatekeeper(txn, &me.org, &g);
     mc_store_abort(txn);
     if (rc) return 0;
-    if (memcmp(g.body.release_pk.b, b->release_pk.b, 32) != 0 || g.body.nurls != b->nurls) return 0;
-    for (uint32_t i = 0; i < b->nurls; i++)
-        if (strcmp(g.body.urls[i], b->urls[i]) != 0) return 0;
+    int same = memcmp(g.body.release_pk.b, b->release_pk.b, 32) == 0 && g.body.nurls == b->nurls;
+    for (uint32_t i = 0; same && i < b->nurls; i++) same = strcmp(g.body.urls[i], b->urls[i]) == 0;
+    if (same) return 1;
+    if (memcmp(g.by.b, id.b, 32) == 0) return 0;
+    if (!n->release_warned) {
+        n->release_warned = 1;
+        mc_log(
+            MC_LOG_WARN, "node",
+            "another node of this org published its gatekeeper: that node releases the org's data keys; give "
+            "this node the same release_key file if it is to serve reads too");
+    }
     return 1;
 }
 

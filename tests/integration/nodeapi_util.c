@@ -87,7 +87,9 @@ json_int_t na_submit(tn_chain *c, const mc_keys *org, uint64_t nonce, const char
     assert_int_equal(mc_buf_printf(&body, "{\"tx\":\"%s\"}", hex), MC_OK);
     long st = 0;
     assert_int_equal(mc_http_request(h, "POST", path, body.p, body.n, &st, &resp), MC_OK);
-    if (st != want_http) fprintf(stderr, "answer %ld: %.*s\n", st, (int)resp.n, (char *)resp.p);
+    if (st != want_http)
+        fprintf(stderr, "answer %ld from %s (nonce %llu): %.*s\n", st, c->url, (unsigned long long)nonce,
+                (int)resp.n, (char *)resp.p);
     assert_int_equal(st, want_http);
     json_t *j = na_json(&resp);
     json_t *t = json_object_get(j, "tx");

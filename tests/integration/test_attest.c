@@ -67,7 +67,10 @@ static void test_single_validator_certifies(void **state)
     assert_int_equal(tn_start(&c, NULL), MC_OK);
     assert_int_equal(na_status_int(&c, "validators"), 1);
     assert_int_equal(na_status_int(&c, "quorum"), 1);
-    assert_int_equal(na_status_int(&c, "certified_height"), 0);
+    /* block 1 is the node's org.gatekeeper, applied before it says it is up (maybe not yet
+     * attested) */
+    assert_int_equal(na_status_int(&c, "height"), 1);
+    assert_true(na_status_int(&c, "certified_height") <= 1);
     assert_int_equal(na_status_int(&c, "alarm"), 0);
 
     mc_http *h = tn_client(&c, &c.org);
@@ -118,8 +121,11 @@ static void test_single_validator_certifies(void **state)
     json_int_t height = na_status_int(&c, "height");
     assert_int_equal(tn_kill(&c, 15), 0);
     assert_int_equal(tn_start(&c, NULL), MC_OK);
-    assert_int_equal(na_status_int(&c, "certified_height"), cert);
-    assert_int_equal(na_status_int(&c, "height"), height);
+    /* (unless the node came back on another port: its gatekeeper URL changed, and it says so on
+     * the chain, in one block) */
+    json_int_t moved = c.moved;
+    assert_true(na_status_int(&c, "certified_height") >= cert);
+    assert_int_equal(na_status_int(&c, "height"), height + moved);
     assert_int_equal(tn_verify(&c, NULL), 0);
 
     mc_buf_free(&tx);

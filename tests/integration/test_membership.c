@@ -125,7 +125,22 @@ static void ms_start(ms_net *m)
     m->settings[1] = m->eps;
     m->settings[2] = "etcd_retain_blocks=2";
     m->settings[3] = NULL;
-    for (unsigned i = 0; i < NV; i++) assert_int_equal(tn_start(&m->v[i], m->settings), MC_OK);
+    /* each founding node lists the others as peers, as scripts/cluster does: a node that starts
+     * after the others compacted etcd (each node's start publishes its gatekeeper in a block)
+     * catches up from them */
+    unsigned port[NV];
+    for (unsigned i = 0; i < NV; i++) port[i] = tn_free_port();
+    for (unsigned i = 0; i < NV; i++) {
+        char listen[64], peers[600];
+        int w = snprintf(peers, sizeof peers, "peers=");
+        for (unsigned j = 0; j < NV; j++)
+            if (j != i)
+                w += snprintf(peers + w, sizeof peers - (size_t)w, "%shttp://127.0.0.1:%u", w > 6 ? "," : "",
+                              port[j]);
+        snprintf(listen, sizeof listen, "listen=127.0.0.1:%u", port[i]);
+        const char *s[] = {m->settings[0], m->settings[1], m->settings[2], listen, peers, NULL};
+        assert_int_equal(tn_start(&m->v[i], s), MC_OK);
+    }
 }
 
 static void test_membership(void **state)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "etcdtest.h"
+#include "testnet.h"
 #include "medchain/net.h"
 #include "medchain/util.h"
 
@@ -80,21 +81,6 @@ const char *et_binary(void)
     const char *b = getenv("ETCD_BIN");
     if (!b || !*b) b = "/usr/bin/etcd";
     return access(b, X_OK) == 0 ? b : NULL;
-}
-
-/* A port nothing listens on now (the kernel's pick for a socket bound to port 0). */
-static unsigned et_free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    unsigned port = 0;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0) close(fd);
-    return port;
 }
 
 static void et_sleep_ms(int ms)
@@ -291,8 +277,8 @@ static int et_start_mode(et_cluster *c, unsigned n, int tls)
     }
     size_t off = 0;
     for (unsigned i = 0; i < n; i++) {
-        c->client_port[i] = et_free_port();
-        c->peer_port[i] = et_free_port();
+        c->client_port[i] = tn_free_port();
+        c->peer_port[i] = tn_free_port();
         if (!c->client_port[i] || !c->peer_port[i] || c->client_port[i] == c->peer_port[i]) return MC_EIO;
         snprintf(c->url[i], sizeof c->url[i], "%s://127.0.0.1:%u", c->tls ? "https" : "http",
                  c->client_port[i]);

@@ -1,10 +1,13 @@
 /* testnet: a temporary single-node medchain with a real medchaind process. */
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -199,6 +202,20 @@ int tn_set_threshold(tn_chain *c, uint32_t k)
     return tn_edit_genesis(c, tn_edit_threshold, &k);
 }
 
+unsigned tn_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    unsigned port = 0;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0) close(fd);
+    return port;
+}
+
 int tn_start(tn_chain *c, const char *const *settings)
 {
     char conf[400], portf[400], log[400];
@@ -224,6 +241,7 @@ int tn_start(tn_chain *c, const char *const *settings)
     posix_spawn_file_actions_destroy(&fa);
     if (rc) return MC_EIO;
     tn_live_pid(c->dir, c->pid);
+    unsigned prev = c->port;
     c->port = 0;
     for (int i = 0; i < 400 && !c->port; i++) {
         mc_buf b;
@@ -242,6 +260,7 @@ int tn_start(tn_chain *c, const char *const *settings)
         if (!c->port) nanosleep(&ts, NULL);
     }
     if (!c->port) return MC_ETIMEDOUT;
+    c->moved = prev && prev != c->port;
     snprintf(c->url, sizeof c->url, "http://127.0.0.1:%u", c->port);
     return MC_OK;
 }

@@ -20,6 +20,8 @@ typedef struct {
     char data[300]; /* the node's data dir */
     pid_t pid;      /* the running medchaind, or 0 */
     unsigned port;
+    int moved; /* the last tn_start came back on another port: the node re-published its gatekeeper URL (one
+                  more block) */
     char url[64];
     mc_hash chain;
     mc_keys org; /* founding org (signs registrations) */
@@ -52,6 +54,8 @@ void tn_destroy(tn_chain *c);
 
 /* A client signing requests as @p keys (NULL: unsigned). NULL on failure. */
 mc_http *tn_client(tn_chain *c, const mc_keys *keys);
+/* A loopback port nothing listens on now (the kernel's pick for a socket bound to port 0). */
+unsigned tn_free_port(void);
 /* Appends an identity.register of a fresh identity of @p kind with @p attrs signed by @p org. */
 int tn_build_register_kind(tn_chain *c, const mc_keys *org, uint64_t nonce, uint8_t kind, const char *attrs,
                            mc_buf *tx, mc_hash *id);

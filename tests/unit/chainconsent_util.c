@@ -1,7 +1,7 @@
 /*
- * Shared by the chain consent suites (test_chain_consent_*.c): one codec signature for every
- * records-and-consent type, the round trip and refusal checks, byte surgery on good encodings
- * and the sample values (see chainconsent_util.h).
+ * Shared by the chain consent suites (test_chain_consent_*.c, test_chain_reads.c): one codec
+ * signature for every records-and-consent type, the round trip and refusal checks, byte surgery
+ * on good encodings and the sample values (see chainconsent_util.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,14 +39,10 @@ MC_CODEC(mc_c_emergency, mc_emergency, mc_emergency, 1)
 MC_CODEC(mc_c_access, mc_access, mc_access, 1)
 MC_CODEC(mc_c_proposal, mc_proposal, mc_proposal, 1)
 MC_CODEC(mc_c_event, mc_event, mc_event, 1)
-
-int mc_all_zero(const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++)
-        if (b[i]) return 0;
-    return 1;
-}
+MC_CODEC(mc_c_read_request, mc_read_request, mc_read_request, 1)
+MC_CODEC(mc_c_access_reads, mc_body_access_reads, mc_body_access_reads, 0)
+MC_CODEC(mc_c_gatekeeper_body, mc_body_gatekeeper, mc_body_gatekeeper, 1)
+MC_CODEC(mc_c_gatekeeper, mc_gatekeeper, mc_gatekeeper, 1)
 
 /* The decoder refuses @p p with @p want and leaves its output zeroed. */
 void mc_refuse(const mc_codec *c, const uint8_t *p, size_t n, int want)

@@ -1,7 +1,8 @@
 /*
- * Helpers shared by the chain consent suites (test_chain_consent_*.c): a codec behind one
- * signature, the round trip and refusal checks, byte surgery on a good encoding, sample values
- * and the byte offsets inside their encodings (docs/format.md). Failures are cmocka assertions.
+ * Helpers shared by the chain consent suites (test_chain_consent_*.c, test_chain_reads.c): a
+ * codec behind one signature, the round trip and refusal checks, byte surgery on a good encoding,
+ * sample values and the byte offsets inside their encodings (docs/format.md). Failures are cmocka
+ * assertions.
  */
 #ifndef MEDCHAIN_CHAINCONSENT_UTIL_H
 #define MEDCHAIN_CHAINCONSENT_UTIL_H
@@ -36,8 +37,11 @@ extern const mc_codec mc_c_emergency;
 extern const mc_codec mc_c_access;
 extern const mc_codec mc_c_proposal;
 extern const mc_codec mc_c_event;
+extern const mc_codec mc_c_read_request;
+extern const mc_codec mc_c_access_reads;
+extern const mc_codec mc_c_gatekeeper_body;
+extern const mc_codec mc_c_gatekeeper;
 
-int mc_all_zero(const void *p, size_t n);
 /* The decoder refuses @p p with @p want and leaves its output zeroed. */
 void mc_refuse(const mc_codec *c, const uint8_t *p, size_t n, int want);
 /* The encoder refuses @p v with @p want and writes nothing. */

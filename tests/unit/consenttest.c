@@ -161,12 +161,22 @@ void mc_world_decide(mc_world *w, const mc_id *who, const mc_hash *rec, uint32_t
     free(pc);
 }
 
+void mc_sign_request(mc_world *w, const mc_who *reader, uint64_t t, const uint8_t nonce[MC_REQ_NONCE_BYTES],
+                     const char *method, const char *target, const mc_hash *body, int forge, mc_sig *sig)
+{
+    mc_hash digest;
+    mc_test_key forger;
+    mc_request_digest(&digest, &w->net.chain, &reader->id, t, nonce, method, target, body);
+    mc_test_key_new(&forger);
+    mc_sign(sig, digest.b, 32, forge ? &forger.sk : &reader->key.sk);
+}
+
 void mc_body_access_for(mc_world *w, const mc_who *reader, const mc_hash *rec, uint32_t purpose,
                         uint8_t action, uint64_t t, int flip, mc_decision *d)
 {
     mc_body_access_log b;
     char target[160];
-    mc_hash digest, empty;
+    mc_hash empty;
     memset(&b, 0, sizeof b);
     b.reader = reader->id;
     b.req_time_ms = t;
@@ -178,11 +188,8 @@ void mc_body_access_for(mc_world *w, const mc_who *reader, const mc_hash *rec, u
     uint8_t signed_via = (flip & MC_ACCESS_OTHER_ROUTE) ? (uint8_t)!b.via : b.via;
     assert_ok(mc_access_target(target, rec, purpose, action, signed_via));
     mc_sha256(&empty, "", 0);
-    mc_request_digest(&digest, &w->net.chain, &reader->id, t, b.req_nonce, mc_access_method(signed_via),
-                      target, &empty);
-    mc_test_key forger;
-    mc_test_key_new(&forger);
-    mc_sign(&b.req_sig, digest.b, 32, (flip & MC_ACCESS_FORGE) ? &forger.sk : &reader->key.sk);
+    mc_sign_request(w, reader, t, b.req_nonce, mc_access_method(signed_via), target, &empty,
+                    flip & MC_ACCESS_FORGE, &b.req_sig);
     mc_world_decide(w, &reader->id, rec, purpose, action, t, d);
     if (flip & MC_ACCESS_FLIP) { /* the custodian lies about the outcome */
         d->permit = !d->permit;

@@ -1,7 +1,8 @@
 /*
  * A small world for the consent suites: a chain with a hospital (whose node is the validator),
  * a regulator and a research org; providers, patients, an auditor, a researcher; and builders
- * for the record, consent, break-glass and access.log bodies. Failures are cmocka assertions.
+ * for the record, consent, break-glass and access.log bodies and the signed requests they carry.
+ * Failures are cmocka assertions.
  */
 #ifndef MEDCHAIN_CONSENTTEST_H
 #define MEDCHAIN_CONSENTTEST_H
@@ -40,6 +41,12 @@ void mc_body_delegate_for(mc_world *w, const mc_id *patient, const mc_id *delega
 /** The reason is sealed to @p to1 and, unless NULL, @p to2. */
 void mc_body_emergency_for(mc_world *w, const mc_id *patient, uint64_t ms, const mc_id *to1,
                            const mc_id *to2);
+/**
+ * @p reader's signature over one API request (mc_request_digest with the world's chain id) at
+ * @p t with @p nonce, to @p method @p target with body hash @p body; a stranger's when @p forge.
+ */
+void mc_sign_request(mc_world *w, const mc_who *reader, uint64_t t, const uint8_t nonce[MC_REQ_NONCE_BYTES],
+                     const char *method, const char *target, const mc_hash *body, int forge, mc_sig *sig);
 /**
  * access.log body into c.body for a read by @p reader at @p t, with the decision the policy
  * gives now (over the node's store). @p flip: 0, or any of MC_ACCESS_FLIP (the logged decision

@@ -150,6 +150,57 @@ static void test_anchor_custody(void **state)
     free(w);
 }
 
+/* The key the custodian's node releases: an anchor with wrapped keys must carry one for its
+ * custodian, which the state's record keeps; an anchor with none holds metadata only. */
+static void test_anchor_custodian_key(void **state)
+{
+    (void)state;
+    mc_world *w = malloc(sizeof *w);
+    mc_body_anchor *b = malloc(sizeof *b);
+    mc_world_open(w, NULL);
+    mc_tchain *c = &w->c;
+    mc_hash r1, r2, meta;
+    mc_record rec;
+    uint8_t want[MC_SEALED_KEY_BYTES];
+    mc_body_anchor_for(w, &r1, 0, &w->pat.id, "lab", NULL);
+    assert_ok(mc_body_anchor_decode(b, c->body.p, c->body.n));
+    const mc_wrapped_key *ck = mc_env_find_key(b, &w->hosp.id);
+    assert_non_null(ck);
+    memcpy(want, ck->sealed, sizeof want);
+    mc_add(c, &w->doc, MC_TX_RECORD_ANCHOR, MC_TXR_OK);
+    /* wrapped for the patient and for another org, not for the custodian */
+    mc_body_anchor_for(w, &r2, 0, &w->pat.id, "lab", NULL);
+    assert_ok(mc_body_anchor_decode(b, c->body.p, c->body.n));
+    for (uint32_t i = 0; i < b->nkeys; i++)
+        if (memcmp(b->keys[i].recipient.b, w->hosp.id.b, 32) == 0) b->keys[i].recipient = w->reg.id;
+    if (memcmp(b->keys[0].recipient.b, b->keys[1].recipient.b, 32) > 0) {
+        mc_wrapped_key k = b->keys[0];
+        b->keys[0] = b->keys[1];
+        b->keys[1] = k;
+    }
+    mc_anchor_edit(w, b);
+    mc_add(c, &w->doc, MC_TX_RECORD_ANCHOR, MC_TXR_NO_CUSTODIAN_KEY);
+    /* no wrapped key at all: metadata only */
+    mc_random(meta.b, 32);
+    b->record = meta;
+    b->nkeys = 0;
+    memset(b->keys, 0, sizeof b->keys);
+    mc_anchor_edit(w, b);
+    mc_add(c, &w->doc, MC_TX_RECORD_ANCHOR, MC_TXR_OK);
+    mc_commit(c, 0);
+    mc_get_record(w, &r1, &rec);
+    assert_memory_equal(rec.custodian_key, want, sizeof want);
+    mc_get_record(w, &meta, &rec);
+    assert_true(mc_all_zero(rec.custodian_key, sizeof rec.custodian_key));
+    mc_store_txn *txn;
+    assert_ok(mc_store_begin(c->st, 0, &txn));
+    assert_rc(mc_store_get_record(txn, &r2, &rec), MC_ENOTFOUND);
+    mc_store_abort(txn);
+    free(b);
+    mc_world_close(w);
+    free(w);
+}
+
 static void test_consent(void **state)
 {
     (void)state;
@@ -693,6 +744,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_anchor),
         cmocka_unit_test(test_anchor_custody),
+        cmocka_unit_test(test_anchor_custodian_key),
         cmocka_unit_test(test_consent),
         cmocka_unit_test(test_emergency_and_access_log),
         cmocka_unit_test(test_org_admission),

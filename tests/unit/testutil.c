@@ -203,6 +203,14 @@ uint32_t mc_test_rand_below(uint64_t *state, uint32_t n)
     return (uint32_t)(mc_test_rand(state) % n);
 }
 
+int mc_all_zero(const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        if (b[i]) return 0;
+    return 1;
+}
+
 void mc_check_exact(mc_decode_fn fn, const uint8_t *p, size_t n)
 {
     uint8_t *c = malloc(n + 1);

@@ -82,6 +82,9 @@ void mc_test_vec_text(const mc_test_vec *v, const char *key, char *out, size_t c
 /** A decimal field. */
 uint64_t mc_test_vec_u64(const mc_test_vec *v, const char *key);
 
+/** 1 if the @p n bytes at @p p are all zero (what a refusal leaves in an output). */
+int mc_all_zero(const void *p, size_t n);
+
 /** splitmix64: a small seeded PRNG, so a failing random test can be replayed. */
 uint64_t mc_test_rand(uint64_t *state);
 /** A value in [0, n). */
