@@ -64,6 +64,19 @@ void mc_exec_free(mc_exec *x);
  */
 int mc_exec_genesis(mc_exec *x, const uint8_t *genesis, size_t n) MC_WARN_UNUSED_RESULT;
 
+/** How far a block time may run ahead of the lower median of the validators' latest times. */
+#define MC_BLOCK_TIME_LEAD_MS 60000u
+
+/**
+ * The block time a batch proposed now by validator @p proposer, stamped @p proposer_ms, would
+ * get if it were applied next (docs/decisions.md, "Block time"): what a node decides a logged
+ * read at, so that its decision is the executor's. Reads the state in @p txn only.
+ * @return MC_OK, MC_ENOTFOUND (no chain yet), MC_ECORRUPT, MC_ENOMEM, or a store error.
+ * THREAD SAFETY: any thread, with its own read transaction.
+ */
+int mc_exec_predict_time(mc_store_txn *txn, const mc_id *proposer, uint64_t proposer_ms,
+                         uint64_t *out) MC_WARN_UNUSED_RESULT;
+
 void mc_exec_get_info(mc_exec *x, mc_exec_info *info);
 /** The validator set that certifies the next block (genesis, then admissions). */
 void mc_exec_get_valset(mc_exec *x, mc_valset *out);

@@ -57,10 +57,15 @@ typedef struct {
     unsigned batch_max_txs;      /**< transactions per batch (block) */
     unsigned batch_linger_ms;    /**< wait for more transactions before cutting a small batch */
     unsigned batch_max_inflight; /**< own batches ordered but not yet applied before cutting another */
-    unsigned mempool_max;        /**< admitted transactions not yet committed */
-    unsigned mempool_max_mb;     /**< bytes of those transactions, in MiB */
-    size_t max_body_bytes;       /**< HTTP request body cap */
-    size_t max_content;          /**< body cap of ciphertext uploads, and the largest blob kept or served */
+    /**
+     * A validator of a set of two or more that proposed nothing for this long proposes an empty
+     * batch, so the chain's time stays fresh (docs/decisions.md, "Block time"). 0: never.
+     */
+    unsigned time_beacon_ms;
+    unsigned mempool_max;    /**< admitted transactions not yet committed */
+    unsigned mempool_max_mb; /**< bytes of those transactions, in MiB */
+    size_t max_body_bytes;   /**< HTTP request body cap */
+    size_t max_content;      /**< body cap of ciphertext uploads, and the largest blob kept or served */
     unsigned max_connections;
     unsigned max_txs_per_request;
     unsigned clock_skew_ms;   /**< allowed skew for signed requests */

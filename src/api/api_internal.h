@@ -230,7 +230,7 @@ typedef struct {
     mc_store_txn *txn;
     mc_policy_view view;
     mc_policy_store_ctx *pc; /* owned */
-    uint64_t time_ms;        /* the node's clock, max(now, tip block time): decisions are made at it */
+    uint64_t time_ms;        /* the time the node's next block would have: decisions are made at it */
 } mc_viewer;
 /* @return MC_OK, MC_ENOMEM, or a store error (the tip unreadable). */
 int mc_viewer_open(mc_viewer *v, mc_call *c, mc_store_txn *txn);

@@ -17,27 +17,19 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "medchain/exec.h"
 
 static int mc_id_eq(const mc_id *a, const mc_id *b)
 {
     return memcmp(a->b, b->b, 32) == 0;
 }
 
-/* max(now, tip block time): the tip's time may be ahead of this node's clock. */
-static int mc_viewer_clock(mc_store_txn *txn, uint64_t *out)
+/* The time this node's next block would have (mc_exec_predict_time at its clock): decisions are
+ * made at it, so that what the node answers is what the executor decides when it logs a read. */
+static int mc_viewer_clock(mc_call *c, mc_store_txn *txn, uint64_t *out)
 {
-    uint64_t height;
-    mc_hash hash;
-    mc_slice raw;
-    mc_header h;
-    *out = mc_time_now_ms();
-    int rc = mc_store_get_tip(txn, &height, &hash);
-    if (!rc) rc = mc_store_get_block(txn, height, &raw);
-    if (rc) return rc == MC_ENOTFOUND ? MC_ECORRUPT : rc;
-    /* a block starts with its header */
-    if (raw.n < MC_HEADER_BYTES || mc_header_decode(&h, raw.p, MC_HEADER_BYTES)) return MC_ECORRUPT;
-    if (h.time_ms > *out) *out = h.time_ms;
-    return MC_OK;
+    int rc = mc_exec_predict_time(txn, &c->api->be.node, mc_time_now_ms(), out);
+    return rc == MC_ENOTFOUND ? MC_ECORRUPT : rc;
 }
 
 int mc_viewer_open(mc_viewer *v, mc_call *c, mc_store_txn *txn)
@@ -45,7 +37,7 @@ int mc_viewer_open(mc_viewer *v, mc_call *c, mc_store_txn *txn)
     memset(v, 0, sizeof *v);
     v->c = c;
     v->txn = txn;
-    int rc = mc_viewer_clock(txn, &v->time_ms);
+    int rc = mc_viewer_clock(c, txn, &v->time_ms);
     if (rc) return rc;
     v->pc = malloc(sizeof *v->pc); /* a consent and two identities: too big for a stack frame */
     if (!v->pc) return MC_ENOMEM;

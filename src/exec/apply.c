@@ -46,10 +46,23 @@ static int mc_u64_cmp(const void *a, const void *b)
 }
 
 /*
- * Block time: the lower median of every validator's latest signed batch time (the proposer's
- * updated first), never below the previous block time. With f < n/2 faulty validators the
- * median lies between honest clocks, so no single liar can push the time forward or back.
+ * Block time: the proposer's clock, but never below the lower median m of every validator's
+ * latest signed batch time (the proposer's updated first) and never more than
+ * MC_BLOCK_TIME_LEAD_MS above it; never below the previous block time. With f < n/2 faulty
+ * validators m lies between honest clocks, so a liar moves the time at most the lead ahead of
+ * them, never back. The lead lets an honest proposer's fresh clock stand when the others have
+ * been idle (their latest times stale): without it, a consortium's time would lag by as long as
+ * its quietest member has been quiet, and grants would end that much late. (Validators also
+ * refresh their time by proposing an empty batch when idle: node.c, time_beacon_ms.)
  */
+static uint64_t mc_block_time_from(uint64_t *t, uint32_t n, uint64_t proposer_ms, uint64_t prev_ms)
+{
+    qsort(t, n, sizeof t[0], mc_u64_cmp);
+    uint64_t m = t[(n - 1) / 2], lead = m + MC_BLOCK_TIME_LEAD_MS;
+    uint64_t bt = proposer_ms < m ? m : proposer_ms > lead ? lead : proposer_ms;
+    return bt > prev_ms ? bt : prev_ms;
+}
+
 static int mc_exec_block_time(mc_exec *x, mc_store_txn *txn, const mc_batch *b, uint64_t *out)
 {
     uint64_t t[MC_MAX_VALIDATORS];
@@ -59,10 +72,30 @@ static int mc_exec_block_time(mc_exec *x, mc_store_txn *txn, const mc_batch *b, 
     if (b->time_ms > last && (rc = mc_store_put_validator(txn, &b->proposer, b->time_ms))) return rc;
     for (uint32_t i = 0; i < x->vals.n; i++)
         if ((rc = mc_store_get_validator(txn, &x->val_ids[i], &t[i]))) return rc;
-    qsort(t, x->vals.n, sizeof t[0], mc_u64_cmp);
-    uint64_t median = t[(x->vals.n - 1) / 2];
-    *out = median > x->info.time_ms ? median : x->info.time_ms;
+    *out = mc_block_time_from(t, x->vals.n, b->time_ms, x->info.time_ms);
     return MC_OK;
+}
+
+int mc_exec_predict_time(mc_store_txn *txn, const mc_id *proposer, uint64_t proposer_ms, uint64_t *out)
+{
+    uint64_t height, t[MC_MAX_VALIDATORS];
+    mc_hash tip;
+    mc_slice raw;
+    mc_header h;
+    mc_valset *vs = malloc(sizeof *vs);
+    int rc = vs ? mc_store_get_tip(txn, &height, &tip) : MC_ENOMEM;
+    if (!rc) rc = mc_store_get_block(txn, height, &raw);
+    if (!rc && (raw.n < MC_HEADER_BYTES || mc_header_decode(&h, raw.p, MC_HEADER_BYTES))) rc = MC_ECORRUPT;
+    if (!rc) rc = mc_store_get_valset(txn, height + 1, vs);
+    for (uint32_t i = 0; !rc && i < vs->n; i++) {
+        mc_id id;
+        mc_id_from_pk(&id, &vs->pks[i]);
+        rc = mc_store_get_validator(txn, &id, &t[i]);
+        if (!rc && memcmp(id.b, proposer->b, 32) == 0 && proposer_ms > t[i]) t[i] = proposer_ms;
+    }
+    if (!rc) *out = mc_block_time_from(t, vs->n, proposer_ms, h.time_ms);
+    free(vs);
+    return rc;
 }
 
 /* Checks a batch before any transaction is looked at. Returns MC_OK or the skip reason. */

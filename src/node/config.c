@@ -28,6 +28,7 @@ void mc_node_config_defaults(mc_node_config *c)
     c->access_rate = 20;
     c->access_burst = 100;
     c->read_rate = 2000;
+    c->time_beacon_ms = 30000;
     c->read_burst = 8192;
     c->log_level = MC_LOG_INFO;
     c->map_size_mb = 0; /* the store's default (64 GiB) */
@@ -95,6 +96,7 @@ int mc_node_config_set(mc_node_config *c, const char *k, const char *v)
     if (!strcmp(k, "wait_timeout_ms")) return mc_set_uint(&c->wait_timeout_ms, v, 1, 300000);
     if (!strcmp(k, "access_rate")) return mc_set_uint(&c->access_rate, v, 1, 100000);
     if (!strcmp(k, "access_burst")) return mc_set_uint(&c->access_burst, v, 1, 1000000);
+    if (!strcmp(k, "time_beacon_ms")) return mc_set_uint(&c->time_beacon_ms, v, 0, 86400000);
     if (!strcmp(k, "read_rate")) return mc_set_uint(&c->read_rate, v, 1, 1000000);
     if (!strcmp(k, "read_burst")) return mc_set_uint(&c->read_burst, v, MC_MAX_READS, 10000000);
     if (!strcmp(k, "verify_threads")) return mc_set_uint(&c->verify_threads, v, 0, 64);

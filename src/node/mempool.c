@@ -252,8 +252,26 @@ void mc_mempool_await(mc_mempool *mp, mc_waiter *w, uint64_t deadline)
 
 size_t mc_mempool_take(mc_mempool *mp, mc_pending **out, size_t max, size_t max_bytes, unsigned linger_ms)
 {
+    return mc_mempool_take_idle(mp, out, max, max_bytes, linger_ms, 0, NULL);
+}
+
+size_t mc_mempool_take_idle(mc_mempool *mp, mc_pending **out, size_t max, size_t max_bytes,
+                            unsigned linger_ms, unsigned idle_ms, int *idle)
+{
+    struct timespec until;
+    if (idle) *idle = 0;
+    if (idle_ms) mc_deadline(&until, mc_time_mono_ms() + idle_ms);
     pthread_mutex_lock(&mp->lock);
-    while (!mp->queued && !mp->closing) pthread_cond_wait(&mp->work, &mp->lock);
+    while (!mp->queued && !mp->closing) {
+        if (!idle_ms) {
+            pthread_cond_wait(&mp->work, &mp->lock);
+        } else if (pthread_cond_timedwait(&mp->work, &mp->lock, &until) == ETIMEDOUT && !mp->queued &&
+                   !mp->closing) {
+            pthread_mutex_unlock(&mp->lock);
+            if (idle) *idle = 1;
+            return 0;
+        }
+    }
     if (linger_ms && mp->queued && mp->queued < max && !mp->closing) {
         struct timespec ts;
         mc_deadline(&ts, mc_time_mono_ms() + linger_ms);

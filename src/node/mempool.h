@@ -100,6 +100,10 @@ void mc_mempool_await(mc_mempool *mp, mc_waiter *w, uint64_t deadline_mono_ms);
  * there is one, or the pool is closing and empty: then returns 0). Lingers up to @p linger_ms
  * for a fuller batch. */
 size_t mc_mempool_take(mc_mempool *mp, mc_pending **out, size_t max, size_t max_bytes, unsigned linger_ms);
+/* The same, but waits at most @p idle_ms (0: for ever) for a first transaction: when none came
+ * (the pool is quiet, not closing), returns 0 with *idle set. */
+size_t mc_mempool_take_idle(mc_mempool *mp, mc_pending **out, size_t max, size_t max_bytes,
+                            unsigned linger_ms, unsigned idle_ms, int *idle);
 /* Batcher: the taken transactions were ordered (rc == MC_OK) or could not be (rc). */
 void mc_mempool_ordered(mc_mempool *mp, mc_pending **taken, size_t n, int rc);
 /* Applier: a block was applied. */

@@ -34,6 +34,33 @@ static void mc_node_flight_done(mc_node *n)
     pthread_mutex_unlock(&n->flight_lock);
 }
 
+/*
+ * A validator quiet for time_beacon_ms proposes an empty batch, so that its latest time on the
+ * chain stays fresh: the block time is bounded by the lower median of the validators' latest
+ * times (exec/apply.c), and a consortium whose members are idle would otherwise keep an old
+ * time, ending grants late. Only in a set of two or more, and only for a validator.
+ */
+static int mc_node_beacon_due(mc_node *n)
+{
+    if (atomic_load(&n->halted) || !atomic_load(&n->is_validator)) return 0;
+    mc_exec_info info;
+    mc_exec_get_info(n->exec, &info);
+    mc_store_txn *txn;
+    uint64_t mine = 0;
+    mc_valset *vs = malloc(sizeof *vs);
+    int rc = vs ? mc_store_begin(n->store, 0, &txn) : MC_ENOMEM;
+    if (!rc) {
+        mc_id me;
+        memcpy(me.b, n->keys.id.b, 32);
+        rc = mc_store_get_valset(txn, info.height + 1, vs);
+        if (!rc) rc = mc_store_get_validator(txn, &me, &mine);
+        mc_store_abort(txn);
+    }
+    int due = !rc && vs->n >= 2 && mine + n->cfg.time_beacon_ms <= mc_time_now_ms();
+    free(vs);
+    return due;
+}
+
 static void *mc_batcher_main(void *arg)
 {
     mc_node *n = arg;
@@ -54,10 +81,12 @@ static void *mc_batcher_main(void *arg)
         pthread_mutex_unlock(&n->flight_lock);
         /* the batch's own fields and signature take well under 4 KiB, a certificate at most
          * MC_CERT_MAX_BYTES */
-        size_t k =
-            mc_mempool_take(&n->mp, taken, max, mc_orderer_max_batch(n->orderer) - 4096 - MC_CERT_MAX_BYTES,
-                            n->cfg.batch_linger_ms);
-        if (k == 0) break; /* closing and drained */
+        int idle = 0;
+        size_t k = mc_mempool_take_idle(&n->mp, taken, max,
+                                        mc_orderer_max_batch(n->orderer) - 4096 - MC_CERT_MAX_BYTES,
+                                        n->cfg.batch_linger_ms, n->cfg.time_beacon_ms, &idle);
+        if (idle && !mc_node_beacon_due(n)) continue;
+        if (k == 0 && !idle) break; /* closing and drained */
         for (size_t i = 0; i < k; i++) slices[i] = (mc_slice){taken[i]->tx, taken[i]->n};
         uint64_t t0 = mc_time_mono_ns();
         mc_buf_reset(&batch);
@@ -75,7 +104,8 @@ static void *mc_batcher_main(void *arg)
             if (rc) mc_node_flight_done(n);
             if (!rc && has_cert) mc_node_cert_sent(n, cert->height);
         }
-        if (rc) mc_log(MC_LOG_ERROR, "node", "batch of %zu transactions not ordered: %s", k, mc_strerror(rc));
+        if (rc && k)
+            mc_log(MC_LOG_ERROR, "node", "batch of %zu transactions not ordered: %s", k, mc_strerror(rc));
         /* a log that cannot be written (or synced) cannot be trusted with the next batch */
         if (rc == MC_EIO) mc_node_halt(n, "the orderer log could not be written");
         /* no quorum (or no endpoint): new submissions fail at once for a moment rather than each

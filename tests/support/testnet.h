@@ -45,6 +45,9 @@ int tn_set_threshold(tn_chain *c, uint32_t k);
  * each directory, and each c->chain updated. cs[0]'s orgs are the members: its org keys sign
  * on every node. */
 int tn_share_genesis(tn_chain *const *cs, unsigned n);
+/* The same with node i a validator of founding org @p orgs[i] (0: cs[0]'s org, k: its client
+ * k - 1): a consortium of hospitals, each running its own node. */
+int tn_share_genesis_orgs(tn_chain *const *cs, unsigned n, const unsigned *orgs);
 /* Starts medchaind (extra "key=value" settings, NULL-terminated) and waits until it listens. */
 int tn_start(tn_chain *c, const char *const *settings);
 /* Sends @p sig to the node and reaps it; returns its exit status (128+signal if killed). */

@@ -330,21 +330,24 @@ static void test_block_time(void **state)
     assert_true(mc_block_at(&c, 0, T + 5001) == T + 5001);
     mc_tchain_close(&c);
 
-    /* three validators: the median of their latest times, so one liar moves nothing */
+    /* three validators: the proposer's clock, within the lead above the lower median of their
+     * latest times, so one liar moves the time at most the lead ahead of the others, never back */
+    const uint64_t L = MC_BLOCK_TIME_LEAD_MS;
     mc_test_net three;
     assert_ok(mc_test_net_init(&three, 3, 0));
     mc_tchain_open(&c, &three, NULL);
-    assert_true(mc_block_at(&c, 0, T + 1000000000ull) == T);
-    assert_true(mc_block_at(&c, 0, UINT64_MAX) == T);
-    assert_true(mc_block_at(&c, 1, T + 2000) == T + 2000);
-    assert_true(mc_block_at(&c, 2, T + 3000) == T + 3000);
-    assert_true(mc_block_at(&c, 1, T + 500) == T + 3000); /* a clock going back is ignored */
-    assert_true(mc_block_at(&c, 2, 1) == T + 3000);
-    assert_true(mc_block_at(&c, 1, T + 4000) == T + 4000);
+    assert_true(mc_block_at(&c, 0, T + 1000) == T + 1000);       /* the others at T: within the lead */
+    assert_true(mc_block_at(&c, 0, T + 1000000000ull) == T + L); /* a liar: the lead, no more */
+    assert_true(mc_block_at(&c, 0, UINT64_MAX) == T + L);
+    assert_true(mc_block_at(&c, 1, T + 2000) == T + L);            /* never back */
+    assert_true(mc_block_at(&c, 2, T + L + 3000) == T + L + 3000); /* the honest two carry it on */
+    assert_true(mc_block_at(&c, 1, T + 500) == T + L + 3000);      /* a clock going back is ignored */
+    assert_true(mc_block_at(&c, 2, 1) == T + L + 3000);
+    assert_true(mc_block_at(&c, 1, T + L + 4000) == T + L + 4000);
     /* the validators' latest times are state, so they survive a restart */
     mc_tchain_reopen(&c);
-    assert_true(mc_block_at(&c, 2, T + 3500) == T + 4000);
-    assert_true(mc_block_at(&c, 2, T + 9000) == T + 9000);
+    assert_true(mc_block_at(&c, 2, T + L + 3500) == T + L + 4000);
+    assert_true(mc_block_at(&c, 2, T + L + 9000) == T + L + 9000);
     mc_tchain_close(&c);
     mc_test_net_free(&one);
     mc_test_net_free(&three);
