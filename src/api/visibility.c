@@ -94,6 +94,7 @@ typedef struct {
         mc_body_delegate delegate;
         mc_body_emergency emergency;
         mc_body_access_log log;
+        mc_body_access_reads reads;
     } b;
     mc_consent target; /* consent.revoke: the grant or deny it ends */
     mc_record rec;     /* access.log: the record read */
@@ -146,6 +147,12 @@ static int mc_tx_about_read(mc_store_txn *txn, const mc_tx *tx, mc_tx_about *a)
         rc = mc_store_get_record(txn, &a->b.log.record, &a->rec);
         if (rc == MC_OK) a->patient = &a->rec.patient;
         break;
+    case MC_TX_ACCESS_READS: /* the reader, and the patient of its first record (a page is one patient's) */
+        if (mc_body_access_reads_decode(&a->b.reads, p, n)) break;
+        a->named = &a->b.reads.reader;
+        rc = mc_store_get_record(txn, &a->b.reads.out[0].record, &a->rec);
+        if (rc == MC_OK) a->patient = &a->rec.patient;
+        break;
     default: break;
     }
     return rc == MC_ENOTFOUND ? MC_OK : rc;
@@ -154,7 +161,8 @@ static int mc_tx_about_read(mc_store_txn *txn, const mc_tx *tx, mc_tx_about *a)
 int mc_viewer_may_see_tx(mc_viewer *v, const mc_tx *tx)
 {
     /* identities and org admission are the consortium's business: every member sees them */
-    if (tx->kind < MC_TX_RECORD_ANCHOR || tx->kind > MC_TX_ACCESS_LOG) return 1;
+    if ((tx->kind < MC_TX_RECORD_ANCHOR || tx->kind > MC_TX_ACCESS_LOG) && tx->kind != MC_TX_ACCESS_READS)
+        return 1;
     if (mc_id_eq(&tx->signer, &v->c->signer) || mc_viewer_auditor(v)) return 1;
     mc_tx_about *a = malloc(sizeof *a); /* a consent body and a consent: too big for a stack frame */
     if (!a) return -MC_ENOMEM;

@@ -191,6 +191,8 @@ typedef struct {
     size_t nrcpt;
     int tokens;
     uint8_t search_key[32];
+    int has_supersedes; /* an amendment: the bundle's one resource is the new version of ... */
+    mc_hash supersedes; /* ... this record (of the same patient, category and authoring org) */
 } mc_cli_ingest;
 /* Fills @p in's recipients (the patient's and custodian's box keys from the chain, the caller's
  * own) and, with @p tokens, the patient's search key; the custodian defaults to the caller's org

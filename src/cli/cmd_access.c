@@ -158,8 +158,58 @@ static int mc_emergency_body(mc_cli_conn *c, mc_body_emergency *b, const mc_buf 
     return mc_body_emergency_encode(body, b) ? mc_cli_fail("cannot encode the break-glass") : 0;
 }
 
+/* Opens the copy of break-glass @p b's reason sealed to the caller into @p out. 0 or 1. */
+static int mc_emergency_open(mc_cli_conn *c, const mc_body_emergency *b, mc_buf *out)
+{
+    mc_box_pk pk;
+    mc_box_sk_to_pk(&pk, &c->keys.box_sk);
+    for (uint32_t i = 0; i < b->nreasons; i++) {
+        if (memcmp(b->reason_to[i].b, c->keys.id.b, 32) != 0) continue;
+        size_t n = b->reason[i].n - MC_SEAL_OVERHEAD;
+        if (mc_buf_reserve(out, n + 1) ||
+            mc_seal_open(out->p, b->reason[i].p, b->reason[i].n, &pk, &c->keys.box_sk))
+            return mc_cli_fail("the reason sealed to you does not open with your key");
+        out->n = n;
+        return 0;
+    }
+    return mc_cli_fail(
+        "the reason was not sealed to you (only the patient and the auditors named can open it)");
+}
+
+/* medchain emergency show TXID: the break-glass, and its reason opened with the caller's key. */
+static int mc_emergency_show(int argc, char **argv)
+{
+    mc_cli_common o = {0};
+    const char *id = NULL;
+    int rc = mc_cli_args(argc, argv, 2, &o, NULL, &id, 1);
+    mc_hash tx;
+    if (!rc && !id) rc = mc_cli_usage("usage: medchain emergency show EMERGENCY_ID --key KEY");
+    if (!rc) rc = mc_cli_id_arg("the break-glass id", id, tx.b);
+    if (rc) return rc;
+    mc_cli_conn c;
+    mc_buf body, reason;
+    mc_body_emergency b;
+    mc_buf_init(&body, MC_MAX_BODY_BYTES);
+    mc_buf_init(&reason, MC_MAX_REASON_BYTES);
+    rc = mc_cli_connect(&c, &o, 1) || mc_cli_fetch_tx(&c, &tx, MC_TX_ACCESS_EMERGENCY, &body);
+    if (!rc && mc_body_emergency_decode(&b, body.p, body.n))
+        rc = mc_cli_fail("the break-glass does not decode");
+    if (!rc) rc = mc_emergency_open(&c, &b, &reason);
+    if (!rc) {
+        char pat[65];
+        mc_hex_encode(pat, b.patient.b, 32);
+        printf("break-glass %s on patient %s for %llu minutes\nreason: %.*s\n", id, pat,
+               (unsigned long long)(b.duration_ms / 60000), (int)reason.n, (const char *)reason.p);
+    }
+    mc_buf_free_wipe(&reason);
+    mc_buf_free(&body);
+    mc_cli_close(&c);
+    return rc;
+}
+
 int mc_cmd_emergency(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "show")) return mc_emergency_show(argc, argv);
     mc_cli_common o = {0};
     const char *patient = NULL, *minutes = NULL, *file = NULL, *auditors[MC_MAX_REASONS - 1];
     unsigned nauditors = 0;

@@ -49,6 +49,8 @@ static int mc_ingest_one(mc_cli_conn *c, const mc_cli_ingest *in, mc_wrapper *w,
 {
     memset(b, 0, sizeof *b);
     mc_random(b->record.b, 32);
+    b->has_supersedes = in->has_supersedes;
+    b->supersedes = in->supersedes;
     b->patient = in->patient;
     b->custodian = in->custodian;
     if (!mc_category_ok(r->category, strlen(r->category))) return MC_EINVAL;
@@ -116,6 +118,11 @@ int mc_cli_ingest_bundle(mc_cli_conn *c, const mc_cli_ingest *in, const uint8_t 
         fprintf(stderr, "medchain: %zu %s without a resource skipped\n", skipped,
                 skipped == 1 ? "entry" : "entries");
     size_t total = mc_fhir_bundle_count(fb), chunk = 0;
+    if (in->has_supersedes && total != 1) {
+        mc_fhir_bundle_free(fb);
+        return mc_cli_usage(
+            "--supersedes amends one record: the bundle must hold exactly one resource, not %zu", total);
+    }
     mc_wrapper *w = NULL;
     mc_body_anchor *b = malloc(sizeof *b);
     mc_fhir_entry *r = malloc(sizeof *r);
@@ -190,10 +197,11 @@ int mc_cli_ingest_setup(mc_cli_conn *c, mc_cli_ingest *in, int have_custodian, i
 int mc_cmd_ingest(int argc, char **argv)
 {
     mc_cli_common o = {0};
-    const char *patient = NULL, *custodian = NULL, *file = NULL;
+    const char *patient = NULL, *custodian = NULL, *file = NULL, *supersedes = NULL;
     int no_tokens = 0;
     mc_cli_opt opts[] = {{.name = "--patient", .val = &patient},
                          {.name = "--custodian", .val = &custodian},
+                         {.name = "--supersedes", .val = &supersedes},
                          {.name = "--no-tokens", .flag = &no_tokens},
                          {0}};
     int rc = mc_cli_args(argc, argv, 1, &o, opts, &file, 1);
@@ -202,8 +210,10 @@ int mc_cmd_ingest(int argc, char **argv)
     memset(&in, 0, sizeof in);
     if (!file || !patient)
         return mc_cli_usage("usage: medchain ingest BUNDLE.json --key KEY --patient PID [--custodian ORG] "
-                            "[--no-tokens] [--json]");
+                            "[--supersedes RID] [--no-tokens] [--json]");
     if ((rc = mc_cli_id_arg("--patient", patient, in.patient.b))) return rc;
+    if (supersedes && (rc = mc_cli_id_arg("--supersedes", supersedes, in.supersedes.b))) return rc;
+    in.has_supersedes = supersedes != NULL;
     if (custodian && (rc = mc_cli_id_arg("--custodian", custodian, in.custodian.b))) return rc;
     mc_buf bundle;
     mc_buf_init(&bundle, MC_FHIR_MAX_BUNDLE_BYTES);

@@ -93,6 +93,7 @@ typedef struct {
     char rid[SH_STATES][2][65];    /* its record at A and at B */
     char plain[SH_STATES][2][256]; /* their plaintext: the resource's exact bytes */
     uint64_t expires_ms;           /* when the expired state's grants and break-glass end */
+    char emergency[SH_STATES][65]; /* each state's break-glass (none when revoked) */
 } sh_world;
 
 static sh_world *sh;
@@ -181,15 +182,16 @@ static void sh_start(void)
     mc_buf_free(&out);
 }
 
-/* Hospital @p h's author ingests a one-resource chart of patient @p s, through its own node. */
-static void sh_ingest(int s, int h)
+/* Hospital @p h's author ingests a one-resource chart of patient @p s, through its own node
+ * (with @p amends, the new version of that record: an amendment). */
+static void sh_ingest(int s, int h, const char *amends)
 {
     char bundle[600], path[400];
     snprintf(
         sh->plain[s][h], sizeof sh->plain[s][h],
-        "{\"resourceType\":\"Observation\",\"id\":\"sharing-%d-%c\",\"status\":\"final\",\"code\":{\"text\":"
+        "{\"resourceType\":\"Observation\",\"id\":\"sharing-%d-%c\",\"status\":\"%s\",\"code\":{\"text\":"
         "\"a reading held by hospital %c\"}}",
-        s, 'a' + h, 'A' + h);
+        s, 'a' + h, amends ? "amended" : "final", 'A' + h);
     snprintf(bundle, sizeof bundle,
              "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":%s}]}",
              sh->plain[s][h]);
@@ -198,7 +200,8 @@ static void sh_ingest(int s, int h)
     mc_buf out;
     mc_buf_init(&out, 1u << 20);
     assert_int_equal(sh_cli(&out, "ingest", path, "--patient", sh->pid[s], "--no-tokens", "--json", "--key",
-                            sh_key(h ? "docb" : "doca"), "--node", sh->node[h].url, NULL),
+                            sh_key(h ? "docb" : "doca"), "--node", sh->node[h].url,
+                            amends ? "--supersedes" : NULL, amends, NULL),
                      0);
     json_t *m = json_loadb((const char *)out.p, out.n, 0, NULL);
     const char *rid = json_string_value(json_object_get(json_array_get(m, 0), "record"));
@@ -255,8 +258,9 @@ static void sh_grants(int s, const char *until, char ids[4][65])
         assert_int_equal(mc_file_write_atomic(reason, "unconscious in the ER", 21, 0600), MC_OK);
         assert_int_equal(sh_cli(&out, "emergency", "--key", sh_key("er"), "--patient", sh->pid[s],
                                 "--minutes", "1", "--reason-file", reason, "--auditor", sh->orgid[SH_REG],
-                                "--node", sh->node[1].url, NULL),
+                                "--auditor", sh_id("auditor"), "--node", sh->node[1].url, NULL),
                          0);
+        sh_txid(&out, sh->emergency[s]);
     }
     mc_buf_free(&out);
 }
@@ -270,8 +274,8 @@ static void sh_patient(int s)
     snprintf(pname, sizeof pname, "patient%d", s);
     assert_int_equal(cw_keygen(&sh->w, &out, pname, "patient", sh->pid[s]), 0);
     assert_int_equal(cw_enrol(&sh->w, &out, "hospa", pname, NULL, 1), 0);
-    sh_ingest(s, 0);
-    sh_ingest(s, 1);
+    sh_ingest(s, 0, NULL);
+    sh_ingest(s, 1, NULL);
     if (s == SH_EXPIRED) {
         /* grants that end in 20 s; the break-glass lasts its minute */
         sh->expires_ms = mc_time_now_ms() + 60000;
@@ -385,6 +389,48 @@ static void sh_history(int s)
     mc_http_free(h);
 }
 
+/* Hospital A amends its record of the first state: the new version is read like any record, by
+ * a grantee at another org through the other hospital's node, and by the patient. */
+static void sh_amendment(void)
+{
+    char old[65];
+    snprintf(old, sizeof old, "%s", sh->rid[SH_INSIDE][0]);
+    sh_ingest(SH_INSIDE, 0, old);
+    assert_string_not_equal(old, sh->rid[SH_INSIDE][0]);
+    assert_non_null(strstr(sh->plain[SH_INSIDE][0], "amended"));
+    assert_int_equal(sh_read(SH_INSIDE, (size_t)sh_reader_index("gorg"), 1), AB);
+    assert_int_equal(sh_read(SH_INSIDE, (size_t)sh_reader_index("doca"), 1), A_);
+    mc_buf out, got;
+    mc_buf_init(&out, 1u << 20);
+    mc_buf_init(&got, 1u << 20);
+    char path[500];
+    snprintf(path, sizeof path, "%s/amended-by-patient", sh->node[0].dir);
+    assert_int_equal(sh_cli(&out, "record", "get", sh->rid[SH_INSIDE][0], "--out", path, "--key",
+                            sh_key("patient0"), "--node", sh->node[1].url, NULL),
+                     0);
+    assert_int_equal(mc_file_read(path, &got), MC_OK);
+    assert_int_equal(got.n, strlen(sh->plain[SH_INSIDE][0]));
+    assert_memory_equal(got.p, sh->plain[SH_INSIDE][0], got.n);
+    mc_buf_free(&got);
+    mc_buf_free(&out);
+    fprintf(stderr, "sharing: an amendment by hospital A read by an org grantee and by the patient\n");
+}
+
+/* The break-glass reason opens for the patient and the auditor it was sealed to, not a stranger. */
+static void sh_emergency_show(void)
+{
+    mc_buf out;
+    mc_buf_init(&out, 1u << 20);
+    const char *e = sh->emergency[SH_INSIDE];
+    assert_int_equal(sh_cli(&out, "emergency", "show", e, "--key", sh_key("patient0"), NULL), 0);
+    assert_non_null(strstr((char *)out.p, "reason: unconscious in the ER"));
+    assert_int_equal(sh_cli(&out, "emergency", "show", e, "--key", sh_key("auditor"), NULL), 0);
+    assert_non_null(strstr((char *)out.p, "reason: unconscious in the ER"));
+    assert_int_not_equal(sh_cli(&out, "emergency", "show", e, "--key", sh_key("stranger"), NULL), 0);
+    assert_null(strstr((char *)out.p, "unconscious"));
+    mc_buf_free(&out);
+}
+
 static void test_sharing_matrix(void **state)
 {
     (void)state;
@@ -399,6 +445,8 @@ static void test_sharing_matrix(void **state)
         sh_matrix(s);
         sh_history(s);
     }
+    sh_emergency_show();
+    sh_amendment();
 }
 
 static int sh_teardown(void **state)
