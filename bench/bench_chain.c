@@ -209,34 +209,6 @@ static void bench_verify(tn_chain *c, int runs)
     fflush(stdout);
 }
 
-static void bench_ed25519(int runs)
-{
-    enum { N = 20000 };
-    mc_verify_item *items = calloc(N, sizeof *items);
-    mc_sign_pk pk;
-    mc_sign_sk sk;
-    mc_sig sig;
-    uint8_t msg[32] = {1};
-    mc_sign_keypair(&pk, &sk);
-    mc_sign(&sig, msg, sizeof msg, &sk);
-    for (size_t i = 0; i < N; i++) items[i] = (mc_verify_item){&sig, &pk, msg, sizeof msg, 0};
-    double rates[16];
-    for (int r = 0; r < runs; r++) {
-        uint64_t t0 = mc_time_mono_ns();
-        size_t bad = mc_verify_many(items, N, 0);
-        rates[r] = N / ((mc_time_mono_ns() - t0) / 1e9);
-        if (bad) rates[r] = 0;
-    }
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    printf(
-        "{\"name\":\"ed25519_verify\",\"value\":%.0f,\"unit\":\"verifications/s\",\"runs\":%d,\"min\":%.0f,"
-        "\"max\":%.0f,\"threads\":%ld}\n",
-        bs_pct(rates, (size_t)runs, 0.5), runs, bs_pct(rates, (size_t)runs, 0),
-        bs_pct(rates, (size_t)runs, 1), cpus);
-    fflush(stdout);
-    free(items);
-}
-
 int main(int argc, char **argv)
 {
     int runs = 3;
@@ -251,6 +223,8 @@ int main(int argc, char **argv)
             per = (size_t)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--requests") && i + 1 < argc)
             reqs = (size_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--nodes") && i + 1 < argc)
+            i++; /* bench_reads': scripts/bench passes every flag to every program */
         else if (!strcmp(argv[i], "--set") && i + 1 < argc && bench_nsettings < 16)
             bench_settings[bench_nsettings++] = argv[++i];
         else if (argv[i][0] != '-' && bench_nnames < 16)
@@ -267,7 +241,7 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     if (mc_crypto_init()) return 1;
-    if (bench_wanted("ed25519_verify")) bench_ed25519(runs);
+    if (bench_wanted("ed25519_verify")) (void)bs_ed25519(runs);
     if (bench_nnames == 1 && bench_wanted("ed25519_verify")) return 0;
     tn_chain c;
     if (tn_create(&c, TN_MAX_CLIENTS, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH) || tn_start(&c, bench_settings)) {

@@ -336,6 +336,8 @@ int main(int argc, char **argv)
             w.reqs = (size_t)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--set") && i + 1 < argc && nset < 20)
             settings[2 + nset++] = argv[++i];
+        else if (!strcmp(argv[i], "--nodes") && i + 1 < argc)
+            i++; /* bench_reads': scripts/bench passes every flag to every program */
         else if (!strcmp(argv[i], "--wait") && i + 1 < argc)
             bc_wait = !strcmp(argv[++i], "committed") ? "committed" : "certified";
         else if (!strcmp(argv[i], "consortium"))

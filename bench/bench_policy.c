@@ -498,7 +498,8 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "--runs") && i + 1 < argc)
             runs = atoi(argv[++i]);
         else if ((!strcmp(argv[i], "--clients") || !strcmp(argv[i], "--per") ||
-                  !strcmp(argv[i], "--requests") || !strcmp(argv[i], "--set")) &&
+                  !strcmp(argv[i], "--requests") || !strcmp(argv[i], "--set") ||
+                  !strcmp(argv[i], "--nodes")) &&
                  i + 1 < argc)
             i++; /* bench_chain's: scripts/bench passes every flag to both */
         else if (argv[i][0] != '-' && bp_nnames < 16)

@@ -1,7 +1,10 @@
 /* What the benchmark programs share. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "common.h"
+#include "medchain/crypto.h"
 
 static int bs_cmp(const void *a, const void *b)
 {
@@ -32,4 +35,38 @@ size_t bs_post_all(mc_http *h, const char *path, const mc_buf *bodies, size_t n,
     }
     mc_buf_free(&resp);
     return failed;
+}
+
+double bs_ed25519(int runs)
+{
+    enum { N = 20000 };
+    mc_verify_item *items = calloc(N, sizeof *items);
+    mc_sign_pk pk;
+    mc_sign_sk sk;
+    mc_sig sig;
+    uint8_t msg[32] = {1};
+    double rates[16];
+    if (!items || runs < 1 || runs > 16) {
+        free(items);
+        return 0;
+    }
+    mc_sign_keypair(&pk, &sk);
+    mc_sign(&sig, msg, sizeof msg, &sk);
+    for (size_t i = 0; i < N; i++) items[i] = (mc_verify_item){&sig, &pk, msg, sizeof msg, 0};
+    for (int r = 0; r < runs; r++) {
+        uint64_t t0 = mc_time_mono_ns();
+        size_t bad = mc_verify_many(items, N, 0);
+        rates[r] = N / ((double)(mc_time_mono_ns() - t0) / 1e9);
+        if (bad) rates[r] = 0;
+    }
+    double median = bs_pct(rates, (size_t)runs, 0.5);
+    printf(
+        "{\"name\":\"ed25519_verify\",\"value\":%.0f,\"unit\":\"verifications/s\",\"runs\":%d,\"min\":%.0f,"
+        "\"max\":%.0f,\"threads\":%ld}\n",
+        median, runs, bs_pct(rates, (size_t)runs, 0), bs_pct(rates, (size_t)runs, 1),
+        sysconf(_SC_NPROCESSORS_ONLN));
+    fflush(stdout);
+    mc_wipe(&sk, sizeof sk);
+    free(items);
+    return median;
 }

@@ -20,4 +20,11 @@ typedef int (*bs_ok_fn)(void *arg, int rc, long status, const mc_buf *resp);
 size_t bs_post_all(mc_http *h, const char *path, const mc_buf *bodies, size_t n, double *lat_ms, bs_ok_fn ok,
                    void *arg, pthread_barrier_t *start);
 
+/*
+ * The machine's ceiling in this run: Ed25519 verifications per second on every core (median of
+ * @p runs of 20,000), printed as the "ed25519_verify" line; every throughput figure is also
+ * given as a ratio to it. @return the median (0 on failure).
+ */
+double bs_ed25519(int runs);
+
 #endif

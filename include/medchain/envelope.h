@@ -200,6 +200,13 @@ int mc_env_release_open(mc_env_released_key *keys, size_t cap, size_t *n, const 
                         const mc_box_sk *my_sk) MC_WARN_UNUSED_RESULT;
 
 /**
+ * A fresh key-release key, as its key file holds it (mc_keyfile_write): kind MC_KEYKIND_RELEASE,
+ * a new X25519 key pair (the key), and id H("medchain/release-key", its public key). Wipe
+ * @p k after use.
+ */
+void mc_env_release_keys_new(mc_keys *k);
+
+/**
  * A patient's search key: HMAC-SHA-256 keyed with their X25519 secret over
  * "medchain/search-key". Deterministic, so the patient can always derive it again. It is a
  * secret: wipe it after use. (It changes when the patient's X25519 key is rotated.)

@@ -77,7 +77,7 @@ int mc_cli_write_keys(const char *path, const mc_keys *keys, const char *passphr
     mc_hex_encode(id, keys->id.b, 32);
     mc_hex_encode(s, spk.b, 32);
     mc_hex_encode(b, bpk.b, 32);
-    const char *kind = mc_identity_kind_name(keys->kind);
+    const char *kind = keys->kind == MC_KEYKIND_RELEASE ? "release" : mc_identity_kind_name(keys->kind);
     int n = snprintf(text, sizeof text, "medchain-public-key 1\nkind %s\nid %s\nsign_pk %s\nbox_pk %s\n",
                      kind ? kind : "unknown", id, s, b);
     snprintf(pub, sizeof pub, "%s.pub", path);

@@ -28,26 +28,32 @@ int mc_cmd_keygen(int argc, char **argv)
             if ((kdf = mc_kdf_parse(argv[++i])) < 0)
                 return mc_cli_fail("--kdf is test, interactive or moderate");
         } else
-            return mc_cli_fail(
-                "usage: medchain keygen --out FILE [--kind org|provider|patient|auditor|researcher|node] "
-                "[--kdf moderate|interactive|test] [--passphrase-file F]");
+            return mc_cli_fail("usage: medchain keygen --out FILE [--kind "
+                               "org|provider|patient|auditor|researcher|node|release] "
+                               "[--kdf moderate|interactive|test] [--passphrase-file F]");
     }
     if (!out) return mc_cli_fail("keygen needs --out FILE");
     mc_keys k;
     memset(&k, 0, sizeof k);
-    if (!(k.kind = (uint8_t)mc_identity_kind_parse(kind)))
+    int release = !strcmp(kind, "release"); /* a node's key-release key, not an identity */
+    if (!release && !(k.kind = (uint8_t)mc_identity_kind_parse(kind)))
         return mc_cli_fail("unknown identity kind '%s'", kind);
     char pass[1024];
     if (mc_passphrase_load(pf, pass, sizeof pass) || !pass[0])
         return mc_cli_fail(
             "a passphrase is needed to protect the key (--passphrase-file or MEDCHAIN_PASSPHRASE)");
-    mc_sign_pk spk;
-    mc_box_pk bpk;
-    mc_sign_keypair(&spk, &k.sign_sk);
-    mc_box_keypair(&bpk, &k.box_sk);
     mc_id id;
-    mc_id_from_pk(&id, &spk);
-    memcpy(k.id.b, id.b, 32);
+    if (release) {
+        mc_env_release_keys_new(&k);
+    } else {
+        mc_sign_pk spk;
+        mc_box_pk bpk;
+        mc_sign_keypair(&spk, &k.sign_sk);
+        mc_box_keypair(&bpk, &k.box_sk);
+        mc_id_from_pk(&id, &spk);
+        memcpy(k.id.b, id.b, 32);
+    }
+    memcpy(id.b, k.id.b, 32);
     int rc = mc_cli_write_keys(out, &k, pass, kdf);
     mc_wipe(pass, sizeof pass);
     mc_wipe(&k, sizeof k);

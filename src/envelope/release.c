@@ -90,3 +90,14 @@ int mc_env_release_open(mc_env_released_key *keys, size_t cap, size_t *n, const 
     free(pt);
     return rc;
 }
+
+void mc_env_release_keys_new(mc_keys *k)
+{
+    mc_box_pk pk;
+    mc_sign_pk spk;
+    memset(k, 0, sizeof *k);
+    k->kind = MC_KEYKIND_RELEASE;
+    mc_box_keypair(&pk, &k->box_sk);
+    mc_sign_keypair(&spk, &k->sign_sk); /* unused: the key file holds both halves */
+    mc_hash_tagged(&k->id, "medchain/release-key", pk.b, sizeof pk.b);
+}

@@ -61,6 +61,30 @@ static int mc_node_beacon_due(mc_node *n)
     return due;
 }
 
+static int mc_probe_none(void *arg, const char *name, const uint8_t *p, size_t n)
+{
+    (void)arg, (void)name, (void)p, (void)n;
+    return 0;
+}
+
+/*
+ * While submissions fail fast (the ordering service refused the last batch as unavailable), the
+ * idle batcher asks the orderer a question only a quorum answers (etcd: a linearizable range
+ * read of an empty prefix) every MC_ORDER_PROBE_MS, and takes submissions again as soon as it is
+ * answered. Without it, the last batch of an outage, failing just after the quorum came back,
+ * kept the node refusing for a while with nothing to probe with (issue 12).
+ */
+static void mc_node_order_probe(mc_node *n)
+{
+    int rc = mc_orderer_fetch(n->orderer, "probe/", mc_probe_none, NULL);
+    if (rc == MC_OK) {
+        atomic_store(&n->order_down_until, 0);
+        mc_log(MC_LOG_INFO, "node", "the ordering service answers again: taking submissions");
+    } else {
+        atomic_store(&n->order_down_until, mc_time_mono_ms() + MC_ORDER_DOWN_MS);
+    }
+}
+
 static void *mc_batcher_main(void *arg)
 {
     mc_node *n = arg;
@@ -81,10 +105,14 @@ static void *mc_batcher_main(void *arg)
         pthread_mutex_unlock(&n->flight_lock);
         /* the batch's own fields and signature take well under 4 KiB, a certificate at most
          * MC_CERT_MAX_BYTES */
-        int idle = 0;
-        size_t k = mc_mempool_take_idle(&n->mp, taken, max,
-                                        mc_orderer_max_batch(n->orderer) - 4096 - MC_CERT_MAX_BYTES,
-                                        n->cfg.batch_linger_ms, n->cfg.time_beacon_ms, &idle);
+        int idle = 0, down = mc_time_mono_ms() < atomic_load(&n->order_down_until);
+        size_t k = mc_mempool_take_idle(
+            &n->mp, taken, max, mc_orderer_max_batch(n->orderer) - 4096 - MC_CERT_MAX_BYTES,
+            n->cfg.batch_linger_ms, down ? MC_ORDER_PROBE_MS : n->cfg.time_beacon_ms, &idle);
+        if (idle && down) {
+            mc_node_order_probe(n);
+            continue;
+        }
         if (idle && !mc_node_beacon_due(n)) continue;
         if (k == 0 && !idle) break; /* closing and drained */
         for (size_t i = 0; i < k; i++) slices[i] = (mc_slice){taken[i]->tx, taken[i]->n};

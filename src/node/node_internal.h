@@ -134,7 +134,8 @@ void mc_node_log_stop(mc_node *n);
  * applier runs), and the locks' end (at stop). */
 int mc_node_attest_init(mc_node *n);
 /* After the orderer refused a batch as unavailable, submissions fail at once for this long. */
-#define MC_ORDER_DOWN_MS 1000u
+#define MC_ORDER_DOWN_MS  1000u
+#define MC_ORDER_PROBE_MS 100u /* while down: how often the idle batcher asks the orderer again */
 
 /* After a block was applied (orderer or sync): mempool, waiters, role, attestation. */
 void mc_node_applied(mc_node *n, const mc_exec_result *res);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "medchain/envelope.h"
 #include "node_internal.h"
 
 /* Reads one release key file into the next slot. */
@@ -50,13 +51,7 @@ static int mc_release_read(mc_node *n, const char *path, const char *pass, char 
 static int mc_release_make(const char *path, const char *pass, char *err, size_t nerr)
 {
     mc_keys k;
-    mc_box_pk pk;
-    mc_sign_pk spk;
-    memset(&k, 0, sizeof k);
-    k.kind = MC_KEYKIND_RELEASE;
-    mc_box_keypair(&pk, &k.box_sk);
-    mc_sign_keypair(&spk, &k.sign_sk); /* unused: the file format holds both halves */
-    mc_hash_tagged(&k.id, "medchain/release-key", pk.b, sizeof pk.b);
+    mc_env_release_keys_new(&k);
     int rc = mc_keyfile_write(path, &k, pass, MC_KDF_INTERACTIVE);
     mc_wipe(&k, sizeof k);
     if (rc)

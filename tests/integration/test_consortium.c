@@ -191,6 +191,24 @@ static void test_identical_chains(void **state)
     cs_destroy(net);
 }
 
+/* Node @p i's log and status on stderr: what a failure needs to be understood. */
+static void ct_dump_log(cs_net *net, unsigned i)
+{
+    char path[400];
+    mc_buf b;
+    mc_buf_init(&b, 16u << 20);
+    snprintf(path, sizeof path, "%s/medchaind.log", net->node[i].dir);
+    if (mc_file_read(path, &b) == MC_OK) {
+        size_t from = b.n > 6000 ? b.n - 6000 : 0;
+        fprintf(stderr, "--- the end of node %u's log:\n%.*s---\n", i, (int)(b.n - from), (char *)b.p + from);
+    }
+    cs_status st;
+    if (cs_status_get(net, i, &st) == MC_OK)
+        fprintf(stderr, "node %u: height %llu, certified %llu, alarm %d, halted %d\n", i,
+                (unsigned long long)st.height, (unsigned long long)st.certified, st.alarm, st.halted);
+    mc_buf_free(&b);
+}
+
 /* POSTs transaction @p tx alone to node @p i with wait=committed; the HTTP status. */
 static long ct_submit_one(cs_net *net, unsigned i, const mc_buf *tx, mc_buf *resp)
 {
@@ -275,7 +293,10 @@ static void test_faults_under_load(void **state)
     before = ct_acked(l);
     ct_wait_acked(l, before + 100, 30000, "etcd back");
     st = ct_submit_one(net, 3, &tx, &resp);
-    if (st != 200) fail_msg("the refused transaction sent again: %ld %s", st, (char *)resp.p);
+    if (st != 200) {
+        ct_dump_log(net, 3);
+        fail_msg("the refused transaction sent again: %ld %s", st, (char *)resp.p);
+    }
     assert_non_null(strstr((char *)resp.p, "\"result\":\"OK\""));
     for (unsigned i = 0; i < net->n; i++) {
         mc_http *h = cs_client(net, i);

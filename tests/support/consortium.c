@@ -38,8 +38,15 @@ static void cs_publish(cs_net *net, unsigned i)
 
 int cs_start(cs_net **pp, unsigned n, unsigned nclients, const char *medchaind, const char *medchain)
 {
+    return cs_start_orgs(pp, n, nclients, 0, medchaind, medchain);
+}
+
+int cs_start_orgs(cs_net **pp, unsigned n, unsigned nclients, int own_orgs, const char *medchaind,
+                  const char *medchain)
+{
     *pp = NULL;
-    if (n == 0 || n > CS_MAX_NODES || nclients > TN_MAX_CLIENTS) return MC_EINVAL;
+    if (n == 0 || n > CS_MAX_NODES || nclients > TN_MAX_CLIENTS || (own_orgs && nclients + 1 < n))
+        return MC_EINVAL;
     cs_net *net = calloc(1, sizeof *net);
     if (!net) return MC_ENOMEM;
     pthread_mutex_init(&net->lock, NULL);
@@ -51,7 +58,9 @@ int cs_start(cs_net **pp, unsigned n, unsigned nclients, const char *medchaind, 
         cs[i] = &net->node[i];
         net->n = i + 1;
     }
-    if (!rc) rc = tn_share_genesis(cs, n);
+    unsigned orgs[CS_MAX_NODES];
+    for (unsigned i = 0; i < n; i++) orgs[i] = own_orgs ? i : 0;
+    if (!rc) rc = tn_share_genesis_orgs(cs, n, orgs);
     snprintf(net->eps, sizeof net->eps, "etcd_endpoints=%s", net->etcd.endpoints);
     net->settings[0] = "orderer=etcd";
     net->settings[1] = net->eps;

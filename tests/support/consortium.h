@@ -44,6 +44,10 @@ typedef struct {
 /* Starts @p etcd members (0: CS_ETCD) and @p n validators of one genesis (node[0] with
  * @p nclients extra founding orgs for the load) on them. *pp is NULL on failure. */
 int cs_start(cs_net **pp, unsigned n, unsigned nclients, const char *medchaind, const char *medchain);
+/* The same; with @p own_orgs, node i is the validator of founding org i (node[0]'s org, then its
+ * clients: @p nclients >= n - 1), a consortium of hospitals each running its own node. */
+int cs_start_orgs(cs_net **pp, unsigned n, unsigned nclients, int own_orgs, const char *medchaind,
+                  const char *medchain);
 /* Sends @p sig to node @p i and reaps it (its URL unpublished first); its exit status. */
 int cs_node_kill(cs_net *net, unsigned i, int sig);
 /* Starts node @p i again on its data and publishes its (new) URL. */
