@@ -134,32 +134,6 @@ static void bench_ingest(tn_chain *c, cw_world *w, unsigned conc, int runs)
     mc_buf_free(&out);
 }
 
-/* A synthetic Bundle of @p n Binary resources of about 4 KiB each (random base64 data). */
-static int br_binary_bundle(const char *path, size_t n)
-{
-    mc_buf b;
-    mc_buf_init(&b, 64u << 20);
-    uint8_t raw[2970];
-    char data[4000 + 8];
-    int rc = mc_buf_append(&b, "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[", 54);
-    for (size_t i = 0; i < n && !rc; i++) {
-        static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        mc_random(raw, sizeof raw);
-        for (size_t k = 0; k < 3960; k++) data[k] = b64[raw[k % sizeof raw] & 63];
-        data[3960] = 0;
-        char head[160];
-        int hn = snprintf(head, sizeof head,
-                          "%s{\"resource\":{\"resourceType\":\"Binary\",\"id\":\"b%zu\",\"contentType\":"
-                          "\"application/octet-stream\",\"data\":\"",
-                          i ? "," : "", i);
-        rc = mc_buf_append(&b, head, (size_t)hn) || mc_buf_append(&b, data, 3960) ||
-             mc_buf_append(&b, "\"}}", 3);
-    }
-    if (!rc) rc = mc_buf_append(&b, "]}", 2) || mc_file_write_atomic(path, b.p, b.n, 0600);
-    mc_buf_free(&b);
-    return rc;
-}
-
 typedef struct {
     tn_chain *c;
     const mc_keys *keys[2];
@@ -211,7 +185,7 @@ static void bench_gatekeeper(tn_chain *c, cw_world *w, unsigned nreaders, int ru
         cw_enrol(w, &out, "hosp", "reader_pat", NULL, 1) ||
         cw_cli(w, &out, "grant", "--key", cw_key(w, "reader_pat", key, sizeof key), "--to", doc, "--purpose",
                "TREAT", "--days", "30", "--share-search-key", NULL) ||
-        br_binary_bundle(path, 1000) ||
+        bs_synthetic_bundle(path, 1000) ||
         cw_cli(w, &out, "ingest", path, "--patient", pat, "--key", cw_key(w, "reader_doc", key, sizeof key),
                "--json", NULL))
         abort();

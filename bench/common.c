@@ -70,3 +70,28 @@ double bs_ed25519(int runs)
     free(items);
     return median;
 }
+
+int bs_synthetic_bundle(const char *path, size_t n)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    mc_buf b;
+    mc_buf_init(&b, 64u << 20);
+    uint8_t raw[2970];
+    char data[3960];
+    int rc = mc_buf_append(&b, "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[", 54);
+    for (size_t i = 0; i < n && !rc; i++) {
+        mc_random(raw, sizeof raw);
+        for (size_t k = 0; k < sizeof data; k++) data[k] = b64[raw[k % sizeof raw] & 63];
+        char head[200];
+        int hn =
+            snprintf(head, sizeof head,
+                     "%s{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"s%zu\",\"status\":\"final\","
+                     "\"code\":{\"text\":\"synthetic\"},\"valueString\":\"",
+                     i ? "," : "", i);
+        rc = mc_buf_append(&b, head, (size_t)hn) || mc_buf_append(&b, data, sizeof data) ||
+             mc_buf_append(&b, "\"}}", 3);
+    }
+    if (!rc) rc = mc_buf_append(&b, "]}", 2) || mc_file_write_atomic(path, b.p, b.n, 0600);
+    mc_buf_free(&b);
+    return rc;
+}

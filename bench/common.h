@@ -27,4 +27,8 @@ size_t bs_post_all(mc_http *h, const char *path, const mc_buf *bodies, size_t n,
  */
 double bs_ed25519(int runs);
 
+/* A synthetic FHIR Bundle of @p n Observations of about 4 KiB each (random base64 text, no one's
+ * data) written to @p path. @return 0, or non-zero on failure. */
+int bs_synthetic_bundle(const char *path, size_t n);
+
 #endif

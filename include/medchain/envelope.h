@@ -100,6 +100,25 @@ int mc_env_unwrap(uint8_t key[MC_ENV_KEYBYTES], const mc_wrapped_key *in, const 
                   const mc_box_pk *my_pk, const mc_box_sk *my_sk) MC_WARN_UNUSED_RESULT;
 
 /**
+ * Remembers the shared keys of the ephemeral keys it has met (the wrapped keys of one ingest
+ * batch share one), so that opening many wrapped keys costs a scalar multiplication per batch,
+ * not per key: what a custodian releasing a whole chart needs. Holds secrets: free it with
+ * mc_unwrap_cache_free(), which wipes them. Not thread-safe: one per request.
+ */
+typedef struct mc_unwrap_cache mc_unwrap_cache;
+#define MC_UNWRAP_CACHE_SLOTS 32u
+/** @return MC_OK, MC_EINVAL (@p pp NULL), MC_ENOMEM. */
+int mc_unwrap_cache_new(mc_unwrap_cache **pp) MC_WARN_UNUSED_RESULT;
+/** Wipes and frees @p c. NULL is harmless. */
+void mc_unwrap_cache_free(mc_unwrap_cache *c);
+/**
+ * mc_env_unwrap() through @p c (NULL: none): the same result and errors.
+ */
+int mc_env_unwrap_cached(mc_unwrap_cache *c, uint8_t key[MC_ENV_KEYBYTES], const mc_wrapped_key *in,
+                         const mc_hash *record, const mc_box_pk *my_pk,
+                         const mc_box_sk *my_sk) MC_WARN_UNUSED_RESULT;
+
+/**
  * Re-wraps a key wrapped for me (@p in, bound to @p record) for the grantee @p to: what a
  * patient does on their own machine to give a grantee a record (mc_rewrapped_key of a
  * consent.grant). The key is held only for the call and wiped.

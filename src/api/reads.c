@@ -122,42 +122,53 @@ static int mc_reads_resolve(mc_reads *w)
     return rc;
 }
 
-/* The data key of a record in this org's custody, opened with whichever release key opens it. */
-static int mc_reads_unwrap(const mc_api *api, const mc_record *rec, uint8_t key[MC_ENV_KEYBYTES])
+/* The data key of a record in this org's custody, opened with whichever release key opens it
+ * (through @p cache: a chart's records share few ephemeral keys). */
+static int mc_reads_unwrap(const mc_api *api, mc_unwrap_cache *cache, const mc_record *rec,
+                           uint8_t key[MC_ENV_KEYBYTES])
 {
     mc_wrapped_key wk;
     wk.recipient = rec->custodian;
     memcpy(wk.sealed, rec->custodian_key, sizeof wk.sealed);
     for (size_t i = 0; i < api->be.nrelease; i++)
-        if (mc_env_unwrap(key, &wk, &rec->id, &api->be.release_pk[i], &api->be.release_sk[i]) == MC_OK)
+        if (mc_env_unwrap_cached(cache, key, &wk, &rec->id, &api->be.release_pk[i], &api->be.release_sk[i]) ==
+            MC_OK)
             return MC_OK;
     return MC_ECRYPTO;
 }
 
-/* For every permitted record: its ciphertext read and checked, and its data key opened. A
- * record whose ciphertext is not here is not served (and not logged). */
-static int mc_reads_prepare(mc_reads *w)
+/* Permitted record @p i: its ciphertext read and checked, and its data key opened. A record
+ * whose ciphertext is not here (or not the anchored bytes) is not served, and not logged. */
+static int mc_reads_prepare_one(mc_reads *w, mc_unwrap_cache *cache, uint32_t i)
 {
     mc_api *api = w->c->api;
-    for (uint32_t i = 0; i < w->n; i++) {
-        mc_read_item *it = &w->items[i];
-        if (it->status != MC_READ_SERVED) continue;
-        int rc = mc_store_blob_get(api->be.blobs, &w->rec[i].cipher_hash, &w->blob[i]);
-        if (rc == MC_ECORRUPT)
-            mc_log(MC_LOG_ERROR, "api",
-                   "a stored ciphertext does not match its anchor: not served; run medchain verify");
-        if (rc == MC_ENOTFOUND || rc == MC_ECORRUPT) { /* nothing to serve: not logged */
-            it->status = rc == MC_ENOTFOUND ? MC_READ_NO_CONTENT : MC_READ_CORRUPT;
-            it->reason = 0;
-            continue;
-        }
-        if (rc) return rc;
-        if (mc_reads_unwrap(api, &w->rec[i], w->keys[w->nkeys].key) == MC_OK) {
-            w->keys[w->nkeys++].record = it->record;
-            it->released = 1;
-        }
+    mc_read_item *it = &w->items[i];
+    if (it->status != MC_READ_SERVED) return MC_OK;
+    int rc = mc_store_blob_get(api->be.blobs, &w->rec[i].cipher_hash, &w->blob[i]);
+    if (rc == MC_ECORRUPT)
+        mc_log(MC_LOG_ERROR, "api",
+               "a stored ciphertext does not match its anchor: not served; run medchain verify");
+    if (rc == MC_ENOTFOUND || rc == MC_ECORRUPT) {
+        it->status = rc == MC_ENOTFOUND ? MC_READ_NO_CONTENT : MC_READ_CORRUPT;
+        it->reason = 0;
+        return MC_OK;
+    }
+    if (rc) return rc;
+    if (mc_reads_unwrap(api, cache, &w->rec[i], w->keys[w->nkeys].key) == MC_OK) {
+        w->keys[w->nkeys++].record = it->record;
+        it->released = 1;
     }
     return MC_OK;
+}
+
+/* For every permitted record: its ciphertext read and checked, and its data key opened. */
+static int mc_reads_prepare(mc_reads *w)
+{
+    mc_unwrap_cache *cache = NULL;
+    int rc = mc_unwrap_cache_new(&cache);
+    for (uint32_t i = 0; i < w->n && !rc; i++) rc = mc_reads_prepare_one(w, cache, i);
+    mc_unwrap_cache_free(cache);
+    return rc;
 }
 
 /* The access.reads body: the reader's request and every logged outcome. @return the count. */

@@ -236,6 +236,55 @@ int mc_env_unwrap(uint8_t key[MC_ENV_KEYBYTES], const mc_wrapped_key *in, const 
     return rc;
 }
 
+/* Shared keys by ephemeral public key: the wrapped keys of one ingest batch share theirs. */
+struct mc_unwrap_cache {
+    size_t n, next;
+    mc_box_pk eph[MC_UNWRAP_CACHE_SLOTS];
+    mc_box_pk mine[MC_UNWRAP_CACHE_SLOTS];                /* the recipient key it was computed with */
+    uint8_t k[MC_UNWRAP_CACHE_SLOTS][MC_BOX_SHAREDBYTES]; /* secret */
+};
+
+int mc_unwrap_cache_new(mc_unwrap_cache **pp)
+{
+    if (!pp) return MC_EINVAL;
+    *pp = calloc(1, sizeof **pp);
+    return *pp ? MC_OK : MC_ENOMEM;
+}
+
+void mc_unwrap_cache_free(mc_unwrap_cache *c)
+{
+    if (!c) return;
+    mc_wipe(c, sizeof *c);
+    free(c);
+}
+
+int mc_env_unwrap_cached(mc_unwrap_cache *c, uint8_t key[MC_ENV_KEYBYTES], const mc_wrapped_key *in,
+                         const mc_hash *record, const mc_box_pk *my_pk, const mc_box_sk *my_sk)
+{
+    if (!c) return mc_env_unwrap(key, in, record, my_pk, my_sk);
+    if (!key) return MC_EINVAL;
+    memset(key, 0, MC_ENV_KEYBYTES);
+    if (!in || !record || !my_pk || !my_sk) return MC_EINVAL;
+    mc_box_pk eph;
+    memcpy(eph.b, in->sealed, sizeof eph.b);
+    size_t i = 0;
+    while (i < c->n && (memcmp(c->eph[i].b, eph.b, 32) != 0 || memcmp(c->mine[i].b, my_pk->b, 32) != 0)) i++;
+    if (i == c->n) { /* a miss: compute it into the next slot, round robin */
+        uint8_t k[MC_BOX_SHAREDBYTES];
+        int rc = mc_box_shared(k, &eph, my_sk);
+        if (rc) return rc;
+        i = c->n < MC_UNWRAP_CACHE_SLOTS ? c->n++ : c->next++ % MC_UNWRAP_CACHE_SLOTS;
+        c->eph[i] = eph;
+        c->mine[i] = *my_pk;
+        memcpy(c->k[i], k, sizeof k);
+        mc_wipe(k, sizeof k);
+    }
+    uint8_t nonce[MC_BOX_NONCEBYTES];
+    mc_wrap_nonce(nonce, &eph, my_pk, record);
+    return mc_box_decrypt_afternm(key, in->sealed + sizeof eph.b, MC_BOX_MACBYTES + MC_ENV_KEYBYTES, nonce,
+                                  c->k[i]);
+}
+
 int mc_env_rewrap(mc_wrapper *w, mc_wrapped_key *out, const mc_wrapped_key *in, const mc_hash *record,
                   const mc_box_pk *my_pk, const mc_box_sk *my_sk, const mc_id *to, const mc_box_pk *to_pk)
 {

@@ -395,6 +395,54 @@ static void test_open_key(void **state)
 
 /* The whole path: the custodian unwraps each record's key, releases them in one box, the reader
  * opens the box and each record with the key beside its id, and no other. */
+/* The unwrap cache gives what mc_env_unwrap gives: over many ephemeral keys (more than its slots),
+ * with two recipient keys, and refuses what mc_env_unwrap refuses. */
+static void test_unwrap_cached(void **state)
+{
+    (void)state;
+    mc_box_pk pk[2];
+    mc_box_sk sk[2];
+    mc_box_keypair(&pk[0], &sk[0]);
+    mc_box_keypair(&pk[1], &sk[1]);
+    mc_unwrap_cache *c;
+    assert_int_equal(mc_unwrap_cache_new(NULL), MC_EINVAL);
+    assert_ok(mc_unwrap_cache_new(&c));
+    mc_id to = {{7}};
+    for (int round = 0; round < 3 * (int)MC_UNWRAP_CACHE_SLOTS; round++) {
+        mc_wrapper *w;
+        assert_ok(mc_wrapper_new(&w)); /* a fresh ephemeral key each round */
+        for (int k = 0; k < 4; k++) {
+            uint8_t key[32], got[32], want[32];
+            mc_hash rec;
+            mc_random(key, sizeof key);
+            mc_random(rec.b, sizeof rec.b);
+            int who = (round + k) & 1;
+            mc_wrapped_key wk;
+            assert_ok(mc_env_wrap(w, &wk, key, &rec, &to, &pk[who]));
+            assert_ok(mc_env_unwrap_cached(c, got, &wk, &rec, &pk[who], &sk[who]));
+            assert_ok(mc_env_unwrap(want, &wk, &rec, &pk[who], &sk[who]));
+            assert_memory_equal(got, key, 32);
+            assert_memory_equal(want, key, 32);
+            /* the other key, another record, a flipped byte: refused, and the output zeroed */
+            assert_int_equal(mc_env_unwrap_cached(c, got, &wk, &rec, &pk[!who], &sk[!who]), MC_ECRYPTO);
+            assert_true(mc_all_zero(got, 32));
+            rec.b[0] ^= 1;
+            assert_int_equal(mc_env_unwrap_cached(c, got, &wk, &rec, &pk[who], &sk[who]), MC_ECRYPTO);
+            rec.b[0] ^= 1;
+            wk.sealed[40] ^= 1;
+            assert_int_equal(mc_env_unwrap_cached(c, got, &wk, &rec, &pk[who], &sk[who]), MC_ECRYPTO);
+        }
+        mc_wrapper_free(w);
+    }
+    uint8_t out[32];
+    mc_wrapped_key wk;
+    memset(&wk, 0, sizeof wk);
+    assert_int_equal(mc_env_unwrap_cached(c, NULL, &wk, &(mc_hash){{0}}, &pk[0], &sk[0]), MC_EINVAL);
+    assert_int_equal(mc_env_unwrap_cached(c, out, NULL, &(mc_hash){{0}}, &pk[0], &sk[0]), MC_EINVAL);
+    mc_unwrap_cache_free(c);
+    mc_unwrap_cache_free(NULL);
+}
+
 static void test_release_then_open(void **state)
 {
     (void)state;
@@ -438,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_release_tamper),    cmocka_unit_test(test_release_shape),
         cmocka_unit_test(test_release_format),    cmocka_unit_test(test_release_limits_and_args),
         cmocka_unit_test(test_open_key),          cmocka_unit_test(test_release_then_open),
+        cmocka_unit_test(test_unwrap_cached),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
