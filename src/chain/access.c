@@ -61,6 +61,39 @@ int mc_chain_decision_ok(uint32_t purpose, uint8_t action, uint8_t permit, uint1
     return permit == (reason < MC_RSN_DENY_);
 }
 
+void mc_chain_req_enc(mc_enc *e, const mc_id *reader, uint64_t time_ms, const uint8_t *nonce,
+                      const mc_sig *sig)
+{
+    mc_enc_fixed(e, reader->b, 32);
+    mc_enc_u64(e, time_ms);
+    mc_enc_fixed(e, nonce, MC_REQ_NONCE_BYTES);
+    mc_enc_fixed(e, sig->b, 64);
+}
+
+void mc_chain_req_dec(mc_dec *d, mc_id *reader, uint64_t *time_ms, uint8_t *nonce, mc_sig *sig)
+{
+    mc_dec_fixed(d, reader->b, 32);
+    *time_ms = mc_dec_u64(d);
+    mc_dec_fixed(d, nonce, MC_REQ_NONCE_BYTES);
+    mc_dec_fixed(d, sig->b, 64);
+}
+
+void mc_chain_decision_enc(mc_enc *e, uint8_t permit, uint16_t reason, int has_basis, const mc_hash *basis)
+{
+    mc_enc_u8(e, permit);
+    mc_enc_u16(e, reason);
+    mc_enc_bool(e, has_basis);
+    if (has_basis) mc_enc_fixed(e, basis->b, 32);
+}
+
+void mc_chain_decision_dec(mc_dec *d, uint8_t *permit, uint16_t *reason, int *has_basis, mc_hash *basis)
+{
+    *permit = mc_dec_u8(d);
+    *reason = mc_dec_u16(d);
+    *has_basis = mc_dec_bool(d);
+    if (*has_basis) mc_dec_fixed(d, basis->b, 32);
+}
+
 /* A read through the gatekeeper (content) is a read of the ciphertext: action read only. */
 static int mc_via_ok(uint8_t via, uint8_t action)
 {
@@ -81,17 +114,11 @@ int mc_body_access_log_encode(mc_buf *out, const mc_body_access_log *b)
     if (rc) return rc;
     mc_enc e;
     mc_enc_init(&e, out);
-    mc_enc_fixed(&e, b->reader.b, 32);
-    mc_enc_u64(&e, b->req_time_ms);
-    mc_enc_fixed(&e, b->req_nonce, MC_REQ_NONCE_BYTES);
-    mc_enc_fixed(&e, b->req_sig.b, 64);
+    mc_chain_req_enc(&e, &b->reader, b->req_time_ms, b->req_nonce, &b->req_sig);
     mc_enc_fixed(&e, b->record.b, 32);
     mc_enc_u32(&e, b->purpose);
     mc_enc_u8(&e, b->action);
-    mc_enc_u8(&e, b->permit);
-    mc_enc_u16(&e, b->reason);
-    mc_enc_bool(&e, b->has_basis);
-    if (b->has_basis) mc_enc_fixed(&e, b->basis.b, 32);
+    mc_chain_decision_enc(&e, b->permit, b->reason, b->has_basis, &b->basis);
     mc_enc_u8(&e, b->via);
     return mc_enc_done(&e);
 }
@@ -101,17 +128,11 @@ int mc_body_access_log_decode(mc_body_access_log *b, const uint8_t *p, size_t n)
     mc_dec d;
     memset(b, 0, sizeof *b);
     mc_dec_init(&d, p, n);
-    mc_dec_fixed(&d, b->reader.b, 32);
-    b->req_time_ms = mc_dec_u64(&d);
-    mc_dec_fixed(&d, b->req_nonce, MC_REQ_NONCE_BYTES);
-    mc_dec_fixed(&d, b->req_sig.b, 64);
+    mc_chain_req_dec(&d, &b->reader, &b->req_time_ms, b->req_nonce, &b->req_sig);
     mc_dec_fixed(&d, b->record.b, 32);
     b->purpose = mc_dec_u32(&d);
     b->action = mc_dec_u8(&d);
-    b->permit = mc_dec_u8(&d);
-    b->reason = mc_dec_u16(&d);
-    b->has_basis = mc_dec_bool(&d);
-    if (b->has_basis) mc_dec_fixed(&d, b->basis.b, 32);
+    mc_chain_decision_dec(&d, &b->permit, &b->reason, &b->has_basis, &b->basis);
     b->via = mc_dec_u8(&d);
     return mc_chain_dec_end(&d, b, sizeof *b, mc_access_log_check(b));
 }

@@ -94,6 +94,15 @@ int mc_chain_cats_ok(const char (*cats)[MC_MAX_CATEGORY + 1], uint32_t n);
  */
 int mc_chain_decision_ok(uint32_t purpose, uint8_t action, uint8_t permit, uint16_t reason, int has_basis);
 
+/* A reader's signed request as the logs carry it: reader 32 | time u64 | nonce 16 | signature 64. */
+void mc_chain_req_enc(mc_enc *e, const mc_id *reader, uint64_t time_ms, const uint8_t *nonce,
+                      const mc_sig *sig);
+void mc_chain_req_dec(mc_dec *d, mc_id *reader, uint64_t *time_ms, uint8_t *nonce, mc_sig *sig);
+
+/* A decision as the logs and the state carry it: permit u8 | reason u16 | has_basis u8 | [basis 32]. */
+void mc_chain_decision_enc(mc_enc *e, uint8_t permit, uint16_t reason, int has_basis, const mc_hash *basis);
+void mc_chain_decision_dec(mc_dec *d, uint8_t *permit, uint16_t *reason, int *has_basis, mc_hash *basis);
+
 /* A validator set's keys: 1..MC_MAX_VALIDATORS, none twice. @return MC_OK, MC_EINVAL, MC_ETOOBIG. */
 int mc_valset_check(const mc_valset *v);
 

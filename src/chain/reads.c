@@ -128,19 +128,13 @@ int mc_body_access_reads_encode(mc_buf *out, const mc_body_access_reads *b)
     if (rc) return rc;
     mc_enc e;
     mc_enc_init(&e, out);
-    mc_enc_fixed(&e, b->reader.b, 32);
-    mc_enc_u64(&e, b->req_time_ms);
-    mc_enc_fixed(&e, b->req_nonce, MC_REQ_NONCE_BYTES);
-    mc_enc_fixed(&e, b->req_sig.b, 64);
+    mc_chain_req_enc(&e, &b->reader, b->req_time_ms, b->req_nonce, &b->req_sig);
     mc_enc_bytes(&e, b->request.p, b->request.n, MC_MAX_READ_REQUEST_BYTES);
     mc_enc_u32(&e, b->n);
     for (uint32_t i = 0; i < b->n; i++) {
         const mc_read_outcome *o = &b->out[i];
         mc_enc_fixed(&e, o->record.b, 32);
-        mc_enc_u8(&e, o->permit);
-        mc_enc_u16(&e, o->reason);
-        mc_enc_bool(&e, o->has_basis);
-        if (o->has_basis) mc_enc_fixed(&e, o->basis.b, 32);
+        mc_chain_decision_enc(&e, o->permit, o->reason, o->has_basis, &o->basis);
         mc_enc_u8(&e, o->released);
     }
     return mc_enc_done(&e);
@@ -151,19 +145,13 @@ int mc_body_access_reads_decode(mc_body_access_reads *b, const uint8_t *p, size_
     mc_dec d;
     memset(b, 0, sizeof *b);
     mc_dec_init(&d, p, n);
-    mc_dec_fixed(&d, b->reader.b, 32);
-    b->req_time_ms = mc_dec_u64(&d);
-    mc_dec_fixed(&d, b->req_nonce, MC_REQ_NONCE_BYTES);
-    mc_dec_fixed(&d, b->req_sig.b, 64);
+    mc_chain_req_dec(&d, &b->reader, &b->req_time_ms, b->req_nonce, &b->req_sig);
     b->request = mc_dec_bytes(&d, MC_MAX_READ_REQUEST_BYTES);
     b->n = mc_dec_count(&d, MC_MAX_READS);
     for (uint32_t i = 0; i < b->n && !d.err; i++) {
         mc_read_outcome *o = &b->out[i];
         mc_dec_fixed(&d, o->record.b, 32);
-        o->permit = mc_dec_u8(&d);
-        o->reason = mc_dec_u16(&d);
-        o->has_basis = mc_dec_bool(&d);
-        if (o->has_basis) mc_dec_fixed(&d, o->basis.b, 32);
+        mc_chain_decision_dec(&d, &o->permit, &o->reason, &o->has_basis, &o->basis);
         o->released = mc_dec_u8(&d);
     }
     return mc_chain_dec_end(&d, b, sizeof *b, mc_reads_body_check(b));

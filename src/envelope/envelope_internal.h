@@ -11,6 +11,10 @@
 /** The associated data of a record's AEAD: H("medchain/record-ad", record || patient). */
 void mc_env_record_ad(mc_hash *ad, const mc_hash *record, const mc_id *patient);
 
+/** A box nonce: the first 24 bytes of H(@p tag, @p eph | @p to | @p bound) (wraps, key boxes). */
+void mc_env_box_nonce(uint8_t nonce[MC_BOX_NONCEBYTES], const char *tag, const mc_box_pk *eph,
+                      const mc_box_pk *to, const mc_hash *bound);
+
 /** mc_wrapper_new() with the ephemeral secret @p eph_sk instead of a random one (tests only). */
 int mc_wrapper_new_fixed(mc_wrapper **pp, const mc_box_sk *eph_sk) MC_WARN_UNUSED_RESULT;
 

@@ -16,14 +16,7 @@
 static void mc_release_nonce(uint8_t nonce[MC_BOX_NONCEBYTES], const mc_box_pk *eph, const mc_box_pk *to,
                              const mc_hash *log_tx)
 {
-    mc_sha256_ctx c;
-    mc_hash h;
-    mc_hash_tagged_init(&c, "medchain/release");
-    mc_sha256_update(&c, eph->b, sizeof eph->b);
-    mc_sha256_update(&c, to->b, sizeof to->b);
-    mc_sha256_update(&c, log_tx->b, sizeof log_tx->b);
-    mc_sha256_final(&c, &h);
-    memcpy(nonce, h.b, MC_BOX_NONCEBYTES);
+    mc_env_box_nonce(nonce, "medchain/release", eph, to, log_tx);
 }
 
 #define MC_RELEASE_ITEM (32u + MC_ENV_KEYBYTES)

@@ -169,18 +169,24 @@ void mc_wrapper_free(mc_wrapper *w)
     free(w);
 }
 
+void mc_env_box_nonce(uint8_t nonce[MC_BOX_NONCEBYTES], const char *tag, const mc_box_pk *eph,
+                      const mc_box_pk *to, const mc_hash *bound)
+{
+    mc_sha256_ctx c;
+    mc_hash h;
+    mc_hash_tagged_init(&c, tag);
+    mc_sha256_update(&c, eph->b, sizeof eph->b);
+    mc_sha256_update(&c, to->b, sizeof to->b);
+    mc_sha256_update(&c, bound->b, sizeof bound->b);
+    mc_sha256_final(&c, &h);
+    memcpy(nonce, h.b, MC_BOX_NONCEBYTES);
+}
+
 /* The first 24 bytes of H("medchain/wrap", eph_pk || recipient pk || record). */
 static void mc_wrap_nonce(uint8_t nonce[MC_BOX_NONCEBYTES], const mc_box_pk *eph, const mc_box_pk *to,
                           const mc_hash *record)
 {
-    mc_sha256_ctx c;
-    mc_hash h;
-    mc_hash_tagged_init(&c, "medchain/wrap");
-    mc_sha256_update(&c, eph->b, sizeof eph->b);
-    mc_sha256_update(&c, to->b, sizeof to->b);
-    mc_sha256_update(&c, record->b, sizeof record->b);
-    mc_sha256_final(&c, &h);
-    memcpy(nonce, h.b, MC_BOX_NONCEBYTES);
+    mc_env_box_nonce(nonce, "medchain/wrap", eph, to, record);
 }
 
 int mc_env_wrap(mc_wrapper *w, mc_wrapped_key *out, const uint8_t key[MC_ENV_KEYBYTES], const mc_hash *record,
