@@ -431,6 +431,78 @@ static void sh_emergency_show(void)
     mc_buf_free(&out);
 }
 
+/* POST /v1/reads of a page of patient @p s's records at node @p n (purpose PATRQT, signed by the
+ * patient), after @p after (NULL: from the start), at most @p limit, in category @p cat (or all);
+ * the decoded answer into @p r (clear it). */
+static void sh_page(int s, int n, const mc_hash *after, uint32_t limit, const char *cat, mc_buf *resp,
+                    mc_read_response *r)
+{
+    char pname[16], kp[400];
+    mc_keys pk;
+    snprintf(pname, sizeof pname, "patient%d", s);
+    assert_int_equal(mc_keyfile_read(cw_key(&sh->w, pname, kp, sizeof kp), "test-passphrase", &pk), MC_OK);
+    mc_read_request *q = calloc(1, sizeof *q);
+    assert_non_null(q);
+    q->purpose = MC_PURPOSE_PATRQT;
+    q->action = MC_ACTION_READ;
+    q->by = MC_READS_BY_PATIENT;
+    assert_int_equal(mc_hex_decode(q->patient.b, 32, sh->pid[s], 64), MC_OK);
+    if (after) q->after = *after;
+    q->limit = limit;
+    if (cat) snprintf(q->cats[q->ncats++], sizeof q->cats[0], "%s", cat);
+    mc_buf req;
+    mc_buf_init(&req, MC_MAX_READ_REQUEST_BYTES);
+    assert_int_equal(mc_read_request_encode(&req, q), MC_OK);
+    mc_http *h = tn_client(&sh->node[n], &pk);
+    mc_http_set_content_type(h, "application/octet-stream");
+    long st = 0;
+    assert_int_equal(mc_http_request(h, "POST", MC_READS_TARGET, req.p, req.n, &st, resp), MC_OK);
+    assert_int_equal(st, 200);
+    assert_int_equal(mc_read_response_decode(r, resp->p, resp->n), MC_OK);
+    mc_http_free(h);
+    mc_buf_free(&req);
+    free(q);
+    mc_wipe(&pk, sizeof pk);
+}
+
+/* A page of one patient's records at a custodian, by cursor: only its records held there, in
+ * the category asked, each key in the box; the next page from the cursor; another category: none. */
+static void sh_pages(void)
+{
+    mc_buf resp;
+    mc_buf_init(&resp, 8u << 20);
+    mc_read_response r1, r2, r3;
+    sh_page(SH_INSIDE, 0, NULL, 1, NULL, &resp, &r1); /* two records at A: the first and its amendment */
+    assert_int_equal(r1.n, 1);
+    assert_int_equal(r1.more, 1);
+    assert_int_equal(r1.items[0].status, MC_READ_SERVED);
+    assert_int_equal(r1.items[0].released, 1);
+    assert_true(r1.keybox.n > 0);
+    assert_memory_equal(r1.next.b, r1.items[0].record.b, 32);
+    mc_hash first = r1.items[0].record;
+    mc_read_response_clear(&r1);
+    mc_buf resp2;
+    mc_buf_init(&resp2, 8u << 20);
+    sh_page(SH_INSIDE, 0, &first, 512, NULL, &resp2, &r2);
+    assert_int_equal(r2.n, 1);
+    assert_int_equal(r2.more, 0);
+    assert_true(memcmp(r2.items[0].record.b, first.b, 32) > 0);
+    char a[65], b[65];
+    mc_hex_encode(a, first.b, 32);
+    mc_hex_encode(b, r2.items[0].record.b, 32);
+    /* the two are the record at A and its amendment, in id order; hospital B's is not here */
+    assert_true(!strcmp(a, sh->rid[SH_INSIDE][0]) || !strcmp(b, sh->rid[SH_INSIDE][0]));
+    assert_true(strcmp(a, sh->rid[SH_INSIDE][1]) && strcmp(b, sh->rid[SH_INSIDE][1]));
+    mc_read_response_clear(&r2);
+    sh_page(SH_INSIDE, 0, NULL, 512, "laboratory", &resp2, &r3); /* the records are "observation" */
+    assert_int_equal(r3.n, 0);
+    assert_int_equal(r3.keybox.n, 0);
+    mc_read_response_clear(&r3);
+    mc_buf_free(&resp);
+    mc_buf_free(&resp2);
+    fprintf(stderr, "sharing: a patient's pages at a custodian, by cursor and category\n");
+}
+
 static void test_sharing_matrix(void **state)
 {
     (void)state;
@@ -447,6 +519,7 @@ static void test_sharing_matrix(void **state)
     }
     sh_emergency_show();
     sh_amendment();
+    sh_pages();
 }
 
 static int sh_teardown(void **state)
