@@ -560,6 +560,7 @@ enum mc_read_status {
     MC_READ_UNKNOWN = 3,    /**< no such record; not logged */
     MC_READ_NO_CONTENT = 4, /**< permitted, but its ciphertext is not on this node; not logged */
     MC_READ_CORRUPT = 5,    /**< permitted, but the stored ciphertext does not match its anchor; not logged */
+    MC_READ_LATER = 6,      /**< not in this answer (it would pass the bytes an answer may hold): ask again */
 };
 
 /** One record of a read response. Slices borrow from the response bytes. */
@@ -577,6 +578,12 @@ typedef struct {
     uint64_t time_ms; /**< anchored at (block time) */
     uint8_t released; /**< 1: its data key is in the response's key box */
     mc_slice cipher;  /**< size bytes */
+    /**
+     * ELSEWHERE only: 1 when the node would let the caller read it; then patient, cipher_hash,
+     * commitment and size above are the chain's, for the reader to check what the custodian
+     * serves against (a custodian's answer is never its own witness).
+     */
+    uint8_t has_meta;
 } mc_read_item;
 
 /**

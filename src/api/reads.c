@@ -21,6 +21,8 @@
 
 #include "api_internal.h"
 #include "medchain/codec.h"
+
+#define MC_READS_MAX_BYTES ((uint64_t)64 << 20) /* ciphertext in one answer; the rest: ask again */
 #include "medchain/envelope.h"
 
 /* One request's work: what is resolved in the snapshot, then served. */
@@ -38,6 +40,9 @@ typedef struct {
     uint32_t nkeys;
     uint8_t more;
     mc_hash next;
+    mc_hash last;   /* a page: the last record looked at */
+    size_t scanned; /* a page: records looked at */
+    uint64_t bytes; /* ciphertext this answer will hold */
 } mc_reads;
 
 /* Adds record @p rid (from the snapshot @p v) as the next item. */
@@ -55,14 +60,28 @@ static int mc_reads_add(mc_reads *w, mc_viewer *v, const mc_hash *rid)
     }
     if (rc) return rc;
     it->custodian = rec->custodian;
-    if (memcmp(rec->custodian.b, w->org.b, 32) != 0) {
+    if (memcmp(rec->custodian.b, w->org.b, 32) != 0) { /* named, with what to check its bytes by */
         it->status = MC_READ_ELSEWHERE;
+        w->n++;
+        mc_decision d;
+        if ((rc = mc_viewer_decide(v, NULL, rid, w->q.purpose, w->q.action, &d))) return rc;
+        if (!d.permit) return MC_OK;
+        it->has_meta = 1;
+        it->patient = rec->patient;
+        it->cipher_hash = rec->cipher_hash;
+        it->commitment = rec->commitment;
+        it->size = rec->size;
+        return MC_OK;
+    }
+    if (w->bytes + rec->size > MC_READS_MAX_BYTES && w->bytes) { /* not in this answer: ask again */
+        it->status = MC_READ_LATER;
         w->n++;
         return MC_OK;
     }
     if ((rc = mc_viewer_decide(v, NULL, rid, w->q.purpose, w->q.action, &w->d[w->n]))) return rc;
     it->status = w->d[w->n].permit ? MC_READ_SERVED : MC_READ_DENIED;
     it->reason = w->d[w->n].reason;
+    if (w->d[w->n].permit) w->bytes += rec->size;
     w->n++;
     return MC_OK;
 }
@@ -72,6 +91,18 @@ typedef struct {
     mc_reads *w;
     mc_viewer *v;
 } mc_reads_scan;
+
+/* Records a page may look at per record it asks for: a page whose filter matches little costs
+ * its caller a bounded scan, then answers "more" with the cursor where it stopped. */
+#define MC_READS_SCAN_PER 8u
+
+/* Ends the page before record @p rid: more follow, from the last record looked at. */
+static int mc_reads_page_full(mc_reads *w)
+{
+    w->more = 1;
+    w->next = w->last;
+    return 1; /* stops the scan */
+}
 
 static int mc_reads_scan_one(void *arg, mc_slice key, mc_slice val)
 {
@@ -83,15 +114,33 @@ static int mc_reads_scan_one(void *arg, mc_slice key, mc_slice val)
     if (key.n != 1 + 64) return MC_ECORRUPT;
     memcpy(rid.b, key.p + 33, 32);
     if (memcmp(rid.b, w->q.after.b, 32) <= 0) return MC_OK;
+    if (w->n == w->q.limit || w->scanned == (size_t)w->q.limit * MC_READS_SCAN_PER)
+        return mc_reads_page_full(w);
+    w->scanned++;
     int rc = mc_store_get_record(s->v->txn, &rid, &rec);
     if (rc) return rc == MC_ENOTFOUND ? MC_ECORRUPT : rc;
+    w->last = rid;
     if (memcmp(rec.custodian.b, w->org.b, 32) != 0 || !mc_read_request_selects(&w->q, &rec)) return MC_OK;
-    if (w->n == w->q.limit) {
-        w->more = 1;
-        w->next = w->items[w->n - 1].record;
-        return 1; /* stop: one more is there */
-    }
+    /* a page shows only records whose metadata the caller may see (as the patient's lists do):
+     * the others are neither listed nor logged, so a page cannot tell what exists */
+    mc_decision d;
+    if ((rc = mc_viewer_decide(s->v, NULL, &rid, w->q.purpose, MC_ACTION_READ_META, &d))) return rc;
+    if (!d.permit) return MC_OK;
+    if (w->bytes + rec.size > MC_READS_MAX_BYTES && w->n) return mc_reads_page_full(w);
     return mc_reads_add(w, s->v, &rid);
+}
+
+/* 1 if a key box can be sealed to @p pk (not a low-order point). */
+static int mc_reads_can_receive(const mc_box_pk *pk)
+{
+    mc_box_pk epk;
+    mc_box_sk esk;
+    uint8_t k[MC_BOX_SHAREDBYTES];
+    mc_box_keypair(&epk, &esk);
+    int ok = mc_box_shared(k, pk, &esk) == MC_OK;
+    mc_wipe(&esk, sizeof esk);
+    mc_wipe(k, sizeof k);
+    return ok;
 }
 
 /* Resolves the request and decides each record, in one snapshot. */
@@ -106,6 +155,7 @@ static int mc_reads_resolve(mc_reads *w)
     if (!(rc = mc_store_get_identity(txn, &w->c->api->be.node, &id))) w->org = id.org;
     if (rc == MC_ENOTFOUND) rc = MC_ECORRUPT; /* the node must know itself */
     if (!rc && !(rc = mc_store_get_identity(txn, &w->c->signer, &id))) w->rpk = id.box_pk;
+    if (!rc && !mc_reads_can_receive(&w->rpk)) rc = MC_ECRYPTO; /* before anything is logged as released */
     if (!rc) rc = mc_viewer_open(&v, w->c, txn);
     for (uint32_t i = 0; !rc && w->q.by == MC_READS_BY_ID && i < w->q.nids; i++)
         rc = mc_reads_add(w, &v, &w->q.ids[i]);
@@ -273,6 +323,10 @@ static int mc_reads_answer(mc_reads *w, mc_resp *r, const mc_api_txout *out)
 static int mc_reads_admit(mc_reads *w, mc_resp *r)
 {
     mc_call *c = w->c;
+    if (strcmp(c->full, MC_READS_TARGET) != 0) { /* the executor checks the reader signed exactly it */
+        mc_resp_error(r, 400, "EINVAL", "a read request is POST /v1/reads exactly, with no query");
+        return 1;
+    }
     if (mc_read_request_decode(&w->q, c->body.p, c->body.n)) {
         mc_resp_error(
             r, 400, "EINVAL",
@@ -286,11 +340,13 @@ static int mc_reads_admit(mc_reads *w, mc_resp *r)
     }
     unsigned retry = 0, n = w->q.by == MC_READS_BY_ID ? w->q.nids : w->q.limit;
     int rc = mc_rate_take_n(c->api->read_rate, &c->signer, n, &retry);
+    if (rc == MC_ETOOBIG) {
+        mc_resp_error(r, 413, "ETOOBIG",
+                      "more records in one request than this node lets a signer read at once");
+        return 1;
+    }
     if (rc) {
-        mc_resp_error(r, 429, "ETOOMANY",
-                      rc == MC_ETOOBIG
-                          ? "more records in one request than this node lets a signer read at once"
-                          : "too many records read by this signer; retry after the time given");
+        mc_resp_error(r, 429, "ETOOMANY", "too many records read by this signer; retry after the time given");
         snprintf(r->retry_after, sizeof r->retry_after, "%u", retry ? retry : 1);
         return 1;
     }
@@ -310,7 +366,10 @@ void mc_route_reads(mc_call *c, mc_resp *r)
     int rc = MC_OK;
     if (mc_reads_admit(w, r)) goto out;
     if ((rc = mc_reads_resolve(w)) || (rc = mc_reads_prepare(w))) {
-        mc_viewer_fail(r, rc);
+        if (rc == MC_ECRYPTO)
+            mc_resp_error(r, 400, "EINVAL", "your registered X25519 key cannot receive keys: rotate it");
+        else
+            mc_viewer_fail(r, rc);
         goto out;
     }
     if (mc_reads_log(w, r, &out)) (void)mc_reads_answer(w, r, &out);

@@ -147,11 +147,10 @@ static int mc_tx_about_read(mc_store_txn *txn, const mc_tx *tx, mc_tx_about *a)
         rc = mc_store_get_record(txn, &a->b.log.record, &a->rec);
         if (rc == MC_OK) a->patient = &a->rec.patient;
         break;
-    case MC_TX_ACCESS_READS: /* the reader, and the patient of its first record (a page is one patient's) */
-        if (mc_body_access_reads_decode(&a->b.reads, p, n)) break;
-        a->named = &a->b.reads.reader;
-        rc = mc_store_get_record(txn, &a->b.reads.out[0].record, &a->rec);
-        if (rc == MC_OK) a->patient = &a->rec.patient;
+    case MC_TX_ACCESS_READS:
+        /* the reader only: its request may name several patients' records (each patient sees its
+         * own reads in its access history, which names this transaction) */
+        if (!mc_body_access_reads_decode(&a->b.reads, p, n)) a->named = &a->b.reads.reader;
         break;
     default: break;
     }

@@ -161,6 +161,24 @@ int mc_body_access_reads_decode(mc_body_access_reads *b, const uint8_t *p, size_
 #define MC_MAX_KEYBOX    (64u + MC_MAX_READS * 64u)
 #define MC_READ_ITEM_MIN (32u + 1u + 2u + 32u) /* the smallest item: record, status, reason, custodian */
 
+/* What a reader checks a record's ciphertext against: patient 32 | cipher_hash 32 | commitment
+ * 32 | size u64. */
+static void mc_read_meta_enc(mc_enc *e, const mc_read_item *it)
+{
+    mc_enc_fixed(e, it->patient.b, 32);
+    mc_enc_fixed(e, it->cipher_hash.b, 32);
+    mc_enc_fixed(e, it->commitment.b, 32);
+    mc_enc_u64(e, it->size);
+}
+
+static void mc_read_meta_dec(mc_dec *d, mc_read_item *it)
+{
+    mc_dec_fixed(d, it->patient.b, 32);
+    mc_dec_fixed(d, it->cipher_hash.b, 32);
+    mc_dec_fixed(d, it->commitment.b, 32);
+    it->size = mc_dec_u64(d);
+}
+
 int mc_read_head_encode(mc_buf *out, const mc_read_response *r)
 {
     if (!mc_chain_flag_ok(r->more)) return MC_EINVAL;
@@ -179,7 +197,7 @@ int mc_read_head_encode(mc_buf *out, const mc_read_response *r)
 
 int mc_read_item_encode(mc_buf *out, const mc_read_item *it)
 {
-    if (it->status > MC_READ_CORRUPT) return MC_EINVAL;
+    if (it->status > MC_READ_LATER) return MC_EINVAL;
     if (it->status == MC_READ_SERVED && (it->cipher.n != it->size || !mc_chain_flag_ok(it->released)))
         return MC_EINVAL;
     mc_enc e;
@@ -188,11 +206,13 @@ int mc_read_item_encode(mc_buf *out, const mc_read_item *it)
     mc_enc_u8(&e, it->status);
     mc_enc_u16(&e, it->reason);
     mc_enc_fixed(&e, it->custodian.b, 32);
+    if (it->status == MC_READ_ELSEWHERE) {
+        mc_enc_bool(&e, it->has_meta);
+        if (it->has_meta) mc_read_meta_enc(&e, it);
+        return mc_enc_done(&e);
+    }
     if (it->status == MC_READ_SERVED) {
-        mc_enc_fixed(&e, it->patient.b, 32);
-        mc_enc_fixed(&e, it->cipher_hash.b, 32);
-        mc_enc_fixed(&e, it->commitment.b, 32);
-        mc_enc_u64(&e, it->size);
+        mc_read_meta_enc(&e, it);
         mc_enc_str(&e, it->category, MC_MAX_CATEGORY);
         mc_enc_u64(&e, it->time_ms);
         mc_enc_u8(&e, it->released);
@@ -207,12 +227,14 @@ static void mc_read_item_dec(mc_dec *d, mc_read_item *it)
     it->status = mc_dec_u8(d);
     it->reason = mc_dec_u16(d);
     mc_dec_fixed(d, it->custodian.b, 32);
-    if (it->status > MC_READ_CORRUPT) mc_dec_fail(d, MC_EINVAL);
+    if (it->status > MC_READ_LATER) mc_dec_fail(d, MC_EINVAL);
+    if (it->status == MC_READ_ELSEWHERE) {
+        it->has_meta = mc_dec_bool(d);
+        if (it->has_meta) mc_read_meta_dec(d, it);
+        return;
+    }
     if (it->status != MC_READ_SERVED) return;
-    mc_dec_fixed(d, it->patient.b, 32);
-    mc_dec_fixed(d, it->cipher_hash.b, 32);
-    mc_dec_fixed(d, it->commitment.b, 32);
-    it->size = mc_dec_u64(d);
+    mc_read_meta_dec(d, it);
     mc_dec_str(d, it->category, sizeof it->category);
     it->time_ms = mc_dec_u64(d);
     it->released = mc_dec_u8(d);
@@ -233,7 +255,7 @@ int mc_read_response_decode(mc_read_response *r, const uint8_t *p, size_t n)
     r->keybox = mc_dec_bytes(&d, MC_MAX_KEYBOX);
     r->more = mc_dec_u8(&d);
     mc_dec_fixed(&d, r->next.b, 32);
-    uint32_t count = mc_dec_count(&d, 4 * MC_MAX_READS);
+    uint32_t count = mc_dec_count(&d, MC_MAX_READS); /* a node answers for at most the ids asked */
     if (!d.err && (uint64_t)count * MC_READ_ITEM_MIN > mc_dec_left(&d))
         mc_dec_fail(&d, MC_EINVAL); /* before any allocation */
     if (!d.err && count) {

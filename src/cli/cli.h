@@ -213,7 +213,8 @@ int mc_cli_access_from(json_t *j, mc_access *a);
 int mc_cli_record_get(int argc, char **argv);
 
 /* Whole-chart reads (reads.c): one record's outcome, handed to an mc_cli_read_fn. */
-#define MC_CLI_READ_FAILED 9 /* served, but it would not check or decrypt here */
+#define MC_CLI_READ_FAILED    9  /* served, but it would not check or decrypt here; or no answer */
+#define MC_CLI_READ_UNCHECKED 10 /* served by a custodian, but the own node gave nothing to check it by */
 typedef struct {
     mc_hash record;
     uint8_t status;  /* enum mc_read_status, or MC_CLI_READ_FAILED */

@@ -27,7 +27,11 @@ const char *mc_cli_read_why(const mc_cli_read *r)
     case MC_READ_UNKNOWN: return "no such record";
     case MC_READ_NO_CONTENT: return "its ciphertext is not on its custodian's node";
     case MC_READ_CORRUPT: return "ECORRUPT: the custodian's stored ciphertext does not match its anchor";
-    case MC_CLI_READ_FAILED: return "it did not match its anchor or would not decrypt here";
+    case MC_CLI_READ_FAILED:
+        return "no answer for it, or it did not match the chain or would not decrypt here";
+    case MC_CLI_READ_UNCHECKED:
+        return "its custodian served it, but this node would not vouch for it (no read permitted here): not "
+               "used";
     default: return "not served";
     }
 }
@@ -58,7 +62,7 @@ int mc_cli_record_plain(mc_cli_conn *c, const mc_hash *rid, uint32_t purpose, mc
                         mc_body_anchor *a)
 {
     mc_one_read o = {plain, a, -1, ""};
-    mc_cli_read_counts n;
+    mc_cli_read_counts n = {0};
     memset(a, 0, sizeof *a);
     int rc = mc_cli_read_records(c, rid, 1, purpose, mc_one_read_fn, &o, &n);
     if (rc || o.status == MC_READ_SERVED) return rc;
@@ -125,7 +129,7 @@ int mc_cli_record_get(int argc, char **argv)
     memset(&c, 0, sizeof c); /* closed even when never connected */
     if (!rc) rc = mc_cli_connect(&c, &o, 1);
     mc_get_sink k = {out, dir, 0};
-    mc_cli_read_counts cnt;
+    mc_cli_read_counts cnt = {0};
     if (!rc) rc = mc_cli_read_records(&c, ids, n, p, mc_get_write, &k, &cnt);
     if (!rc && k.rc) {
         if (n > 1) fprintf(stderr, "medchain: %zu of %u records read\n", cnt.served, n);

@@ -4,11 +4,15 @@
  * Records are asked for by id, at most MC_MAX_READS in one signed request. The node this
  * command talks to serves the records its org holds and names the custodian of the others; those
  * are asked of each custodian's own gatekeeper, whose URLs the chain holds (org.gatekeeper), so
- * that nobody needs to know which hospital holds what. Each served record is checked against its
- * anchor and decrypted here with the data key its custodian released to this caller (sealed to
- * the caller's X25519 key, bound to the log of the read), or else with a key wrapped for the
- * caller on the anchor or in a grant. A refusal (429) is waited out as the node's Retry-After
- * says; a read that could not be logged (503) is asked again with a new signature.
+ * that nobody needs to know which hospital holds what. A custodian's answer is never its own
+ * witness: what it serves is checked against what this command's own node says the chain holds
+ * for the record (size, SHA-256, commitment, patient; the own node sends them with each record it
+ * names as held elsewhere, when it would let the caller read it), and only records asked of that
+ * custodian are taken from it. Each record is then decrypted here with the data key its custodian
+ * released to this caller (sealed to the caller's X25519 key, bound to the log of the read), or
+ * else with a key wrapped for the caller on the anchor or in a grant. A refusal (429) is waited
+ * out as the node's Retry-After says; a read that could not be logged (503) is asked again with a
+ * new signature.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,16 +24,30 @@
 
 #define MC_READS_TRIES 8u /* 429 and 503 answers waited out before giving up on a request */
 
-/* One pass over a set of ids at one gatekeeper. */
+/* A record held elsewhere, as the own node named it: its custodian and, when the own node would
+ * let the caller read it, the chain's metadata to check the custodian's answer against. */
+typedef struct {
+    mc_hash rid;
+    mc_id at;
+    int has_meta;
+    mc_read_item meta; /* patient, cipher_hash, commitment, size */
+} mc_reads_later;
+
+/* The reading of a set of ids. */
 typedef struct {
     mc_cli_conn *c; /* keys, and the node that knows the chain */
     uint32_t purpose;
     mc_cli_read_fn fn;
     void *arg;
     mc_cli_read_counts *counts;
-    mc_hash *later; /* ids held elsewhere, with their custodians */
-    mc_id *later_at;
+    mc_reads_later *later; /* held elsewhere, sorted by custodian then id once the own node answered */
     size_t nlater;
+    /* the request being answered: the ids asked (sorted), whether each was answered, and for a
+     * custodian's answer, the own node's word on each (NULL: the answer is the own node's) */
+    const mc_hash *asked;
+    size_t nasked;
+    uint8_t *answered;
+    const mc_reads_later *trusted;
 } mc_reads_pass;
 
 static int mc_reads_hash_cmp(const void *a, const void *b)
@@ -69,18 +87,56 @@ static int mc_reads_post(mc_http *h, const mc_buf *req, mc_buf *resp, const char
     return mc_cli_fail("reading records at %s: still refused after %u tries", where, MC_READS_TRIES);
 }
 
+/* The position of @p rid among the ids asked, or -1 (an answer for an id nobody asked about). */
+static long mc_reads_asked(const mc_reads_pass *p, const mc_hash *rid)
+{
+    size_t lo = 0, hi = p->nasked;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = memcmp(p->asked[mid].b, rid->b, 32);
+        if (c == 0) return (long)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* The anchor to check a served item against: the own node's word (its own answer, or what it
+ * said of a record held elsewhere). MC_EDENIED when there is none to check by, MC_ECORRUPT when
+ * the custodian's answer is not the chain's. */
+static int mc_reads_anchor(const mc_reads_pass *p, long at, const mc_read_item *it, mc_body_anchor *a)
+{
+    const mc_read_item *m = it;
+    if (p->trusted) {
+        if (!p->trusted[at].has_meta) return MC_EDENIED;
+        m = &p->trusted[at].meta;
+        if (memcmp(m->patient.b, it->patient.b, 32) || memcmp(m->cipher_hash.b, it->cipher_hash.b, 32) ||
+            memcmp(m->commitment.b, it->commitment.b, 32) || m->size != it->size)
+            return MC_ECORRUPT;
+    }
+    a->record = it->record;
+    a->patient = m->patient;
+    a->cipher_hash = m->cipher_hash;
+    a->commitment = m->commitment;
+    a->size = m->size;
+    return MC_OK;
+}
+
 /* Decrypts one served item: with the released key, else a key wrapped for the caller. */
-static int mc_reads_open(mc_reads_pass *p, const mc_read_item *it, const mc_env_released_key *keys,
+static int mc_reads_open(mc_reads_pass *p, long at, const mc_read_item *it, const mc_env_released_key *keys,
                          size_t nkeys, mc_buf *plain)
 {
     mc_body_anchor *a = calloc(1, sizeof *a);
     if (!a) return MC_ENOMEM;
-    a->record = it->record;
-    a->patient = it->patient;
-    a->cipher_hash = it->cipher_hash;
-    a->commitment = it->commitment;
-    a->size = it->size;
-    int rc = MC_ECRYPTO;
+    int rc = mc_reads_anchor(p, at, it, a);
+    if (rc) {
+        free(a);
+        return rc;
+    }
+    rc = MC_ECRYPTO;
+    if (plain->p) mc_wipe(plain->p, plain->n);
     mc_buf_reset(plain);
     for (size_t k = 0; k < nkeys && rc == MC_ECRYPTO; k++)
         if (memcmp(keys[k].record.b, it->record.b, 32) == 0)
@@ -96,43 +152,55 @@ static int mc_reads_open(mc_reads_pass *p, const mc_read_item *it, const mc_env_
     return rc;
 }
 
-/* Hands one item to the caller (decrypted when served) or keeps it for its custodian. */
-static int mc_reads_item(mc_reads_pass *p, const mc_read_response *r, const mc_read_item *it,
-                         const mc_env_released_key *keys, size_t nkeys, int first_pass, mc_buf *plain)
+static void mc_reads_count(mc_cli_read_counts *n, int status)
 {
+    switch (status) {
+    case MC_READ_SERVED: n->served++; break;
+    case MC_READ_DENIED: n->denied++; break;
+    case MC_READ_UNKNOWN: n->unknown++; break;
+    case MC_READ_NO_CONTENT:
+    case MC_READ_CORRUPT: n->no_content++; break;
+    default: n->failed++; break;
+    }
+}
+
+/* Hands one item to the caller (decrypted when served) or keeps it for its custodian. Items for
+ * ids not asked, or answered already, are dropped. */
+static int mc_reads_item(mc_reads_pass *p, const mc_read_response *r, const mc_read_item *it,
+                         const mc_env_released_key *keys, size_t nkeys, mc_buf *plain)
+{
+    long at = mc_reads_asked(p, &it->record);
+    if (at < 0 || p->answered[at] || it->status == MC_READ_LATER) return 0; /* LATER: asked again */
+    p->answered[at] = 1;
+    if (it->status == MC_READ_ELSEWHERE && !p->trusted) {
+        mc_reads_later *l = &p->later[p->nlater++]; /* at most one per id asked: room for all */
+        l->rid = it->record;
+        l->at = it->custodian;
+        l->has_meta = it->has_meta;
+        l->meta = *it;
+        return 0;
+    }
     mc_cli_read out;
     memset(&out, 0, sizeof out);
     out.record = it->record;
-    out.status = it->status;
+    out.status = it->status == MC_READ_ELSEWHERE ? MC_CLI_READ_FAILED : it->status; /* sent on again */
     out.reason = it->reason;
     out.custodian = it->custodian;
     out.log_tx = r->log_tx;
-    if (it->status == MC_READ_ELSEWHERE && first_pass) {
-        p->later[p->nlater] = it->record;
-        p->later_at[p->nlater++] = it->custodian;
-        return 0;
-    }
     if (it->status == MC_READ_SERVED) {
         out.patient = it->patient;
         memcpy(out.category, it->category, sizeof out.category);
         out.time_ms = it->time_ms;
-        int rc = mc_reads_open(p, it, keys, nkeys, plain);
-        if (rc) out.status = MC_CLI_READ_FAILED;
+        int rc = mc_reads_open(p, at, it, keys, nkeys, plain);
+        if (rc) out.status = rc == MC_EDENIED ? MC_CLI_READ_UNCHECKED : MC_CLI_READ_FAILED;
         out.plain = rc ? NULL : plain;
     }
-    switch (out.status) {
-    case MC_READ_SERVED: p->counts->served++; break;
-    case MC_READ_DENIED: p->counts->denied++; break;
-    case MC_READ_UNKNOWN: p->counts->unknown++; break;
-    case MC_READ_NO_CONTENT:
-    case MC_READ_CORRUPT: p->counts->no_content++; break;
-    default: p->counts->failed++; break;
-    }
+    mc_reads_count(p->counts, out.status);
     return p->fn ? p->fn(p->arg, &out) : 0;
 }
 
 /* Everything of one response: opens the key box, then each item. */
-static int mc_reads_answer(mc_reads_pass *p, const mc_buf *resp, int first_pass)
+static int mc_reads_answer(mc_reads_pass *p, const mc_buf *resp)
 {
     mc_read_response r;
     if (mc_read_response_decode(&r, resp->p, resp->n))
@@ -149,39 +217,68 @@ static int mc_reads_answer(mc_reads_pass *p, const mc_buf *resp, int first_pass)
                                 &p->c->keys.box_sk))
             nkeys = 0; /* not for this key: each record falls back to a key of the caller's own */
     }
-    for (uint32_t i = 0; i < r.n && !rc; i++)
-        rc = mc_reads_item(p, &r, &r.items[i], keys, nkeys, first_pass, &plain);
+    for (uint32_t i = 0; i < r.n && !rc; i++) rc = mc_reads_item(p, &r, &r.items[i], keys, nkeys, &plain);
     if (keys) mc_wipe(keys, MC_MAX_READS * sizeof *keys);
     free(keys);
-    if (plain.p) mc_wipe(plain.p, plain.n);
-    mc_buf_free(&plain);
+    mc_buf_free_wipe(&plain);
     mc_read_response_clear(&r);
     return rc;
 }
 
-/* Asks @p h for @p ids (sorted, distinct), at most MC_MAX_READS a request. */
-static int mc_reads_at(mc_reads_pass *p, mc_http *h, const char *where, const mc_hash *ids, size_t n,
-                       int first_pass)
+/* One request for @p n (at most MC_MAX_READS) sorted ids at @p h, asked again for those the
+ * answer put off (LATER: an answer holds a bounded amount of ciphertext) while answers make
+ * progress; ids still unanswered are counted as failed. */
+static int mc_reads_chunk(mc_reads_pass *p, mc_http *h, const char *where, const mc_hash *ids,
+                          const mc_reads_later *trusted, uint32_t n, mc_read_request *q, uint8_t *answered)
 {
-    mc_read_request *q = calloc(1, sizeof *q);
     mc_buf req, resp;
     mc_buf_init(&req, MC_MAX_READ_REQUEST_BYTES);
     mc_buf_init(&resp, (size_t)1 << 30);
-    int rc = q ? 0 : mc_cli_fail("out of memory");
-    for (size_t off = 0; off < n && !rc; off += MC_MAX_READS) {
+    memset(answered, 0, MC_MAX_READS);
+    p->asked = ids;
+    p->nasked = n;
+    p->answered = answered;
+    p->trusted = trusted;
+    int rc = 0;
+    for (uint32_t left = n, before = n + 1; !rc && left && left < before;) {
+        memset(q, 0, sizeof *q);
         q->purpose = p->purpose;
         q->action = MC_ACTION_READ;
         q->by = MC_READS_BY_ID;
-        q->nids = (uint32_t)(n - off < MC_MAX_READS ? n - off : MC_MAX_READS);
-        memcpy(q->ids, ids + off, q->nids * sizeof q->ids[0]);
+        for (uint32_t i = 0; i < n; i++)
+            if (!answered[i]) q->ids[q->nids++] = ids[i]; /* still sorted */
         mc_buf_reset(&req);
         rc = mc_read_request_encode(&req, q) ? mc_cli_fail("cannot build the read request") : 0;
         if (!rc) rc = mc_reads_post(h, &req, &resp, where);
-        if (!rc) rc = mc_reads_answer(p, &resp, first_pass);
+        if (!rc) rc = mc_reads_answer(p, &resp);
+        before = left;
+        left = 0;
+        for (uint32_t i = 0; i < n; i++) left += !answered[i];
     }
+    for (uint32_t i = 0; i < n && !rc; i++) /* an id no answer gave */
+        if (!answered[i]) {
+            mc_cli_read out = {.record = ids[i], .status = MC_CLI_READ_FAILED};
+            mc_reads_count(p->counts, out.status);
+            if (p->fn) rc = p->fn(p->arg, &out);
+        }
     mc_buf_free(&req);
     mc_buf_free(&resp);
+    return rc;
+}
+
+/* Asks @p h for @p ids (sorted, distinct), at most MC_MAX_READS a request; @p trusted (NULL for
+ * the own node) is the own node's word on each id, in the same order. */
+static int mc_reads_at(mc_reads_pass *p, mc_http *h, const char *where, const mc_hash *ids,
+                       const mc_reads_later *trusted, size_t n)
+{
+    mc_read_request *q = calloc(1, sizeof *q);
+    uint8_t *answered = calloc(MC_MAX_READS, 1);
+    int rc = q && answered ? 0 : mc_cli_fail("out of memory");
+    for (size_t off = 0; off < n && !rc; off += MC_MAX_READS)
+        rc = mc_reads_chunk(p, h, where, ids + off, trusted ? trusted + off : NULL,
+                            (uint32_t)(n - off < MC_MAX_READS ? n - off : MC_MAX_READS), q, answered);
     free(q);
+    free(answered);
     return rc;
 }
 
@@ -196,62 +293,66 @@ static int mc_reads_peer(mc_cli_conn *c, const char *url, mc_http **ph)
     return 0;
 }
 
-/* Asks the custodian @p org, at the URLs its gatekeeper published, for @p ids. */
-static int mc_reads_custodian(mc_reads_pass *p, const mc_id *org, const mc_hash *ids, size_t n)
+/* Asks the custodian of @p later[0..n) (one org, ids sorted) at the URLs its gatekeeper published. */
+static int mc_reads_custodian(mc_reads_pass *p, const mc_reads_later *later, size_t n)
 {
     char path[100], hex[65];
     json_t *j;
-    mc_hex_encode(hex, org->b, 32);
+    mc_hex_encode(hex, later[0].at.b, 32);
     snprintf(path, sizeof path, "/v1/identities/%s", hex);
     if (mc_cli_get(p->c, path, &j)) return 1;
     json_t *urls = json_object_get(json_object_get(j, "gatekeeper"), "urls"), *u;
+    mc_hash *ids = malloc(n * sizeof *ids);
     size_t i;
-    int rc = -1;
+    int rc = ids ? -1 : mc_cli_fail("out of memory");
+    for (i = 0; ids && i < n; i++) ids[i] = later[i].rid;
     json_array_foreach(urls, i, u)
     {
         mc_http *h;
         const char *url = json_string_value(u);
-        if (!url || mc_reads_peer(p->c, url, &h)) continue;
-        rc = mc_reads_at(p, h, url, ids, n, 0);
+        if (rc >= 0 || !url || mc_reads_peer(p->c, url, &h)) continue;
+        rc = mc_reads_at(p, h, url, ids, later, n);
         mc_http_free(h);
-        if (rc == 0) break;
     }
     json_decref(j);
+    free(ids);
     if (rc < 0) return mc_cli_fail("custodian %.16s… published no gatekeeper this command can reach", hex);
     return rc;
+}
+
+static int mc_reads_later_cmp(const void *a, const void *b)
+{
+    const mc_reads_later *x = a, *y = b;
+    int c = memcmp(x->at.b, y->at.b, 32);
+    return c ? c : memcmp(x->rid.b, y->rid.b, 32);
 }
 
 /* The ids held elsewhere, custodian by custodian. */
 static int mc_reads_elsewhere(mc_reads_pass *p)
 {
-    mc_hash *ids = malloc((p->nlater ? p->nlater : 1) * sizeof *ids);
-    uint8_t *done = calloc(p->nlater ? p->nlater : 1, 1);
-    int rc = ids && done ? 0 : mc_cli_fail("out of memory");
-    for (size_t i = 0; i < p->nlater && !rc; i++) {
-        if (done[i]) continue;
-        size_t k = 0;
-        for (size_t j = i; j < p->nlater; j++)
-            if (!done[j] && memcmp(p->later_at[j].b, p->later_at[i].b, 32) == 0) {
-                ids[k++] = p->later[j];
-                done[j] = 1;
-            }
-        rc = mc_reads_custodian(p, &p->later_at[i], ids, k); /* ids stay sorted: later is */
+    qsort(p->later, p->nlater, sizeof *p->later, mc_reads_later_cmp);
+    int rc = 0;
+    for (size_t i = 0, j; i < p->nlater && !rc; i = j) {
+        for (j = i + 1; j < p->nlater && memcmp(p->later[j].at.b, p->later[i].at.b, 32) == 0; j++) continue;
+        rc = mc_reads_custodian(p, &p->later[i], j - i);
     }
-    free(ids);
-    free(done);
     return rc;
 }
 
 int mc_cli_read_records(mc_cli_conn *c, const mc_hash *ids, size_t n, uint32_t purpose, mc_cli_read_fn fn,
                         void *arg, mc_cli_read_counts *counts)
 {
-    mc_reads_pass p = {
-        c, purpose ? purpose : (uint32_t)mc_cli_default_purpose(c), fn, arg, counts, NULL, NULL, 0};
+    mc_reads_pass p;
+    memset(&p, 0, sizeof p);
     memset(counts, 0, sizeof *counts);
+    p.c = c;
+    p.purpose = purpose ? purpose : (uint32_t)mc_cli_default_purpose(c);
+    p.fn = fn;
+    p.arg = arg;
+    p.counts = counts;
     mc_hash *sorted = malloc((n ? n : 1) * sizeof *sorted);
     p.later = malloc((n ? n : 1) * sizeof *p.later);
-    p.later_at = malloc((n ? n : 1) * sizeof *p.later_at);
-    int rc = sorted && p.later && p.later_at ? 0 : mc_cli_fail("out of memory");
+    int rc = sorted && p.later ? 0 : mc_cli_fail("out of memory");
     size_t m = 0;
     if (!rc && n) {
         memcpy(sorted, ids, n * sizeof *sorted);
@@ -259,11 +360,10 @@ int mc_cli_read_records(mc_cli_conn *c, const mc_hash *ids, size_t n, uint32_t p
         for (size_t i = 0; i < n; i++)
             if (!m || memcmp(sorted[m - 1].b, sorted[i].b, 32) != 0) sorted[m++] = sorted[i];
     }
-    if (!rc && m) rc = mc_reads_at(&p, c->http, "the node", sorted, m, 1);
+    if (!rc && m) rc = mc_reads_at(&p, c->http, "the node", sorted, NULL, m);
     if (!rc && p.nlater) rc = mc_reads_elsewhere(&p);
     free(sorted);
     free(p.later);
-    free(p.later_at);
     return rc;
 }
 
@@ -320,20 +420,15 @@ static int mc_reads_json_fn(void *arg, const mc_cli_read *r)
     return 0;
 }
 
-static int mc_reads_slot_cmp(const void *a, const void *b)
-{
-    return memcmp(a, b, 32);
-}
-
 int mc_cli_read_resources(mc_cli_conn *c, const mc_hash *ids, size_t n, uint32_t purpose, json_t *out,
                           size_t *nmissing)
 {
     mc_reads_slot *slots = malloc((n ? n : 1) * sizeof *slots);
     mc_reads_json x = {slots, n, calloc(n ? n : 1, sizeof *x.res), calloc(n ? n : 1, 1), 0, 0};
-    mc_cli_read_counts counts;
+    mc_cli_read_counts counts = {0};
     int rc = slots && x.res && x.seen ? 0 : mc_cli_fail("out of memory");
     for (size_t i = 0; i < n && !rc; i++) slots[i] = (mc_reads_slot){ids[i], i};
-    if (!rc) qsort(slots, n, sizeof *slots, mc_reads_slot_cmp);
+    if (!rc) qsort(slots, n, sizeof *slots, mc_reads_hash_cmp);
     if (!rc) rc = mc_cli_read_records(c, ids, n, purpose, mc_reads_json_fn, &x, &counts);
     for (size_t i = 0; i < n && !rc; i++) {
         if (!x.seen[i] && !x.res[i]) mc_reads_missing(&x, &ids[i], "no gatekeeper answered for it");

@@ -96,7 +96,10 @@ int mc_node_config_set(mc_node_config *c, const char *k, const char *v)
     if (!strcmp(k, "wait_timeout_ms")) return mc_set_uint(&c->wait_timeout_ms, v, 1, 300000);
     if (!strcmp(k, "access_rate")) return mc_set_uint(&c->access_rate, v, 1, 100000);
     if (!strcmp(k, "access_burst")) return mc_set_uint(&c->access_burst, v, 1, 1000000);
-    if (!strcmp(k, "time_beacon_ms")) return mc_set_uint(&c->time_beacon_ms, v, 0, 86400000);
+    if (!strcmp(k, "time_beacon_ms")) { /* 0 (never), or at least a second: never a busy loop */
+        int bad = mc_set_uint(&c->time_beacon_ms, v, 0, 86400000);
+        return bad || c->time_beacon_ms == 0 || c->time_beacon_ms >= 1000 ? bad : MC_EINVAL;
+    }
     if (!strcmp(k, "read_rate")) return mc_set_uint(&c->read_rate, v, 1, 1000000);
     if (!strcmp(k, "read_burst")) return mc_set_uint(&c->read_burst, v, MC_MAX_READS, 10000000);
     if (!strcmp(k, "verify_threads")) return mc_set_uint(&c->verify_threads, v, 0, 64);

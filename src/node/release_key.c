@@ -97,9 +97,10 @@ static int mc_release_body(mc_node *n, mc_body_gatekeeper *b)
         snprintf(list, sizeof list, "%s://%s:%u", n->cfg.tls_cert[0] ? "https" : "http", host,
                  (unsigned)mc_api_port(n->api));
     }
-    for (char *t = strtok_r(list, ",", &save); t && b->nurls < MC_MAX_GATEKEEPER_URLS;
-         t = strtok_r(NULL, ",", &save))
+    for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (b->nurls == MC_MAX_GATEKEEPER_URLS || strlen(t) > MC_MAX_GATEKEEPER_URL) return MC_EINVAL;
         snprintf(b->urls[b->nurls++], sizeof b->urls[0], "%s", t);
+    }
     mc_buf probe;
     mc_buf_init(&probe, MC_MAX_BODY_BYTES);
     int rc = mc_body_gatekeeper_encode(&probe, b);

@@ -139,6 +139,12 @@ static void test_read_rate(void **state)
     assert_true(it_has(&w->r, "\"code\":\"ETOOMANY\""));
     assert_true(atoi(retry) >= 4 && atoi(retry) <= 6); /* 424 tokens at 100 a second */
     assert_int_equal(ar_reads(w, &other, NULL, 0), 200);
+    /* the target is exactly /v1/reads: the executor checks the reader signed exactly that */
+    mc_http *h = tn_client(&w->c, &other.k);
+    long st = 0;
+    assert_int_equal(mc_http_request(h, "POST", "/v1/reads?x=1", "", 0, &st, &w->r), MC_OK);
+    assert_int_equal(st, 400);
+    mc_http_free(h);
     /* the refused request left nothing: two reads of the anchored record on the chain (refused) */
     char path[200];
     it_hex(w->zpid, w->patient.t.id.b);

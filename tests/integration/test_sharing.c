@@ -98,6 +98,12 @@ typedef struct {
 
 static sh_world *sh;
 
+static int mc_all_zero_hash(const mc_hash *h)
+{
+    static const uint8_t zero[32];
+    return memcmp(h->b, zero, 32) == 0;
+}
+
 static int sh_cli(mc_buf *out, ...)
 {
     char *args[48];
@@ -434,16 +440,16 @@ static void sh_emergency_show(void)
 /* POST /v1/reads of a page of patient @p s's records at node @p n (purpose PATRQT, signed by the
  * patient), after @p after (NULL: from the start), at most @p limit, in category @p cat (or all);
  * the decoded answer into @p r (clear it). */
-static void sh_page(int s, int n, const mc_hash *after, uint32_t limit, const char *cat, mc_buf *resp,
-                    mc_read_response *r)
+static void sh_page_as(const char *who, int s, int n, const mc_hash *after, uint32_t limit, const char *cat,
+                       mc_buf *resp, mc_read_response *r)
 {
     char pname[16], kp[400];
     mc_keys pk;
-    snprintf(pname, sizeof pname, "patient%d", s);
+    snprintf(pname, sizeof pname, "%s", who);
     assert_int_equal(mc_keyfile_read(cw_key(&sh->w, pname, kp, sizeof kp), "test-passphrase", &pk), MC_OK);
     mc_read_request *q = calloc(1, sizeof *q);
     assert_non_null(q);
-    q->purpose = MC_PURPOSE_PATRQT;
+    q->purpose = strncmp(who, "patient", 7) ? MC_PURPOSE_TREAT : MC_PURPOSE_PATRQT;
     q->action = MC_ACTION_READ;
     q->by = MC_READS_BY_PATIENT;
     assert_int_equal(mc_hex_decode(q->patient.b, 32, sh->pid[s], 64), MC_OK);
@@ -463,6 +469,14 @@ static void sh_page(int s, int n, const mc_hash *after, uint32_t limit, const ch
     mc_buf_free(&req);
     free(q);
     mc_wipe(&pk, sizeof pk);
+}
+
+static void sh_page(int s, int n, const mc_hash *after, uint32_t limit, const char *cat, mc_buf *resp,
+                    mc_read_response *r)
+{
+    char pname[16];
+    snprintf(pname, sizeof pname, "patient%d", s);
+    sh_page_as(pname, s, n, after, limit, cat, resp, r);
 }
 
 /* A page of one patient's records at a custodian, by cursor: only its records held there, in
@@ -497,6 +511,13 @@ static void sh_pages(void)
     sh_page(SH_INSIDE, 0, NULL, 512, "laboratory", &resp2, &r3); /* the records are "observation" */
     assert_int_equal(r3.n, 0);
     assert_int_equal(r3.keybox.n, 0);
+    mc_read_response_clear(&r3);
+    /* a stranger's page shows nothing (not even refusals: a page cannot tell what exists) and
+     * logs nothing */
+    sh_page_as("stranger", SH_INSIDE, 0, NULL, 512, NULL, &resp2, &r3);
+    assert_int_equal(r3.n, 0);
+    assert_int_equal(r3.more, 0);
+    assert_true(mc_all_zero_hash(&r3.log_tx));
     mc_read_response_clear(&r3);
     mc_buf_free(&resp);
     mc_buf_free(&resp2);
