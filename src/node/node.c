@@ -85,6 +85,17 @@ static void mc_node_order_probe(mc_node *n)
     }
 }
 
+/* The batcher found nothing to take for a while: probe the orderer while submissions fail fast,
+ * else say whether a time beacon (an empty batch) is due. @return 1 to propose an empty batch. */
+static int mc_batcher_idle(mc_node *n, int down)
+{
+    if (down) {
+        mc_node_order_probe(n);
+        return 0;
+    }
+    return mc_node_beacon_due(n);
+}
+
 static void *mc_batcher_main(void *arg)
 {
     mc_node *n = arg;
@@ -109,11 +120,7 @@ static void *mc_batcher_main(void *arg)
         size_t k = mc_mempool_take_idle(
             &n->mp, taken, max, mc_orderer_max_batch(n->orderer) - 4096 - MC_CERT_MAX_BYTES,
             n->cfg.batch_linger_ms, down ? MC_ORDER_PROBE_MS : n->cfg.time_beacon_ms, &idle);
-        if (idle && down) {
-            mc_node_order_probe(n);
-            continue;
-        }
-        if (idle && !mc_node_beacon_due(n)) continue;
+        if (idle && !mc_batcher_idle(n, down)) continue;
         if (k == 0 && !idle) break; /* closing and drained */
         for (size_t i = 0; i < k; i++) slices[i] = (mc_slice){taken[i]->tx, taken[i]->n};
         uint64_t t0 = mc_time_mono_ns();
