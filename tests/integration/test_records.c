@@ -29,6 +29,8 @@
 #include <jansson.h>
 
 #include "cliworld.h"
+#include "fakenode.h"
+#include "medchain/envelope.h"
 #include "medchain/fhir.h"
 #include "phi.h"
 #include "testnet.h"
@@ -457,6 +459,132 @@ static void rt_large_bundle(mc_buf *out)
     fprintf(stderr, "export of a %zu-record chart at default settings: complete\n", n);
 }
 
+/* A forged record: @p pt sealed for record @p rid of patient @p pid under a data key of the
+ * forger's choosing (docs/format.md, "Record encryption"), served with its own metadata and the
+ * key in a box sealed to the reader @p to: all a lying gatekeeper can make. Appended to @p out. */
+static void rt_forge(mc_buf *out, const mc_hash *rid, const mc_id *pid, const mc_id *custodian,
+                     const mc_box_pk *to, const char *pt)
+{
+    uint8_t key[32], nonce[24], salt[32], in[64];
+    mc_random(key, 32);
+    mc_random(nonce, 24);
+    mc_random(salt, 32);
+    size_t n = strlen(pt);
+    uint8_t *body = malloc(32 + n + 16), *cipher = malloc(1 + 24 + 32 + n + 16);
+    assert_non_null(body);
+    assert_non_null(cipher);
+    memcpy(body, salt, 32);
+    memcpy(body + 32, pt, n);
+    mc_hash ad;
+    memcpy(in, rid->b, 32);
+    memcpy(in + 32, pid->b, 32);
+    mc_hash_tagged(&ad, "medchain/record-ad", in, 64);
+    cipher[0] = 1;
+    memcpy(cipher + 1, nonce, 24);
+    mc_aead_encrypt(cipher + 25, body, 32 + n, ad.b, 32, nonce, key);
+    mc_read_item it;
+    memset(&it, 0, sizeof it);
+    it.record = *rid;
+    it.status = MC_READ_SERVED;
+    it.reason = MC_RSN_PERMIT_OWNER;
+    it.custodian = *custodian;
+    it.patient = *pid;
+    it.size = 1 + 24 + 32 + n + 16;
+    mc_sha256(&it.cipher_hash, cipher, it.size);
+    mc_env_commitment(&it.commitment, salt, pt, n);
+    snprintf(it.category, sizeof it.category, "observation");
+    it.released = 1;
+    it.cipher = (mc_slice){cipher, it.size};
+    mc_env_released_key k = {.record = *rid};
+    memcpy(k.key, key, 32);
+    mc_buf box;
+    mc_buf_init(&box, 4096);
+    mc_read_response head;
+    memset(&head, 0, sizeof head);
+    mc_random(head.log_tx.b, 32);
+    assert_int_equal(mc_env_release_seal(&box, &k, 1, &head.log_tx, to), MC_OK);
+    head.keybox = (mc_slice){box.p, box.n};
+    head.n = 2;
+    assert_int_equal(mc_read_head_encode(out, &head), MC_OK);
+    assert_int_equal(mc_read_item_encode(out, &it), MC_OK);
+    mc_random(it.record.b, 32); /* and an answer for a record nobody asked about */
+    assert_int_equal(mc_read_item_encode(out, &it), MC_OK);
+    mc_buf_free(&box);
+    free(body);
+    free(cipher);
+}
+
+/*
+ * A lying gatekeeper: hospital B publishes its gatekeeper at a fake node's URL, its nurse anchors
+ * a record of a patient there, and the fake answers with a record it forged, decryptable by the
+ * patient with the key it put in the box. The CLI, asked through hospital A's node, takes from it
+ * nothing the chain does not vouch for: the record is not read, nothing is written.
+ */
+static void rt_lying_gatekeeper(mc_buf *out)
+{
+    fn_server f;
+    assert_int_equal(fn_start(&f, "{}", "{}"), MC_OK);
+    mc_body_gatekeeper g;
+    memset(&g, 0, sizeof g);
+    mc_box_sk sk;
+    mc_box_keypair(&g.release_pk, &sk);
+    g.nurls = 1;
+    snprintf(g.urls[0], sizeof g.urls[0], "%s", f.url);
+    mc_buf body, tx, resp;
+    mc_buf_init(&body, MC_MAX_BODY_BYTES);
+    mc_buf_init(&tx, MC_MAX_TX_BYTES);
+    mc_buf_init(&resp, 1u << 20);
+    mc_hash id;
+    mc_id hospb;
+    memcpy(hospb.b, rt_c.clients[1].id.b, 32);
+    assert_int_equal(mc_body_gatekeeper_encode(&body, &g), MC_OK);
+    assert_int_equal(mc_tx_build(&tx, &id, &rt_c.chain, &hospb, tn_nonce(), MC_TX_ORG_GATEKEEPER, body.p,
+                                 body.n, &rt_c.clients[1].sign_sk),
+                     MC_OK);
+    mc_http *h = tn_client(&rt_c, &rt_c.org);
+    assert_int_equal(tn_post_txs(h, "committed", &tx, 1, &resp), 200);
+    assert_true(tn_tx_committed(h, &id));
+    mc_http_free(h);
+    /* a record of patient 0 held by hospital B (metadata only: the fake serves the bytes) */
+    rt_patient *p = &rt_p[0];
+    char file[600], got[600];
+    snprintf(file, sizeof file, "%s/b-record.txt", rt_c.dir);
+    snprintf(got, sizeof got, "%s/b-record.out", rt_c.dir);
+    assert_int_equal(mc_file_write_atomic(file, "held by b", 9, 0600), MC_OK);
+    assert_int_equal(cw_cli(&rt_w, out, "record", "anchor", "--key", rt_key("nurse"), "--patient", p->id,
+                            "--category", "observation", "--file", file, NULL),
+                     0);
+    const char *at = strstr((const char *)out->p, "record ");
+    assert_non_null(at);
+    char rid[65];
+    memcpy(rid, at + 7, 64);
+    rid[64] = 0;
+    mc_keys pk;
+    char kp[600];
+    assert_int_equal(mc_keyfile_read(cw_key(&rt_w, p->name, kp, sizeof kp), "test-passphrase", &pk), MC_OK);
+    mc_box_pk to;
+    mc_box_sk_to_pk(&to, &pk.box_sk);
+    mc_hash r;
+    mc_id pid;
+    assert_int_equal(mc_hex_decode(r.b, 32, rid, 64), MC_OK);
+    memcpy(pid.b, pk.id.b, 32);
+    mc_buf forged;
+    mc_buf_init(&forged, 1u << 20);
+    rt_forge(&forged, &r, &pid, &hospb, &to, "{\"resourceType\":\"Observation\",\"status\":\"forged\"}");
+    fn_set_reads(&f, forged.p, forged.n);
+    assert_int_equal(cw_cli(&rt_w, out, "record", "get", rid, "--key", rt_key(p->name), "--out", got, NULL),
+                     1);
+    assert_true(fn_served(&f) >= 1); /* it was asked, at the URL hospital B published */
+    assert_true(rt_has(out, "did not match the chain"));
+    assert_int_not_equal(mc_file_read(got, &forged), MC_OK); /* nothing written */
+    mc_wipe(&pk, sizeof pk);
+    mc_buf_free(&forged);
+    mc_buf_free(&body);
+    mc_buf_free(&tx);
+    mc_buf_free(&resp);
+    fn_stop(&f);
+}
+
 /* One byte flipped in a stored ciphertext: not served, and the reason given. */
 static void rt_flip(mc_buf *out)
 {
@@ -532,6 +660,7 @@ static void test_records(void **state)
     fprintf(stderr, "PHI scan: %zu probes, none found in %s or the node's log\n", phi_probes_count(probes),
             c->data);
 
+    rt_lying_gatekeeper(&out);
     rt_flip(&out);
     phi_probes_free(probes);
     for (size_t i = 0; i < rt_n; i++) {

@@ -28,26 +28,46 @@ static void fn_answer(fn_server *f, int c)
     if (sscanf(req, "%*s %511s", path) != 1) return;
     char *q = strchr(path, '?');
     if (q) *q = 0;
-    const char *body = "{\"error\":\"ENOTFOUND\"}";
+    const char *body = "{\"error\":\"ENOTFOUND\"}", *ctype = "application/json";
+    size_t len;
     int found = 1;
+    mc_buf bytes;
+    mc_buf_init(&bytes, 64u << 20);
+    pthread_mutex_lock(&f->lock);
+    int reads = !strcmp(path, "/v1/reads") && f->reads.n && !mc_buf_append(&bytes, f->reads.p, f->reads.n);
+    pthread_mutex_unlock(&f->lock);
     if (!strcmp(path, "/v1/status"))
         body = f->status;
     else if (!strncmp(path, "/v1/proofs/tx/", 14))
         body = f->proof;
+    else if (reads)
+        body = (const char *)bytes.p, ctype = "application/octet-stream";
     else
         found = 0;
+    len = reads ? bytes.n : strlen(body);
     char head[256];
     int hn = snprintf(head, sizeof head,
-                      "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+                      "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
                       "Connection: close\r\n\r\n",
-                      found ? "200 OK" : "404 Not Found", strlen(body));
-    if (write(c, head, (size_t)hn) != hn) return;
-    for (size_t off = 0, len = strlen(body); off < len;) {
+                      found ? "200 OK" : "404 Not Found", ctype, len);
+    int ok = write(c, head, (size_t)hn) == hn;
+    for (size_t off = 0; ok && off < len;) {
         ssize_t w = write(c, body + off, len - off);
-        if (w <= 0) return;
-        off += (size_t)w;
+        if (w <= 0)
+            ok = 0;
+        else
+            off += (size_t)w;
     }
-    atomic_fetch_add(&f->served, 1);
+    mc_buf_free(&bytes);
+    if (ok) atomic_fetch_add(&f->served, 1);
+}
+
+void fn_set_reads(fn_server *f, const void *p, size_t n)
+{
+    pthread_mutex_lock(&f->lock);
+    mc_buf_reset(&f->reads);
+    if (mc_buf_append(&f->reads, p, n)) mc_buf_reset(&f->reads);
+    pthread_mutex_unlock(&f->lock);
 }
 
 static void *fn_main(void *arg)
@@ -69,6 +89,8 @@ int fn_start(fn_server *f, const char *status, const char *proof)
     int rc = MC_ENOMEM;
     memset(f, 0, sizeof *f);
     f->fd = -1;
+    pthread_mutex_init(&f->lock, NULL);
+    mc_buf_init(&f->reads, 64u << 20);
     f->status = strdup(status);
     f->proof = strdup(proof);
     if (!f->status || !f->proof) goto fail;
@@ -104,4 +126,6 @@ void fn_stop(fn_server *f)
     free(f->status);
     free(f->proof);
     f->status = f->proof = NULL;
+    mc_buf_free(&f->reads);
+    pthread_mutex_destroy(&f->lock);
 }
