@@ -479,6 +479,12 @@ typedef struct {
     char urls[MC_MAX_GATEKEEPER_URLS]
              [MC_MAX_GATEKEEPER_URL + 1]; /**< "http://" or "https://", visible ASCII */
 } mc_body_gatekeeper;
+/**
+ * Appends @p b's canonical encoding (docs/format.md, "Key release and whole-chart reads").
+ * @return MC_OK, MC_EINVAL (a URL that is not http(s) and visible ASCII, no URL), MC_ETOOBIG
+ * (over MC_MAX_GATEKEEPER_URLS, or @p out's cap). The decoder refuses the same, and trailing
+ * bytes; on failure @p b is zeroed.
+ */
 int mc_body_gatekeeper_encode(mc_buf *out, const mc_body_gatekeeper *b) MC_WARN_UNUSED_RESULT;
 int mc_body_gatekeeper_decode(mc_body_gatekeeper *b, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
 
@@ -489,6 +495,8 @@ typedef struct {
     mc_body_gatekeeper body;
     uint64_t height;
 } mc_gatekeeper;
+/** The state value (version first). @return as mc_body_gatekeeper_encode; the decoder also
+ * refuses another version. On failure @p g is zeroed. */
 int mc_gatekeeper_encode(mc_buf *out, const mc_gatekeeper *g) MC_WARN_UNUSED_RESULT;
 int mc_gatekeeper_decode(mc_gatekeeper *g, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
 
@@ -517,6 +525,8 @@ typedef struct {
     mc_hash after;
     uint32_t limit;
 } mc_read_request;
+/** Appends @p q's canonical encoding. @return MC_OK, MC_EINVAL (not the rules above),
+ * MC_ETOOBIG (over a count's cap, or @p out's). */
 int mc_read_request_encode(mc_buf *out, const mc_read_request *q) MC_WARN_UNUSED_RESULT;
 /** @return MC_OK, MC_EINVAL (not the canonical form), MC_ETOOBIG. Zeroes @p q on failure. */
 int mc_read_request_decode(mc_read_request *q, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
@@ -547,6 +557,13 @@ typedef struct {
     uint32_t n;       /**< 1 .. MC_MAX_READS */
     mc_read_outcome out[MC_MAX_READS];
 } mc_body_access_reads;
+/**
+ * Appends @p b's canonical encoding. @return MC_OK, MC_EINVAL (no outcome, outcomes not strictly
+ * increasing by record, a decision inconsistent with its reason, a key released on a refusal),
+ * MC_ETOOBIG (over MC_MAX_READS outcomes or MC_MAX_READ_REQUEST_BYTES of request). The decoder
+ * refuses the same, and trailing bytes; on failure @p b is zeroed. The request it decodes
+ * borrows from @p p.
+ */
 int mc_body_access_reads_encode(mc_buf *out, const mc_body_access_reads *b) MC_WARN_UNUSED_RESULT;
 int mc_body_access_reads_decode(mc_body_access_reads *b, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
 /** The largest encoded read request an access.reads can carry. */
@@ -602,13 +619,16 @@ typedef struct {
 } mc_read_response;
 /** Appends one item in the response's encoding. @return MC_OK, MC_EINVAL, MC_ETOOBIG. */
 int mc_read_item_encode(mc_buf *out, const mc_read_item *it) MC_WARN_UNUSED_RESULT;
-/** Appends the response's head (everything before the items). */
+/** Appends the response's head (everything before the items). @return MC_OK, MC_EINVAL (more
+ * not a flag), MC_ETOOBIG (a key box over its cap, or @p out's cap); nothing is appended on a
+ * refusal. */
 int mc_read_head_encode(mc_buf *out, const mc_read_response *r) MC_WARN_UNUSED_RESULT;
 /**
  * Decodes a response; @p r borrows from @p p (which must outlive it) but for r->items.
  * @return MC_OK, MC_EINVAL (not a response), MC_ETOOBIG, MC_ENOMEM. On failure @p r is cleared.
  */
 int mc_read_response_decode(mc_read_response *r, const uint8_t *p, size_t n) MC_WARN_UNUSED_RESULT;
+/** Frees @p r's items and zeroes it. NULL is harmless. */
 void mc_read_response_clear(mc_read_response *r);
 
 /**

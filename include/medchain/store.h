@@ -195,8 +195,12 @@ int mc_store_put_emergency(mc_store_txn *txn, const mc_emergency *e) MC_WARN_UNU
 int mc_store_put_access(mc_store_txn *txn, const mc_access *a) MC_WARN_UNUSED_RESULT;
 int mc_store_get_access(mc_store_txn *txn, const mc_id *patient, uint64_t height, uint32_t index,
                         uint16_t sub, mc_access *out) MC_WARN_UNUSED_RESULT;
-/** An org's published gatekeeper (org.gatekeeper). @return MC_OK, MC_ENOTFOUND, MC_ECORRUPT, ... */
+/** An org's published gatekeeper (org.gatekeeper, state key 'K'). @return MC_OK, MC_ENOTFOUND,
+ * MC_ECORRUPT (a value that does not decode or names another org), or a store error; @p out is
+ * zeroed on failure. */
 int mc_store_get_gatekeeper(mc_store_txn *txn, const mc_id *org, mc_gatekeeper *out) MC_WARN_UNUSED_RESULT;
+/** Writes (or replaces) g->org's gatekeeper. @return MC_OK, MC_EINVAL (does not encode), or a
+ * store error. */
 int mc_store_put_gatekeeper(mc_store_txn *txn, const mc_gatekeeper *g) MC_WARN_UNUSED_RESULT;
 int mc_store_get_proposal(mc_store_txn *txn, const mc_hash *id, mc_proposal *out) MC_WARN_UNUSED_RESULT;
 int mc_store_put_proposal(mc_store_txn *txn, const mc_proposal *p) MC_WARN_UNUSED_RESULT;

@@ -83,6 +83,7 @@ int mc_exec_predict_time(mc_store_txn *txn, const mc_id *proposer, uint64_t prop
     mc_slice raw;
     mc_header h;
     mc_valset *vs = malloc(sizeof *vs);
+    *out = 0;
     int rc = vs ? mc_store_get_tip(txn, &height, &tip) : MC_ENOMEM;
     if (!rc) rc = mc_store_get_block(txn, height, &raw);
     if (!rc && (raw.n < MC_HEADER_BYTES || mc_header_decode(&h, raw.p, MC_HEADER_BYTES))) rc = MC_ECORRUPT;
