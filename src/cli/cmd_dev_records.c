@@ -70,8 +70,10 @@ static int mc_dev_read_back(mc_cli_conn *patc, const mc_hash *rid)
     if (!rc) rc = mc_cli_record_plain(patc, rid, 0, &plain, a);
     if (!rc) {
         int same = plain.n == e->span.n && memcmp(plain.p, e->span.p, plain.n) == 0;
-        printf("    served as ciphertext, decrypted by the patient (%zu bytes): %s\n", plain.n,
-               same ? "byte for byte the resource ingested" : "NOT the resource ingested");
+        printf("    served as ciphertext with its key released by the custodian's node, decrypted by the "
+               "patient "
+               "(%zu bytes): %s\n",
+               plain.n, same ? "byte for byte the resource ingested" : "NOT the resource ingested");
         rc = !same;
     }
     mc_buf_free(&plain);
@@ -110,8 +112,10 @@ int mc_dev_records(mc_cli_conn *pc, mc_cli_conn *patc, const char *dir, int firs
     }
     if (!rc) rc = mc_cli_parse_id(mc_cli_str(json_array_get(manifest, 0), "record"), obs.b);
     if (!rc) {
-        mc_dev_step(first + 2,
-                    "the patient fetches the Observation through the gatekeeper (logged) and decrypts it");
+        mc_dev_step(
+            first + 2,
+            "the patient fetches the Observation through the gatekeeper (a logged whole-chart read) and "
+            "decrypts it");
         rc = mc_dev_read_back(patc, &obs);
     }
     if (!rc) {
