@@ -1,8 +1,9 @@
 /*
  * libFuzzer target: the record, consent, access, org and event encodings (docs/format.md,
- * "Records and consent"). The first byte selects the decoder (modulo their number), the rest
- * is its input. A decoder either refuses (output zeroed) or accepts a value that passes its
- * rules and encodes back to exactly the input, which decodes again to the same value.
+ * "Records and consent"), the whole-chart read's bodies and the read response a client parses. The first byte
+ * selects the decoder (modulo their number), the rest is its input. A decoder either refuses (output zeroed)
+ * or accepts a value that passes its rules and encodes back to exactly the input, which decodes again to the
+ * same value.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@ typedef struct {
     int (*enc)(mc_buf *out, const void *v);
     void (*check)(const void *v); /* invariants of an accepted value, or NULL */
     int flat;                     /* no pointers inside: equal values are equal bytes */
+    void (*clear)(void *v);       /* frees what a decoded value owns, or NULL */
 } mc_fuzz_codec;
 
 #define MC_FUZZ_CODEC(type)                                                                                  \
@@ -127,10 +129,30 @@ static void mc_fz_check_access_reads(const void *v)
     for (uint32_t i = 0; i < b->n; i++) MC_FUZZ_CHECK(!b->out[i].released || b->out[i].permit);
 }
 
+/* A read response (what a client parses from a gatekeeper it may not trust): decoded, then its
+ * head and items encoded again. */
+static int mc_fz_dec_response(void *v, const uint8_t *p, size_t n)
+{
+    return mc_read_response_decode((mc_read_response *)v, p, n);
+}
+
+static int mc_fz_enc_response(mc_buf *out, const void *v)
+{
+    const mc_read_response *r = v;
+    int rc = mc_read_head_encode(out, r);
+    for (uint32_t i = 0; i < r->n && !rc; i++) rc = mc_read_item_encode(out, &r->items[i]);
+    return rc;
+}
+
+static void mc_fz_clear_response(void *v)
+{
+    mc_read_response_clear((mc_read_response *)v);
+}
+
 /* Each decoder and encoder of @p type, the invariants @p check, whether it is @p flat. */
 #define MC_FZ(type, check, flat)                                                                             \
     {                                                                                                        \
-        sizeof(type), mc_fz_dec_##type, mc_fz_enc_##type, check, flat                                        \
+        sizeof(type), mc_fz_dec_##type, mc_fz_enc_##type, check, flat, NULL                                  \
     }
 
 /* The order is the selector byte's meaning (fuzz/make_corpus.c writes files for it): append only. */
@@ -154,6 +176,7 @@ static const mc_fuzz_codec mc_fz_codecs[] = {
     MC_FZ(mc_gatekeeper, NULL, 1),
     MC_FZ(mc_read_request, mc_fz_check_read_request, 1),
     MC_FZ(mc_body_access_reads, mc_fz_check_access_reads, 0), /* borrows its request */
+    {sizeof(mc_read_response), mc_fz_dec_response, mc_fz_enc_response, NULL, 0, mc_fz_clear_response},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -178,8 +201,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* the re-encoding decodes to the same value (slices of a break-glass now point into out) */
         MC_FUZZ_CHECK(c->dec(again, out.p, out.n) == MC_OK);
         if (c->flat) MC_FUZZ_CHECK(memcmp(v, again, c->size) == 0);
+        if (c->clear) c->clear(again);
         mc_buf_free(&out);
     }
+    if (c->clear) c->clear(v); /* after a refusal too: zeroed, so harmless */
     free(again);
     free(v);
     return 0;

@@ -81,6 +81,7 @@ enum {
     MC_FZ_GATEKEEPER,
     MC_FZ_READ_REQUEST,
     MC_FZ_ACCESS_READS,
+    MC_FZ_READ_RESPONSE,
 };
 
 /* Writes fuzz_bodies/<name>: the selector byte then what @p enc wrote into @p b (reset first). */
@@ -105,6 +106,50 @@ static void mc_corpus_order(void *lo, void *hi, const void *a, const void *b)
     int less = memcmp(a, b, 32) < 0;
     memcpy(lo, less ? a : b, 32);
     memcpy(hi, less ? b : a, 32);
+}
+
+/* A read response: a served record (with a ciphertext and a key box), a refused one, one held
+ * elsewhere with the chain's metadata. */
+static void mc_corpus_response(mc_buf *b, const mc_read_request *q, const mc_test_key *pat,
+                               const mc_test_key *org)
+{
+    static const uint8_t cipher[96] = {1};
+    static const uint8_t box[52 + 64] = {7};
+    mc_read_response r;
+    mc_read_item it[3];
+    memset(&r, 0, sizeof r);
+    memset(it, 0, sizeof it);
+    mc_corpus_hash(&r.log_tx, "reads-tx");
+    r.height = 12;
+    r.keybox = (mc_slice){box, sizeof box};
+    r.n = 3;
+    for (int i = 0; i < 3; i++) {
+        it[i].record = q->ids[i < 2 ? i : 1];
+        it[i].custodian = org->id;
+    }
+    mc_corpus_hash(&it[2].record, "record-3");
+    it[0].status = MC_READ_SERVED;
+    it[0].reason = MC_RSN_PERMIT_EMERGENCY;
+    it[0].patient = pat->id;
+    mc_corpus_hash(&it[0].cipher_hash, "ciphertext");
+    mc_corpus_hash(&it[0].commitment, "commitment");
+    it[0].size = sizeof cipher;
+    strcpy(it[0].category, "laboratory");
+    it[0].time_ms = MC_TEST_GENESIS_TIME + 4000;
+    it[0].released = 1;
+    it[0].cipher = (mc_slice){cipher, sizeof cipher};
+    it[1].status = MC_READ_DENIED;
+    it[1].reason = MC_RSN_DENY_EXPLICIT;
+    it[2].status = MC_READ_ELSEWHERE;
+    it[2].has_meta = 1;
+    it[2].patient = pat->id;
+    it[2].cipher_hash = it[0].cipher_hash;
+    it[2].commitment = it[0].commitment;
+    it[2].size = 4096;
+    mc_buf_reset(b);
+    int rc = mc_read_head_encode(b, &r);
+    for (int i = 0; i < 3 && !rc; i++) rc = mc_read_item_encode(b, &it[i]);
+    mc_corpus_sel("read_response", MC_FZ_READ_RESPONSE, b, rc);
 }
 
 /* Key release and whole-chart reads: org.gatekeeper, its state, a read request, access.reads. */
@@ -169,6 +214,7 @@ static void mc_corpus_reads(mc_buf *b, const mc_test_key *pat, const mc_test_key
     mc_corpus_hash(&r->out[1].basis, "deny-tx");
     mc_buf_reset(b);
     mc_corpus_sel("access_reads", MC_FZ_ACCESS_READS, b, mc_body_access_reads_encode(b, r));
+    mc_corpus_response(b, q, pat, org);
     mc_buf_free(&req);
     free(q);
     free(r);
