@@ -354,7 +354,8 @@ static void sh_matrix(int s)
 
 /* Every attempt of state @p s is in its patient's access history: two per reader and record (one
  * through each node), at the record's custodian; each permitted content read released its key. */
-static void sh_history(int s)
+/* Patient @p s's access history, as the patient sees it (caller decrefs). */
+static json_t *sh_access(int s)
 {
     char pname[16], path[200];
     snprintf(pname, sizeof pname, "patient%d", s);
@@ -371,7 +372,45 @@ static void sh_history(int s)
     long st = 0;
     assert_int_equal(mc_http_request(h, "GET", path, NULL, 0, &st, &resp), MC_OK);
     assert_int_equal(st, 200);
-    json_t *j = json_loadb((const char *)resp.p, resp.n, 0, NULL), *a;
+    json_t *j = json_loadb((const char *)resp.p, resp.n, 0, NULL);
+    assert_non_null(j);
+    mc_buf_free(&resp);
+    mc_wipe(&pk, sizeof pk);
+    mc_http_free(h);
+    return j;
+}
+
+/* How many of patient @p s's logged reads were by reader @p r. */
+static size_t sh_reads_by(int s, size_t r)
+{
+    json_t *j = sh_access(s), *a;
+    size_t i, n = 0;
+    json_array_foreach(json_object_get(j, "access"), i, a) n +=
+        !strcmp(json_string_value(json_object_get(a, "reader")), sh->id[r]);
+    json_decref(j);
+    return n;
+}
+
+/* An auditor's export is metadata only: it writes a Bundle and asks for no content, so the
+ * patient's accounting of disclosures gains nothing from it. */
+static void sh_auditor_export(void)
+{
+    size_t aud = (size_t)sh_reader_index("auditor"), before = sh_reads_by(SH_INSIDE, aud);
+    mc_buf out;
+    mc_buf_init(&out, 8u << 20);
+    char path[500];
+    snprintf(path, sizeof path, "%s/auditor-export.json", sh->node[0].dir);
+    assert_int_equal(sh_cli(&out, "export", "--patient", sh->pid[SH_INSIDE], "--out", path, "--key",
+                            sh_key("auditor"), NULL),
+                     0);
+    assert_non_null(strstr((char *)out.p, "(0 records decrypted)"));
+    assert_int_equal(sh_reads_by(SH_INSIDE, aud), before);
+    mc_buf_free(&out);
+}
+
+static void sh_history(int s)
+{
+    json_t *j = sh_access(s), *a;
     for (size_t r = 0; r < SH_NREADERS; r++) {
         unsigned n[2] = {0, 0}, released = 0;
         size_t i;
@@ -390,9 +429,6 @@ static void sh_history(int s)
         assert_int_equal(released, 2u * (unsigned)__builtin_popcount(sh_readers[r].may[s]));
     }
     json_decref(j);
-    mc_buf_free(&resp);
-    mc_wipe(&pk, sizeof pk);
-    mc_http_free(h);
 }
 
 /* Hospital A amends its record of the first state: the new version is read like any record, by
@@ -539,6 +575,7 @@ static void test_sharing_matrix(void **state)
         sh_history(s);
     }
     sh_emergency_show();
+    sh_auditor_export();
     sh_amendment();
     sh_pages();
 }
