@@ -492,6 +492,39 @@ static void test_tls(void **state)
     tn_destroy(&c);
 }
 
+/* The whole ledger, unfiltered (GET /v1/sync/blocks), goes to the consortium's validator nodes
+ * only: not to another node identity the org enrolled, nor to the org itself. */
+static void test_sync_only_to_validators(void **state)
+{
+    (void)state;
+    tn_chain c;
+    assert_int_equal(tn_create(&c, 0, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH), MC_OK);
+    assert_int_equal(tn_start(&c, NULL), MC_OK);
+    mc_http *h = tn_client(&c, &c.org);
+    mc_buf tx, resp;
+    mc_hash id;
+    mc_keys other;
+    mc_buf_init(&tx, MC_MAX_TX_BYTES);
+    mc_buf_init(&resp, 4u << 20);
+    assert_int_equal(tn_build_register_keys(&c, &c.org, 1, MC_ID_NODE, "", &tx, &id, &other), MC_OK);
+    assert_int_equal(tn_post_txs(h, "committed", &tx, 1, &resp), 200);
+    assert_true(tn_tx_committed(h, &id));
+    assert_int_equal(it_get(h, "/v1/sync/blocks?from=1", &resp), 403); /* the org */
+    mc_http *ho = tn_client(&c, &other);
+    assert_int_equal(it_get(ho, "/v1/sync/blocks?from=1", &resp), 403); /* a node, but no validator */
+    assert_non_null(strstr((char *)resp.p, "validator"));
+    mc_http *hv = tn_client(&c, &c.node);
+    assert_int_equal(it_get(hv, "/v1/sync/blocks?from=1", &resp), 200); /* the validator */
+    assert_non_null(strstr((char *)resp.p, "\"blocks\""));
+    mc_wipe(&other, sizeof other);
+    mc_http_free(ho);
+    mc_http_free(hv);
+    mc_http_free(h);
+    mc_buf_free(&tx);
+    mc_buf_free(&resp);
+    tn_destroy(&c);
+}
+
 int main(void)
 {
     const char *filter = getenv("MEDCHAIN_TEST_FILTER");
@@ -502,6 +535,7 @@ int main(void)
         cmocka_unit_test(test_kill9_under_load_loses_nothing),
         cmocka_unit_test(test_tampering_is_named),
         cmocka_unit_test(test_tls),
+        cmocka_unit_test(test_sync_only_to_validators),
     };
     return cmocka_run_group_tests_name("integration_node", tests, NULL, NULL);
 }

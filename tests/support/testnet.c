@@ -305,6 +305,12 @@ mc_http *tn_client(tn_chain *c, const mc_keys *keys)
 int tn_build_register_kind(tn_chain *c, const mc_keys *org, uint64_t nonce, uint8_t kind, const char *attrs,
                            mc_buf *tx, mc_hash *id)
 {
+    return tn_build_register_keys(c, org, nonce, kind, attrs, tx, id, NULL);
+}
+
+int tn_build_register_keys(tn_chain *c, const mc_keys *org, uint64_t nonce, uint8_t kind, const char *attrs,
+                           mc_buf *tx, mc_hash *id, mc_keys *keys)
+{
     mc_body_register b;
     mc_sign_sk sk;
     mc_box_sk bsk;
@@ -313,6 +319,15 @@ int tn_build_register_kind(tn_chain *c, const mc_keys *org, uint64_t nonce, uint
     memcpy(b.org.b, org->id.b, 32);
     mc_sign_keypair(&b.sign_pk, &sk);
     mc_box_keypair(&b.box_pk, &bsk);
+    if (keys) { /* the new identity's keys, for the caller to sign as it */
+        memset(keys, 0, sizeof *keys);
+        keys->kind = kind;
+        keys->sign_sk = sk;
+        keys->box_sk = bsk;
+        mc_id nid;
+        mc_id_from_pk(&nid, &b.sign_pk);
+        memcpy(keys->id.b, nid.b, 32);
+    }
     TN_TRY(mc_attrs_parse(&b.attrs, attrs));
     uint8_t tmp[1024];
     mc_buf body = {tmp, 0, sizeof tmp, sizeof tmp - 1}; /* stack-backed: a body fits */

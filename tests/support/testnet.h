@@ -62,6 +62,9 @@ unsigned tn_free_port(void);
 /* Appends an identity.register of a fresh identity of @p kind with @p attrs signed by @p org. */
 int tn_build_register_kind(tn_chain *c, const mc_keys *org, uint64_t nonce, uint8_t kind, const char *attrs,
                            mc_buf *tx, mc_hash *id);
+/* The same, with the new identity's keys into @p keys (NULL: dropped). */
+int tn_build_register_keys(tn_chain *c, const mc_keys *org, uint64_t nonce, uint8_t kind, const char *attrs,
+                           mc_buf *tx, mc_hash *id, mc_keys *keys);
 /* Appends an identity.register of a fresh provider (role=physician) signed by @p org with @p nonce. */
 int tn_build_register(tn_chain *c, const mc_keys *org, uint64_t nonce, mc_buf *tx, mc_hash *id);
 /* A nonce above any used before in this process and by the CLI (which takes wall-clock
