@@ -402,9 +402,8 @@ static void test_tampering_is_named(void **state)
     char store[400], log[400];
     snprintf(store, sizeof store, "%s/store/data.mdb", c.data);
     snprintf(log, sizeof log, "%s/orderer/solo.log", c.data);
-    char backup[] = "/tmp/medchain-it-bak-XXXXXX";
-    int fd = mkstemp(backup);
-    close(fd);
+    char backup[400]; /* in the chain's temporary directory: removed with it, even after a failure */
+    snprintf(backup, sizeof backup, "%s/store-backup.mdb", c.dir);
     char *cp[] = {"cp", store, backup, NULL};
     assert_int_equal(tn_run(cp, NULL), 0);
 
