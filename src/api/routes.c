@@ -456,12 +456,9 @@ void mc_api_route(mc_call *c, mc_resp *r)
     }
     if (strncmp(p, "/v1/", 4) != 0) goto not_found;
     if (mc_api_authenticate(c, r)) return;
-    if (strcmp(p, "/v1/tx") == 0 || strcmp(p, MC_READS_TARGET) == 0) {
+    if (strcmp(p, "/v1/tx") == 0 || strcmp(p, MC_READS_TARGET) == 0) { /* the two POST routes */
         if (!post) goto bad_method;
-        if (p[4] == 't')
-            mc_route_submit(c, r);
-        else
-            mc_route_reads(c, r);
+        (strcmp(p, "/v1/tx") == 0 ? mc_route_submit : mc_route_reads)(c, r);
         return;
     }
     if (mc_api_route_content(c, r) || mc_api_route_consent(c, r)) return;

@@ -164,9 +164,6 @@ int mc_cli_fetch_anchor(mc_cli_conn *c, const mc_hash *rid, mc_body_anchor *a, j
 int mc_cli_submit_many(mc_cli_conn *c, const mc_buf *txs, size_t n, const char *what, size_t *nok);
 /* Uploads ciphertexts (POST /v1/contents, frames record id | u32 length | bytes). 0 or 1. */
 int mc_cli_put_contents(mc_cli_conn *c, const mc_buf *frames, size_t n, const char *what);
-/* A logged gatekeeper read of @p rid's ciphertext for @p purpose into @p out. Returns 0,
- * MC_CLI_DENIED after printing the reason (the refusal is logged), or 1. */
-int mc_cli_get_content(mc_cli_conn *c, const mc_hash *rid, uint32_t purpose, mc_buf *out, long *status);
 /* The patient's search key: the caller's own (it is the patient) or one a grant to the caller
  * carries. Returns 0 or 1 after saying why. */
 int mc_cli_search_key(mc_cli_conn *c, const mc_id *patient, uint8_t key[32]);

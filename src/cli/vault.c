@@ -134,29 +134,3 @@ int mc_cli_put_contents(mc_cli_conn *c, const mc_buf *frames, size_t n, const ch
     (void)n;
     return rc;
 }
-
-int mc_cli_get_content(mc_cli_conn *c, const mc_hash *rid, uint32_t purpose, mc_buf *out, long *status)
-{
-    char target[160];
-    if (mc_access_target(target, rid, purpose, MC_ACTION_READ, MC_VIA_CONTENT))
-        return mc_cli_usage("a content read takes one purpose");
-    int rc = mc_http_request(c->http, "GET", target, NULL, 0, status, &c->resp);
-    if (rc)
-        return mc_cli_fail("GET content: %s", rc == MC_EUNAVAIL ? "cannot reach the node" : mc_strerror(rc));
-    if (*status != 200) {
-        json_t *j = json_loadb((const char *)c->resp.p, c->resp.n, 0, NULL);
-        json_t *d = json_object_get(j, "decision");
-        const char *reason = json_string_value(json_object_get(d, "reason"));
-        const char *log = json_string_value(json_object_get(json_object_get(j, "log"), "id"));
-        if (*status == 403 && reason) {
-            fprintf(stderr, "medchain: read refused: %s (logged in tx %s)\n", reason, log ? log : "?");
-            rc = MC_CLI_DENIED;
-        } else {
-            rc = mc_cli_api_fail("read", *status, j);
-        }
-        json_decref(j);
-        return rc;
-    }
-    mc_buf_reset(out);
-    return mc_buf_append(out, c->resp.p, c->resp.n) ? mc_cli_fail("out of memory") : 0;
-}

@@ -225,6 +225,18 @@ int mc_env_wrap(mc_wrapper *w, mc_wrapped_key *out, const uint8_t key[MC_ENV_KEY
 _Static_assert(MC_SEALED_KEY_BYTES == sizeof(mc_box_pk) + MC_BOX_MACBYTES + MC_ENV_KEYBYTES,
                "a wrapped key is eph_pk | MAC | key");
 
+/* Opens @p in with the shared key @p k of its ephemeral key and mine (@p my_pk in the nonce). */
+static int mc_unwrap_shared(uint8_t key[MC_ENV_KEYBYTES], const mc_wrapped_key *in, const mc_hash *record,
+                            const mc_box_pk *my_pk, const uint8_t k[MC_BOX_SHAREDBYTES])
+{
+    mc_box_pk eph;
+    uint8_t nonce[MC_BOX_NONCEBYTES];
+    memcpy(eph.b, in->sealed, sizeof eph.b);
+    mc_wrap_nonce(nonce, &eph, my_pk, record);
+    return mc_box_decrypt_afternm(key, in->sealed + sizeof eph.b, MC_BOX_MACBYTES + MC_ENV_KEYBYTES, nonce,
+                                  k);
+}
+
 int mc_env_unwrap(uint8_t key[MC_ENV_KEYBYTES], const mc_wrapped_key *in, const mc_hash *record,
                   const mc_box_pk *my_pk, const mc_box_sk *my_sk)
 {
@@ -233,11 +245,9 @@ int mc_env_unwrap(uint8_t key[MC_ENV_KEYBYTES], const mc_wrapped_key *in, const 
     if (!in || !record || !my_pk || !my_sk) return MC_EINVAL;
     mc_box_pk eph;
     memcpy(eph.b, in->sealed, sizeof eph.b);
-    uint8_t k[MC_BOX_SHAREDBYTES], nonce[MC_BOX_NONCEBYTES];
+    uint8_t k[MC_BOX_SHAREDBYTES];
     int rc = mc_box_shared(k, &eph, my_sk);
-    if (rc) return rc;
-    mc_wrap_nonce(nonce, &eph, my_pk, record);
-    rc = mc_box_decrypt_afternm(key, in->sealed + sizeof eph.b, MC_BOX_MACBYTES + MC_ENV_KEYBYTES, nonce, k);
+    if (!rc) rc = mc_unwrap_shared(key, in, record, my_pk, k);
     mc_wipe(k, sizeof k);
     return rc;
 }
@@ -285,10 +295,7 @@ int mc_env_unwrap_cached(mc_unwrap_cache *c, uint8_t key[MC_ENV_KEYBYTES], const
         memcpy(c->k[i], k, sizeof k);
         mc_wipe(k, sizeof k);
     }
-    uint8_t nonce[MC_BOX_NONCEBYTES];
-    mc_wrap_nonce(nonce, &eph, my_pk, record);
-    return mc_box_decrypt_afternm(key, in->sealed + sizeof eph.b, MC_BOX_MACBYTES + MC_ENV_KEYBYTES, nonce,
-                                  c->k[i]);
+    return mc_unwrap_shared(key, in, record, my_pk, c->k[i]);
 }
 
 int mc_env_rewrap(mc_wrapper *w, mc_wrapped_key *out, const mc_wrapped_key *in, const mc_hash *record,

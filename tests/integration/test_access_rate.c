@@ -27,6 +27,26 @@ static void ar_anchor(it_world *w)
     free(b);
 }
 
+/* A node started with @p settings, the hospital's provider and patient, a record of the
+ * patient's held by the node's org, and two providers of another hospital with no grant (their
+ * reads are refused, and logged). */
+static it_world *ar_world(const char *const *settings, it_who *reader, it_who *other)
+{
+    it_world *w = calloc(1, sizeof *w);
+    assert_non_null(w);
+    mc_buf_init(&w->r, 8u << 20);
+    assert_int_equal(tn_create(&w->c, 1, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH), MC_OK);
+    assert_int_equal(tn_start(&w->c, settings), MC_OK);
+    w->org = w->c.org;
+    w->hosp1 = w->c.clients[0];
+    it_register(w, &w->org, &w->org_nonce, MC_ID_PROVIDER, &w->provider);
+    it_register(w, &w->org, &w->org_nonce, MC_ID_PATIENT, &w->patient);
+    it_register(w, &w->hosp1, &w->hosp1_nonce, MC_ID_PROVIDER, reader);
+    it_register(w, &w->hosp1, &w->hosp1_nonce, MC_ID_PROVIDER, other);
+    ar_anchor(w);
+    return w;
+}
+
 static int ar_id_cmp(const void *a, const void *b)
 {
     return memcmp(a, b, 32);
@@ -35,21 +55,9 @@ static int ar_id_cmp(const void *a, const void *b)
 static void test_access_rate(void **state)
 {
     (void)state;
-    it_world *w = calloc(1, sizeof *w);
     it_who reader, other;
-    assert_non_null(w);
-    mc_buf_init(&w->r, 1u << 20);
-    assert_int_equal(tn_create(&w->c, 1, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH), MC_OK);
     const char *settings[] = {"access_rate=1", "access_burst=3", NULL};
-    assert_int_equal(tn_start(&w->c, settings), MC_OK);
-    w->org = w->c.org;
-    w->hosp1 = w->c.clients[0];
-    it_register(w, &w->org, &w->org_nonce, MC_ID_PROVIDER, &w->provider);
-    it_register(w, &w->org, &w->org_nonce, MC_ID_PATIENT, &w->patient);
-    /* two providers of the other hospital, with no grant: their reads are refused, and logged */
-    it_register(w, &w->hosp1, &w->hosp1_nonce, MC_ID_PROVIDER, &reader);
-    it_register(w, &w->hosp1, &w->hosp1_nonce, MC_ID_PROVIDER, &other);
-    ar_anchor(w);
+    it_world *w = ar_world(settings, &reader, &other);
 
     /* the bucket starts full (3) and gains one a second: the 4th and 5th within the second are
      * over the limit */
@@ -115,20 +123,9 @@ static long ar_reads(it_world *w, const it_who *who, char *retry, size_t cap)
 static void test_read_rate(void **state)
 {
     (void)state;
-    it_world *w = calloc(1, sizeof *w);
     it_who reader, other;
-    assert_non_null(w);
-    mc_buf_init(&w->r, 8u << 20);
-    assert_int_equal(tn_create(&w->c, 1, MEDCHAIND_PATH, MEDCHAIN_CLI_PATH), MC_OK);
     const char *settings[] = {"read_rate=100", "read_burst=600", NULL};
-    assert_int_equal(tn_start(&w->c, settings), MC_OK);
-    w->org = w->c.org;
-    w->hosp1 = w->c.clients[0];
-    it_register(w, &w->org, &w->org_nonce, MC_ID_PROVIDER, &w->provider);
-    it_register(w, &w->org, &w->org_nonce, MC_ID_PATIENT, &w->patient);
-    it_register(w, &w->hosp1, &w->hosp1_nonce, MC_ID_PROVIDER, &reader);
-    it_register(w, &w->hosp1, &w->hosp1_nonce, MC_ID_PROVIDER, &other);
-    ar_anchor(w);
+    it_world *w = ar_world(settings, &reader, &other);
     char retry[16];
     assert_int_equal(ar_reads(w, &reader, NULL, 0), 200); /* 512 of 600 */
     mc_read_response r;
