@@ -42,6 +42,27 @@ static int mc_amend(const mc_exec_ctx *c, mc_record *old, mc_record *r)
     return rc ? -rc : MC_TXR_OK;
 }
 
+/*
+ * The custodian: an active org, the author's own; the record id not the patient's search-key
+ * slot; and, for an encrypted record (one with wrapped keys), its data key wrapped for the
+ * custodian (to its published release key: every reader the policy permits gets the key from
+ * the custodian's node) into @p ck. An anchor with no wrapped key is metadata only.
+ */
+static int mc_anchor_custody(const mc_exec_ctx *c, const mc_body_anchor *b, const mc_wrapped_key **ck)
+{
+    mc_identity cust;
+    int rc = mc_store_get_identity(c->txn, &b->custodian, &cust);
+    if (rc) return rc == MC_ENOTFOUND ? MC_TXR_NOT_FOUND : -rc;
+    if (cust.kind != MC_ID_ORG) return MC_TXR_NOT_FOUND;
+    if (cust.status != MC_ID_ACTIVE) return MC_TXR_TARGET_REVOKED;
+    mc_hash slot;
+    mc_env_search_key_slot(&slot, &b->patient);
+    if (memcmp(b->custodian.b, c->signer->org.b, 32) != 0 || memcmp(b->record.b, slot.b, 32) == 0)
+        return MC_TXR_UNAUTHORIZED;
+    *ck = mc_env_find_key(b, &b->custodian);
+    return b->nkeys && !*ck ? MC_TXR_NO_CUSTODIAN_KEY : MC_TXR_OK;
+}
+
 int mc_exec_record_anchor(const mc_exec_ctx *c)
 {
     mc_body_anchor *b = malloc(sizeof *b);
@@ -51,24 +72,8 @@ int mc_exec_record_anchor(const mc_exec_ctx *c)
     code = MC_TXR_UNAUTHORIZED;
     if (c->signer->kind != MC_ID_PROVIDER) goto out;
     if ((code = mc_exec_check_patient(c, &b->patient)) != MC_TXR_OK) goto out;
-    mc_identity cust;
-    rc = mc_store_get_identity(c->txn, &b->custodian, &cust);
-    code = rc == MC_ENOTFOUND ? MC_TXR_NOT_FOUND : -rc;
-    if (rc) goto out;
-    code = cust.kind != MC_ID_ORG        ? MC_TXR_NOT_FOUND
-           : cust.status != MC_ID_ACTIVE ? MC_TXR_TARGET_REVOKED
-                                         : 0;
-    if (code) goto out;
-    mc_hash slot;
-    mc_env_search_key_slot(&slot, &b->patient);
-    code = MC_TXR_UNAUTHORIZED;
-    if (memcmp(b->custodian.b, c->signer->org.b, 32) != 0 || memcmp(b->record.b, slot.b, 32) == 0) goto out;
-    /* every reader the policy permits must be able to get the data key: the custodian's node
-     * releases it, so an encrypted record (one with wrapped keys) must have it wrapped for the
-     * custodian (to its published release key). An anchor with none is metadata only. */
-    code = MC_TXR_NO_CUSTODIAN_KEY;
-    const mc_wrapped_key *ck = mc_env_find_key(b, &b->custodian);
-    if (b->nkeys && !ck) goto out;
+    const mc_wrapped_key *ck = NULL;
+    if ((code = mc_anchor_custody(c, b, &ck)) != MC_TXR_OK) goto out;
     mc_record r;
     rc = mc_store_get_record(c->txn, &b->record, &r);
     code = rc == MC_OK ? MC_TXR_EXISTS : -rc;
